@@ -1,0 +1,93 @@
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::error::SdkError;
+use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::Client;
+
+use crate::email::Email;
+use crate::error::ApiError;
+use crate::ids::UserSub;
+use crate::ports::Directory;
+
+/// Cognito user pool with email as the username attribute.
+pub struct CognitoDirectory {
+    client: Client,
+    user_pool_id: String,
+}
+
+impl CognitoDirectory {
+    pub fn new(client: Client, user_pool_id: String) -> Self {
+        Self { client, user_pool_id }
+    }
+}
+
+fn attribute(name: &str, value: &str) -> AttributeType {
+    AttributeType::builder().name(name).value(value).build().expect("name is set")
+}
+
+fn sub_of(attributes: &[AttributeType], username: Option<&str>) -> Result<UserSub, ApiError> {
+    attributes
+        .iter()
+        .find(|a| a.name() == "sub")
+        .and_then(|a| a.value())
+        .or(username)
+        .map(UserSub::new)
+        .ok_or_else(|| ApiError::upstream(std::io::Error::other("Cognito returned a user without sub")))
+}
+
+#[async_trait]
+impl Directory for CognitoDirectory {
+    async fn ensure_user(&self, email: &Email) -> Result<UserSub, ApiError> {
+        let created = self
+            .client
+            .admin_create_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(email.as_str())
+            .user_attributes(attribute("email", email.as_str()))
+            // The invitation link proves the mailbox; Cognito itself sends nothing.
+            .user_attributes(attribute("email_verified", "true"))
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await;
+        match created {
+            Ok(output) => {
+                let user = output.user.ok_or_else(|| ApiError::upstream(std::io::Error::other("no user returned")))?;
+                sub_of(user.attributes(), user.username())
+            }
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
+                // Already a person here (a member of another tenant, or a retried invite).
+                let user = self
+                    .client
+                    .admin_get_user()
+                    .user_pool_id(&self.user_pool_id)
+                    .username(email.as_str())
+                    .send()
+                    .await
+                    .map_err(ApiError::upstream)?;
+                sub_of(user.user_attributes(), Some(user.username()))
+            }
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {
+        let result = self
+            .client
+            .admin_set_user_password()
+            .user_pool_id(&self.user_pool_id)
+            .username(user.as_str())
+            .password(password)
+            .permanent(true)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminSetUserPasswordError::InvalidPasswordException(_)) => {
+                let reason = e.err().meta().message().unwrap_or("the password does not meet the policy");
+                Err(ApiError::PasswordRejected(reason.to_string()))
+            }
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+}

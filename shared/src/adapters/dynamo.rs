@@ -1,0 +1,480 @@
+//! The one DynamoDB table. Keys:
+//! - tenant          `TENANT#<t>` / `TENANT`          (GSI1 `TENANTS` / `TENANT#<t>`)
+//! - descendant link `TENANT#<ancestor>` / `DESC#<t>` (lists what an ancestor's admins manage)
+//! - member          `TENANT#<t>` / `MEMBER#<m>`      (GSI1 `USER#<sub>` / `TENANT#<t>`)
+//! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
+//! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::ApiError;
+use crate::ids::{MemberId, TenantId, UserSub};
+use crate::model::{Member, MemberStatus, Tenant};
+use crate::ports::{MemberPage, MemberStore, TenantStore, TokenPurpose, TokenRecord, TokenStore};
+use crate::tokens::TokenHash;
+
+pub const GSI1: &str = "gsi1";
+/// Tokens stay readable a day past expiry so that an expired link says "expired", not "invalid".
+const TOKEN_TTL_GRACE_SECONDS: i64 = 24 * 3600;
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+fn tenant_pk(tenant: &TenantId) -> String {
+    format!("TENANT#{tenant}")
+}
+fn member_sk(member: &MemberId) -> String {
+    format!("MEMBER#{member}")
+}
+fn email_sk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+fn token_pk(hash: &TokenHash) -> String {
+    format!("TOKEN#{}", hash.as_str())
+}
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+
+#[derive(Serialize, Deserialize)]
+struct TenantItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    #[serde(flatten)]
+    tenant: Tenant,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberItem {
+    pk: String,
+    sk: String,
+    gsi1pk: String,
+    gsi1sk: String,
+    #[serde(flatten)]
+    member: Member,
+    /// The live invitation, so that a resend or an email change can revoke it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    invitation_token_hash: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenItem {
+    pk: String,
+    sk: String,
+    purpose: TokenPurpose,
+    tenant_id: TenantId,
+    member_id: MemberId,
+    expires_at: i64,
+    ttl: i64,
+}
+
+fn to_item<T: Serialize>(value: &T) -> Item {
+    serde_dynamo::to_item(value).expect("stored records always serialise")
+}
+
+fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> Result<T, ApiError> {
+    serde_dynamo::from_item(item).map_err(ApiError::upstream)
+}
+
+fn tenant_item(tenant: &Tenant) -> Item {
+    to_item(&TenantItem {
+        pk: tenant_pk(&tenant.tenant_id),
+        sk: "TENANT".into(),
+        gsi1pk: "TENANTS".into(),
+        gsi1sk: tenant_pk(&tenant.tenant_id),
+        tenant: tenant.clone(),
+    })
+}
+
+fn member_item(member: &Member, invitation: Option<&TokenHash>) -> Item {
+    to_item(&MemberItem {
+        pk: tenant_pk(&member.tenant_id),
+        sk: member_sk(&member.member_id),
+        gsi1pk: format!("USER#{}", member.user_sub.as_str()),
+        gsi1sk: tenant_pk(&member.tenant_id),
+        member: member.clone(),
+        invitation_token_hash: invitation.map(|h| h.as_str().to_string()),
+    })
+}
+
+fn token_item(token: &TokenRecord) -> Item {
+    let expires_at = token.expires_at.unix_timestamp();
+    to_item(&TokenItem {
+        pk: token_pk(&token.hash),
+        sk: "TOKEN".into(),
+        purpose: token.purpose,
+        tenant_id: token.tenant_id.clone(),
+        member_id: token.member_id.clone(),
+        expires_at,
+        ttl: expires_at + TOKEN_TTL_GRACE_SECONDS,
+    })
+}
+
+fn email_marker(member: &Member) -> Item {
+    let mut item = key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str()));
+    item.insert("memberId".into(), s(member.member_id.as_str()));
+    item
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: String) -> Self {
+        Self { client, table }
+    }
+
+    fn put_new(&self, item: Item) -> TransactWriteItem {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .expect("table, item and condition are set");
+        TransactWriteItem::builder().put(put).build()
+    }
+
+    fn delete(&self, key: Item, condition: Option<(&str, Item)>) -> TransactWriteItem {
+        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key));
+        if let Some((expression, values)) = condition {
+            delete = delete.condition_expression(expression);
+            if !values.is_empty() {
+                delete = delete.set_expression_attribute_values(Some(values));
+            }
+        }
+        TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
+    }
+
+    fn add_member_count(&self, tenant: &TenantId, delta: i64) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), "TENANT")))
+            .update_expression("ADD memberCount :delta")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Runs a transaction; `on_condition_failed` names the error for a failed condition at an
+    /// item index (cancellation reasons come in item order).
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        on_condition_failed: impl Fn(usize) -> ApiError,
+    ) -> Result<(), ApiError> {
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    let failed = cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed {
+                        Some(index) => Err(on_condition_failed(index)),
+                        None => Err(ApiError::upstream(SdkError::ServiceError(e))),
+                    }
+                }
+                _ => Err(ApiError::upstream(SdkError::ServiceError(e))),
+            },
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(output.item)
+    }
+
+    async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        let mut tenants = Vec::with_capacity(ids.len());
+        // BatchGetItem takes at most 100 keys.
+        for chunk in ids.chunks(100) {
+            let keys = chunk.iter().map(|t| key(tenant_pk(t), "TENANT")).collect();
+            let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(ApiError::upstream)?);
+            while let Some(keys) = request.take() {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(ApiError::upstream)?;
+                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    tenants.push(from_item::<TenantItem>(item)?.tenant);
+                }
+                request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
+            }
+        }
+        tenants.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+        Ok(tenants)
+    }
+
+    /// Every item of a query, following pages.
+    async fn query_all(&self, index: Option<&str>, condition: &str, values: Item) -> Result<Vec<Item>, ApiError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_string))
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(ApiError::upstream)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    fn new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
+        vec![
+            self.put_new(member_item(member, Some(&invitation.hash))),
+            self.put_new(email_marker(member)),
+            self.put_new(token_item(invitation)),
+        ]
+    }
+
+    fn undo_new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
+        let unchanged = (
+            "version = :version",
+            HashMap::from([(":version".to_string(), AttributeValue::N(member.version.to_string()))]),
+        );
+        vec![
+            self.delete(key(tenant_pk(&member.tenant_id), member_sk(&member.member_id)), Some((unchanged.0, unchanged.1))),
+            self.delete(key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str())), None),
+            self.delete(key(token_pk(&invitation.hash), "TOKEN"), None),
+        ]
+    }
+}
+
+#[async_trait]
+impl TenantStore for DynamoStore {
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, ApiError> {
+        match self.get(key(tenant_pk(id), "TENANT")).await? {
+            Some(item) => Ok(Some(from_item::<TenantItem>(item)?.tenant)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+        let mut items = Vec::new();
+        if let Some(parent) = &tenant.parent_tenant_id {
+            // The parent must still exist when the child is written.
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(tenant_pk(parent), "TENANT")))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .expect("table, key and condition are set");
+            items.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        items.push(self.put_new(tenant_item(tenant)));
+        for ancestor in &tenant.ancestors {
+            items.push(self.put_new(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
+        }
+        items.extend(self.new_member_items(representative, invitation));
+        let has_parent = tenant.parent_tenant_id.is_some();
+        self.transact(items, |index| {
+            if has_parent && index == 0 {
+                ApiError::validation("parentTenantId does not name a tenant")
+            } else {
+                ApiError::upstream(std::io::Error::other("tenant or member id collision"))
+            }
+        })
+        .await
+    }
+
+    async fn undo_create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+        let mut items = vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT"), None)];
+        for ancestor in &tenant.ancestors {
+            items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id)), None));
+        }
+        items.extend(self.undo_new_member_items(representative, invitation));
+        self.transact(items, |_| ApiError::upstream(std::io::Error::other("tenant changed while being created")))
+            .await
+    }
+
+    async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        let mut ids: Vec<TenantId> = roots.to_vec();
+        let lookups = roots.iter().map(|root| {
+            self.query_all(
+                None,
+                "pk = :pk AND begins_with(sk, :desc)",
+                HashMap::from([(":pk".to_string(), s(tenant_pk(root))), (":desc".to_string(), s("DESC#"))]),
+            )
+        });
+        for items in futures::future::try_join_all(lookups).await? {
+            for item in items {
+                if let Some(AttributeValue::S(sk)) = item.get("sk") {
+                    if let Some(id) = sk.strip_prefix("DESC#").and_then(|id| TenantId::parse(id).ok()) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        self.get_tenants(&ids).await
+    }
+
+    async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError> {
+        let items = self
+            .query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s("TENANTS"))]))
+            .await?;
+        items.into_iter().map(|item| Ok(from_item::<TenantItem>(item)?.tenant)).collect()
+    }
+}
+
+#[async_trait]
+impl MemberStore for DynamoStore {
+    async fn get_member(&self, tenant: &TenantId, member: &MemberId) -> Result<Option<Member>, ApiError> {
+        match self.get(key(tenant_pk(tenant), member_sk(member))).await? {
+            Some(item) => Ok(Some(from_item::<MemberItem>(item)?.member)),
+            None => Ok(None),
+        }
+    }
+
+    async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError> {
+        let items = self
+            .query_all(
+                Some(GSI1),
+                "gsi1pk = :pk",
+                HashMap::from([(":pk".to_string(), s(format!("USER#{}", user.as_str())))]),
+            )
+            .await?;
+        items.into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
+    }
+
+    async fn list_members(&self, tenant: &TenantId, after: Option<&MemberId>, limit: usize) -> Result<MemberPage, ApiError> {
+        // One more than asked tells whether another page follows, without an empty last page.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+            .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+            .expression_attribute_values(":member", s("MEMBER#"))
+            .set_exclusive_start_key(after.map(|m| key(tenant_pk(tenant), member_sk(m))))
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        let mut items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Ok(from_item::<MemberItem>(item)?.member))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let last = if more { items.last().map(|m| m.member_id.clone()) } else { None };
+        Ok(MemberPage { items, last })
+    }
+
+    async fn insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+        let mut items = self.new_member_items(member, invitation);
+        items.push(self.add_member_count(&member.tenant_id, 1));
+        self.transact(items, |index| match index {
+            1 => ApiError::MemberExists,
+            3 => ApiError::NotFound("no such tenant"),
+            _ => ApiError::upstream(std::io::Error::other("member or token id collision")),
+        })
+        .await
+    }
+
+    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+        let mut items = self.undo_new_member_items(member, invitation);
+        items.push(self.add_member_count(&member.tenant_id, -1));
+        self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited")))
+            .await
+    }
+}
+
+#[async_trait]
+impl TokenStore for DynamoStore {
+    async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError> {
+        let Some(item) = self.get(key(token_pk(hash), "TOKEN")).await? else {
+            return Ok(None);
+        };
+        let item: TokenItem = from_item(item)?;
+        Ok(Some(TokenRecord {
+            hash: hash.clone(),
+            purpose: item.purpose,
+            tenant_id: item.tenant_id,
+            member_id: item.member_id,
+            expires_at: OffsetDateTime::from_unix_timestamp(item.expires_at).map_err(ApiError::upstream)?,
+        }))
+    }
+
+    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, at: OffsetDateTime) -> Result<Member, ApiError> {
+        let mut accepted = member.clone();
+        accepted.status = MemberStatus::Active;
+        accepted.registered_at = Some(at);
+        accepted.invitation_expires_at = None;
+        accepted.version += 1;
+
+        let burn = self.delete(key(token_pk(&token.hash), "TOKEN"), Some(("attribute_exists(pk)", HashMap::new())));
+        let activate = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(member_item(&accepted, None)))
+            .condition_expression("#status = :invited AND invitationTokenHash = :hash AND version = :version")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":invited", s("invited"))
+            .expression_attribute_values(":hash", s(token.hash.as_str()))
+            .expression_attribute_values(":version", AttributeValue::N(member.version.to_string()))
+            .build()
+            .expect("table, item and condition are set");
+        let mut items = vec![burn, TransactWriteItem::builder().put(activate).build()];
+        if member.representative {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(tenant_pk(&member.tenant_id), "TENANT")))
+                .update_expression("SET representative.#status = :active")
+                .condition_expression("representative.memberId = :member")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":member", s(member.member_id.as_str()))
+                .build()
+                .expect("table, key and expression are set");
+            items.push(TransactWriteItem::builder().update(update).build());
+        }
+        self.transact(items, |_| ApiError::TokenInvalid).await?;
+        Ok(accepted)
+    }
+}

@@ -1,0 +1,40 @@
+use async_trait::async_trait;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::Client;
+
+use crate::error::ApiError;
+use crate::ports::{Mailer, OutgoingEmail};
+
+pub struct SesMailer {
+    client: Client,
+    sender: String,
+}
+
+impl SesMailer {
+    pub fn new(client: Client, sender: String) -> Self {
+        Self { client, sender }
+    }
+}
+
+fn utf8(data: String) -> Content {
+    Content::builder().data(data).charset("UTF-8").build().expect("data is set")
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, email: OutgoingEmail) -> Result<(), ApiError> {
+        let message = Message::builder()
+            .subject(utf8(email.subject))
+            .body(Body::builder().text(utf8(email.text)).html(utf8(email.html)).build())
+            .build();
+        self.client
+            .send_email()
+            .from_email_address(&self.sender)
+            .destination(Destination::builder().to_addresses(email.to.as_str()).build())
+            .content(EmailContent::builder().simple(message).build())
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(())
+    }
+}

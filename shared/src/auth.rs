@@ -1,0 +1,189 @@
+//! Who is calling, and what they may do in which tenant.
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+
+use crate::app::App;
+use crate::error::ApiError;
+use crate::ids::{TenantId, UserSub};
+use crate::model::{Member, MemberStatus, Tenant};
+
+pub const OPERATORS_GROUP: &str = "operators";
+
+/// The signed-in caller, as API Gateway's JWT authorizer describes them.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub sub: UserSub,
+    pub operator: bool,
+}
+
+impl Caller {
+    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
+        let RequestContext::ApiGatewayV2(context) = req.request_context() else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let claims = context
+            .authorizer
+            .and_then(|a| a.jwt)
+            .map(|jwt| jwt.claims)
+            .ok_or(ApiError::Unauthenticated)?;
+        let sub = claims.get("sub").filter(|s| !s.is_empty()).ok_or(ApiError::Unauthenticated)?;
+        let operator = claims
+            .get("cognito:groups")
+            .is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
+        Ok(Self { sub: UserSub::new(sub.clone()), operator })
+    }
+}
+
+/// API Gateway flattens the `cognito:groups` array to `[a b]`; a JSON array or a single name
+/// are accepted too.
+fn parse_groups(raw: &str) -> impl Iterator<Item = &str> {
+    raw.trim_matches(|c| c == '[' || c == ']')
+        .split([' ', ','])
+        .map(|g| g.trim_matches('"'))
+        .filter(|g| !g.is_empty())
+}
+
+/// Why a caller may act on a tenant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Standing {
+    /// In group `operators`: manages every tenant.
+    Operator,
+    /// An active tenant-admin of the tenant or of one of its ancestors.
+    Manager,
+    /// A member of the tenant who does not manage it: sees that it exists, may not act.
+    Member,
+    /// Anyone else: the tenant is not shown to exist.
+    Stranger,
+}
+
+/// The contract's "manager of tenant": an operator, or an active tenant-admin of the tenant or
+/// of one of its ancestors.
+pub fn standing(caller: &Caller, tenant: &Tenant, memberships: &[Member]) -> Standing {
+    if caller.operator {
+        return Standing::Operator;
+    }
+    let manages = |m: &Member| m.is_active_tenant_admin() && tenant.lineage().any(|t| *t == m.tenant_id);
+    if memberships.iter().any(manages) {
+        Standing::Manager
+    } else if memberships
+        .iter()
+        .any(|m| m.tenant_id == tenant.tenant_id && m.status == MemberStatus::Active)
+    {
+        Standing::Member
+    } else {
+        Standing::Stranger
+    }
+}
+
+/// A caller cleared to manage one tenant.
+pub struct ManagerAccess {
+    pub caller: Caller,
+    pub tenant: Tenant,
+    /// The caller's own membership of this tenant, if any (to refuse self-changes).
+    pub own_membership: Option<Member>,
+}
+
+/// Reads the tenant and the caller's memberships in parallel (one round trip) and decides.
+pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
+    let (tenant, memberships) =
+        tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
+    let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
+    match standing(&caller, &tenant, &memberships) {
+        Standing::Operator | Standing::Manager => {}
+        Standing::Member => return Err(ApiError::Forbidden("only tenant administrators may manage members")),
+        Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
+    }
+    let own_membership = memberships.into_iter().find(|m| m.tenant_id == tenant.tenant_id);
+    Ok(ManagerAccess { caller, tenant, own_membership })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Roles;
+    use crate::email::Email;
+    use crate::ids::MemberId;
+    use crate::language::Language;
+    use crate::model::{Mfa, RepresentativeSummary};
+    use std::collections::BTreeMap;
+    use time::OffsetDateTime;
+
+    fn tenant(ancestors: &[&TenantId]) -> Tenant {
+        let id = TenantId::generate();
+        Tenant {
+            representative: RepresentativeSummary {
+                member_id: MemberId::generate(),
+                email: Email::parse("rep@example.com").unwrap(),
+                status: MemberStatus::Active,
+            },
+            parent_tenant_id: ancestors.last().map(|t| (*t).clone()),
+            ancestors: ancestors.iter().map(|t| (*t).clone()).collect(),
+            tenant_id: id,
+            name: "t".into(),
+            member_count: 1,
+            created_at: OffsetDateTime::now_utc(),
+        }
+    }
+
+    fn membership(tenant: &TenantId, role: &str, status: MemberStatus) -> Member {
+        Member {
+            member_id: MemberId::generate(),
+            tenant_id: tenant.clone(),
+            email: Email::parse("caller@example.com").unwrap(),
+            language: Language::En,
+            roles: Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap(),
+            status,
+            representative: false,
+            mfa: Mfa::default(),
+            invited_at: OffsetDateTime::now_utc(),
+            invitation_expires_at: None,
+            registered_at: None,
+            version: 1,
+            user_sub: UserSub::new("caller"),
+        }
+    }
+
+    fn caller(operator: bool) -> Caller {
+        Caller { sub: UserSub::new("caller"), operator }
+    }
+
+    #[test]
+    fn admins_of_an_ancestor_manage_the_tenant() {
+        let root = tenant(&[]);
+        let child = tenant(&[&root.tenant_id]);
+        let admin_of_root = [membership(&root.tenant_id, "tenant-admin", MemberStatus::Active)];
+        assert_eq!(standing(&caller(false), &child, &admin_of_root), Standing::Manager);
+    }
+
+    #[test]
+    fn a_child_admin_has_no_rights_on_the_parent_or_siblings() {
+        let root = tenant(&[]);
+        let child = tenant(&[&root.tenant_id]);
+        let sibling = tenant(&[&root.tenant_id]);
+        let admin_of_child = [membership(&child.tenant_id, "tenant-admin", MemberStatus::Active)];
+        assert_eq!(standing(&caller(false), &root, &admin_of_child), Standing::Stranger);
+        assert_eq!(standing(&caller(false), &sibling, &admin_of_child), Standing::Stranger);
+    }
+
+    #[test]
+    fn plain_members_and_pending_admins_do_not_manage() {
+        let t = tenant(&[]);
+        let plain = [membership(&t.tenant_id, "member", MemberStatus::Active)];
+        assert_eq!(standing(&caller(false), &t, &plain), Standing::Member);
+        let pending_admin = [membership(&t.tenant_id, "tenant-admin", MemberStatus::Invited)];
+        assert_eq!(standing(&caller(false), &t, &pending_admin), Standing::Stranger);
+    }
+
+    #[test]
+    fn operators_manage_every_tenant() {
+        assert_eq!(standing(&caller(true), &tenant(&[]), &[]), Standing::Operator);
+    }
+
+    #[test]
+    fn groups_claim_is_read_in_api_gateway_form() {
+        assert!(parse_groups("[operators]").any(|g| g == "operators"));
+        assert!(parse_groups("[admins operators]").any(|g| g == "operators"));
+        assert!(parse_groups("[\"operators\"]").any(|g| g == "operators"));
+        assert!(!parse_groups("[operators-lite]").any(|g| g == "operators"));
+    }
+}

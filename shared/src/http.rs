@@ -1,0 +1,62 @@
+//! Reading API Gateway requests and writing the contract's responses.
+use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::{Body, Request, RequestExt, RequestPayloadExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Bodies larger than this are refused before parsing (API Gateway's own limit is 10 MB).
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The request body as `T`, with the parse failure as a `validation_failed` detail.
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    if req.body().len() > MAX_BODY_BYTES {
+        return Err(ApiError::validation("the request body is too large"));
+    }
+    match req.payload::<T>() {
+        Ok(Some(value)) => Ok(value),
+        Ok(None) => Err(ApiError::validation("a JSON body is required")),
+        Err(e) => Err(ApiError::validation(format!("the body is not valid: {e}"))),
+    }
+}
+
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::validation(format!("missing path parameter {name}")))
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref().and_then(|q| q.first(name)).map(str::to_string)
+}
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).expect("responses always serialise");
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}
+
+pub fn empty(status: StatusCode) -> Response<Body> {
+    Response::builder().status(status).body(Body::Empty).expect("a valid response")
+}
+
+pub fn with_header(mut response: Response<Body>, name: header::HeaderName, value: &str) -> Response<Body> {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
+pub fn problem(error: &ApiError) -> Response<Body> {
+    let body = serde_json::to_string(&error.problem()).expect("problems always serialise");
+    Response::builder()
+        .status(error.status())
+        .header(header::CONTENT_TYPE, "application/problem+json")
+        .body(Body::Text(body))
+        .expect("a valid response")
+}

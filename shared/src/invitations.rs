@@ -1,0 +1,47 @@
+//! Issuing an invitation: a fresh single-use token, and its email sent only once the member is
+//! stored, so that no email ever points at a write that did not happen.
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::emails::{Invitation, InvitationKind};
+use crate::error::ApiError;
+use crate::model::Member;
+use crate::ports::{TokenPurpose, TokenRecord};
+use crate::tokens::Token;
+
+pub struct IssuedInvitation {
+    pub token: Token,
+    pub record: TokenRecord,
+}
+
+pub fn issue(app: &App, member: &Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
+    let token = Token::generate()?;
+    let record = TokenRecord {
+        hash: token.hash(),
+        purpose: TokenPurpose::Invitation,
+        tenant_id: member.tenant_id.clone(),
+        member_id: member.member_id.clone(),
+        expires_at: now + app.config.invitation_ttl,
+    };
+    Ok(IssuedInvitation { token, record })
+}
+
+pub async fn send(
+    app: &App,
+    kind: InvitationKind,
+    member: &Member,
+    tenant_name: &str,
+    invitation: &IssuedInvitation,
+) -> Result<(), ApiError> {
+    let email = Invitation {
+        kind,
+        to: &member.email,
+        language: member.language,
+        tenant_name,
+        portal_base_url: &app.config.portal_base_url,
+        token: invitation.token.expose(),
+        expires_at: invitation.record.expires_at,
+    }
+    .render();
+    app.mailer.send(email).await
+}

@@ -1,0 +1,23 @@
+//! The tenant member-management service: domain rules, ports, AWS adapters and the operations
+//! every Lambda function and the local API share.
+pub mod adapters;
+pub mod app;
+pub mod auth;
+pub mod catalog;
+pub mod config;
+pub mod email;
+pub mod emails;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod invitations;
+pub mod lambda;
+pub mod language;
+pub mod model;
+pub mod operations;
+pub mod ports;
+pub mod tokens;
+
+pub use app::App;
+pub use config::Config;
+pub use error::ApiError;

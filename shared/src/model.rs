@@ -1,0 +1,112 @@
+//! What the service stores and shows: tenants and their members.
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::ids::{MemberId, TenantId, UserSub};
+use crate::language::Language;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberStatus {
+    Invited,
+    Active,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaType {
+    Email,
+    AuthenticatorApp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Mfa {
+    pub enabled: bool,
+    pub r#type: Option<MfaType>,
+}
+
+/// One person's membership of one tenant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    pub member_id: MemberId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub language: Language,
+    pub roles: Roles,
+    pub status: MemberStatus,
+    pub representative: bool,
+    pub mfa: Mfa,
+    #[serde(with = "time::serde::rfc3339")]
+    pub invited_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub invitation_expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub registered_at: Option<OffsetDateTime>,
+    pub version: u64,
+    /// The Cognito user; stored, never shown.
+    pub user_sub: UserSub,
+}
+
+impl Member {
+    /// The member's state as the contract shows it.
+    pub fn view(&self) -> serde_json::Value {
+        let mut view = serde_json::to_value(self).expect("a member always serialises");
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("userSub");
+            fields.insert("selfServicePasswordReset".into(), self.self_service_password_reset().into());
+        }
+        view
+    }
+
+    /// Cognito's "forgot password" flow cannot get past email MFA, so such members rely on an
+    /// administrator-sent reset.
+    pub fn self_service_password_reset(&self) -> bool {
+        !(self.mfa.enabled && self.mfa.r#type == Some(MfaType::Email))
+    }
+
+    pub fn is_active_tenant_admin(&self) -> bool {
+        self.status == MemberStatus::Active && self.roles.is_tenant_admin()
+    }
+}
+
+/// What the tenant overview shows of its representative administrator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepresentativeSummary {
+    pub member_id: MemberId,
+    pub email: Email,
+    pub status: MemberStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenant {
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub parent_tenant_id: Option<TenantId>,
+    /// Root first, parent last; empty for a top-level tenant. Stored, never shown.
+    pub ancestors: Vec<TenantId>,
+    pub representative: RepresentativeSummary,
+    pub member_count: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Tenant {
+    /// The tenant overview of the contract.
+    pub fn view(&self) -> serde_json::Value {
+        let mut view = serde_json::to_value(self).expect("a tenant always serialises");
+        if let Some(fields) = view.as_object_mut() {
+            fields.remove("ancestors");
+        }
+        view
+    }
+
+    /// The tenant and its ancestors: the tenants whose administrators manage it.
+    pub fn lineage(&self) -> impl Iterator<Item = &TenantId> {
+        self.ancestors.iter().chain(std::iter::once(&self.tenant_id))
+    }
+}

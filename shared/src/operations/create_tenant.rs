@@ -1,0 +1,106 @@
+//! `POST /tenants` (operators): a tenant, with its administrator invited as representative.
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::auth::Caller;
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::emails::InvitationKind;
+use crate::error::ApiError;
+use crate::http::{json, json_body};
+use crate::ids::{MemberId, TenantId};
+use crate::invitations;
+use crate::language::Language;
+use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
+
+/// Deep enough for any organisation chart; bounds the transaction that creates a tenant.
+const MAX_DEPTH: usize = 10;
+const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateTenant {
+    name: String,
+    parent_tenant_id: Option<TenantId>,
+    admin_email: Email,
+    admin_language: Language,
+}
+
+fn tenant_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::validation(format!("name must be 1 to {MAX_NAME_CHARS} printable characters")));
+    }
+    Ok(name.to_string())
+}
+
+pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let caller = Caller::from_request(req)?;
+    if !caller.operator {
+        return Err(ApiError::Forbidden("only operators may create tenants"));
+    }
+    let body: CreateTenant = json_body(req)?;
+    let name = tenant_name(&body.name)?;
+    let ancestors = match &body.parent_tenant_id {
+        None => Vec::new(),
+        Some(parent_id) => {
+            let parent = app
+                .store
+                .get_tenant(parent_id)
+                .await?
+                .ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant"))?;
+            if parent.ancestors.len() + 1 >= MAX_DEPTH {
+                return Err(ApiError::validation(format!("tenants nest at most {MAX_DEPTH} levels deep")));
+            }
+            parent.lineage().cloned().collect()
+        }
+    };
+
+    let user_sub = app.directory.ensure_user(&body.admin_email).await?;
+    let now = OffsetDateTime::now_utc();
+    let tenant_id = TenantId::generate();
+    let mut representative = Member {
+        member_id: MemberId::generate(),
+        tenant_id: tenant_id.clone(),
+        email: body.admin_email,
+        language: body.admin_language,
+        roles: Roles::tenant_admin(),
+        status: MemberStatus::Invited,
+        representative: true,
+        mfa: Mfa::default(),
+        invited_at: now,
+        invitation_expires_at: None,
+        registered_at: None,
+        version: 1,
+        user_sub,
+    };
+    let invitation = invitations::issue(app, &representative, now)?;
+    representative.invitation_expires_at = Some(invitation.record.expires_at);
+    let tenant = Tenant {
+        tenant_id,
+        name,
+        parent_tenant_id: body.parent_tenant_id,
+        ancestors,
+        representative: RepresentativeSummary {
+            member_id: representative.member_id.clone(),
+            email: representative.email.clone(),
+            status: MemberStatus::Invited,
+        },
+        member_count: 1,
+        created_at: now,
+    };
+
+    app.store.create_tenant(&tenant, &representative, &invitation.record).await?;
+    let sent = invitations::send(app, InvitationKind::Administrator, &representative, &tenant.name, &invitation).await;
+    if let Err(error) = sent {
+        app.store.undo_create_tenant(&tenant, &representative, &invitation.record).await?;
+        return Err(error);
+    }
+    Ok(json(
+        StatusCode::CREATED,
+        &serde_json::json!({ "tenant": tenant.view(), "representative": representative.view() }),
+    ))
+}

@@ -1,0 +1,61 @@
+//! `POST /tenants/{tenantId}/members`: invite a person by email with a language and roles.
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::app::App;
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::emails::InvitationKind;
+use crate::error::ApiError;
+use crate::http::{json, json_body, with_header};
+use crate::ids::MemberId;
+use crate::invitations;
+use crate::language::Language;
+use crate::model::{Member, MemberStatus, Mfa};
+use crate::operations::managed_tenant;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteMember {
+    email: Email,
+    language: Language,
+    roles: Roles,
+}
+
+/// Order of calls: Cognito user (reused if the person exists), then one transaction for the
+/// member, its email marker and its token, then the email; if the email fails the transaction is
+/// taken back, so a retry starts clean and reuses the Cognito user.
+pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let access = managed_tenant(app, req).await?;
+    let body: InviteMember = json_body(req)?;
+
+    let user_sub = app.directory.ensure_user(&body.email).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut member = Member {
+        member_id: MemberId::generate(),
+        tenant_id: access.tenant.tenant_id.clone(),
+        email: body.email,
+        language: body.language,
+        roles: body.roles,
+        status: MemberStatus::Invited,
+        representative: false,
+        mfa: Mfa::default(),
+        invited_at: now,
+        invitation_expires_at: None,
+        registered_at: None,
+        version: 1,
+        user_sub,
+    };
+    let invitation = invitations::issue(app, &member, now)?;
+    member.invitation_expires_at = Some(invitation.record.expires_at);
+
+    app.store.insert_member(&member, &invitation.record).await?;
+    if let Err(error) = invitations::send(app, InvitationKind::Member, &member, &access.tenant.name, &invitation).await {
+        app.store.undo_insert_member(&member, &invitation.record).await?;
+        return Err(error);
+    }
+    let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);
+    Ok(with_header(json(StatusCode::CREATED, &member.view()), header::LOCATION, &location))
+}
