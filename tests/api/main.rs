@@ -1,1 +1,7 @@
+//! End-to-end tests: the local API on the emulator, through the real AWS SDK clients.
+//! Run with `make test`, which starts the emulator they need.
+mod helpers;
 
+mod authorization;
+mod invitations;
+mod walkthrough;

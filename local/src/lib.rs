@@ -1,0 +1,121 @@
+//! The local stack: the emulator provisioned from `template.yaml`, and the HTTP API served on
+//! loopback through the same operation code the Lambda functions run.
+pub mod gateway;
+pub mod provision;
+pub mod template;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tenant_members::{App, Config};
+
+use crate::gateway::{Gateway, JwtAuthorizer};
+use crate::provision::{provision, Credentials, StackNames};
+use crate::template::Template;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `.local/stack.json`, as the contract describes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackFile {
+    pub api_url: String,
+    pub aws_endpoint_url: String,
+    pub region: String,
+    pub table_name: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub sender_email: String,
+    pub portal_base_url: String,
+    pub operator: Credentials,
+}
+
+pub struct StackOptions {
+    pub template: PathBuf,
+    pub listen: SocketAddr,
+    pub names: StackNames,
+    pub portal_base_url: String,
+    pub invitation_ttl: Duration,
+    pub password_reset_ttl: Duration,
+}
+
+impl StackOptions {
+    /// The names `make start` uses; a second start finds and reuses what the first created.
+    pub fn local_default(template: PathBuf) -> Self {
+        Self {
+            template,
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            names: StackNames {
+                table: "tenant-members-local".into(),
+                user_pool: "tenant-members-local".into(),
+                sender_email: "no-reply@example.com".into(),
+                operator: Credentials { email: "operator@example.com".into(), password: "Operator-Passw0rd!".into() },
+            },
+            portal_base_url: "http://localhost:5173".into(),
+            invitation_ttl: Config::DEFAULT_INVITATION_TTL,
+            password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
+        }
+    }
+}
+
+pub struct RunningStack {
+    pub stack: StackFile,
+    pub app: App,
+    pub server: tokio::task::JoinHandle<()>,
+}
+
+/// The emulator's address, as every AWS client here finds it: `AWS_ENDPOINT_URL`.
+pub fn emulator_url() -> Result<String, BoxError> {
+    std::env::var("AWS_ENDPOINT_URL").map_err(|_| "AWS_ENDPOINT_URL is not set: start the emulator first (make start)".into())
+}
+
+/// Provisions the emulator and starts serving the API; returns once the API accepts requests.
+pub async fn start(options: StackOptions) -> Result<RunningStack, BoxError> {
+    let endpoint = emulator_url()?;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
+    let template = Template::load(&options.template)?;
+    let provisioned = provision(&sdk, &template, &options.names).await?;
+
+    let config = Config {
+        table_name: provisioned.table_name.clone(),
+        user_pool_id: provisioned.user_pool_id.clone(),
+        sender_email: options.names.sender_email.clone(),
+        portal_base_url: options.portal_base_url.clone(),
+        invitation_ttl: options.invitation_ttl,
+        password_reset_ttl: options.password_reset_ttl,
+    };
+    let app = App::on_aws(&sdk, config);
+    let authorizer =
+        JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
+    let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let address = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "local API stopped");
+        }
+    });
+    let stack = StackFile {
+        api_url: format!("http://{address}"),
+        aws_endpoint_url: endpoint,
+        region,
+        table_name: provisioned.table_name,
+        user_pool_id: provisioned.user_pool_id,
+        user_pool_client_id: provisioned.user_pool_client_id,
+        sender_email: options.names.sender_email,
+        portal_base_url: options.portal_base_url,
+        operator: options.names.operator,
+    };
+    Ok(RunningStack { stack, app, server })
+}
+
+pub fn write_stack_file(path: &Path, stack: &StackFile) -> Result<(), BoxError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, serde_json::to_string_pretty(stack)? + "\n")?;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! Creates, idempotently, what `template.yaml` declares, on the emulator: the table (same keys
+//! and indexes), the user pool with its password policy, the app client, the groups, the SES
+//! sender identity, and a first operator.
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, SoftwareTokenMfaConfigType,
+    UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType,
+};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use serde::{Deserialize, Serialize};
+use serde_norway::Value;
+
+use crate::template::{string, strings, Template};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The names a stack is provisioned under; tests give each their own.
+#[derive(Debug, Clone)]
+pub struct StackNames {
+    pub table: String,
+    pub user_pool: String,
+    pub sender_email: String,
+    pub operator: Credentials,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// The ids of what was provisioned.
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    pub table_name: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+}
+
+pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: &StackNames) -> Result<Provisioned, BoxError> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(sdk);
+    let ses = aws_sdk_sesv2::Client::new(sdk);
+
+    create_table(&dynamodb, template.table()?, &names.table).await?;
+    let user_pool_id = user_pool(&cognito, template.user_pool()?, &names.user_pool).await?;
+    let user_pool_client_id = user_pool_client(&cognito, template.user_pool_client()?, &user_pool_id).await?;
+    for group in template.groups()? {
+        match cognito.create_group().user_pool_id(&user_pool_id).group_name(&group).send().await {
+            Ok(_) => {}
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_group_exists_exception()) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    match ses.create_email_identity().email_identity(&names.sender_email).send().await {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_already_exists_exception()) => {}
+        Err(e) => return Err(e.into()),
+    }
+    operator(&cognito, &user_pool_id, &names.operator).await?;
+    Ok(Provisioned { table_name: names.table.clone(), user_pool_id, user_pool_client_id })
+}
+
+fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, BoxError> {
+    let mut keys = Vec::new();
+    for key in value.as_sequence().ok_or("KeySchema is not a list")? {
+        keys.push(
+            KeySchemaElement::builder()
+                .attribute_name(string(&key["AttributeName"]).ok_or("KeySchema without AttributeName")?)
+                .key_type(KeyType::from(string(&key["KeyType"]).ok_or("KeySchema without KeyType")?))
+                .build()?,
+        );
+    }
+    Ok(keys)
+}
+
+async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, name: &str) -> Result<(), BoxError> {
+    if client.describe_table().table_name(name).send().await.is_ok() {
+        return Ok(());
+    }
+    let mut request = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::from(string(&properties["BillingMode"]).unwrap_or("PAY_PER_REQUEST")))
+        .set_key_schema(Some(key_schema(&properties["KeySchema"])?));
+    for definition in properties["AttributeDefinitions"].as_sequence().ok_or("no AttributeDefinitions")? {
+        request = request.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(string(&definition["AttributeName"]).ok_or("AttributeDefinition without name")?)
+                .attribute_type(ScalarAttributeType::from(string(&definition["AttributeType"]).unwrap_or("S")))
+                .build()?,
+        );
+    }
+    for index in properties["GlobalSecondaryIndexes"].as_sequence().into_iter().flatten() {
+        request = request.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(string(&index["IndexName"]).ok_or("index without IndexName")?)
+                .set_key_schema(Some(key_schema(&index["KeySchema"])?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(
+                            string(&index["Projection"]["ProjectionType"]).unwrap_or("ALL"),
+                        ))
+                        .build(),
+                )
+                .build()?,
+        );
+    }
+    request.send().await?;
+    if let Some(attribute) = string(&properties["TimeToLiveSpecification"]["AttributeName"]) {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(attribute).enabled(true).build()?)
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PasswordPolicy {
+    minimum_length: Option<i32>,
+    require_lowercase: Option<bool>,
+    require_uppercase: Option<bool>,
+    require_numbers: Option<bool>,
+    require_symbols: Option<bool>,
+    temporary_password_validity_days: Option<i32>,
+}
+
+async fn user_pool(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    properties: &Value,
+    name: &str,
+) -> Result<String, BoxError> {
+    let pools = client.list_user_pools().max_results(60).send().await?;
+    if let Some(id) = pools.user_pools().iter().find(|p| p.name() == Some(name)).and_then(|p| p.id()) {
+        return Ok(id.to_string());
+    }
+    let policy: PasswordPolicy = serde_norway::from_value(properties["Policies"]["PasswordPolicy"].clone())?;
+    let password_policy = PasswordPolicyType::builder()
+        .set_minimum_length(policy.minimum_length)
+        .set_require_lowercase(policy.require_lowercase)
+        .set_require_uppercase(policy.require_uppercase)
+        .set_require_numbers(policy.require_numbers)
+        .set_require_symbols(policy.require_symbols)
+        .set_temporary_password_validity_days(policy.temporary_password_validity_days)
+        .build();
+    let created = client
+        .create_user_pool()
+        .pool_name(name)
+        .set_username_attributes(Some(
+            strings(&properties["UsernameAttributes"]).iter().map(|a| UsernameAttributeType::from(a.as_str())).collect(),
+        ))
+        .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+        .send()
+        .await?;
+    let id = created.user_pool.and_then(|p| p.id).ok_or("CreateUserPool returned no id")?;
+    if string(&properties["MfaConfiguration"]) == Some("OPTIONAL") {
+        client
+            .set_user_pool_mfa_config()
+            .user_pool_id(&id)
+            .software_token_mfa_configuration(SoftwareTokenMfaConfigType::builder().enabled(true).build())
+            .mfa_configuration(UserPoolMfaType::Optional)
+            .send()
+            .await?;
+    }
+    Ok(id)
+}
+
+async fn user_pool_client(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    properties: &Value,
+    user_pool_id: &str,
+) -> Result<String, BoxError> {
+    let name = "portal-local";
+    let clients = client.list_user_pool_clients().user_pool_id(user_pool_id).max_results(60).send().await?;
+    if let Some(id) = clients.user_pool_clients().iter().find(|c| c.client_name() == Some(name)).and_then(|c| c.client_id()) {
+        return Ok(id.to_string());
+    }
+    let created = client
+        .create_user_pool_client()
+        .user_pool_id(user_pool_id)
+        .client_name(name)
+        .generate_secret(false)
+        .set_explicit_auth_flows(Some(
+            strings(&properties["ExplicitAuthFlows"]).iter().map(|f| ExplicitAuthFlowsType::from(f.as_str())).collect(),
+        ))
+        .send()
+        .await?;
+    Ok(created.user_pool_client.and_then(|c| c.client_id).ok_or("CreateUserPoolClient returned no id")?)
+}
+
+async fn operator(
+    client: &aws_sdk_cognitoidentityprovider::Client,
+    user_pool_id: &str,
+    operator: &Credentials,
+) -> Result<(), BoxError> {
+    let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+    match client
+        .admin_create_user()
+        .user_pool_id(user_pool_id)
+        .username(&operator.email)
+        .user_attributes(attribute("email", &operator.email)?)
+        .user_attributes(attribute("email_verified", "true")?)
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+    {
+        Ok(_) => {}
+        Err(e) if e.as_service_error().is_some_and(|e| e.is_username_exists_exception()) => {}
+        Err(e) => return Err(e.into()),
+    }
+    client
+        .admin_set_user_password()
+        .user_pool_id(user_pool_id)
+        .username(&operator.email)
+        .password(&operator.password)
+        .permanent(true)
+        .send()
+        .await?;
+    client
+        .admin_add_user_to_group()
+        .user_pool_id(user_pool_id)
+        .username(&operator.email)
+        .group_name(tenant_members::auth::OPERATORS_GROUP)
+        .send()
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! What the local stack takes from `template.yaml`: the routes of the HTTP API, the table's keys
+//! and indexes, and the user pool's settings. Reading them from the template keeps the local
+//! stack and the deployed one from drifting apart.
+use serde_norway::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read template.yaml: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("template.yaml is not valid YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+    #[error("template.yaml: {0}")]
+    Shape(String),
+}
+
+/// One route of the HTTP API and the function behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    /// API Gateway path syntax: `/tenants/{tenantId}`.
+    pub path: String,
+    /// The function's binary, which is also its operation name.
+    pub function: String,
+    /// `Auth.Authorizer: NONE`: no token needed.
+    pub public: bool,
+}
+
+pub struct Template {
+    root: Value,
+}
+
+fn shape(what: impl Into<String>) -> TemplateError {
+    TemplateError::Shape(what.into())
+}
+
+/// `!Ref X` and other CloudFormation tags parse as tagged values; look through them.
+fn untag(value: &Value) -> &Value {
+    match value {
+        Value::Tagged(tagged) => untag(&tagged.value),
+        other => other,
+    }
+}
+
+fn text(value: &Value) -> Option<&str> {
+    untag(value).as_str()
+}
+
+impl Template {
+    pub fn load(path: &std::path::Path) -> Result<Self, TemplateError> {
+        Self::parse(&std::fs::read_to_string(path)?)
+    }
+
+    pub fn parse(source: &str) -> Result<Self, TemplateError> {
+        Ok(Self { root: serde_norway::from_str(source)? })
+    }
+
+    fn resources(&self) -> Result<&serde_norway::Mapping, TemplateError> {
+        self.root["Resources"].as_mapping().ok_or_else(|| shape("no Resources"))
+    }
+
+    fn resource_of_type(&self, kind: &str) -> Result<&Value, TemplateError> {
+        self.resources()?
+            .values()
+            .find(|r| text(&r["Type"]) == Some(kind))
+            .ok_or_else(|| shape(format!("no {kind} resource")))
+    }
+
+    pub fn routes(&self) -> Result<Vec<Route>, TemplateError> {
+        let mut routes = Vec::new();
+        for (name, resource) in self.resources()? {
+            if text(&resource["Type"]) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let name = name.as_str().unwrap_or("?");
+            let function = text(&resource["Metadata"]["BuildProperties"]["Binary"])
+                .ok_or_else(|| shape(format!("{name} has no Metadata.BuildProperties.Binary")))?;
+            let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+            for event in events.values() {
+                if text(&event["Type"]) != Some("HttpApi") {
+                    continue;
+                }
+                let properties = &event["Properties"];
+                let (Some(method), Some(path)) = (text(&properties["Method"]), text(&properties["Path"])) else {
+                    return Err(shape(format!("{name} has an HttpApi event without Method and Path")));
+                };
+                routes.push(Route {
+                    method: method.to_uppercase(),
+                    path: path.to_string(),
+                    function: function.to_string(),
+                    public: text(&properties["Auth"]["Authorizer"]) == Some("NONE"),
+                });
+            }
+        }
+        Ok(routes)
+    }
+
+    /// The `Properties` of the DynamoDB table, as CloudFormation spells them.
+    pub fn table(&self) -> Result<&Value, TemplateError> {
+        Ok(&self.resource_of_type("AWS::DynamoDB::Table")?["Properties"])
+    }
+
+    pub fn user_pool(&self) -> Result<&Value, TemplateError> {
+        Ok(&self.resource_of_type("AWS::Cognito::UserPool")?["Properties"])
+    }
+
+    pub fn user_pool_client(&self) -> Result<&Value, TemplateError> {
+        Ok(&self.resource_of_type("AWS::Cognito::UserPoolClient")?["Properties"])
+    }
+
+    pub fn groups(&self) -> Result<Vec<String>, TemplateError> {
+        Ok(self
+            .resources()?
+            .values()
+            .filter(|r| text(&r["Type"]) == Some("AWS::Cognito::UserPoolGroup"))
+            .filter_map(|r| text(&r["Properties"]["GroupName"]).map(str::to_string))
+            .collect())
+    }
+}
+
+/// A string property, looking through tags.
+pub fn string(value: &Value) -> Option<&str> {
+    text(value)
+}
+
+/// A list of strings, looking through tags.
+pub fn strings(value: &Value) -> Vec<String> {
+    untag(value)
+        .as_sequence()
+        .map(|items| items.iter().filter_map(text).map(str::to_string).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,246 @@
+//! Starts what each test needs: its own provisioned stack on the emulator (own table, own user
+//! pool) and the local API on a free port, then speaks HTTP to it like any client.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use local_stack::provision::{Credentials, StackNames};
+use local_stack::{start, RunningStack, StackFile, StackOptions};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "Corr3ct-Horse-Battery!";
+
+pub struct TestStack {
+    pub stack: StackFile,
+    pub running: RunningStack,
+    pub http: reqwest::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+}
+
+pub fn unique_email(prefix: &str) -> String {
+    format!("{prefix}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+fn template() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("template.yaml")
+}
+
+/// What the API answered: status, and the JSON body (Null when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+/// One email from the emulator's SES outbox.
+#[derive(Debug, Clone)]
+pub struct SentEmail {
+    pub subject: String,
+    pub body: String,
+}
+
+impl SentEmail {
+    /// The token of the link the email carries.
+    pub fn token(&self) -> String {
+        let start = self.body.find("token=").expect("the email carries a link with a token") + "token=".len();
+        self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    }
+}
+
+impl TestStack {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(adjust: impl FnOnce(&mut StackOptions)) -> Self {
+        let id = ulid::Ulid::new().to_string().to_lowercase();
+        let mut options = StackOptions::local_default(template());
+        options.listen.set_port(0);
+        options.names = StackNames {
+            table: format!("test-{id}"),
+            user_pool: format!("test-{id}"),
+            sender_email: "no-reply@example.com".into(),
+            operator: Credentials { email: unique_email("operator"), password: PASSWORD.into() },
+        };
+        options.portal_base_url = "https://portal.test".into();
+        adjust(&mut options);
+        let running = start(options).await.expect("the local stack starts on the emulator (is it running? use make test)");
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self {
+            stack: running.stack.clone(),
+            running,
+            http: reqwest::Client::new(),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
+            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+        }
+    }
+
+    /// Signs in with Cognito's USER_PASSWORD_AUTH, as the portal would; returns the ID token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<String, String> {
+        self.cognito
+            .initiate_auth()
+            .client_id(&self.stack.user_pool_client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(|e| format!("{:?}", e.into_service_error()))
+            .and_then(|out| {
+                out.authentication_result
+                    .and_then(|r| r.id_token)
+                    .ok_or_else(|| "no token (a challenge?)".to_string())
+            })
+    }
+
+    pub async fn operator(&self) -> String {
+        self.sign_in(&self.stack.operator.email, &self.stack.operator.password).await.expect("the operator signs in")
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let mut request = self.http.request(method, format!("{}{path}", self.stack.api_url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the local API answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Answer { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Every email the emulator's SES accepted for this address, oldest first.
+    pub async fn emails_to(&self, address: &str) -> Vec<SentEmail> {
+        let data: Value = self
+            .http
+            .get(format!("{}/moto-api/data.json", self.stack.aws_endpoint_url))
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("the emulator's state is JSON");
+        data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| {
+                m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a.as_str() == Some(address)))
+            })
+            .map(|m| SentEmail {
+                subject: m["subject"].as_str().unwrap_or("").to_string(),
+                body: m["body"].as_str().unwrap_or("").to_string(),
+            })
+            .collect()
+    }
+
+    pub async fn last_email_to(&self, address: &str) -> SentEmail {
+        self.emails_to(address).await.pop().unwrap_or_else(|| panic!("no email was sent to {address}"))
+    }
+
+    /// Creates a tenant as the operator; returns the answer's tenant id.
+    pub async fn create_tenant(&self, name: &str, admin_email: &str, parent: Option<&str>) -> String {
+        let mut body = json!({ "name": name, "adminEmail": admin_email, "adminLanguage": "en" });
+        if let Some(parent) = parent {
+            body["parentTenantId"] = json!(parent);
+        }
+        let answer = self.post("/tenants", Some(&self.operator().await), body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+        answer.body["tenant"]["tenantId"].as_str().unwrap().to_string()
+    }
+
+    /// Accepts the newest invitation sent to `email` with the shared good password.
+    pub async fn accept_invitation(&self, email: &str) -> Answer {
+        let token = self.last_email_to(email).await.token();
+        self.post("/invitations/accept", None, json!({ "token": token, "password": PASSWORD })).await
+    }
+
+    /// A tenant whose representative administrator has registered and signed in.
+    pub async fn tenant_with_admin(&self, parent: Option<&str>) -> Tenant {
+        let admin_email = unique_email("admin");
+        let tenant_id = self.create_tenant("Acme", &admin_email, parent).await;
+        let accepted = self.accept_invitation(&admin_email).await;
+        assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+        let admin_token = self.sign_in(&admin_email, PASSWORD).await.expect("the admin signs in");
+        Tenant { tenant_id, admin_email, admin_token }
+    }
+
+    /// Invites `email` into the tenant; returns the answer.
+    pub async fn invite(&self, tenant: &Tenant, email: &str, language: &str, roles: Value) -> Answer {
+        self.post(
+            &format!("/tenants/{}/members", tenant.tenant_id),
+            Some(&tenant.admin_token),
+            json!({ "email": email, "language": language, "roles": roles }),
+        )
+        .await
+    }
+
+    /// An active plain member of the tenant, signed in.
+    pub async fn active_member(&self, tenant: &Tenant) -> (String, String) {
+        let email = unique_email("member");
+        let invited = self.invite(tenant, &email, "en", json!({ "service-management-portal": "member" })).await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+        assert_eq!(self.accept_invitation(&email).await.status, StatusCode::OK);
+        let token = self.sign_in(&email, PASSWORD).await.expect("the member signs in");
+        (invited.body["memberId"].as_str().unwrap().to_string(), token)
+    }
+
+    /// How many items of the kind (`MEMBER#`, `EMAIL#`) the tenant's partition holds.
+    pub async fn count_items(&self, tenant_id: &str, prefix: &str) -> usize {
+        let output = self
+            .dynamodb
+            .query()
+            .table_name(&self.stack.table_name)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("TENANT#{tenant_id}")))
+            .expression_attribute_values(":prefix", aws_sdk_dynamodb::types::AttributeValue::S(prefix.into()))
+            .send()
+            .await
+            .expect("the table answers");
+        output.items.unwrap_or_default().len()
+    }
+
+    /// How many Cognito users have this email.
+    pub async fn cognito_users(&self, email: &str) -> usize {
+        let output = self
+            .cognito
+            .list_users()
+            .user_pool_id(&self.stack.user_pool_id)
+            .filter(format!("email = \"{email}\""))
+            .send()
+            .await
+            .expect("the user pool answers");
+        output.users().len()
+    }
+}
+
+pub struct Tenant {
+    pub tenant_id: String,
+    pub admin_email: String,
+    pub admin_token: String,
+}
+
+pub async fn wait(duration: Duration) {
+    tokio::time::sleep(duration).await;
+}

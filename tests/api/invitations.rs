@@ -1,0 +1,144 @@
+//! Invitations: one invite is one member, one Cognito user, one email; tokens are single use,
+//! expire, and Cognito's password policy decides.
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{unique_email, wait, TestStack, PASSWORD};
+
+#[tokio::test]
+async fn one_invite_is_one_member_one_cognito_user_one_email() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = unique_email("once");
+    let invited = stack.invite(&tenant, &email, "ja", json!({ "service-management-portal": "member" })).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2, "the admin and the new member");
+    assert_eq!(stack.cognito_users(&email).await, 1);
+    let emails = stack.emails_to(&email).await;
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].body.contains("招待"), "the member's language: {}", emails[0].body);
+}
+
+#[tokio::test]
+async fn inviting_an_existing_member_again_in_any_case_is_member_exists_and_changes_nothing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = unique_email("twice");
+    let roles = json!({ "service-management-portal": "member" });
+    assert_eq!(stack.invite(&tenant, &email, "en", roles.clone()).await.status, StatusCode::CREATED);
+
+    let again = stack.invite(&tenant, &email.to_uppercase(), "ja", roles).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.code(), "member_exists");
+    assert_eq!(again.headers["content-type"], "application/problem+json");
+
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2);
+    assert_eq!(stack.count_items(&tenant.tenant_id, "EMAIL#").await, 2);
+    assert_eq!(stack.cognito_users(&email).await, 1);
+    assert_eq!(stack.emails_to(&email).await.len(), 1, "no second email");
+    let overview = stack.get(&format!("/tenants/{}", tenant.tenant_id), &tenant.admin_token).await;
+    assert_eq!(overview.body["memberCount"], 2);
+}
+
+#[tokio::test]
+async fn a_person_can_be_a_member_of_several_tenants() {
+    let stack = TestStack::start().await;
+    let first = stack.tenant_with_admin(None).await;
+    let second = stack.tenant_with_admin(None).await;
+    let email = unique_email("shared");
+    let roles = json!({ "service-management-portal": "member" });
+    assert_eq!(stack.invite(&first, &email, "en", roles.clone()).await.status, StatusCode::CREATED);
+    assert_eq!(stack.invite(&second, &email, "en", roles).await.status, StatusCode::CREATED);
+    assert_eq!(stack.cognito_users(&email).await, 1, "one person, two memberships");
+    assert_eq!(stack.emails_to(&email).await.len(), 2);
+}
+
+#[tokio::test]
+async fn bad_invitations_are_validation_failed_and_change_nothing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members", tenant.tenant_id);
+    let email = unique_email("bad");
+    let member = json!({ "service-management-portal": "member" });
+    let cases = [
+        ("bad email", json!({ "email": "not-an-email", "language": "en", "roles": member })),
+        ("unknown language", json!({ "email": email, "language": "fr", "roles": member })),
+        ("unknown application", json!({ "email": email, "language": "en",
+            "roles": { "service-management-portal": "member", "mail": "admin" } })),
+        ("unknown role", json!({ "email": email, "language": "en", "roles": { "service-management-portal": "owner" } })),
+        ("no portal role", json!({ "email": email, "language": "en", "roles": { "device-management": "viewer" } })),
+        ("unknown field", json!({ "email": email, "language": "en", "roles": member, "admin": true })),
+        ("wrong type", json!({ "email": email, "language": "en", "roles": ["member"] })),
+    ];
+    for (case, body) in cases {
+        let answer = stack.post(&path, Some(&tenant.admin_token), body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{case}: {:?}", answer.body);
+        assert_eq!(answer.code(), "validation_failed", "{case}");
+    }
+    let malformed = stack
+        .http
+        .post(format!("{}{path}", stack.stack.api_url))
+        .bearer_auth(&tenant.admin_token)
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 1);
+    assert_eq!(stack.cognito_users(&email).await, 0);
+    assert!(stack.emails_to(&email).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_invitation_token_works_once() {
+    let stack = TestStack::start().await;
+    let admin_email = unique_email("admin");
+    stack.create_tenant("Acme", &admin_email, None).await;
+    let token = stack.last_email_to(&admin_email).await.token();
+    let body = json!({ "token": token, "password": PASSWORD });
+    assert_eq!(stack.post("/invitations/accept", None, body.clone()).await.status, StatusCode::OK);
+
+    let reused = stack.post("/invitations/accept", None, body).await;
+    assert_eq!(reused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reused.code(), "token_invalid");
+    let unknown = stack
+        .post("/invitations/accept", None, json!({ "token": "A".repeat(43), "password": PASSWORD }))
+        .await;
+    assert_eq!((unknown.status, unknown.code()), (reused.status, reused.code()), "unknown and used look alike");
+}
+
+#[tokio::test]
+async fn an_expired_invitation_is_token_expired() {
+    let stack = TestStack::start_with(|o| o.invitation_ttl = Duration::from_secs(1)).await;
+    let admin_email = unique_email("late");
+    stack.create_tenant("Acme", &admin_email, None).await;
+    wait(Duration::from_millis(1100)).await;
+    let late = stack.accept_invitation(&admin_email).await;
+    assert_eq!(late.status, StatusCode::GONE, "{:?}", late.body);
+    assert_eq!(late.code(), "token_expired");
+    assert!(stack.sign_in(&admin_email, PASSWORD).await.is_err(), "no password was set");
+}
+
+#[tokio::test]
+async fn a_weak_password_is_rejected_by_cognito_policy_and_the_link_still_works() {
+    let stack = TestStack::start().await;
+    let admin_email = unique_email("weak");
+    let tenant_id = stack.create_tenant("Acme", &admin_email, None).await;
+    let token = stack.last_email_to(&admin_email).await.token();
+
+    let weak = stack.post("/invitations/accept", None, json!({ "token": token, "password": "short" })).await;
+    assert_eq!(weak.status, StatusCode::BAD_REQUEST, "{:?}", weak.body);
+    assert_eq!(weak.code(), "password_rejected");
+    assert!(!weak.body["detail"].as_str().unwrap_or("").is_empty(), "Cognito's reason is given");
+
+    let operator = stack.operator().await;
+    let overview = stack.get(&format!("/tenants/{tenant_id}"), &operator).await;
+    assert_eq!(overview.body["representative"]["status"], "invited");
+
+    let good = stack.post("/invitations/accept", None, json!({ "token": token, "password": PASSWORD })).await;
+    assert_eq!(good.status, StatusCode::OK, "{:?}", good.body);
+}
