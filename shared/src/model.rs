@@ -27,6 +27,12 @@ pub struct Mfa {
     pub r#type: Option<MfaType>,
 }
 
+/// The current time at the precision the service shows (milliseconds).
+pub fn now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
+}
+
 /// One person's membership of one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

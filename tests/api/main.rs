@@ -3,5 +3,6 @@
 mod helpers;
 
 mod authorization;
+mod events;
 mod invitations;
 mod walkthrough;

@@ -24,6 +24,7 @@ async fn operator_creates_a_tenant_whose_admin_registers_and_invites_a_member() 
     let invitation = stack.last_email_to(&admin_email).await;
     assert!(invitation.body.contains("https://portal.test/accept-invitation?token="), "{}", invitation.body);
     assert!(invitation.body.contains("管理者"), "{}", invitation.body);
+    assert!(invitation.subject.contains("Acme") && invitation.subject.contains("管理者"), "{}", invitation.subject);
 
     let accepted = stack.accept_invitation(&admin_email).await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);

@@ -2,7 +2,6 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::error::ApiError;
@@ -29,7 +28,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         .await?
         .filter(|r| r.purpose == TokenPurpose::Invitation)
         .ok_or(ApiError::TokenInvalid)?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::model::now();
     if record.expires_at <= now {
         return Err(ApiError::TokenExpired);
     }

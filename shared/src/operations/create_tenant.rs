@@ -2,7 +2,6 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::auth::Caller;
@@ -60,7 +59,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     };
 
     let user_sub = app.directory.ensure_user(&body.admin_email).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::model::now();
     let tenant_id = TenantId::generate();
     let mut representative = Member {
         member_id: MemberId::generate(),

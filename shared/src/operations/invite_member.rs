@@ -2,7 +2,6 @@
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use crate::app::App;
 use crate::catalog::Roles;
@@ -32,7 +31,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let body: InviteMember = json_body(req)?;
 
     let user_sub = app.directory.ensure_user(&body.email).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = crate::model::now();
     let mut member = Member {
         member_id: MemberId::generate(),
         tenant_id: access.tenant.tenant_id.clone(),
