@@ -1,70 +1,68 @@
-//! The tenant and members the sample events in `events/` name by id, written through the store
-//! ports so that each event can be fed to its function against a real (emulated) table.
+//! The tenants and members the sample events in `events/` name by id, written through the
+//! store ports so that each event can be fed to its function against a real (emulated) table.
+//!
+//! Tenant `TENANT_ID`: representative `ADMIN_ID` (the events' administrator), a second active
+//! administrator, a plain member (the events' forbidden caller), a registered `TARGET_ID` with a
+//! pending password reset, and an invited member. Its child `CHILD_TENANT_ID` has a
+//! representative who has not registered yet.
 use tenant_members::catalog::Roles;
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
-use tenant_members::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
-use tenant_members::ports::{TokenPurpose, TokenRecord};
+use tenant_members::model::{Member, MemberStatus, RepresentativeSummary, Tenant};
+use tenant_members::ports::{SendQuota, TokenPurpose, TokenRecord};
 use tenant_members::tokens::Token;
 use tenant_members::{ApiError, App};
 use time::OffsetDateTime;
 
 pub const TENANT_ID: &str = "01JEVENTS00000000000TENANT";
-pub const REPRESENTATIVE_ID: &str = "01JEVENTS000000000000REPRS";
+pub const CHILD_TENANT_ID: &str = "01JEVENTS000000000000CHD01";
 pub const ADMIN_ID: &str = "01JEVENTS0000000000000ADMN";
+pub const SECOND_ADMIN_ID: &str = "01JEVENTS000000000000ADMN2";
 pub const MEMBER_ID: &str = "01JEVENTS000000000000MEMBR";
+pub const TARGET_ID: &str = "01JEVENTS000000000000TARGT";
+pub const INVITED_ID: &str = "01JEVENTS00000000000NVTD01";
+pub const CHILD_REPRESENTATIVE_ID: &str = "01JEVENTS00000000000CHDREP";
 /// The callers of the events, as their JWT `sub` claims name them.
 pub const ADMIN_SUB: &str = "event-admin-sub";
+pub const SECOND_ADMIN_SUB: &str = "event-second-admin-sub";
 pub const MEMBER_SUB: &str = "event-member-sub";
-pub const MEMBER_EMAIL: &str = "member@events.example.com";
-/// The representative's pending invitation, which `accept-invitation` events redeem.
+/// The invited member's invitation, which `accept-invitation` events redeem.
 pub const INVITATION_TOKEN: &str = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA";
+/// The target's password reset, which `complete-password-reset` events redeem.
+pub const RESET_TOKEN: &str = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA";
 
-fn member(id: &str, email: &str, roles: Roles, sub: UserSub, now: OffsetDateTime) -> Result<Member, ApiError> {
-    Ok(Member {
-        member_id: MemberId::parse(id)?,
-        tenant_id: TenantId::parse(TENANT_ID)?,
-        email: Email::parse(email)?,
-        language: Language::En,
-        roles,
-        status: MemberStatus::Invited,
-        representative: false,
-        mfa: Mfa::default(),
-        invited_at: now,
-        invitation_expires_at: None,
-        registered_at: None,
-        version: 1,
-        user_sub: sub,
-    })
+fn portal(role: &str) -> Result<Roles, ApiError> {
+    Roles::parse([("service-management-portal".to_string(), role.to_string())].into())
 }
 
-fn invitation(member: &Member, token: &Token, now: OffsetDateTime) -> TokenRecord {
-    TokenRecord {
+fn member(tenant: &str, id: &str, email: &str, roles: Roles, sub: UserSub, now: OffsetDateTime) -> Result<Member, ApiError> {
+    let mut member = Member::new_invited(TenantId::parse(tenant)?, Email::parse(email)?, Language::En, roles, sub, now);
+    member.member_id = MemberId::parse(id)?;
+    Ok(member)
+}
+
+/// Attaches an invitation with this token to the member.
+fn invite(member: &mut Member, token: &Token, now: OffsetDateTime) -> TokenRecord {
+    let record = TokenRecord {
         hash: token.hash(),
         purpose: TokenPurpose::Invitation,
         tenant_id: member.tenant_id.clone(),
         member_id: member.member_id.clone(),
         expires_at: now + time::Duration::days(7),
-    }
+    };
+    member.invitation_expires_at = Some(record.expires_at);
+    member.invitation_token_hash = Some(record.hash.clone());
+    record
 }
 
-/// Seeds: the tenant, its representative (invited, with `INVITATION_TOKEN`), an active second
-/// tenant-admin (`ADMIN_SUB`) and an active plain member (`MEMBER_SUB`).
-pub async fn seed(app: &App) -> Result<(), ApiError> {
-    let now = OffsetDateTime::now_utc();
-    let representative_email = Email::parse("representative@events.example.com")?;
-    let representative_sub = app.directory.ensure_user(&representative_email).await?;
-    let mut representative =
-        member(REPRESENTATIVE_ID, representative_email.as_str(), Roles::tenant_admin(), representative_sub, now)?;
-    representative.representative = true;
-    let token = Token::parse(INVITATION_TOKEN)?;
-    representative.invitation_expires_at = Some(now + time::Duration::days(7));
-    let tenant = Tenant {
-        tenant_id: TenantId::parse(TENANT_ID)?,
-        name: "Events Inc.".into(),
-        parent_tenant_id: None,
-        ancestors: Vec::new(),
+fn tenant(id: &str, name: &str, parent: Option<&str>, representative: &Member, now: OffsetDateTime) -> Result<Tenant, ApiError> {
+    let parent = parent.map(TenantId::parse).transpose()?;
+    Ok(Tenant {
+        tenant_id: TenantId::parse(id)?,
+        name: name.into(),
+        ancestors: parent.iter().cloned().collect(),
+        parent_tenant_id: parent,
         representative: RepresentativeSummary {
             member_id: representative.member_id.clone(),
             email: representative.email.clone(),
@@ -72,19 +70,53 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
         },
         member_count: 1,
         created_at: now,
-    };
-    app.store.create_tenant(&tenant, &representative, &invitation(&representative, &token, now)).await?;
+    })
+}
 
-    let plain_member = Roles::parse([("service-management-portal".to_string(), "member".to_string())].into())?;
-    for (id, email, roles, sub) in [
-        (ADMIN_ID, "admin@events.example.com", Roles::tenant_admin(), ADMIN_SUB),
-        (MEMBER_ID, MEMBER_EMAIL, plain_member, MEMBER_SUB),
-    ] {
-        let member = member(id, email, roles, UserSub::new(sub), now)?;
-        let token = Token::generate()?;
-        let record = invitation(&member, &token, now);
-        app.store.insert_member(&member, &record).await?;
-        app.store.accept_invitation(&record, &member, now).await?;
+pub async fn seed(app: &App) -> Result<(), ApiError> {
+    let now = tenant_members::model::now();
+    let store = &app.store;
+
+    let mut admin = member(TENANT_ID, ADMIN_ID, "admin@events.example.com", Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
+    admin.representative = true;
+    let admin_invitation = invite(&mut admin, &Token::generate()?, now);
+    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation).await?;
+    store.accept_invitation(&admin_invitation, &admin, now).await?;
+
+    let real_sub = |email: &'static str| async move { app.directory.ensure_user(&Email::parse(email)?).await };
+    let members = [
+        (SECOND_ADMIN_ID, "second.admin@events.example.com", Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), true),
+        (MEMBER_ID, "member@events.example.com", portal("member")?, UserSub::new(MEMBER_SUB), true),
+        (TARGET_ID, "target@events.example.com", portal("member")?, real_sub("target@events.example.com").await?, true),
+        (INVITED_ID, "invited@events.example.com", portal("member")?, real_sub("invited@events.example.com").await?, false),
+    ];
+    for (id, email, roles, sub, registers) in members {
+        let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
+        let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
+        let invitation = invite(&mut new, &token, now);
+        store.insert_member(&new, &invitation).await?;
+        if registers {
+            let active = store.accept_invitation(&invitation, &new, now).await?;
+            if id == TARGET_ID {
+                let reset = TokenRecord {
+                    hash: Token::parse(RESET_TOKEN)?.hash(),
+                    purpose: TokenPurpose::PasswordReset,
+                    tenant_id: active.tenant_id.clone(),
+                    member_id: active.member_id.clone(),
+                    expires_at: now + time::Duration::hours(1),
+                };
+                let quota = SendQuota::hourly(&active.member_id, TokenPurpose::PasswordReset, now);
+                store.issue_password_reset(&active, &reset, &quota).await?;
+            }
+        }
     }
+
+    let child_sub = real_sub("child.admin@events.example.com").await?;
+    let mut child_representative =
+        member(CHILD_TENANT_ID, CHILD_REPRESENTATIVE_ID, "child.admin@events.example.com", Roles::tenant_admin(), child_sub, now)?;
+    child_representative.representative = true;
+    let child_invitation = invite(&mut child_representative, &Token::generate()?, now);
+    let child = tenant(CHILD_TENANT_ID, "Events Child", Some(TENANT_ID), &child_representative, now)?;
+    store.create_tenant(&child, &child_representative, &child_invitation).await?;
     Ok(())
 }

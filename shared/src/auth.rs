@@ -104,7 +104,7 @@ mod tests {
     use crate::email::Email;
     use crate::ids::MemberId;
     use crate::language::Language;
-    use crate::model::{Mfa, RepresentativeSummary};
+    use crate::model::RepresentativeSummary;
     use std::collections::BTreeMap;
     use time::OffsetDateTime;
 
@@ -126,21 +126,12 @@ mod tests {
     }
 
     fn membership(tenant: &TenantId, role: &str, status: MemberStatus) -> Member {
-        Member {
-            member_id: MemberId::generate(),
-            tenant_id: tenant.clone(),
-            email: Email::parse("caller@example.com").unwrap(),
-            language: Language::En,
-            roles: Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap(),
-            status,
-            representative: false,
-            mfa: Mfa::default(),
-            invited_at: OffsetDateTime::now_utc(),
-            invitation_expires_at: None,
-            registered_at: None,
-            version: 1,
-            user_sub: UserSub::new("caller"),
-        }
+        let roles = Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap();
+        let email = Email::parse("caller@example.com").unwrap();
+        let mut member =
+            Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("caller"), OffsetDateTime::now_utc());
+        member.status = status;
+        member
     }
 
     fn caller(operator: bool) -> Caller {

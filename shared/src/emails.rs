@@ -13,9 +13,8 @@ pub enum InvitationKind {
     Administrator,
 }
 
-#[derive(Template)]
-#[template(path = "invitation.txt")]
-struct InvitationText<'a> {
+/// What every template is given.
+struct Context<'a> {
     ja: bool,
     administrator: bool,
     tenant_name: &'a str,
@@ -24,13 +23,27 @@ struct InvitationText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "invitation.txt")]
+struct InvitationText<'a> {
+    c: &'a Context<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "invitation.html")]
 struct InvitationHtml<'a> {
-    ja: bool,
-    administrator: bool,
-    tenant_name: &'a str,
-    link: &'a str,
-    expires: &'a str,
+    c: &'a Context<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.txt")]
+struct PasswordResetText<'a> {
+    c: &'a Context<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct PasswordResetHtml<'a> {
+    c: &'a Context<'a>,
 }
 
 pub struct Invitation<'a> {
@@ -55,16 +68,41 @@ impl Invitation<'_> {
             (true, false) => format!("サービス管理ポータル: {} への招待", self.tenant_name),
             (true, true) => format!("サービス管理ポータル: {} の管理者への招待", self.tenant_name),
         };
-        let (tenant_name, link, expires) = (self.tenant_name, link.as_str(), expires.as_str());
+        let context = Context { ja, administrator, tenant_name: self.tenant_name, link: &link, expires: &expires };
         OutgoingEmail {
             to: self.to.clone(),
             subject,
-            text: InvitationText { ja, administrator, tenant_name, link, expires }
-                .render()
-                .expect("the invitation text template renders"),
-            html: InvitationHtml { ja, administrator, tenant_name, link, expires }
-                .render()
-                .expect("the invitation html template renders"),
+            text: InvitationText { c: &context }.render().expect("the invitation text template renders"),
+            html: InvitationHtml { c: &context }.render().expect("the invitation html template renders"),
+        }
+    }
+}
+
+pub struct PasswordReset<'a> {
+    pub to: &'a Email,
+    pub language: Language,
+    pub tenant_name: &'a str,
+    pub portal_base_url: &'a str,
+    pub token: &'a str,
+    pub expires_at: OffsetDateTime,
+}
+
+impl PasswordReset<'_> {
+    pub fn render(&self) -> OutgoingEmail {
+        let link = format!("{}/reset-password?token={}", self.portal_base_url, self.token);
+        let expires = format_time(self.expires_at);
+        let ja = self.language == Language::Ja;
+        let subject = if ja {
+            "サービス管理ポータル: パスワードの再設定".to_string()
+        } else {
+            "Reset your Service Management Portal password".to_string()
+        };
+        let context = Context { ja, administrator: false, tenant_name: self.tenant_name, link: &link, expires: &expires };
+        OutgoingEmail {
+            to: self.to.clone(),
+            subject,
+            text: PasswordResetText { c: &context }.render().expect("the reset text template renders"),
+            html: PasswordResetHtml { c: &context }.render().expect("the reset html template renders"),
         }
     }
 }
@@ -113,6 +151,22 @@ mod tests {
         let member = invitation(InvitationKind::Member, Language::En, "Acme");
         assert!(admin.text.contains("administrator"));
         assert!(!member.text.contains("administrator"));
+    }
+
+    #[test]
+    fn password_resets_carry_the_reset_link_in_the_member_language() {
+        let email = PasswordReset {
+            to: &Email::parse("kim@example.com").unwrap(),
+            language: Language::Ja,
+            tenant_name: "Acme",
+            portal_base_url: "https://portal.example.com",
+            token: "RESET1",
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+        }
+        .render();
+        assert!(email.text.contains("https://portal.example.com/reset-password?token=RESET1"));
+        assert!(email.html.contains("https://portal.example.com/reset-password?token=RESET1"));
+        assert!(email.text.contains("パスワード"));
     }
 
     #[test]

@@ -60,3 +60,14 @@ pub fn problem(error: &ApiError) -> Response<Body> {
         .body(Body::Text(body))
         .expect("a valid response")
 }
+
+/// The `If-Match` header as a member version (`3`, `"3"` or `W/"3"`).
+pub fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(raw) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    raw.to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::validation("If-Match must be a member version"))
+}

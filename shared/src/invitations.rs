@@ -14,7 +14,8 @@ pub struct IssuedInvitation {
     pub record: TokenRecord,
 }
 
-pub fn issue(app: &App, member: &Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
+/// A new invitation link for the member, recorded on the member as its only live one.
+pub fn issue(app: &App, member: &mut Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
     let token = Token::generate()?;
     let record = TokenRecord {
         hash: token.hash(),
@@ -23,6 +24,8 @@ pub fn issue(app: &App, member: &Member, now: OffsetDateTime) -> Result<IssuedIn
         member_id: member.member_id.clone(),
         expires_at: now + app.config.invitation_ttl,
     };
+    member.invitation_expires_at = Some(record.expires_at);
+    member.invitation_token_hash = Some(record.hash.clone());
     Ok(IssuedInvitation { token, record })
 }
 

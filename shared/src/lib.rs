@@ -16,6 +16,7 @@ pub mod language;
 pub mod model;
 pub mod operations;
 pub mod ports;
+pub mod rules;
 pub mod tokens;
 
 pub use app::App;

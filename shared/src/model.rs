@@ -6,6 +6,8 @@ use crate::catalog::Roles;
 use crate::email::Email;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::language::Language;
+use crate::ports::TokenPurpose;
+use crate::tokens::TokenHash;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,14 +56,52 @@ pub struct Member {
     pub version: u64,
     /// The Cognito user; stored, never shown.
     pub user_sub: UserSub,
+    /// The live links, so that a new one can revoke the old; stored, never shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_token_hash: Option<TokenHash>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_reset_token_hash: Option<TokenHash>,
 }
 
+/// Fields of the stored member that the contract does not show.
+const HIDDEN_MEMBER_FIELDS: [&str; 3] = ["userSub", "invitationTokenHash", "passwordResetTokenHash"];
+
 impl Member {
+    /// A new membership, invited and not yet registered.
+    pub fn new_invited(
+        tenant_id: TenantId,
+        email: Email,
+        language: Language,
+        roles: Roles,
+        user_sub: UserSub,
+        invited_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            member_id: MemberId::generate(),
+            tenant_id,
+            email,
+            language,
+            roles,
+            status: MemberStatus::Invited,
+            representative: false,
+            mfa: Mfa::default(),
+            invited_at,
+            invitation_expires_at: None,
+            registered_at: None,
+            version: 1,
+            user_sub,
+            invitation_token_hash: None,
+            password_reset_token_hash: None,
+        }
+    }
+
     /// The member's state as the contract shows it.
     pub fn view(&self) -> serde_json::Value {
         let mut view = serde_json::to_value(self).expect("a member always serialises");
         if let Some(fields) = view.as_object_mut() {
-            fields.remove("userSub");
+            for hidden in HIDDEN_MEMBER_FIELDS {
+                fields.remove(hidden);
+            }
             fields.insert("selfServicePasswordReset".into(), self.self_service_password_reset().into());
         }
         view
@@ -71,6 +111,16 @@ impl Member {
     /// administrator-sent reset.
     pub fn self_service_password_reset(&self) -> bool {
         !(self.mfa.enabled && self.mfa.r#type == Some(MfaType::Email))
+    }
+
+    /// The one link of this purpose that may be redeemed now: the invitation while invited,
+    /// the password reset once registered.
+    pub fn live_token(&self, purpose: TokenPurpose) -> Option<&TokenHash> {
+        match (purpose, self.status) {
+            (TokenPurpose::Invitation, MemberStatus::Invited) => self.invitation_token_hash.as_ref(),
+            (TokenPurpose::PasswordReset, MemberStatus::Active) => self.password_reset_token_hash.as_ref(),
+            _ => None,
+        }
     }
 
     pub fn is_active_tenant_admin(&self) -> bool {

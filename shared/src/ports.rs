@@ -6,7 +6,8 @@ use time::OffsetDateTime;
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{MemberId, TenantId, UserSub};
-use crate::model::{Member, Tenant};
+use crate::catalog::Roles;
+use crate::model::{Member, MemberStatus, Mfa, MfaType, Tenant};
 use crate::tokens::TokenHash;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -26,6 +27,47 @@ pub struct TokenRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// At most `max` emails of one purpose to one member per clock hour.
+#[derive(Debug, Clone)]
+pub struct SendQuota {
+    pub member_id: MemberId,
+    pub purpose: TokenPurpose,
+    pub window_start: OffsetDateTime,
+    pub max: u32,
+}
+
+impl SendQuota {
+    pub const SENDS_PER_HOUR: u32 = 5;
+
+    pub fn hourly(member_id: &MemberId, purpose: TokenPurpose, now: OffsetDateTime) -> Self {
+        let hour = now.unix_timestamp() - now.unix_timestamp().rem_euclid(3600);
+        Self {
+            member_id: member_id.clone(),
+            purpose,
+            window_start: OffsetDateTime::from_unix_timestamp(hour).unwrap_or(now),
+            max: Self::SENDS_PER_HOUR,
+        }
+    }
+}
+
+/// What `GET …/members` may filter on.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    pub status: Option<MemberStatus>,
+    /// `(application, role)`.
+    pub role: Option<(String, String)>,
+    /// A lower-case prefix of the email.
+    pub email_prefix: Option<String>,
+}
+
+impl MemberFilter {
+    pub fn matches(&self, member: &Member) -> bool {
+        self.status.is_none_or(|s| member.status == s)
+            && self.role.as_ref().is_none_or(|(app, role)| member.roles.has(app, role))
+            && self.email_prefix.as_ref().is_none_or(|p| member.email.as_str().starts_with(p.as_str()))
+    }
+}
+
 /// One page of members, in creation order.
 #[derive(Debug)]
 pub struct MemberPage {
@@ -41,6 +83,17 @@ pub trait TenantStore: Send + Sync {
     async fn create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
     /// Takes back a `create_tenant` whose invitation could not be sent.
     async fn undo_create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    /// Hands the representative role from `from` to `to`; both and the tenant must be as read.
+    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member) -> Result<Tenant, ApiError>;
+    /// Moves the invited representative to a new email (`after`), revoking the old invitation
+    /// for `invitation`; `EmailInUse` if the email is a member of the tenant meanwhile.
+    async fn change_representative_email(
+        &self,
+        tenant: &Tenant,
+        before: &Member,
+        after: &Member,
+        invitation: &TokenRecord,
+    ) -> Result<Tenant, ApiError>;
     /// The given tenants and all their descendants.
     async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError>;
     async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError>;
@@ -51,11 +104,26 @@ pub trait MemberStore: Send + Sync {
     async fn get_member(&self, tenant: &TenantId, member: &MemberId) -> Result<Option<Member>, ApiError>;
     /// Every membership of one person, across tenants.
     async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError>;
-    async fn list_members(&self, tenant: &TenantId, after: Option<&MemberId>, limit: usize) -> Result<MemberPage, ApiError>;
+    async fn list_members(
+        &self,
+        tenant: &TenantId,
+        after: Option<&MemberId>,
+        limit: usize,
+        filter: &MemberFilter,
+    ) -> Result<MemberPage, ApiError>;
     /// Adds an invited member; `MemberExists` if the email is already a member of the tenant.
     async fn insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
     /// Takes back an `insert_member` whose invitation could not be sent.
     async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    /// Stores the member's new roles; `VersionConflict` unless it is still at `member.version`.
+    async fn change_roles(&self, member: &Member, roles: &Roles) -> Result<Member, ApiError>;
+    async fn set_mfa(&self, member: &Member, mfa: &Mfa) -> Result<Member, ApiError>;
+    /// Removes the membership, its email marker and its live links.
+    async fn delete_member(&self, member: &Member) -> Result<(), ApiError>;
+    /// Replaces the member's invitation link (the old one dies); `RateLimited` past the quota.
+    async fn replace_invitation(&self, member: &Member, invitation: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
+    /// Records a new password-reset link (an older one dies); `RateLimited` past the quota.
+    async fn issue_password_reset(&self, member: &Member, reset: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
 }
 
 #[async_trait]
@@ -64,6 +132,8 @@ pub trait TokenStore: Send + Sync {
     /// Burns the invitation and activates its member, in one transaction; `TokenInvalid` if the
     /// token was used or replaced meanwhile.
     async fn accept_invitation(&self, token: &TokenRecord, member: &Member, at: OffsetDateTime) -> Result<Member, ApiError>;
+    /// Burns the password-reset token; `TokenInvalid` if it was used or replaced meanwhile.
+    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member) -> Result<(), ApiError>;
 }
 
 /// The one table holds tenants, members and tokens.
@@ -77,6 +147,16 @@ pub trait Directory: Send + Sync {
     async fn ensure_user(&self, email: &Email) -> Result<UserSub, ApiError>;
     /// Sets a permanent password; `PasswordRejected` with the policy's reason.
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError>;
+    /// Whether a person with this email has completed registration (has a password).
+    async fn is_registered(&self, email: &Email) -> Result<bool, ApiError>;
+    /// Ends every session of the person (refresh tokens revoked, access tokens rejected).
+    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError>;
+    async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError>;
+    /// Turns MFA on: the authenticator app when the person registered one, else email. Returns
+    /// which one is now preferred.
+    async fn enable_mfa(&self, user: &UserSub) -> Result<MfaType, ApiError>;
+    /// Clears every MFA preference.
+    async fn disable_mfa(&self, user: &UserSub) -> Result<(), ApiError>;
 }
 
 pub struct OutgoingEmail {

@@ -9,7 +9,8 @@ use crate::error::ApiError;
 pub struct Token(String);
 
 /// What is stored in place of the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct TokenHash(String);
 
 impl Token {

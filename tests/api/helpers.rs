@@ -132,15 +132,7 @@ impl TestStack {
 
     /// Every email the emulator's SES accepted for this address, oldest first.
     pub async fn emails_to(&self, address: &str) -> Vec<SentEmail> {
-        let data: Value = self
-            .http
-            .get(format!("{}/moto-api/data.json", self.stack.aws_endpoint_url))
-            .send()
-            .await
-            .expect("the emulator answers")
-            .json()
-            .await
-            .expect("the emulator's state is JSON");
+        let data = self.emulator_state().await;
         data["ses"]["Message"]
             .as_array()
             .into_iter()
@@ -153,6 +145,22 @@ impl TestStack {
                 body: m["body"].as_str().unwrap_or("").to_string(),
             })
             .collect()
+    }
+
+    /// The emulator's whole state. moto builds it while other requests change it and then
+    /// answers 500 now and then (an attribute changed between its checks), so try again.
+    async fn emulator_state(&self) -> Value {
+        let url = format!("{}/moto-api/data.json", self.stack.aws_endpoint_url);
+        for _ in 0..20 {
+            let response = self.http.get(&url).send().await.expect("the emulator answers");
+            if response.status().is_success() {
+                if let Ok(data) = response.json::<Value>().await {
+                    return data;
+                }
+            }
+            wait(Duration::from_millis(50)).await;
+        }
+        panic!("the emulator's state could not be read from {url}");
     }
 
     pub async fn last_email_to(&self, address: &str) -> SentEmail {

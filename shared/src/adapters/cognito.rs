@@ -1,13 +1,17 @@
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserError;
+use aws_sdk_cognitoidentityprovider::operation::admin_set_user_mfa_preference::AdminSetUserMFAPreferenceError;
 use aws_sdk_cognitoidentityprovider::operation::admin_set_user_password::AdminSetUserPasswordError;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, EmailMfaSettingsType, MessageActionType, SoftwareTokenMfaSettingsType, UserStatusType,
+};
 use aws_sdk_cognitoidentityprovider::Client;
 
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
+use crate::model::MfaType;
 use crate::ports::Directory;
 
 /// Cognito user pool with email as the username attribute.
@@ -24,6 +28,11 @@ impl CognitoDirectory {
 
 fn attribute(name: &str, value: &str) -> AttributeType {
     AttributeType::builder().name(name).value(value).build().expect("name is set")
+}
+
+/// Whether the error says the user does not exist (a retried delete, a user removed by hand).
+fn is_user_not_found<E: aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
+    error.as_service_error().and_then(|e| e.code()) == Some("UserNotFoundException")
 }
 
 fn sub_of(attributes: &[AttributeType], username: Option<&str>) -> Result<UserSub, ApiError> {
@@ -89,5 +98,70 @@ impl Directory for CognitoDirectory {
             }
             Err(e) => Err(ApiError::upstream(e)),
         }
+    }
+
+    async fn is_registered(&self, email: &Email) -> Result<bool, ApiError> {
+        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
+            Ok(user) => Ok(!matches!(user.user_status(), Some(UserStatusType::ForceChangePassword) | None)),
+            Err(e) if is_user_not_found(&e) => Ok(false),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError> {
+        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_user_not_found(&e) => Ok(()),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError> {
+        match self.client.admin_delete_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_user_not_found(&e) => Ok(()),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn enable_mfa(&self, user: &UserSub) -> Result<MfaType, ApiError> {
+        // Cognito refuses the authenticator app unless the person verified one: that refusal is
+        // how we learn they have none, and email (the default) is used instead.
+        let app = self
+            .client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.user_pool_id)
+            .username(user.as_str())
+            .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+            .send()
+            .await;
+        match app {
+            Ok(_) => return Ok(MfaType::AuthenticatorApp),
+            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminSetUserMFAPreferenceError::InvalidParameterException(_)) => {}
+            Err(e) => return Err(ApiError::upstream(e)),
+        }
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.user_pool_id)
+            .username(user.as_str())
+            .email_mfa_settings(EmailMfaSettingsType::builder().enabled(true).preferred_mfa(true).build())
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(MfaType::Email)
+    }
+
+    async fn disable_mfa(&self, user: &UserSub) -> Result<(), ApiError> {
+        self.client
+            .admin_set_user_mfa_preference()
+            .user_pool_id(&self.user_pool_id)
+            .username(user.as_str())
+            .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(false).preferred_mfa(false).build())
+            .email_mfa_settings(EmailMfaSettingsType::builder().enabled(false).preferred_mfa(false).build())
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(())
     }
 }

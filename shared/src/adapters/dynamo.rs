@@ -3,7 +3,11 @@
 //! - descendant link `TENANT#<ancestor>` / `DESC#<t>` (lists what an ancestor's admins manage)
 //! - member          `TENANT#<t>` / `MEMBER#<m>`      (GSI1 `USER#<sub>` / `TENANT#<t>`)
 //! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
+//! - send quota      `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>` (expires by TTL)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
+//!
+//! Every change to a member is a put of the whole item guarded on the version that was read, so
+//! two writers can never silently overwrite each other.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -17,9 +21,12 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::ApiError;
+use crate::catalog::Roles;
 use crate::ids::{MemberId, TenantId, UserSub};
-use crate::model::{Member, MemberStatus, Tenant};
-use crate::ports::{MemberPage, MemberStore, TenantStore, TokenPurpose, TokenRecord, TokenStore};
+use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
+use crate::ports::{
+    MemberFilter, MemberPage, MemberStore, SendQuota, TenantStore, TokenPurpose, TokenRecord, TokenStore,
+};
 use crate::tokens::TokenHash;
 
 pub const GSI1: &str = "gsi1";
@@ -71,9 +78,6 @@ struct MemberItem {
     gsi1sk: String,
     #[serde(flatten)]
     member: Member,
-    /// The live invitation, so that a resend or an email change can revoke it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    invitation_token_hash: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -106,16 +110,28 @@ fn tenant_item(tenant: &Tenant) -> Item {
     })
 }
 
-fn member_item(member: &Member, invitation: Option<&TokenHash>) -> Item {
+fn member_item(member: &Member) -> Item {
     to_item(&MemberItem {
         pk: tenant_pk(&member.tenant_id),
         sk: member_sk(&member.member_id),
         gsi1pk: format!("USER#{}", member.user_sub.as_str()),
         gsi1sk: tenant_pk(&member.tenant_id),
         member: member.clone(),
-        invitation_token_hash: invitation.map(|h| h.as_str().to_string()),
     })
 }
+
+fn member_key(member: &Member) -> Item {
+    key(tenant_pk(&member.tenant_id), member_sk(&member.member_id))
+}
+
+fn token_key(hash: &TokenHash) -> Item {
+    key(token_pk(hash), "TOKEN")
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
 
 fn token_item(token: &TokenRecord) -> Item {
     let expires_at = token.expires_at.unix_timestamp();
@@ -131,9 +147,18 @@ fn token_item(token: &TokenRecord) -> Item {
 }
 
 fn email_marker(member: &Member) -> Item {
-    let mut item = key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str()));
+    let mut item = email_marker_key(member);
     item.insert("memberId".into(), s(member.member_id.as_str()));
     item
+}
+
+fn email_marker_key(member: &Member) -> Item {
+    key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str()))
+}
+
+/// Which error a failed condition at each transaction item stands for.
+fn collision(_: usize) -> ApiError {
+    ApiError::upstream(std::io::Error::other("an id collided with an existing item"))
 }
 
 impl DynamoStore {
@@ -141,25 +166,38 @@ impl DynamoStore {
         Self { client, table }
     }
 
-    fn put_new(&self, item: Item) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table, item and condition are set");
-        TransactWriteItem::builder().put(put).build()
+    fn put(&self, item: Item, condition: &str, values: Item) -> TransactWriteItem {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        if !values.is_empty() {
+            put = put.set_expression_attribute_values(Some(values));
+        }
+        TransactWriteItem::builder().put(put.build().expect("table, item and condition are set")).build()
     }
 
-    fn delete(&self, key: Item, condition: Option<(&str, Item)>) -> TransactWriteItem {
-        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key));
-        if let Some((expression, values)) = condition {
-            delete = delete.condition_expression(expression);
-            if !values.is_empty() {
-                delete = delete.set_expression_attribute_values(Some(values));
-            }
+    fn put_new(&self, item: Item) -> TransactWriteItem {
+        self.put(item, "attribute_not_exists(pk)", Item::new())
+    }
+
+    /// The member as `after`, if it is still at the version `before` was read at.
+    fn put_member(&self, before: &Member, after: &Member) -> TransactWriteItem {
+        self.put(member_item(after), "version = :version", HashMap::from([(":version".into(), number(before.version))]))
+    }
+
+    fn delete(&self, key: Item) -> TransactWriteItem {
+        let delete = Delete::builder().table_name(&self.table).set_key(Some(key));
+        TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
+    }
+
+    fn delete_if(&self, key: Item, condition: &str, values: Item) -> TransactWriteItem {
+        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+        if !values.is_empty() {
+            delete = delete.set_expression_attribute_values(Some(values));
         }
         TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
+    }
+
+    fn delete_member_as_read(&self, member: &Member) -> TransactWriteItem {
+        self.delete_if(member_key(member), "version = :version", HashMap::from([(":version".into(), number(member.version))]))
     }
 
     fn add_member_count(&self, tenant: &TenantId, delta: i64) -> TransactWriteItem {
@@ -168,7 +206,42 @@ impl DynamoStore {
             .set_key(Some(key(tenant_pk(tenant), "TENANT")))
             .update_expression("ADD memberCount :delta")
             .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":delta", AttributeValue::N(delta.to_string()))
+            .expression_attribute_values(":delta", number(delta))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Sets the tenant's representative summary if the representative is still `expected`.
+    fn set_representative(&self, tenant: &TenantId, expected: &MemberId, summary: &RepresentativeSummary) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), "TENANT")))
+            .update_expression("SET representative = :summary")
+            .condition_expression("representative.memberId = :expected")
+            .expression_attribute_values(":summary", serde_dynamo::to_attribute_value(summary).expect("a summary serialises"))
+            .expression_attribute_values(":expected", s(expected.as_str()))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
+    /// Counts one more send in the quota's window, refusing past its maximum.
+    fn count_send(&self, tenant: &TenantId, quota: &SendQuota) -> TransactWriteItem {
+        let purpose = match quota.purpose {
+            TokenPurpose::Invitation => "invitation",
+            TokenPurpose::PasswordReset => "password-reset",
+        };
+        let window = quota.window_start.unix_timestamp();
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant), format!("RATE#{}#{purpose}#{window}", quota.member_id))))
+            .update_expression("SET #ttl = :ttl ADD sends :one")
+            .condition_expression("attribute_not_exists(sends) OR sends < :max")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":ttl", number(window + 2 * 3600))
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":max", number(quota.max))
             .build()
             .expect("table, key and expression are set");
         TransactWriteItem::builder().update(update).build()
@@ -263,22 +336,24 @@ impl DynamoStore {
 
     fn new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
         vec![
-            self.put_new(member_item(member, Some(&invitation.hash))),
+            self.put_new(member_item(member)),
             self.put_new(email_marker(member)),
             self.put_new(token_item(invitation)),
         ]
     }
 
     fn undo_new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
-        let unchanged = (
-            "version = :version",
-            HashMap::from([(":version".to_string(), AttributeValue::N(member.version.to_string()))]),
-        );
         vec![
-            self.delete(key(tenant_pk(&member.tenant_id), member_sk(&member.member_id)), Some((unchanged.0, unchanged.1))),
-            self.delete(key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str())), None),
-            self.delete(key(token_pk(&invitation.hash), "TOKEN"), None),
+            self.delete_member_as_read(member),
+            self.delete(email_marker_key(member)),
+            self.delete(token_key(&invitation.hash)),
         ]
+    }
+
+    /// Stores `after` in place of `before` in one conditional put.
+    async fn replace_member(&self, before: &Member, after: Member) -> Result<Member, ApiError> {
+        self.transact(vec![self.put_member(before, &after)], |_| ApiError::VersionConflict).await?;
+        Ok(after)
     }
 }
 
@@ -313,20 +388,68 @@ impl TenantStore for DynamoStore {
             if has_parent && index == 0 {
                 ApiError::validation("parentTenantId does not name a tenant")
             } else {
-                ApiError::upstream(std::io::Error::other("tenant or member id collision"))
+                collision(index)
             }
         })
         .await
     }
 
     async fn undo_create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
-        let mut items = vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT"), None)];
+        let mut items = vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT"))];
         for ancestor in &tenant.ancestors {
-            items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id)), None));
+            items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
         }
         items.extend(self.undo_new_member_items(representative, invitation));
         self.transact(items, |_| ApiError::upstream(std::io::Error::other("tenant changed while being created")))
             .await
+    }
+
+    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member) -> Result<Tenant, ApiError> {
+        let mut old = from.clone();
+        old.representative = false;
+        old.version += 1;
+        let mut new = to.clone();
+        new.representative = true;
+        new.version += 1;
+        let summary = RepresentativeSummary { member_id: new.member_id.clone(), email: new.email.clone(), status: new.status };
+        let items = vec![
+            self.put_member(from, &old),
+            self.put_member(to, &new),
+            self.set_representative(&tenant.tenant_id, &from.member_id, &summary),
+        ];
+        self.transact(items, |index| match index {
+            1 => ApiError::NotEligible("the member changed meanwhile; reload and try again"),
+            _ => ApiError::NotRepresentative,
+        })
+        .await?;
+        Ok(Tenant { representative: summary, ..tenant.clone() })
+    }
+
+    async fn change_representative_email(
+        &self,
+        tenant: &Tenant,
+        before: &Member,
+        after: &Member,
+        invitation: &TokenRecord,
+    ) -> Result<Tenant, ApiError> {
+        let summary =
+            RepresentativeSummary { member_id: after.member_id.clone(), email: after.email.clone(), status: after.status };
+        let mut items = vec![
+            self.put_member(before, after),
+            self.put_new(email_marker(after)),
+            self.delete(email_marker_key(before)),
+            self.put_new(token_item(invitation)),
+            self.set_representative(&tenant.tenant_id, &before.member_id, &summary),
+        ];
+        if let Some(old) = &before.invitation_token_hash {
+            items.push(self.delete(token_key(old)));
+        }
+        self.transact(items, |index| match index {
+            1 => ApiError::EmailInUse,
+            _ => ApiError::VersionConflict,
+        })
+        .await?;
+        Ok(Tenant { representative: summary, ..tenant.clone() })
     }
 
     async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
@@ -380,31 +503,50 @@ impl MemberStore for DynamoStore {
         items.into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
     }
 
-    async fn list_members(&self, tenant: &TenantId, after: Option<&MemberId>, limit: usize) -> Result<MemberPage, ApiError> {
-        // One more than asked tells whether another page follows, without an empty last page.
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
-            .expression_attribute_values(":pk", s(tenant_pk(tenant)))
-            .expression_attribute_values(":member", s("MEMBER#"))
-            .set_exclusive_start_key(after.map(|m| key(tenant_pk(tenant), member_sk(m))))
-            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(ApiError::upstream)?;
-        let mut items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| Ok(from_item::<MemberItem>(item)?.member))
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let last = if more { items.last().map(|m| m.member_id.clone()) } else { None };
-        Ok(MemberPage { items, last })
+    async fn list_members(
+        &self,
+        tenant: &TenantId,
+        after: Option<&MemberId>,
+        limit: usize,
+        filter: &MemberFilter,
+    ) -> Result<MemberPage, ApiError> {
+        let unfiltered = filter.status.is_none() && filter.role.is_none() && filter.email_prefix.is_none();
+        let mut matches = Vec::with_capacity(limit + 1);
+        let mut start = after.map(|m| key(tenant_pk(tenant), member_sk(m)));
+        // One more than asked tells whether another page follows. Without a filter that is one
+        // Query; with one, pages are read until enough members match.
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(":member", s("MEMBER#"))
+                .set_exclusive_start_key(start)
+                .set_limit(unfiltered.then(|| i32::try_from(limit + 1).unwrap_or(i32::MAX)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(ApiError::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                let member = from_item::<MemberItem>(item)?.member;
+                if filter.matches(&member) {
+                    matches.push(member);
+                }
+                if matches.len() > limit {
+                    break;
+                }
+            }
+            start = output.last_evaluated_key;
+            if matches.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let more = matches.len() > limit;
+        matches.truncate(limit);
+        let last = if more { matches.last().map(|m| m.member_id.clone()) } else { None };
+        Ok(MemberPage { items: matches, last })
     }
 
     async fn insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
@@ -413,7 +555,7 @@ impl MemberStore for DynamoStore {
         self.transact(items, |index| match index {
             1 => ApiError::MemberExists,
             3 => ApiError::NotFound("no such tenant"),
-            _ => ApiError::upstream(std::io::Error::other("member or token id collision")),
+            other => collision(other),
         })
         .await
     }
@@ -424,12 +566,81 @@ impl MemberStore for DynamoStore {
         self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited")))
             .await
     }
+
+    async fn change_roles(&self, member: &Member, roles: &Roles) -> Result<Member, ApiError> {
+        let mut after = member.clone();
+        after.roles = roles.clone();
+        after.version += 1;
+        self.replace_member(member, after).await
+    }
+
+    async fn set_mfa(&self, member: &Member, mfa: &Mfa) -> Result<Member, ApiError> {
+        let mut after = member.clone();
+        after.mfa = mfa.clone();
+        after.version += 1;
+        self.replace_member(member, after).await
+    }
+
+    async fn delete_member(&self, member: &Member) -> Result<(), ApiError> {
+        let mut items = vec![
+            self.delete_member_as_read(member),
+            self.delete(email_marker_key(member)),
+            self.add_member_count(&member.tenant_id, -1),
+        ];
+        for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
+            items.push(self.delete(token_key(hash)));
+        }
+        self.transact(items, |_| ApiError::VersionConflict).await
+    }
+
+    async fn replace_invitation(&self, member: &Member, invitation: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
+        let mut after = member.clone();
+        after.invitation_token_hash = Some(invitation.hash.clone());
+        after.invitation_expires_at = Some(invitation.expires_at);
+        after.version += 1;
+        let mut items = vec![
+            self.count_send(&member.tenant_id, quota),
+            self.put_member(member, &after),
+            self.put_new(token_item(invitation)),
+        ];
+        if let Some(old) = &member.invitation_token_hash {
+            items.push(self.delete(token_key(old)));
+        }
+        self.transact(items, |index| match index {
+            0 => ApiError::RateLimited,
+            1 => ApiError::VersionConflict,
+            other => collision(other),
+        })
+        .await?;
+        Ok(after)
+    }
+
+    async fn issue_password_reset(&self, member: &Member, reset: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
+        let mut after = member.clone();
+        after.password_reset_token_hash = Some(reset.hash.clone());
+        after.version += 1;
+        let mut items = vec![
+            self.count_send(&member.tenant_id, quota),
+            self.put_member(member, &after),
+            self.put_new(token_item(reset)),
+        ];
+        if let Some(old) = &member.password_reset_token_hash {
+            items.push(self.delete(token_key(old)));
+        }
+        self.transact(items, |index| match index {
+            0 => ApiError::RateLimited,
+            1 => ApiError::VersionConflict,
+            other => collision(other),
+        })
+        .await?;
+        Ok(after)
+    }
 }
 
 #[async_trait]
 impl TokenStore for DynamoStore {
     async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError> {
-        let Some(item) = self.get(key(token_pk(hash), "TOKEN")).await? else {
+        let Some(item) = self.get(token_key(hash)).await? else {
             return Ok(None);
         };
         let item: TokenItem = from_item(item)?;
@@ -447,34 +658,32 @@ impl TokenStore for DynamoStore {
         accepted.status = MemberStatus::Active;
         accepted.registered_at = Some(at);
         accepted.invitation_expires_at = None;
+        accepted.invitation_token_hash = None;
         accepted.version += 1;
-
-        let burn = self.delete(key(token_pk(&token.hash), "TOKEN"), Some(("attribute_exists(pk)", HashMap::new())));
-        let activate = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(member_item(&accepted, None)))
-            .condition_expression("#status = :invited AND invitationTokenHash = :hash AND version = :version")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":invited", s("invited"))
-            .expression_attribute_values(":hash", s(token.hash.as_str()))
-            .expression_attribute_values(":version", AttributeValue::N(member.version.to_string()))
-            .build()
-            .expect("table, item and condition are set");
-        let mut items = vec![burn, TransactWriteItem::builder().put(activate).build()];
+        let mut items = vec![
+            self.delete_if(token_key(&token.hash), "attribute_exists(pk)", Item::new()),
+            self.put_member(member, &accepted),
+        ];
         if member.representative {
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(tenant_pk(&member.tenant_id), "TENANT")))
-                .update_expression("SET representative.#status = :active")
-                .condition_expression("representative.memberId = :member")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(":active", s("active"))
-                .expression_attribute_values(":member", s(member.member_id.as_str()))
-                .build()
-                .expect("table, key and expression are set");
-            items.push(TransactWriteItem::builder().update(update).build());
+            let summary = RepresentativeSummary {
+                member_id: accepted.member_id.clone(),
+                email: accepted.email.clone(),
+                status: MemberStatus::Active,
+            };
+            items.push(self.set_representative(&member.tenant_id, &member.member_id, &summary));
         }
         self.transact(items, |_| ApiError::TokenInvalid).await?;
         Ok(accepted)
+    }
+
+    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member) -> Result<(), ApiError> {
+        let mut after = member.clone();
+        after.password_reset_token_hash = None;
+        after.version += 1;
+        let items = vec![
+            self.delete_if(token_key(&token.hash), "attribute_exists(pk)", Item::new()),
+            self.put_member(member, &after),
+        ];
+        self.transact(items, |_| ApiError::TokenInvalid).await
     }
 }

@@ -6,9 +6,8 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
-use crate::model::MemberStatus;
+use crate::operations::redeem;
 use crate::ports::TokenPurpose;
-use crate::tokens::Token;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,26 +20,9 @@ struct AcceptInvitation {
 /// the link usable), then burn the token and activate the member in one transaction.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let body: AcceptInvitation = json_body(req)?;
-    let token = Token::parse(&body.token)?;
-    let record = app
-        .store
-        .get_token(&token.hash())
-        .await?
-        .filter(|r| r.purpose == TokenPurpose::Invitation)
-        .ok_or(ApiError::TokenInvalid)?;
-    let now = crate::model::now();
-    if record.expires_at <= now {
-        return Err(ApiError::TokenExpired);
-    }
-    let member = app
-        .store
-        .get_member(&record.tenant_id, &record.member_id)
-        .await?
-        .filter(|m| m.status == MemberStatus::Invited)
-        .ok_or(ApiError::TokenInvalid)?;
-
+    let (record, member) = redeem(app, &body.token, TokenPurpose::Invitation).await?;
     app.directory.set_password(&member.user_sub, &body.password).await?;
-    let member = app.store.accept_invitation(&record, &member, now).await?;
+    let member = app.store.accept_invitation(&record, &member, crate::model::now()).await?;
     Ok(json(
         StatusCode::OK,
         &serde_json::json!({ "memberId": member.member_id, "tenantId": member.tenant_id, "email": member.email }),

@@ -10,10 +10,10 @@ use crate::email::Email;
 use crate::emails::InvitationKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
-use crate::ids::{MemberId, TenantId};
+use crate::ids::TenantId;
 use crate::invitations;
 use crate::language::Language;
-use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
+use crate::model::{Member, MemberStatus, RepresentativeSummary, Tenant};
 
 /// Deep enough for any organisation chart; bounds the transaction that creates a tenant.
 const MAX_DEPTH: usize = 10;
@@ -61,23 +61,10 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let user_sub = app.directory.ensure_user(&body.admin_email).await?;
     let now = crate::model::now();
     let tenant_id = TenantId::generate();
-    let mut representative = Member {
-        member_id: MemberId::generate(),
-        tenant_id: tenant_id.clone(),
-        email: body.admin_email,
-        language: body.admin_language,
-        roles: Roles::tenant_admin(),
-        status: MemberStatus::Invited,
-        representative: true,
-        mfa: Mfa::default(),
-        invited_at: now,
-        invitation_expires_at: None,
-        registered_at: None,
-        version: 1,
-        user_sub,
-    };
-    let invitation = invitations::issue(app, &representative, now)?;
-    representative.invitation_expires_at = Some(invitation.record.expires_at);
+    let mut representative =
+        Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), user_sub, now);
+    representative.representative = true;
+    let invitation = invitations::issue(app, &mut representative, now)?;
     let tenant = Tenant {
         tenant_id,
         name,

@@ -4,11 +4,10 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::error::ApiError;
-use crate::http::json;
-use crate::operations::{managed_member, managed_tenant};
+use crate::operations::{managed_member, managed_tenant, member_response};
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let member = managed_member(app, &access, req).await?;
-    Ok(json(StatusCode::OK, &member.view()))
+    Ok(member_response(StatusCode::OK, &member))
 }

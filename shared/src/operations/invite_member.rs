@@ -9,10 +9,9 @@ use crate::email::Email;
 use crate::emails::InvitationKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body, with_header};
-use crate::ids::MemberId;
 use crate::invitations;
 use crate::language::Language;
-use crate::model::{Member, MemberStatus, Mfa};
+use crate::model::Member;
 use crate::operations::managed_tenant;
 
 #[derive(Deserialize)]
@@ -32,23 +31,15 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
 
     let user_sub = app.directory.ensure_user(&body.email).await?;
     let now = crate::model::now();
-    let mut member = Member {
-        member_id: MemberId::generate(),
-        tenant_id: access.tenant.tenant_id.clone(),
-        email: body.email,
-        language: body.language,
-        roles: body.roles,
-        status: MemberStatus::Invited,
-        representative: false,
-        mfa: Mfa::default(),
-        invited_at: now,
-        invitation_expires_at: None,
-        registered_at: None,
-        version: 1,
+    let mut member = Member::new_invited(
+        access.tenant.tenant_id.clone(),
+        body.email,
+        body.language,
+        body.roles,
         user_sub,
-    };
-    let invitation = invitations::issue(app, &member, now)?;
-    member.invitation_expires_at = Some(invitation.record.expires_at);
+        now,
+    );
+    let invitation = invitations::issue(app, &mut member, now)?;
 
     app.store.insert_member(&member, &invitation.record).await?;
     if let Err(error) = invitations::send(app, InvitationKind::Member, &member, &access.tenant.name, &invitation).await {

@@ -1,23 +1,36 @@
 //! One module per operation; `Operation` names them for the Lambda binaries and the local API.
 use std::time::Instant;
 
+use lambda_http::http::{header, StatusCode};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::app::App;
 use crate::auth::{require_manager, Caller, ManagerAccess};
 use crate::error::ApiError;
-use crate::http::{path_param, problem};
+use crate::http::{json, path_param, problem, with_header};
 use crate::ids::{MemberId, TenantId};
 use crate::model::Member;
+use crate::ports::{TokenPurpose, TokenRecord};
+use crate::tokens::Token;
 
 mod accept_invitation;
+mod change_member_roles;
+mod change_representative;
+mod change_representative_email;
+mod complete_password_reset;
 mod create_tenant;
+mod delete_member;
 mod get_member;
 mod get_tenant;
 mod invite_member;
 mod list_members;
+mod list_representative_candidates;
 mod list_roles;
 mod list_tenants;
+mod resend_invitation;
+mod send_password_reset;
+mod set_member_mfa;
 
 macro_rules! operations {
     ($($variant:ident => $name:literal, $module:ident;)*) => {
@@ -55,6 +68,15 @@ operations! {
     GetMember => "get-member", get_member;
     AcceptInvitation => "accept-invitation", accept_invitation;
     ListRoles => "list-roles", list_roles;
+    ChangeMemberRoles => "change-member-roles", change_member_roles;
+    DeleteMember => "delete-member", delete_member;
+    ResendInvitation => "resend-invitation", resend_invitation;
+    SendPasswordReset => "send-password-reset", send_password_reset;
+    CompletePasswordReset => "complete-password-reset", complete_password_reset;
+    SetMemberMfa => "set-member-mfa", set_member_mfa;
+    ListRepresentativeCandidates => "list-representative-candidates", list_representative_candidates;
+    ChangeRepresentative => "change-representative", change_representative;
+    ChangeRepresentativeEmail => "change-representative-email", change_representative_email;
 }
 
 impl Operation {
@@ -71,7 +93,10 @@ impl Operation {
             Err(error) => Some(problem(error)),
         };
         let status = response.as_ref().map_or_else(|| result.as_ref().map(|r| r.status()).ok(), |r| Some(r.status()));
-        let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+        let request_id = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
         let tenant = req.path_parameters_ref().and_then(|p| p.first("tenantId")).unwrap_or_default().to_string();
         let upstream_error = match &result {
             Err(ApiError::Upstream(source)) => Some(source.to_string()),
@@ -111,4 +136,27 @@ async fn managed_member(app: &App, access: &ManagerAccess, req: &Request) -> Res
         .get_member(&access.tenant.tenant_id, &member_id)
         .await?
         .ok_or(ApiError::NotFound("no such member"))
+}
+
+/// A member as the contract shows it, with its version as `ETag` for a later `If-Match`.
+fn member_response(status: StatusCode, member: &Member) -> Response<Body> {
+    with_header(json(status, &member.view()), header::ETAG, &format!("\"{}\"", member.version))
+}
+
+/// The stored link behind a token from an email, and its member, if it may be redeemed now.
+/// Unknown, used, replaced and malformed tokens are all `TokenInvalid`, so answers tell
+/// nothing; only a live link past its expiry is `TokenExpired`.
+async fn redeem(app: &App, raw: &str, purpose: TokenPurpose) -> Result<(TokenRecord, Member), ApiError> {
+    let hash = Token::parse(raw)?.hash();
+    let record = app.store.get_token(&hash).await?.filter(|r| r.purpose == purpose).ok_or(ApiError::TokenInvalid)?;
+    let member = app
+        .store
+        .get_member(&record.tenant_id, &record.member_id)
+        .await?
+        .filter(|m| m.live_token(purpose) == Some(&hash))
+        .ok_or(ApiError::TokenInvalid)?;
+    if record.expires_at <= crate::model::now() {
+        return Err(ApiError::TokenExpired);
+    }
+    Ok((record, member))
 }

@@ -1,0 +1,65 @@
+//! `PUT /tenants/{tenantId}/representative/email`: while the representative has not registered,
+//! invite the administrator at another address instead.
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::email::Email;
+use crate::emails::InvitationKind;
+use crate::error::ApiError;
+use crate::http::{json, json_body};
+use crate::invitations;
+use crate::operations::managed_tenant;
+use crate::ports::{SendQuota, TokenPurpose};
+use crate::rules;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeEmail {
+    email: Email,
+}
+
+/// Order: refuse a registered address, find or create the person in Cognito, move the member,
+/// its email marker and its invitation in one transaction, send the administrator invitation,
+/// then delete the old address's Cognito user if nothing else uses it. Asking again for the
+/// address the representative already has re-sends that invitation, so a retry after a failed
+/// email succeeds.
+pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let access = managed_tenant(app, req).await?;
+    let body: ChangeEmail = json_body(req)?;
+    let tenant = &access.tenant;
+    let representative = app
+        .store
+        .get_member(&tenant.tenant_id, &tenant.representative.member_id)
+        .await?
+        .ok_or(ApiError::NotFound("the tenant has no representative"))?;
+    rules::must_be_invited(&representative)?;
+    let now = crate::model::now();
+
+    if body.email == representative.email {
+        let mut renewed = representative.clone();
+        let invitation = invitations::issue(app, &mut renewed, now)?;
+        let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
+        let renewed = app.store.replace_invitation(&representative, &invitation.record, &quota).await?;
+        invitations::send(app, InvitationKind::Administrator, &renewed, &tenant.name, &invitation).await?;
+        return Ok(json(StatusCode::OK, &tenant.view()));
+    }
+
+    if app.directory.is_registered(&body.email).await? {
+        return Err(ApiError::EmailInUse);
+    }
+    let user_sub = app.directory.ensure_user(&body.email).await?;
+    let mut moved = representative.clone();
+    moved.email = body.email;
+    moved.user_sub = user_sub;
+    moved.version += 1;
+    let invitation = invitations::issue(app, &mut moved, now)?;
+    let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record).await?;
+    invitations::send(app, InvitationKind::Administrator, &moved, &tenant.name, &invitation).await?;
+
+    if app.store.memberships_of(&representative.user_sub).await?.is_empty() {
+        app.directory.delete_user(&representative.user_sub).await?;
+    }
+    Ok(json(StatusCode::OK, &updated.view()))
+}

@@ -1,0 +1,28 @@
+//! `POST /tenants/{tenantId}/members/{memberId}/invitation`: a new link; the old one dies.
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::emails::InvitationKind;
+use crate::error::ApiError;
+use crate::http::empty;
+use crate::invitations;
+use crate::operations::{managed_member, managed_tenant};
+use crate::ports::{SendQuota, TokenPurpose};
+use crate::rules;
+
+pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let access = managed_tenant(app, req).await?;
+    let member = managed_member(app, &access, req).await?;
+    rules::must_be_invited(&member)?;
+
+    let now = crate::model::now();
+    let mut renewed = member.clone();
+    let invitation = invitations::issue(app, &mut renewed, now)?;
+    let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
+    let renewed = app.store.replace_invitation(&member, &invitation.record, &quota).await?;
+    // The representative's invitation keeps its administrator wording.
+    let kind = if renewed.representative { InvitationKind::Administrator } else { InvitationKind::Member };
+    invitations::send(app, kind, &renewed, &access.tenant.name, &invitation).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}

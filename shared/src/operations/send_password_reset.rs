@@ -1,0 +1,42 @@
+//! `POST /tenants/{tenantId}/members/{memberId}/password-reset`: email the member a reset link.
+//! This is the way back in for members whose email MFA blocks Cognito's "forgot password".
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+
+use crate::app::App;
+use crate::emails::PasswordReset;
+use crate::error::ApiError;
+use crate::http::empty;
+use crate::operations::{managed_member, managed_tenant};
+use crate::ports::{SendQuota, TokenPurpose, TokenRecord};
+use crate::rules;
+use crate::tokens::Token;
+
+pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    let access = managed_tenant(app, req).await?;
+    let member = managed_member(app, &access, req).await?;
+    rules::must_be_active(&member)?;
+
+    let now = crate::model::now();
+    let token = Token::generate()?;
+    let record = TokenRecord {
+        hash: token.hash(),
+        purpose: TokenPurpose::PasswordReset,
+        tenant_id: member.tenant_id.clone(),
+        member_id: member.member_id.clone(),
+        expires_at: now + app.config.password_reset_ttl,
+    };
+    let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
+    app.store.issue_password_reset(&member, &record, &quota).await?;
+    let email = PasswordReset {
+        to: &member.email,
+        language: member.language,
+        tenant_name: &access.tenant.name,
+        portal_base_url: &app.config.portal_base_url,
+        token: token.expose(),
+        expires_at: record.expires_at,
+    }
+    .render();
+    app.mailer.send(email).await?;
+    Ok(empty(StatusCode::ACCEPTED))
+}

@@ -1,0 +1,126 @@
+//! The rules of the Members tab, as pure functions of what was read.
+use crate::auth::Caller;
+use crate::catalog::Roles;
+use crate::error::ApiError;
+use crate::model::{Member, MemberStatus};
+
+/// A tenant administrator never changes their own roles or deletes themselves.
+pub fn not_self(caller: &Caller, member: &Member, action: &'static str) -> Result<(), ApiError> {
+    if member.user_sub == caller.sub {
+        return Err(ApiError::SelfChangeForbidden(action));
+    }
+    Ok(())
+}
+
+/// The representative always keeps the portal's tenant-admin role.
+pub fn representative_keeps_tenant_admin(member: &Member, roles: &Roles) -> Result<(), ApiError> {
+    if member.representative && !roles.is_tenant_admin() {
+        return Err(ApiError::RepresentativeProtected("the representative administrator keeps the tenant-admin role"));
+    }
+    Ok(())
+}
+
+/// The representative cannot be deleted; hand the role to someone else first.
+pub fn not_representative(member: &Member) -> Result<(), ApiError> {
+    if member.representative {
+        return Err(ApiError::RepresentativeProtected("the representative administrator cannot be deleted"));
+    }
+    Ok(())
+}
+
+/// `If-Match` must name the version the member is at.
+pub fn version_matches(member: &Member, if_match: Option<u64>) -> Result<(), ApiError> {
+    match if_match {
+        Some(expected) if expected != member.version => Err(ApiError::VersionConflict),
+        _ => Ok(()),
+    }
+}
+
+pub fn must_be_invited(member: &Member) -> Result<(), ApiError> {
+    if member.status != MemberStatus::Invited {
+        return Err(ApiError::AlreadyRegistered("the member has already completed registration"));
+    }
+    Ok(())
+}
+
+pub fn must_be_active(member: &Member) -> Result<(), ApiError> {
+    if member.status != MemberStatus::Active {
+        return Err(ApiError::NotRegistered);
+    }
+    Ok(())
+}
+
+/// Only an active tenant-admin of the tenant, other than the representative, can take over.
+pub fn eligible_representative(target: &Member) -> Result<(), ApiError> {
+    if target.representative {
+        return Err(ApiError::NotEligible("the member is already the representative administrator"));
+    }
+    if !target.is_active_tenant_admin() {
+        return Err(ApiError::NotEligible("only a tenant administrator who completed registration can take over"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::email::Email;
+    use crate::ids::{TenantId, UserSub};
+    use crate::language::Language;
+    use std::collections::BTreeMap;
+
+    fn member(role: &str, status: MemberStatus, representative: bool) -> Member {
+        let roles = Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap();
+        let mut m = Member::new_invited(
+            TenantId::generate(),
+            Email::parse("m@example.com").unwrap(),
+            Language::En,
+            roles,
+            UserSub::new("member-sub"),
+            crate::model::now(),
+        );
+        m.status = status;
+        m.representative = representative;
+        m
+    }
+
+    fn roles(role: &str) -> Roles {
+        Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap()
+    }
+
+    #[test]
+    fn self_change_is_refused_for_the_same_person() {
+        let m = member("tenant-admin", MemberStatus::Active, false);
+        let me = Caller { sub: UserSub::new("member-sub"), operator: false };
+        let other = Caller { sub: UserSub::new("other"), operator: false };
+        assert!(matches!(not_self(&me, &m, "x"), Err(ApiError::SelfChangeForbidden(_))));
+        assert!(not_self(&other, &m, "x").is_ok());
+    }
+
+    #[test]
+    fn the_representative_keeps_tenant_admin_and_cannot_be_deleted() {
+        let rep = member("tenant-admin", MemberStatus::Active, true);
+        assert!(matches!(representative_keeps_tenant_admin(&rep, &roles("member")), Err(ApiError::RepresentativeProtected(_))));
+        assert!(representative_keeps_tenant_admin(&rep, &roles("tenant-admin")).is_ok());
+        assert!(matches!(not_representative(&rep), Err(ApiError::RepresentativeProtected(_))));
+        let admin = member("tenant-admin", MemberStatus::Active, false);
+        assert!(representative_keeps_tenant_admin(&admin, &roles("member")).is_ok());
+        assert!(not_representative(&admin).is_ok());
+    }
+
+    #[test]
+    fn if_match_must_name_the_current_version() {
+        let m = member("member", MemberStatus::Active, false);
+        assert!(version_matches(&m, None).is_ok());
+        assert!(version_matches(&m, Some(m.version)).is_ok());
+        assert!(matches!(version_matches(&m, Some(m.version + 1)), Err(ApiError::VersionConflict)));
+    }
+
+    #[test]
+    fn only_active_tenant_admins_other_than_the_representative_are_eligible() {
+        assert!(eligible_representative(&member("tenant-admin", MemberStatus::Active, false)).is_ok());
+        assert!(eligible_representative(&member("tenant-admin", MemberStatus::Invited, false)).is_err());
+        assert!(eligible_representative(&member("member", MemberStatus::Active, false)).is_err());
+        assert!(eligible_representative(&member("tenant-admin", MemberStatus::Active, true)).is_err());
+    }
+}
