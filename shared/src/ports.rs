@@ -149,8 +149,9 @@ pub trait Directory: Send + Sync {
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError>;
     /// Whether a person with this email has completed registration (has a password).
     async fn is_registered(&self, email: &Email) -> Result<bool, ApiError>;
-    /// Ends every session of the person (refresh tokens revoked, access tokens rejected).
-    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError>;
+    /// Ends every session of the person (refresh tokens revoked, access tokens rejected). By
+    /// email, the name they sign in with.
+    async fn sign_out_everywhere(&self, email: &Email) -> Result<(), ApiError>;
     async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError>;
     /// Turns MFA on: the authenticator app when the person registered one, else email. Returns
     /// which one is now preferred.

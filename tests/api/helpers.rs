@@ -86,6 +86,11 @@ impl TestStack {
 
     /// Signs in with Cognito's USER_PASSWORD_AUTH, as the portal would; returns the ID token.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<String, String> {
+        self.sign_in_tokens(email, password).await.map(|(id, _)| id)
+    }
+
+    /// (ID token, access token).
+    pub async fn sign_in_tokens(&self, email: &str, password: &str) -> Result<(String, String), String> {
         self.cognito
             .initiate_auth()
             .client_id(&self.stack.user_pool_client_id)
@@ -97,9 +102,14 @@ impl TestStack {
             .map_err(|e| format!("{:?}", e.into_service_error()))
             .and_then(|out| {
                 out.authentication_result
-                    .and_then(|r| r.id_token)
+                    .and_then(|r| Some((r.id_token?, r.access_token?)))
                     .ok_or_else(|| "no token (a challenge?)".to_string())
             })
+    }
+
+    /// Whether Cognito still accepts this access token (it stops after a global sign-out).
+    pub async fn access_token_works(&self, access_token: &str) -> bool {
+        self.cognito.get_user().access_token(access_token).send().await.is_ok()
     }
 
     pub async fn operator(&self) -> String {
@@ -128,6 +138,31 @@ impl TestStack {
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
         self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// `PUT …/roles` with an `If-Match` header.
+    pub async fn put_roles_if_match(&self, path: &str, token: &str, roles: Value, version: &str) -> Answer {
+        let response = self
+            .http
+            .put(format!("{}{path}", self.stack.api_url))
+            .bearer_auth(token)
+            .header("if-match", version)
+            .json(&json!({ "roles": roles }))
+            .send()
+            .await
+            .expect("the local API answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.json().await.unwrap_or(Value::Null);
+        Answer { status, body, headers }
     }
 
     /// Every email the emulator's SES accepted for this address, oldest first.
@@ -191,7 +226,8 @@ impl TestStack {
         let accepted = self.accept_invitation(&admin_email).await;
         assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
         let admin_token = self.sign_in(&admin_email, PASSWORD).await.expect("the admin signs in");
-        Tenant { tenant_id, admin_email, admin_token }
+        let admin_member_id = accepted.body["memberId"].as_str().unwrap().to_string();
+        Tenant { tenant_id, admin_email, admin_token, admin_member_id }
     }
 
     /// Invites `email` into the tenant; returns the answer.
@@ -206,12 +242,37 @@ impl TestStack {
 
     /// An active plain member of the tenant, signed in.
     pub async fn active_member(&self, tenant: &Tenant) -> (String, String) {
-        let email = unique_email("member");
-        let invited = self.invite(tenant, &email, "en", json!({ "service-management-portal": "member" })).await;
+        let person = self.join(tenant, "member").await;
+        (person.member_id, person.token)
+    }
+
+    /// Someone invited with this portal role who registered and signed in.
+    pub async fn join(&self, tenant: &Tenant, portal_role: &str) -> Person {
+        let email = unique_email(portal_role);
+        let invited = self.invite(tenant, &email, "en", json!({ "service-management-portal": portal_role })).await;
         assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
         assert_eq!(self.accept_invitation(&email).await.status, StatusCode::OK);
-        let token = self.sign_in(&email, PASSWORD).await.expect("the member signs in");
-        (invited.body["memberId"].as_str().unwrap().to_string(), token)
+        let (token, access_token) = self.sign_in_tokens(&email, PASSWORD).await.expect("the new member signs in");
+        Person { member_id: invited.body["memberId"].as_str().unwrap().to_string(), email, token, access_token }
+    }
+
+    /// Someone invited with this portal role who has not registered.
+    pub async fn pending(&self, tenant: &Tenant, portal_role: &str, language: &str) -> (String, String) {
+        let email = unique_email("pending");
+        let invited = self.invite(tenant, &email, language, json!({ "service-management-portal": portal_role })).await;
+        assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+        (invited.body["memberId"].as_str().unwrap().to_string(), email)
+    }
+
+    pub fn member_path(tenant: &Tenant, member_id: &str) -> String {
+        format!("/tenants/{}/members/{member_id}", tenant.tenant_id)
+    }
+
+    /// The tenant's members as the admin lists them (first page of 100).
+    pub async fn members(&self, tenant: &Tenant) -> Vec<Value> {
+        let list = self.get(&format!("/tenants/{}/members?limit=100", tenant.tenant_id), &tenant.admin_token).await;
+        assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
+        list.body["items"].as_array().unwrap().clone()
     }
 
     /// How many items of the kind (`MEMBER#`, `EMAIL#`) the tenant's partition holds.
@@ -243,10 +304,20 @@ impl TestStack {
     }
 }
 
+/// A tenant whose representative administrator is registered and signed in.
 pub struct Tenant {
     pub tenant_id: String,
     pub admin_email: String,
     pub admin_token: String,
+    pub admin_member_id: String,
+}
+
+/// A registered member, signed in.
+pub struct Person {
+    pub member_id: String,
+    pub email: String,
+    pub token: String,
+    pub access_token: String,
 }
 
 pub async fn wait(duration: Duration) {

@@ -5,4 +5,8 @@ mod helpers;
 mod authorization;
 mod events;
 mod invitations;
+mod links;
+mod members;
+mod mfa;
+mod representative;
 mod walkthrough;

@@ -108,8 +108,8 @@ impl Directory for CognitoDirectory {
         }
     }
 
-    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError> {
-        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await
+    async fn sign_out_everywhere(&self, email: &Email) -> Result<(), ApiError> {
+        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await
         {
             Ok(_) => Ok(()),
             Err(e) if is_user_not_found(&e) => Ok(()),

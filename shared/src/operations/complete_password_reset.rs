@@ -23,7 +23,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let body: CompleteReset = json_body(req)?;
     let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset).await?;
     app.directory.set_password(&member.user_sub, &body.password).await?;
-    app.directory.sign_out_everywhere(&member.user_sub).await?;
+    app.directory.sign_out_everywhere(&member.email).await?;
     app.store.complete_password_reset(&record, &member).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

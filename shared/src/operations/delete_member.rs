@@ -17,7 +17,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     rules::not_self(&access.caller, &member, "tenant administrators cannot delete themselves")?;
     rules::not_representative(&member)?;
 
-    app.directory.sign_out_everywhere(&member.user_sub).await?;
+    app.directory.sign_out_everywhere(&member.email).await?;
     app.store.delete_member(&member).await?;
     let others = app.store.memberships_of(&member.user_sub).await?;
     if others.iter().all(|m| m.member_id == member.member_id) {

@@ -1,0 +1,79 @@
+//! Multi-factor authentication: on means email, unless the member registered an authenticator app.
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestStack;
+
+#[tokio::test]
+async fn mfa_on_means_email_by_default_and_blocks_self_service_password_reset() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let path = format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id));
+
+    let on = stack.put(&path, &tenant.admin_token, json!({ "enabled": true })).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    assert_eq!(on.body["mfa"], json!({ "enabled": true, "type": "email" }));
+    assert_eq!(on.body["selfServicePasswordReset"], false);
+    let listed = stack.members(&tenant).await.into_iter().find(|m| m["memberId"] == person.member_id.as_str()).unwrap();
+    assert_eq!(listed["mfa"]["type"], "email", "the list shows it without asking Cognito");
+
+    let off = stack.put(&path, &tenant.admin_token, json!({ "enabled": false })).await;
+    assert_eq!(off.body["mfa"], json!({ "enabled": false, "type": null }));
+    assert_eq!(off.body["selfServicePasswordReset"], true);
+}
+
+#[tokio::test]
+async fn mfa_on_prefers_the_authenticator_app_the_member_registered() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    // The member registers an authenticator app themselves, as the portal's profile page would.
+    let association = stack.cognito.associate_software_token().access_token(&person.access_token).send().await.unwrap();
+    assert!(association.secret_code.is_some());
+    stack
+        .cognito
+        .verify_software_token()
+        .access_token(&person.access_token)
+        .user_code("123456")
+        .send()
+        .await
+        .expect("the emulator accepts the code");
+
+    let path = format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id));
+    let on = stack.put(&path, &tenant.admin_token, json!({ "enabled": true })).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    assert_eq!(on.body["mfa"], json!({ "enabled": true, "type": "authenticator_app" }));
+    assert_eq!(on.body["selfServicePasswordReset"], true);
+    let user = stack
+        .cognito
+        .admin_get_user()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&person.email)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.preferred_mfa_setting(), Some("SOFTWARE_TOKEN_MFA"));
+
+    let off = stack.put(&path, &tenant.admin_token, json!({ "enabled": false })).await;
+    assert_eq!(off.body["mfa"]["enabled"], false);
+    let user = stack
+        .cognito
+        .admin_get_user()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&person.email)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(user.preferred_mfa_setting(), Some("SOFTWARE_TOKEN_MFA"), "every MFA preference is cleared");
+}
+
+#[tokio::test]
+async fn mfa_is_only_set_for_registered_members() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (member_id, _) = stack.pending(&tenant, "member", "en").await;
+    let answer = stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
+    assert_eq!(answer.status, StatusCode::CONFLICT);
+    assert_eq!(answer.code(), "not_registered");
+}
