@@ -2,11 +2,21 @@
 # Runs every test: unit tests, and the end-to-end tests against an emulator of their own.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT="${TEST_EMULATOR_PORT:-5051}"
+# SES gets an emulator of its own, so that reading the outbox (moto dumps its whole state)
+# stays fast while the other services pile up every test's tables and user pools.
+SES_PORT=$((PORT + 1))
 ensure_venv
-started=false
-emulator_up "$PORT" || started=true
-start_emulator "$PORT"
-$started && trap 'stop_emulator "$PORT"' EXIT
+started=()
+for port in "$PORT" "$SES_PORT"; do
+  emulator_up "$port" || started+=("$port")
+  start_emulator "$port"
+done
+trap 'for port in "${started[@]}"; do stop_emulator "$port"; done' EXIT
 use_emulator "$PORT"
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
 cd "$ROOT"
-cargo test --workspace "$@"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast "$@"
+else
+  cargo test --workspace "$@"
+fi

@@ -182,10 +182,12 @@ impl TestStack {
             .collect()
     }
 
-    /// The emulator's whole state. moto builds it while other requests change it and then
+    /// The SES emulator's whole state. moto builds it while other requests change it and then
     /// answers 500 now and then (an attribute changed between its checks), so try again.
     async fn emulator_state(&self) -> Value {
-        let url = format!("{}/moto-api/data.json", self.stack.aws_endpoint_url);
+        // The outbox is kept by whichever emulator serves SES (make test gives it its own).
+        let ses = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| self.stack.aws_endpoint_url.clone());
+        let url = format!("{ses}/moto-api/data.json");
         for _ in 0..20 {
             let response = self.http.get(&url).send().await.expect("the emulator answers");
             if response.status().is_success() {
