@@ -15,6 +15,9 @@ trap 'for port in "${started[@]}"; do stop_emulator "$port"; done' EXIT
 use_emulator "$PORT"
 export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
 cd "$ROOT"
+export PATH="$VENV/bin:$PATH"
+# The function binaries, for the events invoked under cargo lambda.
+cargo build --workspace --bins
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast "$@"
 else

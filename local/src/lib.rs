@@ -113,6 +113,36 @@ pub async fn start(options: StackOptions) -> Result<RunningStack, BoxError> {
     Ok(RunningStack { stack, app, server })
 }
 
+/// The stack the sample events run against (`scripts/invoke.sh`): rebuilt from scratch with
+/// the fixtures the events name, so that every event meets the same state. Returns the
+/// environment the functions need, as `template.yaml` would set it.
+pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>, BoxError> {
+    let mut options = StackOptions::local_default(template.to_path_buf());
+    options.names.table = "tenant-members-events".into();
+    options.names.user_pool = "tenant-members-events".into();
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    if dynamodb.describe_table().table_name(&options.names.table).send().await.is_ok() {
+        dynamodb.delete_table().table_name(&options.names.table).send().await?;
+    }
+    let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
+    let config = Config {
+        table_name: provisioned.table_name,
+        user_pool_id: provisioned.user_pool_id,
+        sender_email: options.names.sender_email,
+        portal_base_url: options.portal_base_url,
+        invitation_ttl: options.invitation_ttl,
+        password_reset_ttl: options.password_reset_ttl,
+    };
+    fixtures::seed(&App::on_aws(&sdk, config.clone())).await?;
+    Ok(vec![
+        ("TABLE_NAME".into(), config.table_name),
+        ("USER_POOL_ID".into(), config.user_pool_id),
+        ("SENDER_EMAIL".into(), config.sender_email),
+        ("PORTAL_BASE_URL".into(), config.portal_base_url),
+    ])
+}
+
 pub fn write_stack_file(path: &Path, stack: &StackFile) -> Result<(), BoxError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;

@@ -1,5 +1,7 @@
 //! `local-stack`: provisions the emulator from template.yaml, writes .local/stack.json and serves
 //! the HTTP API on 127.0.0.1:3000 (our `sam local start-api`, without Docker).
+//! `local-stack seed-events` instead rebuilds the stack the sample events name and prints the
+//! functions' environment as `KEY=VALUE` lines.
 
 use local_stack::{start, write_stack_file, StackOptions};
 
@@ -7,6 +9,12 @@ use local_stack::{start, write_stack_file, StackOptions};
 async fn main() -> Result<(), local_stack::BoxError> {
     tenant_members::lambda::init_logging();
     let root = std::env::current_dir()?;
+    if std::env::args().nth(1).as_deref() == Some("seed-events") {
+        for (name, value) in local_stack::seed_events_stack(&root.join("template.yaml")).await? {
+            println!("{name}={value}");
+        }
+        return Ok(());
+    }
     let mut options = StackOptions::local_default(root.join("template.yaml"));
     if let Ok(port) = std::env::var("API_PORT") {
         options.listen.set_port(port.parse()?);

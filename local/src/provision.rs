@@ -136,9 +136,12 @@ async fn user_pool(
     properties: &Value,
     name: &str,
 ) -> Result<String, BoxError> {
-    let pools = client.list_user_pools().max_results(60).send().await?;
-    if let Some(id) = pools.user_pools().iter().find(|p| p.name() == Some(name)).and_then(|p| p.id()) {
-        return Ok(id.to_string());
+    let mut pools = client.list_user_pools().max_results(60).into_paginator().items().send();
+    while let Some(pool) = pools.next().await {
+        let pool = pool?;
+        if pool.name() == Some(name) {
+            return Ok(pool.id().ok_or("a user pool without id")?.to_string());
+        }
     }
     let policy: PasswordPolicy = serde_norway::from_value(properties["Policies"]["PasswordPolicy"].clone())?;
     let password_policy = PasswordPolicyType::builder()
@@ -177,9 +180,12 @@ async fn user_pool_client(
     user_pool_id: &str,
 ) -> Result<String, BoxError> {
     let name = "portal-local";
-    let clients = client.list_user_pool_clients().user_pool_id(user_pool_id).max_results(60).send().await?;
-    if let Some(id) = clients.user_pool_clients().iter().find(|c| c.client_name() == Some(name)).and_then(|c| c.client_id()) {
-        return Ok(id.to_string());
+    let mut clients = client.list_user_pool_clients().user_pool_id(user_pool_id).max_results(60).into_paginator().items().send();
+    while let Some(existing) = clients.next().await {
+        let existing = existing?;
+        if existing.client_name() == Some(name) {
+            return Ok(existing.client_id().ok_or("an app client without id")?.to_string());
+        }
     }
     let created = client
         .create_user_pool_client()

@@ -1,14 +1,15 @@
-//! Every sample event in `events/` fed to its function's handler, as Lambda would feed it
-//! (`lambda_http::request::from_str`), against seeded fixtures; each answers the status its
-//! file is named for: `<function>.<status>-<case>.json`.
+//! Every sample event in `events/`, named `<function>.<status>-<case>.json`, answers the status
+//! it is named for: fed to its handler in process as Lambda would feed it
+//! (`lambda_http::request::from_str`), and to the real function binary under `cargo lambda`
+//! through `scripts/invoke.sh`, both against the fixtures of `local_stack::fixtures`.
 use std::path::{Path, PathBuf};
 
 use tenant_members::operations::Operation;
 
-use crate::helpers::TestStack;
+use crate::helpers::{project_root, TestStack};
 
 fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events")
+    project_root().join("events")
 }
 
 /// (function, expected status) from `<function>.<status>-<case>.json`.
@@ -35,14 +36,19 @@ async fn invoke(path: PathBuf) -> Result<(), String> {
     }
 }
 
-#[tokio::test]
-async fn every_event_gets_the_status_it_is_named_for() {
+fn event_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(events_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    files
+}
+
+#[tokio::test]
+async fn every_event_gets_the_status_it_is_named_for() {
+    let files = event_files();
     let results = futures::future::join_all(files.iter().cloned().map(invoke)).await;
     let failures: Vec<_> = results.into_iter().filter_map(Result::err).collect();
     assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
@@ -50,7 +56,7 @@ async fn every_event_gets_the_status_it_is_named_for() {
 
 #[test]
 fn every_function_has_events_and_is_an_operation() {
-    let functions: Vec<String> = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("functions"))
+    let functions: Vec<String> = std::fs::read_dir(project_root().join("functions"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
@@ -65,4 +71,46 @@ fn every_function_has_events_and_is_an_operation() {
     for operation in Operation::ALL {
         assert!(functions.iter().any(|f| f == operation.name()), "{} has no function", operation.name());
     }
+}
+
+/// Stops the `cargo lambda watch` that `scripts/invoke.sh` leaves running for the next call.
+struct Watcher(PathBuf);
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.0) {
+            let _ = std::process::Command::new("kill").arg(pid.trim()).status();
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+#[test]
+fn every_event_invoked_under_cargo_lambda_gets_the_status_it_is_named_for() {
+    let root = project_root();
+    let _watcher = Watcher(root.join(".local/cargo-lambda-watch.pid"));
+    let mut failures = Vec::new();
+    let files = event_files();
+    for file in &files {
+        let (function, expected) = parse_name(file);
+        let output = std::process::Command::new(root.join("scripts/invoke.sh"))
+            .arg(&function)
+            .arg(file)
+            .env("WATCH_PORT", "9105")
+            .current_dir(&root)
+            .output()
+            .expect("scripts/invoke.sh runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let response: Option<serde_json::Value> =
+            stdout.lines().rev().find(|l| l.starts_with('{')).and_then(|l| serde_json::from_str(l).ok());
+        let status = response.as_ref().and_then(|r| r["statusCode"].as_u64());
+        if status != Some(u64::from(expected)) {
+            failures.push(format!(
+                "{}: expected {expected}, got {status:?}\n{stdout}\n{}",
+                file.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
 }

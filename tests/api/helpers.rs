@@ -23,8 +23,13 @@ pub fn unique_email(prefix: &str) -> String {
     format!("{prefix}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
 }
 
+/// The project's root folder (this crate is `tests/`).
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
 fn template() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("template.yaml")
+    project_root().join("template.yaml")
 }
 
 /// What the API answered: status, and the JSON body (Null when empty).

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Writes events/<function>.<status>-<case>.json: API Gateway HTTP API (v2) events in the shape
+`sam local generate-event apigateway http-api-proxy` produces (each starts as its output), for
+the fixtures of local/src/fixtures.rs. Run from the project root with the venv's sam on PATH:
+    PATH=.venv/bin:$PATH scripts/generate-events.py
+"""
+import base64
+import json
+import os
+import subprocess
+
+T = "01JEVENTS00000000000TENANT"
+M = "01JEVENTS000000000000MEMBR"
+CH = "01JEVENTS000000000000CHD01"
+ADMN = "01JEVENTS0000000000000ADMN"
+ADMN2 = "01JEVENTS000000000000ADMN2"
+TGT = "01JEVENTS000000000000TARGT"
+INV = "01JEVENTS00000000000NVTD01"
+UNKNOWN = "01JEVENTS0000000000UNKNWN0"
+INVITATION_TOKEN = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA"
+RESET_TOKEN = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA"
+UNKNOWN_TOKEN = "dW5rbm93bi10b2tlbi0wMDAwMDAwMDAwMDAwMDAwMDA"
+GOOD_PASSWORD = "Corr3ct-Horse-Battery!"
+
+ADMIN = {"sub": "event-admin-sub", "email": "admin@events.example.com", "email_verified": "true",
+         "token_use": "id", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EVENTS",
+         "aud": "events-client"}
+SECOND = dict(ADMIN, sub="event-second-admin-sub", email="second.admin@events.example.com")
+MEMBER = dict(ADMIN, sub="event-member-sub", email="member@events.example.com")
+OPERATOR = dict(ADMIN, sub="event-operator-sub", email="operator@example.com", **{"cognito:groups": "[operators]"})
+
+
+def sam_event(method, path, body):
+    args = ["sam", "local", "generate-event", "apigateway", "http-api-proxy", "--method", method, "--path", path.lstrip("/")]
+    if body is not None:
+        args += ["--body", json.dumps(body)]
+    env = dict(os.environ, SAM_CLI_TELEMETRY="0")
+    return json.loads(subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout)
+
+
+def event(method, route, params, claims, body=None, query=None, headers=None):
+    path = route
+    for name, value in (params or {}).items():
+        path = path.replace("{%s}" % name, value)
+    e = sam_event(method, path, body)
+    route_key = f"{method} {route}"
+    e["routeKey"] = e["requestContext"]["routeKey"] = route_key
+    e["cookies"] = []
+    e["headers"] = {"accept": "application/json", "host": "id.execute-api.us-east-1.amazonaws.com", **(headers or {})}
+    if body is not None:
+        e["headers"]["content-type"] = "application/json"
+    else:
+        del e["body"]
+        e["isBase64Encoded"] = False
+    e["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    if query:
+        e["queryStringParameters"] = query
+    else:
+        del e["queryStringParameters"]
+    if params:
+        e["pathParameters"] = params
+    else:
+        del e["pathParameters"]
+    if claims is None:
+        del e["requestContext"]["authorizer"]
+    else:
+        e["headers"]["authorization"] = "Bearer <the caller's Cognito ID token>"
+        e["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    return e
+
+
+TP={"tenantId":T}; TMP={"tenantId":T,"memberId":M}
+PORTAL_MEMBER={"service-management-portal":"member"}
+cases = {
+ "list-roles.200-signed-in": event("GET","/roles",None,MEMBER),
+ "list-roles.401-no-token": event("GET","/roles",None,None),
+ "create-tenant.201-operator": event("POST","/tenants",None,OPERATOR,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"ja"}),
+ "create-tenant.400-bad-email": event("POST","/tenants",None,OPERATOR,{"name":"Globex","adminEmail":"admin-at-globex","adminLanguage":"ja"}),
+ "create-tenant.403-tenant-admin": event("POST","/tenants",None,ADMIN,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"en"}),
+ "get-tenant.200-admin": event("GET","/tenants/{tenantId}",TP,ADMIN),
+ "get-tenant.404-unknown-tenant": event("GET","/tenants/{tenantId}",{"tenantId":UNKNOWN},ADMIN),
+ "get-tenant.403-plain-member": event("GET","/tenants/{tenantId}",TP,MEMBER),
+ "list-tenants.200-admin": event("GET","/tenants",None,ADMIN),
+ "list-tenants.401-no-token": event("GET","/tenants",None,None),
+ "list-members.200-admin": event("GET","/tenants/{tenantId}/members",TP,ADMIN,query={"limit":"10"}),
+ "list-members.400-bad-limit": event("GET","/tenants/{tenantId}/members",TP,ADMIN,query={"limit":"500"}),
+ "list-members.403-plain-member": event("GET","/tenants/{tenantId}/members",TP,MEMBER),
+ "invite-member.201-admin": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"new.member@events.example.com","language":"ja","roles":{"service-management-portal":"member","cloud-video-recorder":"viewer"}}),
+ "invite-member.400-unknown-role": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"new.member@events.example.com","language":"en","roles":{"service-management-portal":"owner"}}),
+ "invite-member.403-plain-member": event("POST","/tenants/{tenantId}/members",TP,MEMBER,{"email":"new.member@events.example.com","language":"en","roles":PORTAL_MEMBER}),
+ "invite-member.409-existing-email": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER}),
+ "get-member.200-admin": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,ADMIN),
+ "get-member.404-unknown-member": event("GET","/tenants/{tenantId}/members/{memberId}",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
+ "get-member.403-plain-member": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,MEMBER),
+ "accept-invitation.200-valid-token": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":GOOD_PASSWORD}),
+ "accept-invitation.400-weak-password": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":"short"}),
+ "accept-invitation.400-unknown-token": event("POST","/invitations/accept",None,None,{"token":UNKNOWN_TOKEN,"password":GOOD_PASSWORD}),
+}
+def mp(m): return {"tenantId":T,"memberId":m}
+R="/tenants/{tenantId}/members/{memberId}"
+more={
+ "change-member-roles.200-admin": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":{"service-management-portal":"member","device-management":"operator"}}),
+ "change-member-roles.400-no-portal-role": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":{"device-management":"operator"}}),
+ "change-member-roles.403-own-roles": event("PUT",R+"/roles",mp(ADMN2),SECOND,{"roles":{"service-management-portal":"member"}}),
+ "change-member-roles.409-representative": event("PUT",R+"/roles",mp(ADMN),SECOND,{"roles":{"service-management-portal":"member"}}),
+ "change-member-roles.412-stale-version": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":PORTAL_MEMBER},headers={"if-match":'"99"'}),
+ "delete-member.204-admin": event("DELETE",R,mp(TGT),ADMIN),
+ "delete-member.403-self": event("DELETE",R,mp(ADMN2),SECOND),
+ "delete-member.409-representative": event("DELETE",R,mp(ADMN),SECOND),
+ "delete-member.403-plain-member": event("DELETE",R,mp(ADMN2),MEMBER),
+ "resend-invitation.202-invited-member": event("POST",R+"/invitation",mp(INV),ADMIN),
+ "resend-invitation.409-registered-member": event("POST",R+"/invitation",mp(TGT),ADMIN),
+ "resend-invitation.403-plain-member": event("POST",R+"/invitation",mp(INV),MEMBER),
+ "send-password-reset.202-registered-member": event("POST",R+"/password-reset",mp(TGT),ADMIN),
+ "send-password-reset.409-invited-member": event("POST",R+"/password-reset",mp(INV),ADMIN),
+ "send-password-reset.403-plain-member": event("POST",R+"/password-reset",mp(TGT),MEMBER),
+ "complete-password-reset.204-valid-token": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
+ "complete-password-reset.400-weak-password": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"password"}),
+ "complete-password-reset.400-unknown-token": event("POST","/password-resets/complete",None,None,{"token":UNKNOWN_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
+ "set-member-mfa.200-enable": event("PUT",R+"/mfa",mp(TGT),ADMIN,{"enabled":True}),
+ "set-member-mfa.400-not-a-boolean": event("PUT",R+"/mfa",mp(TGT),ADMIN,{"enabled":"yes"}),
+ "set-member-mfa.409-invited-member": event("PUT",R+"/mfa",mp(INV),ADMIN,{"enabled":True}),
+ "set-member-mfa.403-plain-member": event("PUT",R+"/mfa",mp(TGT),MEMBER,{"enabled":False}),
+ "list-representative-candidates.200-admin": event("GET","/tenants/{tenantId}/representative/candidates",TP,ADMIN),
+ "list-representative-candidates.403-plain-member": event("GET","/tenants/{tenantId}/representative/candidates",TP,MEMBER),
+ "list-representative-candidates.404-unknown-tenant": event("GET","/tenants/{tenantId}/representative/candidates",{"tenantId":UNKNOWN},ADMIN),
+ "change-representative.200-representative": event("PUT","/tenants/{tenantId}/representative",TP,ADMIN,{"memberId":ADMN2}),
+ "change-representative.403-not-representative": event("PUT","/tenants/{tenantId}/representative",TP,SECOND,{"memberId":ADMN2}),
+ "change-representative.409-plain-member-target": event("PUT","/tenants/{tenantId}/representative",TP,ADMIN,{"memberId":"01JEVENTS000000000000MEMBR"}),
+ "change-representative-email.200-invited-representative": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"new.child.admin@events.example.com"}),
+ "change-representative-email.409-registered-representative": event("PUT","/tenants/{tenantId}/representative/email",TP,ADMIN,{"email":"new.admin@events.example.com"}),
+ "change-representative-email.400-bad-email": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"nobody"}),
+}
+
+
+def main():
+    events = {**cases, **more}
+    os.makedirs("events", exist_ok=True)
+    for name, e in sorted(events.items()):
+        with open(f"events/{name}.json", "w") as f:
+            json.dump(e, f, indent=2)
+            f.write("\n")
+    print(f"{len(events)} events written")
+
+
+if __name__ == "__main__":
+    main()
