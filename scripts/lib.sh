@@ -2,14 +2,18 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-MOTO_VERSION='moto[server]>=5.2,<5.3'
+REQUIREMENTS="$ROOT/requirements-dev.txt"
 
-# The project-local virtualenv with the emulator (created or completed on first use).
+# The project-local virtualenv with the emulator and the SAM tools, (re)installed whenever
+# requirements-dev.txt changes.
 ensure_venv() {
-  if [ ! -x "$VENV/bin/moto_server" ]; then
-    echo "==> installing the AWS emulator (moto) into .venv"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check "$MOTO_VERSION"
+  local stamp="$VENV/.requirements.sha256" wanted
+  wanted=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    echo "==> installing the emulator and the SAM tools into .venv (requirements-dev.txt)"
+    [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    echo "$wanted" > "$stamp"
   fi
 }
 

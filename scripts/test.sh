@@ -15,7 +15,12 @@ trap 'for port in "${started[@]}"; do stop_emulator "$port"; done' EXIT
 use_emulator "$PORT"
 export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
 cd "$ROOT"
-export PATH="$VENV/bin:$PATH"
+export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0
+echo "==> template: sam validate --lint, cfn-lint"
+sam validate --lint
+cfn-lint template.yaml
+echo "==> openapi.yaml: openapi-spec-validator"
+openapi-spec-validator openapi.yaml
 # The function binaries, for the events invoked under cargo lambda.
 cargo build --workspace --bins
 if cargo nextest --version >/dev/null 2>&1; then

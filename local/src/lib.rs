@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tenant_members::{App, Config};
 
 use crate::gateway::{Gateway, JwtAuthorizer};
-use crate::provision::{provision, Credentials, StackNames};
+use crate::provision::{provision, Credentials, Provisioned, StackNames};
 use crate::template::Template;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -72,6 +72,20 @@ pub fn emulator_url() -> Result<String, BoxError> {
     std::env::var("AWS_ENDPOINT_URL").map_err(|_| "AWS_ENDPOINT_URL is not set: start the emulator first (make start)".into())
 }
 
+/// What the functions are configured with on a provisioned stack (`template.yaml` sets the
+/// same from its parameters).
+fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
+    Config {
+        table_name: provisioned.table_name.clone(),
+        user_pool_id: provisioned.user_pool_id.clone(),
+        sender_email: options.names.sender_email.clone(),
+        ses_configuration_set: None,
+        portal_base_url: options.portal_base_url.clone(),
+        invitation_ttl: options.invitation_ttl,
+        password_reset_ttl: options.password_reset_ttl,
+    }
+}
+
 /// Provisions the emulator and starts serving the API; returns once the API accepts requests.
 pub async fn start(options: StackOptions) -> Result<RunningStack, BoxError> {
     let endpoint = emulator_url()?;
@@ -80,15 +94,7 @@ pub async fn start(options: StackOptions) -> Result<RunningStack, BoxError> {
     let template = Template::load(&options.template)?;
     let provisioned = provision(&sdk, &template, &options.names).await?;
 
-    let config = Config {
-        table_name: provisioned.table_name.clone(),
-        user_pool_id: provisioned.user_pool_id.clone(),
-        sender_email: options.names.sender_email.clone(),
-        portal_base_url: options.portal_base_url.clone(),
-        invitation_ttl: options.invitation_ttl,
-        password_reset_ttl: options.password_reset_ttl,
-    };
-    let app = App::on_aws(&sdk, config);
+    let app = App::on_aws(&sdk, service_config(&provisioned, &options));
     let authorizer =
         JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();
@@ -126,14 +132,7 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
         dynamodb.delete_table().table_name(&options.names.table).send().await?;
     }
     let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
-    let config = Config {
-        table_name: provisioned.table_name,
-        user_pool_id: provisioned.user_pool_id,
-        sender_email: options.names.sender_email,
-        portal_base_url: options.portal_base_url,
-        invitation_ttl: options.invitation_ttl,
-        password_reset_ttl: options.password_reset_ttl,
-    };
+    let config = service_config(&provisioned, &options);
     fixtures::seed(&App::on_aws(&sdk, config.clone())).await?;
     Ok(vec![
         ("TABLE_NAME".into(), config.table_name),

@@ -22,7 +22,11 @@ impl App {
                 aws_sdk_cognitoidentityprovider::Client::new(sdk),
                 config.user_pool_id.clone(),
             )),
-            mailer: Arc::new(SesMailer::new(aws_sdk_sesv2::Client::new(sdk), config.sender_email.clone())),
+            mailer: Arc::new(SesMailer::new(
+                aws_sdk_sesv2::Client::new(sdk),
+                config.sender_email.clone(),
+                config.ses_configuration_set.clone(),
+            )),
             config: Arc::new(config),
         }
     }

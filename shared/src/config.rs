@@ -7,6 +7,8 @@ pub struct Config {
     pub table_name: String,
     pub user_pool_id: String,
     pub sender_email: String,
+    /// SES configuration set the emails are sent with, if any.
+    pub ses_configuration_set: Option<String>,
     pub portal_base_url: String,
     pub invitation_ttl: Duration,
     pub password_reset_ttl: Duration,
@@ -29,6 +31,7 @@ impl Config {
             table_name: var("TABLE_NAME")?,
             user_pool_id: var("USER_POOL_ID")?,
             sender_email: var("SENDER_EMAIL")?,
+            ses_configuration_set: std::env::var("SES_CONFIGURATION_SET").ok().filter(|s| !s.is_empty()),
             portal_base_url: var("PORTAL_BASE_URL")?.trim_end_matches('/').to_string(),
             invitation_ttl: seconds("INVITATION_TTL_SECONDS", Self::DEFAULT_INVITATION_TTL)?,
             password_reset_ttl: seconds("PASSWORD_RESET_TTL_SECONDS", Self::DEFAULT_PASSWORD_RESET_TTL)?,

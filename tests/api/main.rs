@@ -10,5 +10,6 @@ mod listing;
 mod members;
 mod mfa;
 mod representative;
+mod routes;
 mod seed_walkthrough;
 mod walkthrough;

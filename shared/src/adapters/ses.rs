@@ -8,11 +8,12 @@ use crate::ports::{Mailer, OutgoingEmail};
 pub struct SesMailer {
     client: Client,
     sender: String,
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    pub fn new(client: Client, sender: String) -> Self {
-        Self { client, sender }
+    pub fn new(client: Client, sender: String, configuration_set: Option<String>) -> Self {
+        Self { client, sender, configuration_set }
     }
 }
 
@@ -30,6 +31,7 @@ impl Mailer for SesMailer {
         self.client
             .send_email()
             .from_email_address(&self.sender)
+            .set_configuration_set_name(self.configuration_set.clone())
             .destination(Destination::builder().to_addresses(email.to.as_str()).build())
             .content(EmailContent::builder().simple(message).build())
             .send()
