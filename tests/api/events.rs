@@ -53,28 +53,6 @@ async fn every_event_gets_the_status_it_is_named_for() {
     let failures: Vec<_> = results.into_iter().filter_map(Result::err).collect();
     assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
 
-    // The functions' logs: one JSON line per request, and no secret of any event in them.
-    let log = std::fs::read_to_string(root.join(".local/cargo-lambda-watch.log")).unwrap();
-    let requests: Vec<serde_json::Value> = log
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|l| l["fields"]["message"] == "request")
-        .collect();
-    assert!(requests.len() >= files.len(), "{} request lines for {} events", requests.len(), files.len());
-    for line in &requests {
-        for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
-            assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
-        }
-    }
-    let secrets = [
-        local_stack::fixtures::INVITATION_TOKEN,
-        local_stack::fixtures::RESET_TOKEN,
-        "Corr3ct-Horse-Battery!",
-        "N3w-Corr3ct-Horse!",
-    ];
-    for secret in secrets {
-        assert!(!log.contains(secret), "a token or password reached the logs");
-    }
 }
 
 #[test]
