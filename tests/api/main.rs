@@ -4,11 +4,13 @@ mod helpers;
 
 mod authorization;
 mod events;
+mod hostile_input;
 mod invitations;
 mod links;
 mod listing;
 mod members;
 mod mfa;
+mod races;
 mod representative;
 mod routes;
 mod seed_walkthrough;

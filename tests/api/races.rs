@@ -1,0 +1,55 @@
+//! Racing administrators: every invariant holds through DynamoDB conditions and transactions.
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{unique_email, TestStack, PASSWORD};
+
+#[tokio::test]
+async fn fifty_concurrent_invites_of_one_email_make_exactly_one_member() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = unique_email("race");
+    let invites = (0..50).map(|n| {
+        // Any spelling of the address is the same person.
+        let spelling = if n % 2 == 0 { email.clone() } else { email.to_uppercase() };
+        let tenant = &tenant;
+        let stack = &stack;
+        async move { stack.invite(tenant, &spelling, "en", json!({ "service-management-portal": "member" })).await }
+    });
+    let answers = futures::future::join_all(invites).await;
+    let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+    let exists = answers.iter().filter(|a| a.code() == "member_exists").count();
+    println!("race: 50 invites of one email: {created} created, {exists} member_exists");
+    assert_eq!((created, exists), (1, 49), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2);
+    assert_eq!(stack.cognito_users(&email).await, 1);
+    assert_eq!(stack.emails_to(&email).await.len(), 1);
+    let overview = stack.get(&format!("/tenants/{}", tenant.tenant_id), &tenant.admin_token).await;
+    assert_eq!(overview.body["memberCount"], 2);
+}
+
+#[tokio::test]
+async fn of_concurrent_resends_exactly_one_link_works() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (member_id, email) = stack.pending(&tenant, "member", "en").await;
+    let path = format!("{}/invitation", TestStack::member_path(&tenant, &member_id));
+    let resends = (0..4).map(|_| stack.post(&path, Some(&tenant.admin_token), json!({})));
+    let answers = futures::future::join_all(resends).await;
+    for answer in &answers {
+        assert!(
+            answer.status == StatusCode::ACCEPTED || answer.code() == "version_conflict",
+            "{:?}",
+            answer.body
+        );
+    }
+    let tokens: Vec<String> = stack.emails_to(&email).await.iter().map(|e| e.token()).collect();
+    let mut working = 0;
+    for token in &tokens {
+        let answer = stack.post("/invitations/accept", None, json!({ "token": token, "password": PASSWORD })).await;
+        if answer.status == StatusCode::OK {
+            working += 1;
+        }
+    }
+    assert_eq!(working, 1, "of {} links sent, only the live one works", tokens.len());
+}
