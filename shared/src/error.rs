@@ -38,6 +38,10 @@ pub enum ApiError {
     PasswordRejected(String),
     #[error("too many emails for this member; try again later")]
     RateLimited,
+    #[error("this Idempotency-Key was used with another request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
+    IdempotencyInProgress,
     /// The source is logged, never shown: it may name internal resources.
     #[error("a dependency failed; nothing was changed, try again")]
     Upstream(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -71,6 +75,8 @@ impl ApiError {
             ApiError::TokenExpired => "token_expired",
             ApiError::PasswordRejected(_) => "password_rejected",
             ApiError::RateLimited => "rate_limited",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::IdempotencyInProgress => "idempotency_in_progress",
             ApiError::Upstream(_) => "upstream_unavailable",
         }
     }
@@ -92,6 +98,8 @@ impl ApiError {
             | ApiError::EmailInUse
             | ApiError::NotEligible(_) => StatusCode::CONFLICT,
             ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
             ApiError::TokenExpired => StatusCode::GONE,
             ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,

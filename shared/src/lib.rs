@@ -9,6 +9,7 @@ pub mod email;
 pub mod emails;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
 pub mod invitations;
 pub mod lambda;

@@ -136,9 +136,36 @@ pub trait TokenStore: Send + Sync {
     async fn complete_password_reset(&self, token: &TokenRecord, member: &Member) -> Result<(), ApiError>;
 }
 
-/// The one table holds tenants, members and tokens.
-pub trait Store: TenantStore + MemberStore + TokenStore {}
-impl<T: TenantStore + MemberStore + TokenStore> Store for T {}
+/// A response kept under an `Idempotency-Key`, to be replayed.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+/// What a key's first use found.
+#[derive(Debug)]
+pub enum Reservation {
+    /// The key is now held for this request.
+    Reserved,
+    /// The same request already succeeded: answer as it did.
+    Replay(StoredResponse),
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Holds `key` for a request with this fingerprint; `IdempotencyKeyReused` if it was used
+    /// for another request, `IdempotencyInProgress` while the first one runs.
+    async fn reserve(&self, key: &str, fingerprint: &str, now: OffsetDateTime) -> Result<Reservation, ApiError>;
+    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), ApiError>;
+    /// Lets the key go after a failed request, so that a retry runs anew.
+    async fn release(&self, key: &str) -> Result<(), ApiError>;
+}
+
+/// The one table holds tenants, members, tokens and idempotency records.
+pub trait Store: TenantStore + MemberStore + TokenStore + IdempotencyStore {}
+impl<T: TenantStore + MemberStore + TokenStore + IdempotencyStore> Store for T {}
 
 /// The identity provider: people, passwords and sessions.
 #[async_trait]

@@ -30,7 +30,7 @@ impl Token {
     }
 
     pub fn hash(&self) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+        TokenHash(sha256_hex(self.0.as_bytes()))
     }
 
     pub fn expose(&self) -> &str {
@@ -53,8 +53,8 @@ impl TokenHash {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod helpers;
 mod authorization;
 mod events;
 mod hostile_input;
+mod idempotency;
 mod invitations;
 mod links;
 mod listing;

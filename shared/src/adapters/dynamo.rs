@@ -12,7 +12,9 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -25,11 +27,16 @@ use crate::catalog::Roles;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
 use crate::ports::{
-    MemberFilter, MemberPage, MemberStore, SendQuota, TenantStore, TokenPurpose, TokenRecord, TokenStore,
+    IdempotencyStore, MemberFilter, MemberPage, MemberStore, Reservation, SendQuota, StoredResponse, TenantStore,
+    TokenPurpose, TokenRecord, TokenStore,
 };
 use crate::tokens::TokenHash;
 
 pub const GSI1: &str = "gsi1";
+/// How long an `Idempotency-Key` is remembered.
+const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 3600;
+/// A reservation this old belongs to a request that died; a retry may take it over.
+const IDEMPOTENCY_STALE_SECONDS: i64 = 60;
 /// Tokens stay readable a day past expiry so that an expired link says "expired", not "invalid".
 const TOKEN_TTL_GRACE_SECONDS: i64 = 24 * 3600;
 
@@ -90,6 +97,18 @@ struct TokenItem {
     member_id: MemberId,
     expires_at: i64,
     ttl: i64,
+}
+
+/// What a reserve needs to read back of an idempotency record.
+#[derive(Deserialize)]
+struct IdempotencyItem {
+    fingerprint: String,
+    #[serde(default)]
+    response: Option<StoredResponse>,
+}
+
+fn idempotency_key(key: &str) -> Item {
+    self::key(format!("IDEMPOTENCY#{}", crate::tokens::sha256_hex(key.as_bytes())), "IDEMPOTENCY")
 }
 
 fn to_item<T: Serialize>(value: &T) -> Item {
@@ -685,5 +704,69 @@ impl TokenStore for DynamoStore {
             self.put_member(member, &after),
         ];
         self.transact(items, |_| ApiError::TokenInvalid).await
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for DynamoStore {
+    async fn reserve(&self, key: &str, fingerprint: &str, now: OffsetDateTime) -> Result<Reservation, ApiError> {
+        let mut item = idempotency_key(key);
+        let reserved_at = now.unix_timestamp();
+        item.insert("fingerprint".into(), s(fingerprint));
+        item.insert("reservedAt".into(), number(reserved_at));
+        item.insert("ttl".into(), number(reserved_at + IDEMPOTENCY_TTL_SECONDS));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.clone()))
+            // Free, or held by a request that died without completing or releasing it.
+            .condition_expression("attribute_not_exists(pk) OR (attribute_not_exists(#response) AND reservedAt < :stale)")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":stale", number(reserved_at - IDEMPOTENCY_STALE_SECONDS))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let existing = match put {
+            Ok(_) => return Ok(Reservation::Reserved),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                PutItemError::ConditionalCheckFailedException(failed) => failed.item,
+                other => return Err(ApiError::upstream(other)),
+            },
+            Err(e) => return Err(ApiError::upstream(e)),
+        };
+        let existing: IdempotencyItem = match existing {
+            Some(item) => from_item(item)?,
+            None => self.get(idempotency_key(key)).await?.map(from_item).transpose()?.ok_or(ApiError::IdempotencyInProgress)?,
+        };
+        if existing.fingerprint != fingerprint {
+            return Err(ApiError::IdempotencyKeyReused);
+        }
+        existing.response.map(Reservation::Replay).ok_or(ApiError::IdempotencyInProgress)
+    }
+
+    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), ApiError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(idempotency_key(key)))
+            .update_expression("SET #response = :response")
+            .expression_attribute_names("#response", "response")
+            .expression_attribute_values(":response", serde_dynamo::to_attribute_value(response).map_err(ApiError::upstream)?)
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), ApiError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(idempotency_key(key)))
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ use crate::emails::InvitationKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::ids::TenantId;
+use crate::idempotency;
 use crate::invitations;
 use crate::language::Language;
 use crate::model::{Member, MemberStatus, RepresentativeSummary, Tenant};
@@ -37,6 +38,10 @@ fn tenant_name(raw: &str) -> Result<String, ApiError> {
 }
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    idempotency::once(app, req, create(app, req)).await
+}
+
+async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let caller = Caller::from_request(req)?;
     if !caller.operator {
         return Err(ApiError::Forbidden("only operators may create tenants"));

@@ -9,6 +9,7 @@ use crate::email::Email;
 use crate::emails::InvitationKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body, with_header};
+use crate::idempotency;
 use crate::invitations;
 use crate::language::Language;
 use crate::model::Member;
@@ -26,6 +27,10 @@ struct InviteMember {
 /// member, its email marker and its token, then the email; if the email fails the transaction is
 /// taken back, so a retry starts clean and reuses the Cognito user.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+    idempotency::once(app, req, invite(app, req)).await
+}
+
+async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let body: InviteMember = json_body(req)?;
 
