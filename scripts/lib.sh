@@ -25,7 +25,7 @@ start_emulator() {
   mkdir -p "$ROOT/.local"
   if emulator_up "$port"; then return 0; fi
   echo "==> starting the AWS emulator on 127.0.0.1:$port"
-  nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" > "$ROOT/.local/moto-$port.log" 2>&1 &
+  nohup "$VENV/bin/python" "$ROOT/scripts/emulator.py" -H 127.0.0.1 -p "$port" > "$ROOT/.local/moto-$port.log" 2>&1 &
   echo $! > "$ROOT/.local/moto-$port.pid"
   for _ in $(seq 1 100); do
     emulator_up "$port" && return 0

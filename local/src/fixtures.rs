@@ -44,13 +44,7 @@ fn member(tenant: &str, id: &str, email: &str, roles: Roles, sub: UserSub, now: 
 
 /// Attaches an invitation with this token to the member.
 fn invite(member: &mut Member, token: &Token, now: OffsetDateTime) -> TokenRecord {
-    let record = TokenRecord {
-        hash: token.hash(),
-        purpose: TokenPurpose::Invitation,
-        tenant_id: member.tenant_id.clone(),
-        member_id: member.member_id.clone(),
-        expires_at: now + time::Duration::days(7),
-    };
+    let record = TokenRecord::for_member(token, TokenPurpose::Invitation, member, now + time::Duration::days(7));
     member.invitation_expires_at = Some(record.expires_at);
     member.invitation_token_hash = Some(record.hash.clone());
     record
@@ -98,15 +92,14 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
         if registers {
             let active = store.accept_invitation(&invitation, &new, now).await?;
             if id == TARGET_ID {
-                let reset = TokenRecord {
-                    hash: Token::parse(RESET_TOKEN)?.hash(),
-                    purpose: TokenPurpose::PasswordReset,
-                    tenant_id: active.tenant_id.clone(),
-                    member_id: active.member_id.clone(),
-                    expires_at: now + time::Duration::hours(1),
-                };
+                let reset = TokenRecord::for_member(
+                    &Token::parse(RESET_TOKEN)?,
+                    TokenPurpose::PasswordReset,
+                    &active,
+                    now + time::Duration::hours(1),
+                );
                 let quota = SendQuota::hourly(&active.member_id, TokenPurpose::PasswordReset, now);
-                store.issue_password_reset(&active, &reset, &quota).await?;
+                store.replace_link(&active, &reset, &quota).await?;
             }
         }
     }

@@ -17,13 +17,7 @@ pub struct IssuedInvitation {
 /// A new invitation link for the member, recorded on the member as its only live one.
 pub fn issue(app: &App, member: &mut Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
     let token = Token::generate()?;
-    let record = TokenRecord {
-        hash: token.hash(),
-        purpose: TokenPurpose::Invitation,
-        tenant_id: member.tenant_id.clone(),
-        member_id: member.member_id.clone(),
-        expires_at: now + app.config.invitation_ttl,
-    };
+    let record = TokenRecord::for_member(&token, TokenPurpose::Invitation, member, now + app.config.invitation_ttl);
     member.invitation_expires_at = Some(record.expires_at);
     member.invitation_token_hash = Some(record.hash.clone());
     Ok(IssuedInvitation { token, record })

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::catalog::Roles;
 use crate::model::{Member, MemberStatus, Mfa, MfaType, Tenant};
-use crate::tokens::TokenHash;
+use crate::tokens::{Token, TokenHash};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +25,18 @@ pub struct TokenRecord {
     pub tenant_id: TenantId,
     pub member_id: MemberId,
     pub expires_at: OffsetDateTime,
+}
+
+impl TokenRecord {
+    pub fn for_member(token: &Token, purpose: TokenPurpose, member: &Member, expires_at: OffsetDateTime) -> Self {
+        Self {
+            hash: token.hash(),
+            purpose,
+            tenant_id: member.tenant_id.clone(),
+            member_id: member.member_id.clone(),
+            expires_at,
+        }
+    }
 }
 
 /// At most `max` emails of one purpose to one member per clock hour.
@@ -120,10 +132,9 @@ pub trait MemberStore: Send + Sync {
     async fn set_mfa(&self, member: &Member, mfa: &Mfa) -> Result<Member, ApiError>;
     /// Removes the membership, its email marker and its live links.
     async fn delete_member(&self, member: &Member) -> Result<(), ApiError>;
-    /// Replaces the member's invitation link (the old one dies); `RateLimited` past the quota.
-    async fn replace_invitation(&self, member: &Member, invitation: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
-    /// Records a new password-reset link (an older one dies); `RateLimited` past the quota.
-    async fn issue_password_reset(&self, member: &Member, reset: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
+    /// Makes `link` the member's one live link of its purpose (the previous one dies);
+    /// `RateLimited` past the quota.
+    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
 }
 
 #[async_trait]

@@ -612,38 +612,22 @@ impl MemberStore for DynamoStore {
         self.transact(items, |_| ApiError::VersionConflict).await
     }
 
-    async fn replace_invitation(&self, member: &Member, invitation: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
+    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
         let mut after = member.clone();
-        after.invitation_token_hash = Some(invitation.hash.clone());
-        after.invitation_expires_at = Some(invitation.expires_at);
+        let old = match link.purpose {
+            TokenPurpose::Invitation => {
+                after.invitation_expires_at = Some(link.expires_at);
+                after.invitation_token_hash.replace(link.hash.clone())
+            }
+            TokenPurpose::PasswordReset => after.password_reset_token_hash.replace(link.hash.clone()),
+        };
         after.version += 1;
         let mut items = vec![
             self.count_send(&member.tenant_id, quota),
             self.put_member(member, &after),
-            self.put_new(token_item(invitation)),
+            self.put_new(token_item(link)),
         ];
-        if let Some(old) = &member.invitation_token_hash {
-            items.push(self.delete(token_key(old)));
-        }
-        self.transact(items, |index| match index {
-            0 => ApiError::RateLimited,
-            1 => ApiError::VersionConflict,
-            other => collision(other),
-        })
-        .await?;
-        Ok(after)
-    }
-
-    async fn issue_password_reset(&self, member: &Member, reset: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
-        let mut after = member.clone();
-        after.password_reset_token_hash = Some(reset.hash.clone());
-        after.version += 1;
-        let mut items = vec![
-            self.count_send(&member.tenant_id, quota),
-            self.put_member(member, &after),
-            self.put_new(token_item(reset)),
-        ];
-        if let Some(old) = &member.password_reset_token_hash {
+        if let Some(old) = &old {
             items.push(self.delete(token_key(old)));
         }
         self.transact(items, |index| match index {

@@ -41,7 +41,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         let mut renewed = representative.clone();
         let invitation = invitations::issue(app, &mut renewed, now)?;
         let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
-        let renewed = app.store.replace_invitation(&representative, &invitation.record, &quota).await?;
+        let renewed = app.store.replace_link(&representative, &invitation.record, &quota).await?;
         invitations::send(app, InvitationKind::Administrator, &renewed, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
     }

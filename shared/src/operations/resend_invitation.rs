@@ -20,7 +20,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let mut renewed = member.clone();
     let invitation = invitations::issue(app, &mut renewed, now)?;
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
-    let renewed = app.store.replace_invitation(&member, &invitation.record, &quota).await?;
+    let renewed = app.store.replace_link(&member, &invitation.record, &quota).await?;
     // The representative's invitation keeps its administrator wording.
     let kind = if renewed.representative { InvitationKind::Administrator } else { InvitationKind::Member };
     invitations::send(app, kind, &renewed, &access.tenant.name, &invitation).await?;

@@ -19,15 +19,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
 
     let now = crate::model::now();
     let token = Token::generate()?;
-    let record = TokenRecord {
-        hash: token.hash(),
-        purpose: TokenPurpose::PasswordReset,
-        tenant_id: member.tenant_id.clone(),
-        member_id: member.member_id.clone(),
-        expires_at: now + app.config.password_reset_ttl,
-    };
+    let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
-    app.store.issue_password_reset(&member, &record, &quota).await?;
+    app.store.replace_link(&member, &record, &quota).await?;
     let email = PasswordReset {
         to: &member.email,
         language: member.language,
