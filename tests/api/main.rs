@@ -15,4 +15,5 @@ mod races;
 mod representative;
 mod routes;
 mod seed_walkthrough;
+mod tokens;
 mod walkthrough;
