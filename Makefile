@@ -1,4 +1,4 @@
-.PHONY: start test
+.PHONY: start test invoke
 
 # Start the service locally on the emulator (API on http://127.0.0.1:3000).
 start:
@@ -7,3 +7,8 @@ start:
 # Run all the tests.
 test:
 	./scripts/test.sh
+
+# Invoke one function with one event, like `sam local invoke` without Docker:
+#   make invoke FUNCTION=invite-member EVENT=events/invite-member.201-admin.json
+invoke:
+	./scripts/invoke.sh "$(FUNCTION)" "$(EVENT)"
