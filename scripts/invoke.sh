@@ -21,7 +21,14 @@ env_file="$ROOT/.local/events.env"
 "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events > "$env_file"
 
 watch_up() { (exec 3<>"/dev/tcp/127.0.0.1/$WATCH_PORT") 2>/dev/null; }
+# A watcher started for another stack (another emulator, another user pool) must restart.
+started_with="$ROOT/.local/events.env.watching"
+if watch_up && ! cmp -s "$env_file" "$started_with"; then
+  kill "$(cat "$ROOT/.local/cargo-lambda-watch.pid" 2>/dev/null)" 2>/dev/null || pkill -f "cargo-lambda lambda watch .*--invoke-port $WATCH_PORT" || true
+  for _ in $(seq 1 50); do watch_up || break; sleep 0.1; done
+fi
 if ! watch_up; then
+  cp "$env_file" "$started_with"
   # One watcher serves every function; it keeps running for the next invocation.
   nohup cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$WATCH_PORT" \
     --env-file "$env_file" > "$ROOT/.local/cargo-lambda-watch.log" 2>&1 &

@@ -99,7 +99,7 @@ impl Operation {
         };
         let tenant = req.path_parameters_ref().and_then(|p| p.first("tenantId")).unwrap_or_default().to_string();
         let upstream_error = match &result {
-            Err(ApiError::Upstream(source)) => Some(source.to_string()),
+            Err(ApiError::Upstream(source)) => Some(error_chain(source.as_ref())),
             _ => None,
         };
         tracing::info!(
@@ -117,6 +117,18 @@ impl Operation {
             (Err(error), None) => problem(&error),
         }
     }
+}
+
+/// An error and its causes, for the log ("service error" alone says nothing).
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// The tenant of the path, once the caller is cleared to manage it.
