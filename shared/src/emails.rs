@@ -6,11 +6,13 @@ use crate::language::Language;
 use crate::ports::OutgoingEmail;
 use crate::email::Email;
 
-/// Which invitation: a member's, or the one that makes someone a tenant's administrator.
+/// The emails the service sends; each carries one single-use link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvitationKind {
-    Member,
-    Administrator,
+pub enum LinkKind {
+    MemberInvitation,
+    /// The invitation that makes someone a tenant's (representative) administrator.
+    AdministratorInvitation,
+    PasswordReset,
 }
 
 /// What every template is given.
@@ -46,8 +48,9 @@ struct PasswordResetHtml<'a> {
     c: &'a Context<'a>,
 }
 
-pub struct Invitation<'a> {
-    pub kind: InvitationKind,
+/// One email with its link, before rendering.
+pub struct LinkEmail<'a> {
+    pub kind: LinkKind,
     pub to: &'a Email,
     pub language: Language,
     pub tenant_name: &'a str,
@@ -56,53 +59,34 @@ pub struct Invitation<'a> {
     pub expires_at: OffsetDateTime,
 }
 
-impl Invitation<'_> {
+impl LinkEmail<'_> {
     pub fn render(&self) -> OutgoingEmail {
-        let link = format!("{}/accept-invitation?token={}", self.portal_base_url, self.token);
+        let page = if self.kind == LinkKind::PasswordReset { "reset-password" } else { "accept-invitation" };
+        let link = format!("{}/{page}?token={}", self.portal_base_url, self.token);
         let expires = format_time(self.expires_at);
         let ja = self.language == Language::Ja;
-        let administrator = self.kind == InvitationKind::Administrator;
-        let subject = match (ja, administrator) {
-            (false, false) => format!("You are invited to {} on the Service Management Portal", self.tenant_name),
-            (false, true) => format!("You are invited to administer {} on the Service Management Portal", self.tenant_name),
-            (true, false) => format!("サービス管理ポータル: {} への招待", self.tenant_name),
-            (true, true) => format!("サービス管理ポータル: {} の管理者への招待", self.tenant_name),
+        let name = self.tenant_name;
+        let subject = match (self.kind, ja) {
+            (LinkKind::MemberInvitation, false) => format!("You are invited to {name} on the Service Management Portal"),
+            (LinkKind::MemberInvitation, true) => format!("サービス管理ポータル: {name} への招待"),
+            (LinkKind::AdministratorInvitation, false) => {
+                format!("You are invited to administer {name} on the Service Management Portal")
+            }
+            (LinkKind::AdministratorInvitation, true) => format!("サービス管理ポータル: {name} の管理者への招待"),
+            (LinkKind::PasswordReset, false) => "Reset your Service Management Portal password".to_string(),
+            (LinkKind::PasswordReset, true) => "サービス管理ポータル: パスワードの再設定".to_string(),
         };
-        let context = Context { ja, administrator, tenant_name: self.tenant_name, link: &link, expires: &expires };
+        let administrator = self.kind == LinkKind::AdministratorInvitation;
+        let c = &Context { ja, administrator, tenant_name: name, link: &link, expires: &expires };
+        let (text, html) = match self.kind {
+            LinkKind::PasswordReset => (PasswordResetText { c }.render(), PasswordResetHtml { c }.render()),
+            _ => (InvitationText { c }.render(), InvitationHtml { c }.render()),
+        };
         OutgoingEmail {
             to: self.to.clone(),
             subject,
-            text: InvitationText { c: &context }.render().expect("the invitation text template renders"),
-            html: InvitationHtml { c: &context }.render().expect("the invitation html template renders"),
-        }
-    }
-}
-
-pub struct PasswordReset<'a> {
-    pub to: &'a Email,
-    pub language: Language,
-    pub tenant_name: &'a str,
-    pub portal_base_url: &'a str,
-    pub token: &'a str,
-    pub expires_at: OffsetDateTime,
-}
-
-impl PasswordReset<'_> {
-    pub fn render(&self) -> OutgoingEmail {
-        let link = format!("{}/reset-password?token={}", self.portal_base_url, self.token);
-        let expires = format_time(self.expires_at);
-        let ja = self.language == Language::Ja;
-        let subject = if ja {
-            "サービス管理ポータル: パスワードの再設定".to_string()
-        } else {
-            "Reset your Service Management Portal password".to_string()
-        };
-        let context = Context { ja, administrator: false, tenant_name: self.tenant_name, link: &link, expires: &expires };
-        OutgoingEmail {
-            to: self.to.clone(),
-            subject,
-            text: PasswordResetText { c: &context }.render().expect("the reset text template renders"),
-            html: PasswordResetHtml { c: &context }.render().expect("the reset html template renders"),
+            text: text.expect("the text templates render"),
+            html: html.expect("the html templates render"),
         }
     }
 }
@@ -115,8 +99,8 @@ fn format_time(at: OffsetDateTime) -> String {
 mod tests {
     use super::*;
 
-    fn invitation(kind: InvitationKind, language: Language, tenant_name: &str) -> OutgoingEmail {
-        Invitation {
+    fn email(kind: LinkKind, language: Language, tenant_name: &str) -> OutgoingEmail {
+        LinkEmail {
             kind,
             to: &Email::parse("new@example.com").unwrap(),
             language,
@@ -130,7 +114,7 @@ mod tests {
 
     #[test]
     fn invitations_carry_the_contract_link_in_both_parts() {
-        let email = invitation(InvitationKind::Member, Language::En, "Acme");
+        let email = email(LinkKind::MemberInvitation, Language::En, "Acme");
         let link = "https://portal.example.com/accept-invitation?token=TOKEN123";
         assert!(email.text.contains(link));
         assert!(email.html.contains(link));
@@ -139,39 +123,31 @@ mod tests {
 
     #[test]
     fn invitations_speak_the_member_language() {
-        let ja = invitation(InvitationKind::Member, Language::Ja, "Acme");
+        let ja = email(LinkKind::MemberInvitation, Language::Ja, "Acme");
         assert!(ja.text.contains("招待"), "{}", ja.text);
-        let en = invitation(InvitationKind::Member, Language::En, "Acme");
+        let en = email(LinkKind::MemberInvitation, Language::En, "Acme");
         assert!(!en.text.contains("招待"));
     }
 
     #[test]
     fn administrator_invitations_have_their_own_wording() {
-        let admin = invitation(InvitationKind::Administrator, Language::En, "Acme");
-        let member = invitation(InvitationKind::Member, Language::En, "Acme");
+        let admin = email(LinkKind::AdministratorInvitation, Language::En, "Acme");
+        let member = email(LinkKind::MemberInvitation, Language::En, "Acme");
         assert!(admin.text.contains("administrator"));
         assert!(!member.text.contains("administrator"));
     }
 
     #[test]
     fn password_resets_carry_the_reset_link_in_the_member_language() {
-        let email = PasswordReset {
-            to: &Email::parse("kim@example.com").unwrap(),
-            language: Language::Ja,
-            tenant_name: "Acme",
-            portal_base_url: "https://portal.example.com",
-            token: "RESET1",
-            expires_at: OffsetDateTime::UNIX_EPOCH,
-        }
-        .render();
-        assert!(email.text.contains("https://portal.example.com/reset-password?token=RESET1"));
-        assert!(email.html.contains("https://portal.example.com/reset-password?token=RESET1"));
+        let email = email(LinkKind::PasswordReset, Language::Ja, "Acme");
+        assert!(email.text.contains("https://portal.example.com/reset-password?token=TOKEN123"));
+        assert!(email.html.contains("https://portal.example.com/reset-password?token=TOKEN123"));
         assert!(email.text.contains("パスワード"));
     }
 
     #[test]
     fn tenant_names_are_escaped_in_html() {
-        let email = invitation(InvitationKind::Member, Language::En, "<script>x</script>");
+        let email = email(LinkKind::MemberInvitation, Language::En, "<script>x</script>");
         assert!(!email.html.contains("<script>"));
     }
 }

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::app::App;
-use crate::emails::{Invitation, InvitationKind};
+use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::model::Member;
 use crate::ports::{TokenPurpose, TokenRecord};
@@ -25,12 +25,12 @@ pub fn issue(app: &App, member: &mut Member, now: OffsetDateTime) -> Result<Issu
 
 pub async fn send(
     app: &App,
-    kind: InvitationKind,
+    kind: LinkKind,
     member: &Member,
     tenant_name: &str,
     invitation: &IssuedInvitation,
 ) -> Result<(), ApiError> {
-    let email = Invitation {
+    let email = LinkEmail {
         kind,
         to: &member.email,
         language: member.language,

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::email::Email;
-use crate::emails::InvitationKind;
+use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
@@ -42,7 +42,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         let invitation = invitations::issue(app, &mut renewed, now)?;
         let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
         let renewed = app.store.replace_link(&representative, &invitation.record, &quota).await?;
-        invitations::send(app, InvitationKind::Administrator, &renewed, &tenant.name, &invitation).await?;
+        invitations::send(app, LinkKind::AdministratorInvitation, &renewed, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
     }
 
@@ -56,7 +56,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     moved.version += 1;
     let invitation = invitations::issue(app, &mut moved, now)?;
     let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record).await?;
-    invitations::send(app, InvitationKind::Administrator, &moved, &tenant.name, &invitation).await?;
+    invitations::send(app, LinkKind::AdministratorInvitation, &moved, &tenant.name, &invitation).await?;
 
     if app.store.memberships_of(&representative.user_sub).await?.is_empty() {
         app.directory.delete_user(&representative.user_sub).await?;

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::auth::Caller;
 use crate::catalog::Roles;
 use crate::email::Email;
-use crate::emails::InvitationKind;
+use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::ids::TenantId;
@@ -85,7 +85,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     };
 
     app.store.create_tenant(&tenant, &representative, &invitation.record).await?;
-    let sent = invitations::send(app, InvitationKind::Administrator, &representative, &tenant.name, &invitation).await;
+    let sent = invitations::send(app, LinkKind::AdministratorInvitation, &representative, &tenant.name, &invitation).await;
     if let Err(error) = sent {
         app.store.undo_create_tenant(&tenant, &representative, &invitation.record).await?;
         return Err(error);

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::catalog::Roles;
 use crate::email::Email;
-use crate::emails::InvitationKind;
+use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body, with_header};
 use crate::idempotency;
@@ -47,7 +47,7 @@ async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let invitation = invitations::issue(app, &mut member, now)?;
 
     app.store.insert_member(&member, &invitation.record).await?;
-    if let Err(error) = invitations::send(app, InvitationKind::Member, &member, &access.tenant.name, &invitation).await {
+    if let Err(error) = invitations::send(app, LinkKind::MemberInvitation, &member, &access.tenant.name, &invitation).await {
         app.store.undo_insert_member(&member, &invitation.record).await?;
         return Err(error);
     }

@@ -3,7 +3,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::emails::InvitationKind;
+use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::invitations;
@@ -22,7 +22,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
     let renewed = app.store.replace_link(&member, &invitation.record, &quota).await?;
     // The representative's invitation keeps its administrator wording.
-    let kind = if renewed.representative { InvitationKind::Administrator } else { InvitationKind::Member };
+    let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
     invitations::send(app, kind, &renewed, &access.tenant.name, &invitation).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }

@@ -4,7 +4,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::emails::PasswordReset;
+use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::operations::{managed_member, managed_tenant};
@@ -22,7 +22,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
     app.store.replace_link(&member, &record, &quota).await?;
-    let email = PasswordReset {
+    let email = LinkEmail {
+        kind: LinkKind::PasswordReset,
         to: &member.email,
         language: member.language,
         tenant_name: &access.tenant.name,
