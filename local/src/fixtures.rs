@@ -9,7 +9,7 @@ use tenant_members::catalog::Roles;
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
-use tenant_members::model::{Member, MemberStatus, RepresentativeSummary, Tenant};
+use tenant_members::model::{Member, Tenant};
 use tenant_members::ports::{SendQuota, TokenPurpose, TokenRecord};
 use tenant_members::tokens::Token;
 use tenant_members::{ApiError, App};
@@ -51,20 +51,8 @@ fn invite(member: &mut Member, token: &Token, now: OffsetDateTime) -> TokenRecor
 }
 
 fn tenant(id: &str, name: &str, parent: Option<&str>, representative: &Member, now: OffsetDateTime) -> Result<Tenant, ApiError> {
-    let parent = parent.map(TenantId::parse).transpose()?;
-    Ok(Tenant {
-        tenant_id: TenantId::parse(id)?,
-        name: name.into(),
-        ancestors: parent.iter().cloned().collect(),
-        parent_tenant_id: parent,
-        representative: RepresentativeSummary {
-            member_id: representative.member_id.clone(),
-            email: representative.email.clone(),
-            status: MemberStatus::Invited,
-        },
-        member_count: 1,
-        created_at: now,
-    })
+    let ancestors = parent.map(TenantId::parse).transpose()?.into_iter().collect();
+    Ok(Tenant::founded(TenantId::parse(id)?, name.into(), ancestors, representative, now))
 }
 
 pub async fn seed(app: &App) -> Result<(), ApiError> {

@@ -137,6 +137,12 @@ pub struct RepresentativeSummary {
     pub status: MemberStatus,
 }
 
+impl RepresentativeSummary {
+    pub fn of(member: &Member) -> Self {
+        Self { member_id: member.member_id.clone(), email: member.email.clone(), status: member.status }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Tenant {
@@ -152,6 +158,26 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// A new tenant under `ancestors` (root first, parent last) whose one member is its
+    /// representative.
+    pub fn founded(
+        tenant_id: TenantId,
+        name: String,
+        ancestors: Vec<TenantId>,
+        representative: &Member,
+        created_at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            tenant_id,
+            name,
+            parent_tenant_id: ancestors.last().cloned(),
+            ancestors,
+            representative: RepresentativeSummary::of(representative),
+            member_count: 1,
+            created_at,
+        }
+    }
+
     /// The tenant overview of the contract.
     pub fn view(&self) -> serde_json::Value {
         let mut view = serde_json::to_value(self).expect("a tenant always serialises");

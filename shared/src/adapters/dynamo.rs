@@ -430,7 +430,7 @@ impl TenantStore for DynamoStore {
         let mut new = to.clone();
         new.representative = true;
         new.version += 1;
-        let summary = RepresentativeSummary { member_id: new.member_id.clone(), email: new.email.clone(), status: new.status };
+        let summary = RepresentativeSummary::of(&new);
         let items = vec![
             self.put_member(from, &old),
             self.put_member(to, &new),
@@ -451,8 +451,7 @@ impl TenantStore for DynamoStore {
         after: &Member,
         invitation: &TokenRecord,
     ) -> Result<Tenant, ApiError> {
-        let summary =
-            RepresentativeSummary { member_id: after.member_id.clone(), email: after.email.clone(), status: after.status };
+        let summary = RepresentativeSummary::of(after);
         let mut items = vec![
             self.put_member(before, after),
             self.put_new(email_marker(after)),
@@ -668,11 +667,7 @@ impl TokenStore for DynamoStore {
             self.put_member(member, &accepted),
         ];
         if member.representative {
-            let summary = RepresentativeSummary {
-                member_id: accepted.member_id.clone(),
-                email: accepted.email.clone(),
-                status: MemberStatus::Active,
-            };
+            let summary = RepresentativeSummary::of(&accepted);
             items.push(self.set_representative(&member.tenant_id, &member.member_id, &summary));
         }
         self.transact(items, |_| ApiError::TokenInvalid).await?;

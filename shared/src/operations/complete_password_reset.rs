@@ -1,26 +1,18 @@
 //! `POST /password-resets/complete` (public): the member sets a new password from the link.
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 
 use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{empty, json_body};
-use crate::operations::redeem;
+use crate::operations::{redeem, TokenAndPassword};
 use crate::ports::TokenPurpose;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompleteReset {
-    token: String,
-    password: String,
-}
 
 /// Order: Cognito judges and sets the password (a refused one keeps the link usable), every
 /// other session ends, then the token burns; a failure before the burn leaves a link that
 /// simply works again.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let body: CompleteReset = json_body(req)?;
+    let body: TokenAndPassword = json_body(req)?;
     let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset).await?;
     app.directory.set_password(&member.user_sub, &body.password).await?;
     app.directory.sign_out_everywhere(&member.email).await?;

@@ -14,7 +14,7 @@ use crate::ids::TenantId;
 use crate::idempotency;
 use crate::invitations;
 use crate::language::Language;
-use crate::model::{Member, MemberStatus, RepresentativeSummary, Tenant};
+use crate::model::{Member, Tenant};
 
 /// Deep enough for any organisation chart; bounds the transaction that creates a tenant.
 const MAX_DEPTH: usize = 10;
@@ -70,19 +70,7 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
         Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), user_sub, now);
     representative.representative = true;
     let invitation = invitations::issue(app, &mut representative, now)?;
-    let tenant = Tenant {
-        tenant_id,
-        name,
-        parent_tenant_id: body.parent_tenant_id,
-        ancestors,
-        representative: RepresentativeSummary {
-            member_id: representative.member_id.clone(),
-            email: representative.email.clone(),
-            status: MemberStatus::Invited,
-        },
-        member_count: 1,
-        created_at: now,
-    };
+    let tenant = Tenant::founded(tenant_id, name, ancestors, &representative, now);
 
     app.store.create_tenant(&tenant, &representative, &invitation.record).await?;
     let sent = invitations::send(app, LinkKind::AdministratorInvitation, &representative, &tenant.name, &invitation).await;

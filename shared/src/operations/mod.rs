@@ -155,6 +155,14 @@ fn member_response(status: StatusCode, member: &Member) -> Response<Body> {
     with_header(json(status, &member.view()), header::ETAG, &format!("\"{}\"", member.version))
 }
 
+/// The body of both public endpoints: the token from an email link and the new password.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenAndPassword {
+    token: String,
+    password: String,
+}
+
 /// The stored link behind a token from an email, and its member, if it may be redeemed now.
 /// Unknown, used, replaced and malformed tokens are all `TokenInvalid`, so answers tell
 /// nothing; only a live link past its expiry is `TokenExpired`.
