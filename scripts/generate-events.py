@@ -129,6 +129,9 @@ more={
  "change-representative.409-plain-member-target": event("PUT","/tenants/{tenantId}/representative",TP,ADMIN,{"memberId":"01JEVENTS000000000000MEMBR"}),
  "change-representative-email.200-invited-representative": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"new.child.admin@events.example.com"}),
  "change-representative-email.409-registered-representative": event("PUT","/tenants/{tenantId}/representative/email",TP,ADMIN,{"email":"new.admin@events.example.com"}),
+ "list-audit.200-admin": event("GET","/tenants/{tenantId}/audit",TP,ADMIN,query={"limit":"20"}),
+ "list-audit.403-plain-member": event("GET","/tenants/{tenantId}/audit",TP,MEMBER),
+ "list-audit.400-forged-cursor": event("GET","/tenants/{tenantId}/audit",TP,ADMIN,query={"cursor":"VEVOQU5UIzAx"}),
  "change-representative-email.400-bad-email": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"nobody"}),
 }
 

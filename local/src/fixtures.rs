@@ -5,6 +5,8 @@
 //! administrator, a plain member (the events' forbidden caller), a registered `TARGET_ID` with a
 //! pending password reset, and an invited member. Its child `CHILD_TENANT_ID` has a
 //! representative who has not registered yet.
+use tenant_members::audit::{Actor, Change};
+use tenant_members::auth::Caller;
 use tenant_members::catalog::Roles;
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
@@ -58,12 +60,13 @@ fn tenant(id: &str, name: &str, parent: Option<&str>, representative: &Member, n
 pub async fn seed(app: &App) -> Result<(), ApiError> {
     let now = tenant_members::model::now();
     let store = &app.store;
+    let seeding = || Change::by(Actor::operator(&Caller { sub: UserSub::new("events-fixtures"), operator: true }));
 
     let mut admin = member(TENANT_ID, ADMIN_ID, "admin@events.example.com", Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
-    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation).await?;
-    store.accept_invitation(&admin_invitation, &admin, now).await?;
+    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation, &seeding()).await?;
+    store.accept_invitation(&admin_invitation, &admin, &Change::by(Actor::member(&admin))).await?;
 
     let real_sub = |email: &'static str| async move { app.directory.ensure_user(&Email::parse(email)?).await };
     let members = [
@@ -76,9 +79,9 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
         let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
         let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
         let invitation = invite(&mut new, &token, now);
-        store.insert_member(&new, &invitation).await?;
+        store.insert_member(&new, &invitation, &seeding()).await?;
         if registers {
-            let active = store.accept_invitation(&invitation, &new, now).await?;
+            let active = store.accept_invitation(&invitation, &new, &Change::by(Actor::member(&new))).await?;
             if id == TARGET_ID {
                 let reset = TokenRecord::for_member(
                     &Token::parse(RESET_TOKEN)?,
@@ -87,7 +90,7 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
                     now + time::Duration::hours(1),
                 );
                 let quota = SendQuota::hourly(&active.member_id, TokenPurpose::PasswordReset, now);
-                store.replace_link(&active, &reset, &quota).await?;
+                store.replace_link(&active, &reset, &quota, &seeding()).await?;
             }
         }
     }
@@ -98,6 +101,6 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
     child_representative.representative = true;
     let child_invitation = invite(&mut child_representative, &Token::generate()?, now);
     let child = tenant(CHILD_TENANT_ID, "Events Child", Some(TENANT_ID), &child_representative, now)?;
-    store.create_tenant(&child, &child_representative, &child_invitation).await?;
+    store.create_tenant(&child, &child_representative, &child_invitation, &seeding()).await?;
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod fixtures;
 pub mod gateway;
 pub mod provision;
 pub mod template;
+pub mod traffic;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,9 @@ pub struct StackOptions {
     pub portal_base_url: String,
     pub invitation_ttl: Duration,
     pub password_reset_ttl: Duration,
+    /// Adjusts the SDK config the service's clients get (not the provisioning's): tests put a
+    /// recording HTTP client and a short retry backoff here.
+    pub service_sdk: Option<Box<dyn FnOnce(&aws_config::SdkConfig) -> aws_config::SdkConfig + Send>>,
 }
 
 impl StackOptions {
@@ -57,6 +61,7 @@ impl StackOptions {
             portal_base_url: "http://localhost:5173".into(),
             invitation_ttl: Config::DEFAULT_INVITATION_TTL,
             password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
+            service_sdk: None,
         }
     }
 }
@@ -87,14 +92,18 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
 }
 
 /// Provisions the emulator and starts serving the API; returns once the API accepts requests.
-pub async fn start(options: StackOptions) -> Result<RunningStack, BoxError> {
+pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> {
     let endpoint = emulator_url()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
     let template = Template::load(&options.template)?;
     let provisioned = provision(&sdk, &template, &options.names).await?;
 
-    let app = App::on_aws(&sdk, service_config(&provisioned, &options));
+    let service_sdk = match options.service_sdk.take() {
+        Some(adjust) => adjust(&sdk),
+        None => sdk.clone(),
+    };
+    let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
     let authorizer =
         JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();

@@ -62,8 +62,7 @@ pub fn standing(caller: &Caller, tenant: &Tenant, memberships: &[Member]) -> Sta
     if caller.operator {
         return Standing::Operator;
     }
-    let manages = |m: &Member| m.is_active_tenant_admin() && tenant.lineage().any(|t| *t == m.tenant_id);
-    if memberships.iter().any(manages) {
+    if granting_membership(tenant, memberships).is_some() {
         Standing::Manager
     } else if memberships
         .iter()
@@ -75,12 +74,21 @@ pub fn standing(caller: &Caller, tenant: &Tenant, memberships: &[Member]) -> Sta
     }
 }
 
+/// The caller's membership that makes them a manager of `tenant`: an active tenant-admin
+/// membership of the tenant itself, else of the nearest ancestor.
+fn granting_membership<'a>(tenant: &Tenant, memberships: &'a [Member]) -> Option<&'a Member> {
+    let lineage: Vec<&TenantId> = tenant.lineage().collect();
+    lineage.iter().rev().find_map(|t| memberships.iter().find(|m| m.tenant_id == **t && m.is_active_tenant_admin()))
+}
+
 /// A caller cleared to manage one tenant.
 pub struct ManagerAccess {
     pub caller: Caller,
     pub tenant: Tenant,
     /// The caller's own membership of this tenant, if any (to refuse self-changes).
     pub own_membership: Option<Member>,
+    /// The membership that makes a non-operator a manager here.
+    pub grant: Option<Member>,
 }
 
 /// Reads the tenant and the caller's memberships in parallel (one round trip) and decides.
@@ -93,8 +101,9 @@ pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) ->
         Standing::Member => return Err(ApiError::Forbidden("only tenant administrators may manage members")),
         Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
     }
+    let grant = granting_membership(&tenant, &memberships).cloned();
     let own_membership = memberships.into_iter().find(|m| m.tenant_id == tenant.tenant_id);
-    Ok(ManagerAccess { caller, tenant, own_membership })
+    Ok(ManagerAccess { caller, tenant, own_membership, grant })
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
 //! Reading API Gateway requests and writing the contract's responses.
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, RequestExt, RequestPayloadExt, Response};
 use serde::de::DeserializeOwned;
@@ -70,4 +72,53 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
         .and_then(|v| v.parse::<u64>().ok())
         .map(Some)
         .ok_or_else(|| ApiError::validation("If-Match must be a member version"))
+}
+
+/// `limit` of a list: 1 to `max`, `default` when absent.
+pub fn page_limit(raw: Option<String>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::validation(format!("limit must be a whole number from 1 to {max}"))),
+        },
+    }
+}
+
+/// A list cursor names the last id shown. It is only ever applied inside the tenant of the
+/// path, so a cursor from elsewhere cannot read another tenant; anything else is refused.
+pub fn decode_cursor<T>(raw: &str, parse: impl Fn(&str) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|id| parse(&id).ok())
+        .ok_or_else(|| ApiError::validation("cursor is not valid"))
+}
+
+pub fn encode_cursor(last: &str) -> String {
+    URL_SAFE_NO_PAD.encode(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::MemberId;
+
+    #[test]
+    fn limit_is_1_to_max_with_a_default() {
+        assert_eq!(page_limit(None, 50, 100).unwrap(), 50);
+        assert_eq!(page_limit(Some("100".into()), 50, 100).unwrap(), 100);
+        for bad in ["0", "101", "-1", "ten", ""] {
+            assert!(page_limit(Some(bad.into()), 50, 100).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forged_cursors_are_refused() {
+        let id = MemberId::generate();
+        assert_eq!(decode_cursor(&encode_cursor(id.as_str()), MemberId::parse).unwrap(), id);
+        assert!(decode_cursor("not-base64!", MemberId::parse).is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("TENANT#x"), MemberId::parse).is_err());
+    }
 }

@@ -2,6 +2,7 @@
 //! every Lambda function and the local API share.
 pub mod adapters;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod config;

@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::audit::{AuditEntry, Change};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::catalog::Roles;
 use crate::model::{Member, MemberStatus, Mfa, MfaType, Tenant};
 use crate::tokens::{Token, TokenHash};
@@ -92,11 +93,23 @@ pub struct MemberPage {
 pub trait TenantStore: Send + Sync {
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, ApiError>;
     /// Creates the tenant with its representative, in one transaction.
-    async fn create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        representative: &Member,
+        invitation: &TokenRecord,
+        change: &Change,
+    ) -> Result<(), ApiError>;
     /// Takes back a `create_tenant` whose invitation could not be sent.
-    async fn undo_create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    async fn undo_create_tenant(
+        &self,
+        tenant: &Tenant,
+        representative: &Member,
+        invitation: &TokenRecord,
+        change: &Change,
+    ) -> Result<(), ApiError>;
     /// Hands the representative role from `from` to `to`; both and the tenant must be as read.
-    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member) -> Result<Tenant, ApiError>;
+    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member, change: &Change) -> Result<Tenant, ApiError>;
     /// Moves the invited representative to a new email (`after`), revoking the old invitation
     /// for `invitation`; `EmailInUse` if the email is a member of the tenant meanwhile.
     async fn change_representative_email(
@@ -105,6 +118,7 @@ pub trait TenantStore: Send + Sync {
         before: &Member,
         after: &Member,
         invitation: &TokenRecord,
+        change: &Change,
     ) -> Result<Tenant, ApiError>;
     /// The given tenants and all their descendants.
     async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError>;
@@ -124,17 +138,17 @@ pub trait MemberStore: Send + Sync {
         filter: &MemberFilter,
     ) -> Result<MemberPage, ApiError>;
     /// Adds an invited member; `MemberExists` if the email is already a member of the tenant.
-    async fn insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    async fn insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError>;
     /// Takes back an `insert_member` whose invitation could not be sent.
-    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError>;
+    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError>;
     /// Stores the member's new roles; `VersionConflict` unless it is still at `member.version`.
-    async fn change_roles(&self, member: &Member, roles: &Roles) -> Result<Member, ApiError>;
-    async fn set_mfa(&self, member: &Member, mfa: &Mfa) -> Result<Member, ApiError>;
+    async fn change_roles(&self, member: &Member, roles: &Roles, change: &Change) -> Result<Member, ApiError>;
+    async fn set_mfa(&self, member: &Member, mfa: &Mfa, change: &Change) -> Result<Member, ApiError>;
     /// Removes the membership, its email marker and its live links.
-    async fn delete_member(&self, member: &Member) -> Result<(), ApiError>;
+    async fn delete_member(&self, member: &Member, change: &Change) -> Result<(), ApiError>;
     /// Makes `link` the member's one live link of its purpose (the previous one dies);
     /// `RateLimited` past the quota.
-    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError>;
+    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> Result<Member, ApiError>;
 }
 
 #[async_trait]
@@ -142,9 +156,23 @@ pub trait TokenStore: Send + Sync {
     async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError>;
     /// Burns the invitation and activates its member, in one transaction; `TokenInvalid` if the
     /// token was used or replaced meanwhile.
-    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, at: OffsetDateTime) -> Result<Member, ApiError>;
+    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<Member, ApiError>;
     /// Burns the password-reset token; `TokenInvalid` if it was used or replaced meanwhile.
-    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member) -> Result<(), ApiError>;
+    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<(), ApiError>;
+}
+
+/// One page of a tenant's audit trail, newest first.
+#[derive(Debug)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// The last entry of this page when older ones follow.
+    pub last: Option<AuditId>,
+}
+
+/// Every store change also writes its audit entry (see `audit`); this reads them back.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn list_audit(&self, tenant: &TenantId, before: Option<&AuditId>, limit: usize) -> Result<AuditPage, ApiError>;
 }
 
 /// A response kept under an `Idempotency-Key`, to be replayed.
@@ -174,9 +202,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn release(&self, key: &str) -> Result<(), ApiError>;
 }
 
-/// The one table holds tenants, members, tokens and idempotency records.
-pub trait Store: TenantStore + MemberStore + TokenStore + IdempotencyStore {}
-impl<T: TenantStore + MemberStore + TokenStore + IdempotencyStore> Store for T {}
+/// The one table holds tenants, members, tokens, audit entries and idempotency records.
+pub trait Store: TenantStore + MemberStore + TokenStore + AuditStore + IdempotencyStore {}
+impl<T: TenantStore + MemberStore + TokenStore + AuditStore + IdempotencyStore> Store for T {}
 
 /// The identity provider: people, passwords and sessions.
 #[async_trait]

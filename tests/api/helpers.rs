@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
 use local_stack::provision::{Credentials, StackNames};
+use local_stack::traffic::Traffic;
 use local_stack::{start, RunningStack, StackFile, StackOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -17,6 +18,8 @@ pub struct TestStack {
     pub http: reqwest::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Every AWS call the service makes (not the test's own), and faults to inject into them.
+    pub traffic: Traffic,
 }
 
 pub fn unique_email(prefix: &str) -> String {
@@ -79,6 +82,13 @@ impl TestStack {
             operator: Credentials { email: unique_email("operator"), password: PASSWORD.into() },
         };
         options.portal_base_url = "https://portal.test".into();
+        let traffic = Traffic::new();
+        let client = traffic.http_client();
+        options.service_sdk = Some(Box::new(move |sdk| {
+            // Retries as in production, but without waiting seconds between the attempts.
+            let retries = aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(2));
+            sdk.to_builder().http_client(client).retry_config(retries).build()
+        }));
         adjust(&mut options);
         let running = start(options).await.expect("the local stack starts on the emulator (is it running? use make test)");
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -88,6 +98,7 @@ impl TestStack {
             http: reqwest::Client::new(),
             cognito: aws_sdk_cognitoidentityprovider::Client::new(&sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
+            traffic,
         }
     }
 
@@ -314,6 +325,7 @@ impl TestStack {
 }
 
 /// A tenant whose representative administrator is registered and signed in.
+#[derive(Clone)]
 pub struct Tenant {
     pub tenant_id: String,
     pub admin_email: String,

@@ -2,8 +2,10 @@
 //! Run with `make test`, which starts the emulator they need.
 mod helpers;
 
+mod audit;
 mod authorization;
 mod events;
+mod faults;
 mod hostile_input;
 mod idempotency;
 mod invitations;

@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{unique_email, TestStack, PASSWORD};
+use crate::helpers::{unique_email, Tenant, TestStack, PASSWORD};
 
 #[tokio::test]
 async fn fifty_concurrent_invites_of_one_email_make_exactly_one_member() {
@@ -53,4 +53,46 @@ async fn of_concurrent_resends_exactly_one_link_works() {
         }
     }
     assert_eq!(working, 1, "of {} links sent, only the live one works", tokens.len());
+}
+
+#[tokio::test]
+async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
+    let stack = TestStack::start().await;
+    // The representative has not registered: the two others are the only active admins.
+    let representative = unique_email("rep");
+    let tenant_id = stack.create_tenant("Acme", &representative, None).await;
+    let by_operator = Tenant {
+        tenant_id: tenant_id.clone(),
+        admin_email: representative,
+        admin_token: stack.operator().await,
+        admin_member_id: String::new(),
+    };
+    let mut rounds = 0;
+    let mut both_demoted = 0;
+    for _ in 0..3 {
+        let a = stack.join(&by_operator, "tenant-admin").await;
+        let b = stack.join(&by_operator, "tenant-admin").await;
+        let demote = |actor: &str, target: &str| {
+            let path = format!("/tenants/{tenant_id}/members/{target}/roles");
+            let token = actor.to_string();
+            let stack = &stack;
+            async move { stack.put(&path, &token, json!({ "roles": { "service-management-portal": "member" } })).await }
+        };
+        let (ab, ba) = tokio::join!(demote(&a.token, &b.member_id), demote(&b.token, &a.member_id));
+        let ok = [&ab, &ba].iter().filter(|x| x.status == StatusCode::OK).count();
+        for answer in [&ab, &ba] {
+            assert!(answer.status == StatusCode::OK || answer.code() == "forbidden", "{:?}", answer.body);
+        }
+        rounds += 1;
+        if ok == 2 {
+            both_demoted += 1;
+        }
+        // Demote the survivor too (by the operator), for the next round.
+        for person in [&a, &b] {
+            let path = format!("/tenants/{tenant_id}/members/{}/roles", person.member_id);
+            stack.put(&path, &by_operator.admin_token, json!({ "roles": { "service-management-portal": "member" } })).await;
+        }
+    }
+    println!("race: {rounds} rounds of two admins demoting each other: {both_demoted} left no admin");
+    assert_eq!(both_demoted, 0);
 }

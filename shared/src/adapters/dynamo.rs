@@ -5,6 +5,7 @@
 //! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
 //! - send quota      `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>` (expires by TTL)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
+//! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
 //!
 //! Every change to a member is a put of the whole item guarded on the version that was read, so
 //! two writers can never silently overwrite each other.
@@ -22,12 +23,13 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::audit::{AuditAction, AuditEntry, Change};
+use crate::catalog::{Roles, PORTAL, TENANT_ADMIN};
 use crate::error::ApiError;
-use crate::catalog::Roles;
-use crate::ids::{MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
 use crate::ports::{
-    IdempotencyStore, MemberFilter, MemberPage, MemberStore, Reservation, SendQuota, StoredResponse, TenantStore,
+    AuditPage, AuditStore, IdempotencyStore, MemberFilter, MemberPage, MemberStore, Reservation, SendQuota, StoredResponse, TenantStore,
     TokenPurpose, TokenRecord, TokenStore,
 };
 use crate::tokens::TokenHash;
@@ -143,6 +145,26 @@ fn member_key(member: &Member) -> Item {
     key(tenant_pk(&member.tenant_id), member_sk(&member.member_id))
 }
 
+fn audit_key(tenant: &TenantId, audit: &AuditId) -> Item {
+    key(tenant_pk(tenant), format!("AUDIT#{audit}"))
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditItem {
+    pk: String,
+    sk: String,
+    #[serde(flatten)]
+    entry: AuditEntry,
+}
+
+fn audit_item(entry: &AuditEntry) -> Item {
+    let key = audit_key(&entry.tenant_id, &entry.audit_id);
+    let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (key.get("pk"), key.get("sk")) else {
+        unreachable!("audit_key sets pk and sk")
+    };
+    to_item(&AuditItem { pk: pk.clone(), sk: sk.clone(), entry: entry.clone() })
+}
+
 fn token_key(hash: &TokenHash) -> Item {
     key(token_pk(hash), "TOKEN")
 }
@@ -173,6 +195,14 @@ fn email_marker(member: &Member) -> Item {
 
 fn email_marker_key(member: &Member) -> Item {
     key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str()))
+}
+
+/// Whether a transaction item writes the item with this key.
+fn writes(item: &TransactWriteItem, target: &Item) -> bool {
+    let same = |k: &Item| k.get("pk") == target.get("pk") && k.get("sk") == target.get("sk");
+    item.put().is_some_and(|p| same(p.item()))
+        || item.delete().is_some_and(|d| same(d.key()))
+        || item.update().is_some_and(|u| same(u.key()))
 }
 
 /// Which error a failed condition at each transaction item stands for.
@@ -292,6 +322,41 @@ impl DynamoStore {
         }
     }
 
+    /// Runs a state change with its audit entry. An administrator's change also requires, in the
+    /// same transaction, that the membership which allowed it is still an active tenant-admin:
+    /// two admins demoting each other at once cannot both succeed.
+    async fn transact_change(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        entry: AuditEntry,
+        on_condition_failed: impl Fn(usize) -> ApiError,
+    ) -> Result<(), ApiError> {
+        let audit_index = items.len();
+        items.push(self.put_new(audit_item(&entry)));
+        let authority = entry.actor.authority().map(|a| key(tenant_pk(&a.tenant_id), member_sk(&a.member_id)));
+        // A change that already writes the actor's own membership guards it on its version.
+        if let Some(authority) = authority.filter(|k| !items.iter().any(|item| writes(item, k))) {
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(authority))
+                .condition_expression("#status = :active AND #roles.#portal = :admin")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_names("#roles", "roles")
+                .expression_attribute_names("#portal", PORTAL)
+                .expression_attribute_values(":active", s("active"))
+                .expression_attribute_values(":admin", s(TENANT_ADMIN))
+                .build()
+                .expect("table, key and condition are set");
+            items.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        self.transact(items, |index| match index {
+            i if i == audit_index => collision(i),
+            i if i > audit_index => ApiError::Forbidden("you are no longer a tenant administrator here"),
+            i => on_condition_failed(i),
+        })
+        .await
+    }
+
     async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
         let output = self
             .client
@@ -369,9 +434,9 @@ impl DynamoStore {
         ]
     }
 
-    /// Stores `after` in place of `before` in one conditional put.
-    async fn replace_member(&self, before: &Member, after: Member) -> Result<Member, ApiError> {
-        self.transact(vec![self.put_member(before, &after)], |_| ApiError::VersionConflict).await?;
+    /// Stores `after` in place of `before` in one conditional put, with its audit entry.
+    async fn replace_member(&self, before: &Member, after: Member, entry: AuditEntry) -> Result<Member, ApiError> {
+        self.transact_change(vec![self.put_member(before, &after)], entry, |_| ApiError::VersionConflict).await?;
         Ok(after)
     }
 }
@@ -385,7 +450,13 @@ impl TenantStore for DynamoStore {
         }
     }
 
-    async fn create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        representative: &Member,
+        invitation: &TokenRecord,
+        change: &Change,
+    ) -> Result<(), ApiError> {
         let mut items = Vec::new();
         if let Some(parent) = &tenant.parent_tenant_id {
             // The parent must still exist when the child is written.
@@ -403,7 +474,8 @@ impl TenantStore for DynamoStore {
         }
         items.extend(self.new_member_items(representative, invitation));
         let has_parent = tenant.parent_tenant_id.is_some();
-        self.transact(items, |index| {
+        let entry = change.entry(AuditAction::TenantCreated, None, Some(representative));
+        self.transact_change(items, entry, |index| {
             if has_parent && index == 0 {
                 ApiError::validation("parentTenantId does not name a tenant")
             } else {
@@ -413,8 +485,17 @@ impl TenantStore for DynamoStore {
         .await
     }
 
-    async fn undo_create_tenant(&self, tenant: &Tenant, representative: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
-        let mut items = vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT"))];
+    async fn undo_create_tenant(
+        &self,
+        tenant: &Tenant,
+        representative: &Member,
+        invitation: &TokenRecord,
+        change: &Change,
+    ) -> Result<(), ApiError> {
+        let mut items = vec![
+            self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT")),
+            self.delete(audit_key(&tenant.tenant_id, &change.audit_id)),
+        ];
         for ancestor in &tenant.ancestors {
             items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
         }
@@ -423,7 +504,13 @@ impl TenantStore for DynamoStore {
             .await
     }
 
-    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member) -> Result<Tenant, ApiError> {
+    async fn transfer_representative(
+        &self,
+        tenant: &Tenant,
+        from: &Member,
+        to: &Member,
+        change: &Change,
+    ) -> Result<Tenant, ApiError> {
         let mut old = from.clone();
         old.representative = false;
         old.version += 1;
@@ -436,7 +523,9 @@ impl TenantStore for DynamoStore {
             self.put_member(to, &new),
             self.set_representative(&tenant.tenant_id, &from.member_id, &summary),
         ];
-        self.transact(items, |index| match index {
+        let mut entry = change.entry(AuditAction::RepresentativeChanged, Some(to), Some(&new));
+        entry.former_representative_id = Some(from.member_id.clone());
+        self.transact_change(items, entry, |index| match index {
             1 => ApiError::NotEligible("the member changed meanwhile; reload and try again"),
             _ => ApiError::NotRepresentative,
         })
@@ -450,6 +539,7 @@ impl TenantStore for DynamoStore {
         before: &Member,
         after: &Member,
         invitation: &TokenRecord,
+        change: &Change,
     ) -> Result<Tenant, ApiError> {
         let summary = RepresentativeSummary::of(after);
         let mut items = vec![
@@ -462,7 +552,8 @@ impl TenantStore for DynamoStore {
         if let Some(old) = &before.invitation_token_hash {
             items.push(self.delete(token_key(old)));
         }
-        self.transact(items, |index| match index {
+        let entry = change.entry(AuditAction::RepresentativeEmailChanged, Some(before), Some(after));
+        self.transact_change(items, entry, |index| match index {
             1 => ApiError::EmailInUse,
             _ => ApiError::VersionConflict,
         })
@@ -567,10 +658,11 @@ impl MemberStore for DynamoStore {
         Ok(MemberPage { items: matches, last })
     }
 
-    async fn insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+    async fn insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
         let mut items = self.new_member_items(member, invitation);
         items.push(self.add_member_count(&member.tenant_id, 1));
-        self.transact(items, |index| match index {
+        let entry = change.entry(AuditAction::MemberInvited, None, Some(member));
+        self.transact_change(items, entry, |index| match index {
             1 => ApiError::MemberExists,
             3 => ApiError::NotFound("no such tenant"),
             other => collision(other),
@@ -578,28 +670,31 @@ impl MemberStore for DynamoStore {
         .await
     }
 
-    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord) -> Result<(), ApiError> {
+    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
         let mut items = self.undo_new_member_items(member, invitation);
         items.push(self.add_member_count(&member.tenant_id, -1));
+        items.push(self.delete(audit_key(&member.tenant_id, &change.audit_id)));
         self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited")))
             .await
     }
 
-    async fn change_roles(&self, member: &Member, roles: &Roles) -> Result<Member, ApiError> {
+    async fn change_roles(&self, member: &Member, roles: &Roles, change: &Change) -> Result<Member, ApiError> {
         let mut after = member.clone();
         after.roles = roles.clone();
         after.version += 1;
-        self.replace_member(member, after).await
+        let entry = change.entry(AuditAction::RolesChanged, Some(member), Some(&after));
+        self.replace_member(member, after, entry).await
     }
 
-    async fn set_mfa(&self, member: &Member, mfa: &Mfa) -> Result<Member, ApiError> {
+    async fn set_mfa(&self, member: &Member, mfa: &Mfa, change: &Change) -> Result<Member, ApiError> {
         let mut after = member.clone();
         after.mfa = mfa.clone();
         after.version += 1;
-        self.replace_member(member, after).await
+        let entry = change.entry(AuditAction::MfaChanged, Some(member), Some(&after));
+        self.replace_member(member, after, entry).await
     }
 
-    async fn delete_member(&self, member: &Member) -> Result<(), ApiError> {
+    async fn delete_member(&self, member: &Member, change: &Change) -> Result<(), ApiError> {
         let mut items = vec![
             self.delete_member_as_read(member),
             self.delete(email_marker_key(member)),
@@ -608,10 +703,17 @@ impl MemberStore for DynamoStore {
         for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
             items.push(self.delete(token_key(hash)));
         }
-        self.transact(items, |_| ApiError::VersionConflict).await
+        let entry = change.entry(AuditAction::MemberDeleted, Some(member), None);
+        self.transact_change(items, entry, |_| ApiError::VersionConflict).await
     }
 
-    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota) -> Result<Member, ApiError> {
+    async fn replace_link(
+        &self,
+        member: &Member,
+        link: &TokenRecord,
+        quota: &SendQuota,
+        change: &Change,
+    ) -> Result<Member, ApiError> {
         let mut after = member.clone();
         let old = match link.purpose {
             TokenPurpose::Invitation => {
@@ -629,7 +731,12 @@ impl MemberStore for DynamoStore {
         if let Some(old) = &old {
             items.push(self.delete(token_key(old)));
         }
-        self.transact(items, |index| match index {
+        let action = match link.purpose {
+            TokenPurpose::Invitation => AuditAction::InvitationResent,
+            TokenPurpose::PasswordReset => AuditAction::PasswordResetSent,
+        };
+        let entry = change.entry(action, Some(member), Some(&after));
+        self.transact_change(items, entry, |index| match index {
             0 => ApiError::RateLimited,
             1 => ApiError::VersionConflict,
             other => collision(other),
@@ -655,10 +762,10 @@ impl TokenStore for DynamoStore {
         }))
     }
 
-    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, at: OffsetDateTime) -> Result<Member, ApiError> {
+    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<Member, ApiError> {
         let mut accepted = member.clone();
         accepted.status = MemberStatus::Active;
-        accepted.registered_at = Some(at);
+        accepted.registered_at = Some(change.at);
         accepted.invitation_expires_at = None;
         accepted.invitation_token_hash = None;
         accepted.version += 1;
@@ -670,11 +777,12 @@ impl TokenStore for DynamoStore {
             let summary = RepresentativeSummary::of(&accepted);
             items.push(self.set_representative(&member.tenant_id, &member.member_id, &summary));
         }
-        self.transact(items, |_| ApiError::TokenInvalid).await?;
+        let entry = change.entry(AuditAction::InvitationAccepted, Some(member), Some(&accepted));
+        self.transact_change(items, entry, |_| ApiError::TokenInvalid).await?;
         Ok(accepted)
     }
 
-    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member) -> Result<(), ApiError> {
+    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<(), ApiError> {
         let mut after = member.clone();
         after.password_reset_token_hash = None;
         after.version += 1;
@@ -682,7 +790,8 @@ impl TokenStore for DynamoStore {
             self.delete_if(token_key(&token.hash), "attribute_exists(pk)", Item::new()),
             self.put_member(member, &after),
         ];
-        self.transact(items, |_| ApiError::TokenInvalid).await
+        let entry = change.entry(AuditAction::PasswordResetCompleted, Some(member), Some(&after));
+        self.transact_change(items, entry, |_| ApiError::TokenInvalid).await
     }
 }
 
@@ -747,5 +856,34 @@ impl IdempotencyStore for DynamoStore {
             .await
             .map_err(ApiError::upstream)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl AuditStore for DynamoStore {
+    async fn list_audit(&self, tenant: &TenantId, before: Option<&AuditId>, limit: usize) -> Result<AuditPage, ApiError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
+            .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+            .expression_attribute_values(":audit", s("AUDIT#"))
+            .set_exclusive_start_key(before.map(|id| audit_key(tenant, id)))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        let mut items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Ok(from_item::<AuditItem>(item)?.entry))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let last = if more { items.last().map(|e| e.audit_id.clone()) } else { None };
+        Ok(AuditPage { items, last })
     }
 }

@@ -4,6 +4,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::catalog::Roles;
 use crate::error::ApiError;
 use crate::http::{if_match, json_body};
@@ -25,6 +26,6 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     rules::not_self(&access.caller, &member, "tenant administrators cannot change their own roles")?;
     rules::representative_keeps_tenant_admin(&member, &body.roles)?;
     rules::version_matches(&member, expected_version)?;
-    let changed = app.store.change_roles(&member, &body.roles).await?;
+    let changed = app.store.change_roles(&member, &body.roles, &Change::by(Actor::manager(&access))).await?;
     Ok(member_response(StatusCode::OK, &changed))
 }

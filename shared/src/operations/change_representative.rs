@@ -5,6 +5,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::ids::MemberId;
@@ -31,6 +32,6 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let target_id = MemberId::parse(&body.member_id).map_err(|_| not_a_member())?;
     let target = app.store.get_member(&access.tenant.tenant_id, &target_id).await?.ok_or_else(not_a_member)?;
     rules::eligible_representative(&target)?;
-    let tenant = app.store.transfer_representative(&access.tenant, current, &target).await?;
+    let tenant = app.store.transfer_representative(&access.tenant, current, &target, &Change::by(Actor::manager(&access))).await?;
     Ok(json(StatusCode::OK, &tenant.view()))
 }

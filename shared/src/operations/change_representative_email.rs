@@ -5,12 +5,13 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
-use crate::operations::managed_tenant;
+use crate::operations::{managed_tenant, remove_unused_user};
 use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
 
@@ -24,7 +25,7 @@ struct ChangeEmail {
 /// its email marker and its invitation in one transaction, send the administrator invitation,
 /// then delete the old address's Cognito user if nothing else uses it. Asking again for the
 /// address the representative already has re-sends that invitation, so a retry after a failed
-/// email succeeds.
+/// email succeeds. Removing the old user is cleanup after the commit (see `remove_unused_user`).
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let body: ChangeEmail = json_body(req)?;
@@ -36,12 +37,13 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         .ok_or(ApiError::NotFound("the tenant has no representative"))?;
     rules::must_be_invited(&representative)?;
     let now = crate::model::now();
+    let change = Change::by(Actor::manager(&access));
 
     if body.email == representative.email {
         let mut renewed = representative.clone();
         let invitation = invitations::issue(app, &mut renewed, now)?;
         let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
-        let renewed = app.store.replace_link(&representative, &invitation.record, &quota).await?;
+        let renewed = app.store.replace_link(&representative, &invitation.record, &quota, &change).await?;
         invitations::send(app, LinkKind::AdministratorInvitation, &renewed, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
     }
@@ -55,11 +57,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     moved.user_sub = user_sub;
     moved.version += 1;
     let invitation = invitations::issue(app, &mut moved, now)?;
-    let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record).await?;
+    let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record, &change).await?;
     invitations::send(app, LinkKind::AdministratorInvitation, &moved, &tenant.name, &invitation).await?;
 
-    if app.store.memberships_of(&representative.user_sub).await?.is_empty() {
-        app.directory.delete_user(&representative.user_sub).await?;
-    }
+    remove_unused_user(app, &representative.user_sub, &representative.member_id).await;
     Ok(json(StatusCode::OK, &updated.view()))
 }

@@ -3,6 +3,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::{empty, json_body};
 use crate::operations::{redeem, TokenAndPassword};
@@ -16,6 +17,6 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset).await?;
     app.directory.set_password(&member.user_sub, &body.password).await?;
     app.directory.sign_out_everywhere(&member.email).await?;
-    app.store.complete_password_reset(&record, &member).await?;
+    app.store.complete_password_reset(&record, &member, &Change::by(Actor::member(&member))).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

@@ -4,6 +4,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::auth::Caller;
 use crate::catalog::Roles;
 use crate::email::Email;
@@ -72,10 +73,11 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let invitation = invitations::issue(app, &mut representative, now)?;
     let tenant = Tenant::founded(tenant_id, name, ancestors, &representative, now);
 
-    app.store.create_tenant(&tenant, &representative, &invitation.record).await?;
+    let change = Change::by(Actor::operator(&caller));
+    app.store.create_tenant(&tenant, &representative, &invitation.record, &change).await?;
     let sent = invitations::send(app, LinkKind::AdministratorInvitation, &representative, &tenant.name, &invitation).await;
     if let Err(error) = sent {
-        app.store.undo_create_tenant(&tenant, &representative, &invitation.record).await?;
+        app.store.undo_create_tenant(&tenant, &representative, &invitation.record, &change).await?;
         return Err(error);
     }
     Ok(json(

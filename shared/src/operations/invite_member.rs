@@ -4,6 +4,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::catalog::Roles;
 use crate::email::Email;
 use crate::emails::LinkKind;
@@ -46,9 +47,10 @@ async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     );
     let invitation = invitations::issue(app, &mut member, now)?;
 
-    app.store.insert_member(&member, &invitation.record).await?;
+    let change = Change::by(Actor::manager(&access));
+    app.store.insert_member(&member, &invitation.record, &change).await?;
     if let Err(error) = invitations::send(app, LinkKind::MemberInvitation, &member, &access.tenant.name, &invitation).await {
-        app.store.undo_insert_member(&member, &invitation.record).await?;
+        app.store.undo_insert_member(&member, &invitation.record, &change).await?;
         return Err(error);
     }
     let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);

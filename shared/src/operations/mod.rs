@@ -24,6 +24,7 @@ mod delete_member;
 mod get_member;
 mod get_tenant;
 mod invite_member;
+mod list_audit;
 mod list_members;
 mod list_representative_candidates;
 mod list_roles;
@@ -77,6 +78,7 @@ operations! {
     ListRepresentativeCandidates => "list-representative-candidates", list_representative_candidates;
     ChangeRepresentative => "change-representative", change_representative;
     ChangeRepresentativeEmail => "change-representative-email", change_representative_email;
+    ListAudit => "list-audit", list_audit;
 }
 
 impl Operation {
@@ -153,6 +155,23 @@ async fn managed_member(app: &App, access: &ManagerAccess, req: &Request) -> Res
 /// A member as the contract shows it, with its version as `ETag` for a later `If-Match`.
 fn member_response(status: StatusCode, member: &Member) -> Response<Body> {
     with_header(json(status, &member.view()), header::ETAG, &format!("\"{}\"", member.version))
+}
+
+/// Deletes the Cognito user once no membership but `gone` (which the index may still show for a
+/// moment) uses it. Runs after a change has committed, so a failure here is logged, not
+/// answered: the user left behind has no membership, grants nothing, and is reused by the next
+/// invitation of its email.
+async fn remove_unused_user(app: &App, user: &crate::ids::UserSub, gone: &MemberId) {
+    let result = async {
+        if app.store.memberships_of(user).await?.iter().all(|m| m.member_id == *gone) {
+            app.directory.delete_user(user).await?;
+        }
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(error = %error_chain(&error), "an unused Cognito user was left for the next invitation to reuse");
+    }
 }
 
 /// The body of both public endpoints: the token from an email link and the new password.

@@ -3,6 +3,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::empty;
@@ -20,7 +21,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let mut renewed = member.clone();
     let invitation = invitations::issue(app, &mut renewed, now)?;
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
-    let renewed = app.store.replace_link(&member, &invitation.record, &quota).await?;
+    let renewed = app.store.replace_link(&member, &invitation.record, &quota, &Change::by(Actor::manager(&access))).await?;
     // The representative's invitation keeps its administrator wording.
     let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
     invitations::send(app, kind, &renewed, &access.tenant.name, &invitation).await?;

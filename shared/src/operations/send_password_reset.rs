@@ -4,6 +4,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
@@ -21,7 +22,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let token = Token::generate()?;
     let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
-    app.store.replace_link(&member, &record, &quota).await?;
+    app.store.replace_link(&member, &record, &quota, &Change::by(Actor::manager(&access))).await?;
     let email = LinkEmail {
         kind: LinkKind::PasswordReset,
         to: &member.email,

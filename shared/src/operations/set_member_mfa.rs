@@ -4,6 +4,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::app::App;
+use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::model::Mfa;
@@ -29,6 +30,6 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         app.directory.disable_mfa(&member.user_sub).await?;
         Mfa { enabled: false, r#type: None }
     };
-    let changed = app.store.set_mfa(&member, &mfa).await?;
+    let changed = app.store.set_mfa(&member, &mfa, &Change::by(Actor::manager(&access))).await?;
     Ok(member_response(StatusCode::OK, &changed))
 }

@@ -1,0 +1,222 @@
+//! What the service says to AWS, seen from the wire: an HTTP client for the SDK that records
+//! every call (service, operation, timing) and can make one chosen call fail (throttled, a 5xx,
+//! a timeout) on every attempt. The fault tests, the AWS-call budgets and the benchmark use it;
+//! the service code does not know it is there.
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_types::body::SdkBody;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Throttling,
+    ServerError,
+    Timeout,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 3] = [FaultKind::Throttling, FaultKind::ServerError, FaultKind::Timeout];
+}
+
+/// One SDK operation (all its attempts share the SDK's invocation id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The signing name: `dynamodb`, `cognito-idp`, `ses`.
+    pub service: String,
+    pub operation: String,
+    invocation: String,
+}
+
+#[derive(Debug, Default)]
+struct Record {
+    calls: Vec<Call>,
+    attempts: usize,
+    in_flight: usize,
+    /// Attempts that started while no other was in flight: what a caller waits for in sequence.
+    round_trips: usize,
+    /// Time with at least one attempt in flight.
+    waiting: Duration,
+    busy_since: Option<Instant>,
+    fault: Option<(usize, FaultKind)>,
+    fault_hit: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Traffic {
+    record: Arc<Mutex<Record>>,
+}
+
+/// What one stretch of traffic amounted to.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub calls: Vec<Call>,
+    pub attempts: usize,
+    pub round_trips: usize,
+    pub waiting: Duration,
+    pub fault_hit: bool,
+}
+
+impl Tally {
+    pub fn count(&self, service: &str, operation: &str) -> usize {
+        self.calls.iter().filter(|c| c.service == service && c.operation == operation).count()
+    }
+
+    /// `dynamodb:GetItem, cognito-idp:AdminCreateUser, …` in call order.
+    pub fn describe(&self) -> String {
+        self.calls.iter().map(|c| format!("{}:{}", c.service, c.operation)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl Traffic {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An HTTP client for an `SdkConfig` that records through this `Traffic`.
+    pub fn http_client(&self) -> SharedHttpClient {
+        let inner = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+            .build_https();
+        SharedHttpClient::new(RecordingClient { inner, traffic: self.clone() })
+    }
+
+    /// Forgets what was recorded and disarms any fault.
+    pub fn reset(&self) {
+        *self.record.lock().expect("traffic lock") = Record::default();
+    }
+
+    /// Makes the `index`th call from now (0-based, counting operations, not retries) fail on
+    /// every attempt.
+    pub fn fail_call(&self, index: usize, kind: FaultKind) {
+        let mut record = self.record.lock().expect("traffic lock");
+        *record = Record::default();
+        record.fault = Some((index, kind));
+    }
+
+    /// What was recorded since the last reset.
+    pub fn tally(&self) -> Tally {
+        let record = self.record.lock().expect("traffic lock");
+        Tally {
+            calls: record.calls.clone(),
+            attempts: record.attempts,
+            round_trips: record.round_trips,
+            waiting: record.waiting,
+            fault_hit: record.fault_hit,
+        }
+    }
+
+    /// Notes an attempt's start; returns the fault to answer it with, if it is the chosen call.
+    fn start(&self, call: Call) -> Option<FaultKind> {
+        let mut record = self.record.lock().expect("traffic lock");
+        let index = match record.calls.iter().position(|c| c.invocation == call.invocation) {
+            Some(index) => index,
+            None => {
+                record.calls.push(call);
+                record.calls.len() - 1
+            }
+        };
+        record.attempts += 1;
+        if record.in_flight == 0 {
+            record.round_trips += 1;
+            record.busy_since = Some(Instant::now());
+        }
+        record.in_flight += 1;
+        let fault = record.fault.filter(|(at, _)| *at == index).map(|(_, kind)| kind);
+        record.fault_hit |= fault.is_some();
+        fault
+    }
+
+    fn finish(&self) {
+        let mut record = self.record.lock().expect("traffic lock");
+        record.in_flight -= 1;
+        if record.in_flight == 0 {
+            if let Some(since) = record.busy_since.take() {
+                record.waiting += since.elapsed();
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RecordingClient {
+    inner: SharedHttpClient,
+    traffic: Traffic,
+}
+
+impl HttpClient for RecordingClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(RecordingConnector {
+            inner: self.inner.http_connector(settings, components),
+            traffic: self.traffic.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct RecordingConnector {
+    inner: SharedHttpConnector,
+    traffic: Traffic,
+}
+
+impl HttpConnector for RecordingConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let call = identify(&request);
+        let service = call.service.clone();
+        let fault = self.traffic.start(call);
+        let traffic = self.traffic.clone();
+        let inner = self.inner.clone();
+        HttpConnectorFuture::new(async move {
+            let result = match fault {
+                Some(kind) => failure(&service, kind),
+                None => inner.call(request).await,
+            };
+            traffic.finish();
+            result
+        })
+    }
+}
+
+/// The service from the SigV4 credential scope, the operation from `X-Amz-Target` (JSON
+/// protocols) or the path (SES v2's REST protocol).
+fn identify(request: &HttpRequest) -> Call {
+    let headers = request.headers();
+    let service = headers
+        .get("authorization")
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').nth(3))
+        .unwrap_or("unknown")
+        .to_string();
+    let operation = match headers.get("x-amz-target") {
+        Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
+        None if request.uri().contains("/v2/email/outbound-emails") => "SendEmail".to_string(),
+        None => format!("{} {}", request.method(), request.uri()),
+    };
+    let invocation = headers.get("amz-sdk-invocation-id").unwrap_or_default().to_string();
+    Call { service, operation, invocation }
+}
+
+/// The answer AWS gives for each fault, in the service's protocol.
+fn failure(service: &str, kind: FaultKind) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpResponse, ConnectorError> {
+    let (status, code) = match (kind, service) {
+        (FaultKind::Timeout, _) => return Err(ConnectorError::timeout("injected: the call timed out".into())),
+        (FaultKind::Throttling, "dynamodb") => (400, "ThrottlingException"),
+        (FaultKind::Throttling, "ses") => (429, "TooManyRequestsException"),
+        (FaultKind::Throttling, _) => (400, "TooManyRequestsException"),
+        (FaultKind::ServerError, "dynamodb") => (500, "InternalServerError"),
+        (FaultKind::ServerError, "ses") => (503, "ServiceUnavailable"),
+        (FaultKind::ServerError, _) => (500, "InternalErrorException"),
+    };
+    let body = format!(r#"{{"__type":"{code}","message":"injected fault"}}"#);
+    let mut response = Response::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body));
+    response.headers_mut().insert("x-amzn-errortype", code);
+    response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
+    Ok(response)
+}

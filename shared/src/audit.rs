@@ -1,0 +1,196 @@
+//! The audit trail: every state change writes one entry, in the same transaction as the change,
+//! so the trail can neither miss a change nor record one that was rolled back.
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::auth::{Caller, ManagerAccess};
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::model::{Member, MemberStatus, Mfa};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    TenantCreated,
+    MemberInvited,
+    InvitationResent,
+    InvitationAccepted,
+    RolesChanged,
+    MfaChanged,
+    MemberDeleted,
+    PasswordResetSent,
+    PasswordResetCompleted,
+    RepresentativeChanged,
+    RepresentativeEmailChanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Operator,
+    /// An active tenant-admin of the tenant or of an ancestor.
+    Administrator,
+    /// A member acting on their own membership through an emailed link.
+    Member,
+}
+
+/// The membership through which an actor acted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActingMembership {
+    pub tenant_id: TenantId,
+    pub member_id: MemberId,
+    pub email: Email,
+}
+
+impl ActingMembership {
+    fn of(member: &Member) -> Self {
+        Self { tenant_id: member.tenant_id.clone(), member_id: member.member_id.clone(), email: member.email.clone() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub user_sub: UserSub,
+    pub via: Option<ActingMembership>,
+}
+
+impl Actor {
+    /// The caller of a manager operation. An administrator's change is only written while the
+    /// membership that allowed it is still an active tenant-admin (see the store adapters).
+    pub fn manager(access: &ManagerAccess) -> Self {
+        match (&access.grant, access.caller.operator) {
+            (Some(grant), false) => Self {
+                kind: ActorKind::Administrator,
+                user_sub: access.caller.sub.clone(),
+                via: Some(ActingMembership::of(grant)),
+            },
+            _ => Self { kind: ActorKind::Operator, user_sub: access.caller.sub.clone(), via: None },
+        }
+    }
+
+    /// An operator acting outside any tenant (creating one).
+    pub fn operator(caller: &Caller) -> Self {
+        Self { kind: ActorKind::Operator, user_sub: caller.sub.clone(), via: None }
+    }
+
+    /// A person redeeming a link sent to their own membership.
+    pub fn member(member: &Member) -> Self {
+        Self { kind: ActorKind::Member, user_sub: member.user_sub.clone(), via: Some(ActingMembership::of(member)) }
+    }
+
+    /// The membership that must still be an active tenant-admin when the change is written.
+    pub fn authority(&self) -> Option<&ActingMembership> {
+        match self.kind {
+            ActorKind::Administrator => self.via.as_ref(),
+            ActorKind::Operator | ActorKind::Member => None,
+        }
+    }
+}
+
+/// What an entry shows of a member before and after a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberState {
+    pub email: Email,
+    pub status: MemberStatus,
+    pub roles: Roles,
+    pub representative: bool,
+    pub mfa: Mfa,
+}
+
+impl MemberState {
+    pub fn of(member: &Member) -> Self {
+        Self {
+            email: member.email.clone(),
+            status: member.status,
+            roles: member.roles.clone(),
+            representative: member.representative,
+            mfa: member.mfa.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub audit_id: AuditId,
+    pub tenant_id: TenantId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub member_id: MemberId,
+    pub before: Option<MemberState>,
+    pub after: Option<MemberState>,
+    /// For a representative change: who held the role before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_representative_id: Option<MemberId>,
+}
+
+/// A change about to be written: who makes it, and the id and time its entry gets. The store
+/// writes the entry with the change and removes it with a compensation.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub audit_id: AuditId,
+    pub actor: Actor,
+    pub at: OffsetDateTime,
+}
+
+impl Change {
+    pub fn by(actor: Actor) -> Self {
+        Self { audit_id: AuditId::generate(), actor, at: crate::model::now() }
+    }
+
+    /// The entry for `action` on a member seen `before` and `after` the change.
+    pub fn entry(&self, action: AuditAction, before: Option<&Member>, after: Option<&Member>) -> AuditEntry {
+        let member = after.or(before).expect("a change has a member before or after it");
+        AuditEntry {
+            audit_id: self.audit_id.clone(),
+            tenant_id: member.tenant_id.clone(),
+            at: self.at,
+            actor: self.actor.clone(),
+            action,
+            member_id: member.member_id.clone(),
+            before: before.map(MemberState::of),
+            after: after.map(MemberState::of),
+            former_representative_id: None,
+        }
+    }
+}
+
+impl AuditEntry {
+    /// The entry as the tenant's managers see it. An actor acting from another tenant (an
+    /// ancestor's administrator, an operator) is named by kind only: the trail never shows
+    /// another tenant's people.
+    pub fn view(&self) -> serde_json::Value {
+        let own = self.actor.via.as_ref().filter(|via| via.tenant_id == self.tenant_id);
+        let kind = match (self.actor.kind, own) {
+            (ActorKind::Operator, _) => "operator",
+            (ActorKind::Administrator, Some(_)) => "tenant_admin",
+            (ActorKind::Administrator, None) => "ancestor_tenant_admin",
+            (ActorKind::Member, _) => "member",
+        };
+        let mut actor = serde_json::json!({ "kind": kind });
+        if let Some(via) = own {
+            actor["memberId"] = via.member_id.as_str().into();
+            actor["email"] = via.email.as_str().into();
+        }
+        let mut view = serde_json::json!({
+            "auditId": self.audit_id,
+            "at": self.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "action": self.action,
+            "actor": actor,
+            "memberId": self.member_id,
+            "before": self.before,
+            "after": self.after,
+        });
+        if let Some(former) = &self.former_representative_id {
+            view["formerRepresentativeId"] = former.as_str().into();
+        }
+        view
+    }
+}

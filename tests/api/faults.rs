@@ -1,0 +1,428 @@
+//! Every write operation, with each of its AWS calls failing in turn (throttled, a 5xx, a
+//! timeout; on every retry attempt), through the recording HTTP client the service's SDK clients
+//! get in the tests. After each failure the caller gets `upstream_unavailable` (or the
+//! operation's success, when only cleanup after the commit failed), DynamoDB, Cognito and the
+//! outbox agree, and the same request simply retried succeeds.
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use local_stack::traffic::FaultKind;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{unique_email, Answer, Tenant, TestStack, PASSWORD};
+
+/// One request to break, and whom it concerns.
+struct Case {
+    method: Method,
+    path: String,
+    token: Option<String>,
+    body: Option<Value>,
+    /// The tenant whose state must stay consistent; `None` for a tenant the request creates
+    /// (found by its representative's email).
+    tenant_id: Option<String>,
+    /// The person whose Cognito user and outbox are watched.
+    email: String,
+    success: StatusCode,
+}
+
+impl Case {
+    async fn send(&self, stack: &TestStack) -> Answer {
+        stack.call(self.method.clone(), &self.path, self.token.as_deref(), self.body.clone()).await
+    }
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn text(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        Some(AttributeValue::N(n)) => n.clone(),
+        _ => String::new(),
+    }
+}
+
+async fn partition(stack: &TestStack, tenant_id: &str) -> Vec<Item> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = stack
+            .dynamodb
+            .query()
+            .table_name(&stack.stack.table_name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("TENANT#{tenant_id}")))
+            .set_exclusive_start_key(start)
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("the table answers");
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+/// The tenant's items agree with each other and with Cognito; returns its audit entry count.
+async fn consistent(stack: &TestStack, tenant_id: &str) -> Result<usize, String> {
+    let items = partition(stack, tenant_id).await;
+    let of = |prefix: &str| items.iter().filter(|i| text(i, "sk").starts_with(prefix)).collect::<Vec<_>>();
+    let tenant = of("TENANT").into_iter().next().ok_or("the tenant item is missing")?;
+    let members = of("MEMBER#");
+    let markers = of("EMAIL#");
+    let count: usize = text(tenant, "memberCount").parse().map_err(|_| "memberCount is not a number")?;
+    if count != members.len() || markers.len() != members.len() {
+        return Err(format!("memberCount {count}, {} members, {} email markers", members.len(), markers.len()));
+    }
+    for marker in &markers {
+        let email = text(marker, "sk").trim_start_matches("EMAIL#").to_string();
+        let owner = members.iter().find(|m| text(m, "memberId") == text(marker, "memberId"));
+        if owner.is_none_or(|m| text(m, "email") != email) {
+            return Err(format!("the marker for {email} names no member with that email"));
+        }
+    }
+    let representatives: Vec<_> = members.iter().filter(|m| m.get("representative") == Some(&AttributeValue::Bool(true))).collect();
+    let summary = match tenant.get("representative") {
+        Some(AttributeValue::M(summary)) => summary.clone(),
+        _ => return Err("the tenant has no representative summary".into()),
+    };
+    match representatives.as_slice() {
+        [rep] if text(rep, "memberId") == text(&summary, "memberId")
+            && text(rep, "email") == text(&summary, "email")
+            && text(rep, "status") == text(&summary, "status") => {}
+        _ => return Err(format!("{} representatives, summary {summary:?}", representatives.len())),
+    }
+    for member in &members {
+        let email = text(member, "email");
+        let users = stack.cognito_users(&email).await;
+        if users != 1 {
+            return Err(format!("member {email} has {users} Cognito users"));
+        }
+        if text(member, "status") == "invited" {
+            let hash = text(member, "invitationTokenHash");
+            let token = stack
+                .dynamodb
+                .get_item()
+                .table_name(&stack.stack.table_name)
+                .key("pk", AttributeValue::S(format!("TOKEN#{hash}")))
+                .key("sk", AttributeValue::S("TOKEN".into()))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("the table answers");
+            if token.item.is_none() {
+                return Err(format!("invited member {email} has no live invitation"));
+            }
+        }
+    }
+    Ok(of("AUDIT#").len())
+}
+
+/// The tenants (as the operator lists them) whose representative has this email.
+async fn tenants_represented_by(stack: &TestStack, email: &str) -> Vec<String> {
+    let list = stack.get("/tenants", &stack.operator().await).await;
+    list.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|t| t["representative"]["email"] == email)
+        .map(|t| t["tenantId"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The state a case's request concerns: (tenants involved, their audit entries, emails sent).
+async fn observe(stack: &TestStack, case: &Case) -> Result<(usize, usize, usize), String> {
+    let tenants = match &case.tenant_id {
+        Some(id) => vec![id.clone()],
+        None => tenants_represented_by(stack, &case.email).await,
+    };
+    let mut audit = 0;
+    for tenant in &tenants {
+        audit += consistent(stack, tenant).await.map_err(|e| format!("tenant {tenant}: {e}"))?;
+    }
+    if stack.cognito_users(&case.email).await > 1 {
+        return Err(format!("{} has more than one Cognito user", case.email));
+    }
+    Ok((tenants.len(), audit, stack.emails_to(&case.email).await.len()))
+}
+
+/// Runs `operation` once to learn its AWS calls, then once per call and fault kind with that
+/// call failing. Returns the number of cases.
+async fn each_call_failing<F, Fut>(stack: &TestStack, operation: &str, prepare: F) -> usize
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Case>,
+{
+    let case = prepare().await;
+    stack.traffic.reset();
+    let answer = case.send(stack).await;
+    assert_eq!(answer.status, case.success, "{operation} without faults: {:?}", answer.body);
+    let calls = stack.traffic.tally();
+    println!("faults: {operation} calls {}", calls.describe());
+
+    let mut failures = Vec::new();
+    let mut cases = 0;
+    for index in 0..calls.calls.len() {
+        for kind in FaultKind::ALL {
+            let call = &calls.calls[index];
+            let what = format!("{operation} with {}:{} failing ({kind:?})", call.service, call.operation);
+            cases += 1;
+            let case = prepare().await;
+            let before = observe(stack, &case).await.unwrap_or_else(|e| panic!("{what}: inconsistent before: {e}"));
+            stack.traffic.fail_call(index, kind);
+            let first = case.send(stack).await;
+            let hit = stack.traffic.tally().fault_hit;
+            stack.traffic.reset();
+            assert!(hit, "{what}: the call was not reached");
+            let failed = first.status == StatusCode::SERVICE_UNAVAILABLE && first.code() == "upstream_unavailable";
+            if !failed && first.status != case.success {
+                failures.push(format!("{what}: answered {} {:?}", first.status, first.body));
+                continue;
+            }
+            let after = match observe(stack, &case).await {
+                Ok(after) => after,
+                Err(e) => {
+                    failures.push(format!("{what}: inconsistent after the failure: {e}"));
+                    continue;
+                }
+            };
+            if failed && after.1 == before.1 && after.2 != before.2 {
+                failures.push(format!("{what}: an email was sent for a change that was not made"));
+            }
+            if failed && after.0 != before.0 {
+                failures.push(format!("{what}: a tenant was left behind by a failed creation"));
+            }
+            if !failed {
+                continue;
+            }
+            let retry = case.send(stack).await;
+            if retry.status != case.success {
+                failures.push(format!("{what}: the retry answered {} {:?}", retry.status, retry.body));
+                continue;
+            }
+            if let Err(e) = observe(stack, &case).await {
+                failures.push(format!("{what}: inconsistent after the retry: {e}"));
+            }
+        }
+    }
+    println!("faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies", calls.calls.len(), FaultKind::ALL.len(), failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    cases
+}
+
+fn request(method: Method, path: String, token: &str, body: Option<Value>, tenant: &Tenant, email: &str, success: StatusCode) -> Case {
+    Case {
+        method,
+        path,
+        token: Some(token.to_string()),
+        body,
+        tenant_id: Some(tenant.tenant_id.clone()),
+        email: email.to_string(),
+        success,
+    }
+}
+
+fn member_role(role: &str) -> Value {
+    json!({ "service-management-portal": role })
+}
+
+#[tokio::test]
+async fn create_tenant_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let operator = stack.operator().await;
+    each_call_failing(&stack, "create-tenant", || {
+        let (stack, operator) = (&stack, operator.clone());
+        async move {
+            let email = unique_email("founder");
+            let _ = stack;
+            Case {
+                method: Method::POST,
+                path: "/tenants".into(),
+                token: Some(operator),
+                body: Some(json!({ "name": "Faulty", "adminEmail": email, "adminLanguage": "en" })),
+                tenant_id: None,
+                email,
+                success: StatusCode::CREATED,
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invite_member_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "invite-member", || {
+        let tenant = &tenant;
+        async move {
+            let email = unique_email("invitee");
+            let body = json!({ "email": email, "language": "en", "roles": member_role("member") });
+            let path = format!("/tenants/{}/members", tenant.tenant_id);
+            request(Method::POST, path, &tenant.admin_token, Some(body), tenant, &email, StatusCode::CREATED)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn accept_invitation_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "accept-invitation", || {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let (_, email) = stack.pending(tenant, "member", "en").await;
+            let token = stack.last_email_to(&email).await.token();
+            let mut case = request(Method::POST, "/invitations/accept".into(), "", None, tenant, &email, StatusCode::OK);
+            case.token = None;
+            case.body = Some(json!({ "token": token, "password": PASSWORD }));
+            case
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_member_roles_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let turn = AtomicUsize::new(0);
+    each_call_failing(&stack, "change-member-roles", || {
+        let (tenant, person) = (&tenant, &person);
+        let role = if turn.fetch_add(1, Ordering::Relaxed) % 2 == 0 { "tenant-admin" } else { "member" };
+        async move {
+            let path = format!("{}/roles", TestStack::member_path(tenant, &person.member_id));
+            let body = json!({ "roles": member_role(role) });
+            request(Method::PUT, path, &tenant.admin_token, Some(body), tenant, &person.email, StatusCode::OK)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn delete_member_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "delete-member", || {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let person = stack.join(tenant, "member").await;
+            let path = TestStack::member_path(tenant, &person.member_id);
+            request(Method::DELETE, path, &tenant.admin_token, None, tenant, &person.email, StatusCode::NO_CONTENT)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resend_invitation_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "resend-invitation", || {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let (member_id, email) = stack.pending(tenant, "member", "en").await;
+            let path = format!("{}/invitation", TestStack::member_path(tenant, &member_id));
+            request(Method::POST, path, &tenant.admin_token, Some(json!({})), tenant, &email, StatusCode::ACCEPTED)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn send_password_reset_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "send-password-reset", || {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let person = stack.join(tenant, "member").await;
+            let path = format!("{}/password-reset", TestStack::member_path(tenant, &person.member_id));
+            request(Method::POST, path, &tenant.admin_token, Some(json!({})), tenant, &person.email, StatusCode::ACCEPTED)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn complete_password_reset_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    each_call_failing(&stack, "complete-password-reset", || {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let person = stack.join(tenant, "member").await;
+            let path = format!("{}/password-reset", TestStack::member_path(tenant, &person.member_id));
+            assert_eq!(stack.post(&path, Some(&tenant.admin_token), json!({})).await.status, StatusCode::ACCEPTED);
+            let token = stack.last_email_to(&person.email).await.token();
+            let mut case = request(Method::POST, "/password-resets/complete".into(), "", None, tenant, &person.email, StatusCode::NO_CONTENT);
+            case.token = None;
+            case.body = Some(json!({ "token": token, "password": format!("{PASSWORD}-new") }));
+            case
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn set_member_mfa_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    for enabled in [true, false] {
+        each_call_failing(&stack, &format!("set-member-mfa (enabled: {enabled})"), || {
+            let (stack, tenant, person) = (&stack, &tenant, &person);
+            async move {
+                let path = format!("{}/mfa", TestStack::member_path(tenant, &person.member_id));
+                // Start from the other state, so that every case makes the same calls.
+                let other = stack.put(&path, &tenant.admin_token, json!({ "enabled": !enabled })).await;
+                assert_eq!(other.status, StatusCode::OK, "{:?}", other.body);
+                request(Method::PUT, path, &tenant.admin_token, Some(json!({ "enabled": enabled })), tenant, &person.email, StatusCode::OK)
+            }
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn change_representative_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let second = stack.join(&tenant, "tenant-admin").await;
+    // The role goes back and forth: whoever holds it hands it to the other.
+    let people = [(tenant.admin_member_id.clone(), tenant.admin_token.clone(), tenant.admin_email.clone()), (second.member_id.clone(), second.token.clone(), second.email.clone())];
+    each_call_failing(&stack, "change-representative", || {
+        let (stack, tenant, people) = (&stack, &tenant, &people);
+        async move {
+            let overview = stack.get(&format!("/tenants/{}", tenant.tenant_id), &tenant.admin_token).await;
+            let holder = overview.body["representative"]["memberId"].as_str().unwrap().to_string();
+            let (from, to) = if people[0].0 == holder { (&people[0], &people[1]) } else { (&people[1], &people[0]) };
+            let path = format!("/tenants/{}/representative", tenant.tenant_id);
+            request(Method::PUT, path, &from.1, Some(json!({ "memberId": to.0 })), tenant, &to.2, StatusCode::OK)
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn change_representative_email_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let parent = stack.tenant_with_admin(None).await;
+    let child_id = stack.create_tenant("Child", &unique_email("child-rep"), Some(&parent.tenant_id)).await;
+    let child = Tenant { tenant_id: child_id, ..parent.clone() };
+    each_call_failing(&stack, "change-representative-email", || {
+        let child = &child;
+        async move {
+            let email = unique_email("new-rep");
+            let path = format!("/tenants/{}/representative/email", child.tenant_id);
+            request(Method::PUT, path, &child.admin_token, Some(json!({ "email": email })), child, &email, StatusCode::OK)
+        }
+    })
+    .await;
+}
