@@ -23,8 +23,15 @@ echo "==> openapi.yaml: openapi-spec-validator"
 openapi-spec-validator openapi.yaml
 # The function binaries, for the events invoked under cargo lambda.
 cargo build --workspace --bins
+# The suites' figures (isolation, faults, races, idempotency, fuzz), shown once all have run.
+export TEST_FIGURES="$ROOT/.local/test-figures.txt"
+mkdir -p "$ROOT/.local" && : > "$TEST_FIGURES"
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@"
+  cargo nextest run --workspace --no-fail-fast "$@" || status=$?
 else
-  cargo test --workspace "$@"
+  cargo test --workspace "$@" || status=$?
 fi
+echo "==> figures"
+sort "$TEST_FIGURES"
+exit "$status"

@@ -12,7 +12,7 @@ use local_stack::traffic::FaultKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{unique_email, Answer, Tenant, TestStack, PASSWORD};
+use crate::helpers::{figure, unique_email, Answer, Tenant, TestStack, PASSWORD};
 
 /// One request to break, and whom it concerns.
 struct Case {
@@ -209,7 +209,7 @@ where
             }
         }
     }
-    println!("faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies", calls.calls.len(), FaultKind::ALL.len(), failures.len());
+    figure(format!("faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies", calls.calls.len(), FaultKind::ALL.len(), failures.len()));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     cases
 }

@@ -341,6 +341,19 @@ pub struct Person {
     pub access_token: String,
 }
 
+/// A figure a suite reports (`isolation: …`, `faults: …`): printed, and appended to the file
+/// `TEST_FIGURES` names, which `make test` shows at the end (the test runner hides the output
+/// of passing tests).
+pub fn figure(line: String) {
+    println!("{line}");
+    if let Ok(path) = std::env::var("TEST_FIGURES") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
 pub async fn wait(duration: Duration) {
     tokio::time::sleep(duration).await;
 }

@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{unique_email, Answer, TestStack};
+use crate::helpers::{figure, unique_email, Answer, TestStack};
 
 async fn post_with_key(stack: &TestStack, path: &str, token: &str, key: &str, body: &Value) -> Answer {
     let response = stack
@@ -34,7 +34,9 @@ async fn a_retried_invite_with_the_same_key_replays_the_first_answer_without_a_s
     assert_eq!(again.body, first.body);
     assert_eq!(again.headers["location"], first.headers["location"]);
     assert_eq!(again.headers["idempotent-replayed"], "true");
-    assert_eq!(stack.emails_to(&email).await.len(), 1, "no second email");
+    let emails = stack.emails_to(&email).await.len();
+    figure(format!("idempotency: an invite sent twice with one key: replayed {}, {emails} email", again.headers["idempotent-replayed"].to_str().unwrap_or("")));
+    assert_eq!(emails, 1, "no second email");
     assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2);
 
     let other = json!({ "email": unique_email("other"), "language": "en", "roles": { "service-management-portal": "member" } });

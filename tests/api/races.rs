@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{unique_email, Tenant, TestStack, PASSWORD};
+use crate::helpers::{figure, unique_email, Tenant, TestStack, PASSWORD};
 
 #[tokio::test]
 async fn fifty_concurrent_invites_of_one_email_make_exactly_one_member() {
@@ -19,7 +19,7 @@ async fn fifty_concurrent_invites_of_one_email_make_exactly_one_member() {
     let answers = futures::future::join_all(invites).await;
     let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
     let exists = answers.iter().filter(|a| a.code() == "member_exists").count();
-    println!("race: 50 invites of one email: {created} created, {exists} member_exists");
+    figure(format!("race: 50 concurrent invites of one email: {created} created, {exists} member_exists"));
     assert_eq!((created, exists), (1, 49), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
     let members = stack.members(&tenant).await;
     assert_eq!(members.len(), 2, "{members:#?}");
@@ -52,6 +52,7 @@ async fn of_concurrent_resends_exactly_one_link_works() {
             working += 1;
         }
     }
+    figure(format!("race: 4 concurrent resends: {} links sent, {working} works", tokens.len()));
     assert_eq!(working, 1, "of {} links sent, only the live one works", tokens.len());
 }
 
@@ -93,6 +94,6 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
             stack.put(&path, &by_operator.admin_token, json!({ "roles": { "service-management-portal": "member" } })).await;
         }
     }
-    println!("race: {rounds} rounds of two admins demoting each other: {both_demoted} left no admin");
+    figure(format!("race: {rounds} rounds of the last two active admins demoting each other: {both_demoted} left no admin"));
     assert_eq!(both_demoted, 0);
 }

@@ -1,0 +1,56 @@
+//! Fuzzing: schemathesis (from `.venv`, installed by `make test`) generates requests from
+//! `openapi.yaml` and sends them to the local API with a real operator token; no answer may be a
+//! server error or break the schema. Fixed seed, bounded count, real tenant and member ids in
+//! the paths so that requests reach the operations' logic.
+use crate::helpers::{figure, project_root, TestStack};
+
+const SEED: &str = "20261124";
+const EXAMPLES_PER_OPERATION: &str = "60";
+const MIN_REQUESTS: usize = 1000;
+
+#[tokio::test]
+async fn generated_requests_get_no_server_error_and_no_schema_break() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let operator = stack.operator().await;
+
+    let dir = std::env::temp_dir().join(format!("fuzz-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "headers = {{ Authorization = \"Bearer {operator}\" }}\n\n[parameters]\n\"path.tenantId\" = \"{}\"\n\"path.memberId\" = \"{}\"\n",
+            tenant.tenant_id, person.member_id
+        ),
+    )
+    .unwrap();
+    let schemathesis = project_root().join(".venv/bin/schemathesis");
+    assert!(schemathesis.exists(), "{} is missing: run the tests with make test", schemathesis.display());
+    let output = tokio::process::Command::new(&schemathesis)
+        .current_dir(&dir)
+        .arg("--config-file")
+        .arg(&config)
+        .args(["run", project_root().join("openapi.yaml").to_str().unwrap(), "--url", &stack.stack.api_url])
+        .args(["--seed", SEED, "--max-examples", EXAMPLES_PER_OPERATION, "--phases", "coverage,fuzzing"])
+        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection"])
+        .args(["--generation-database", "none", "--workers", "2", "--no-color", "--output-truncate", "true"])
+        .output()
+        .await
+        .expect("schemathesis runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    // "Test cases:\n  1234 generated, …"
+    let generated = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Test cases:"))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no test case count in schemathesis' output:\n{stdout}"));
+    let failures = if output.status.success() { 0 } else { stdout.matches("\n_").count().max(1) };
+    figure(format!("fuzz: {generated} generated requests (seed {SEED}), {failures} failures"));
+    assert!(output.status.success(), "schemathesis found failures:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(generated >= MIN_REQUESTS, "only {generated} requests were generated");
+}
