@@ -1,4 +1,4 @@
-.PHONY: start test invoke
+.PHONY: start test invoke bench
 
 # Start the service locally on the emulator (API on http://127.0.0.1:3000).
 start:
@@ -12,3 +12,8 @@ test:
 #   make invoke FUNCTION=invite-member EVENT=events/invite-member.201-admin.json
 invoke:
 	./scripts/invoke.sh "$(FUNCTION)" "$(EVENT)"
+
+# Cold start, size, memory, handler time and AWS round trips of every function (release builds;
+# not part of make test).
+bench:
+	./scripts/bench.sh

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod audit;
+mod budgets;
 mod authorization;
 mod events;
 mod faults;

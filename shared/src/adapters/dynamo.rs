@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
@@ -213,6 +213,30 @@ fn collision(_: usize) -> ApiError {
 impl DynamoStore {
     pub fn new(client: Client, table: String) -> Self {
         Self { client, table }
+    }
+
+    /// Writes members and their email markers with `BatchWriteItem`, for load tests and the
+    /// benchmark: no audit entries, no tokens, and the tenant's member count is left as it was.
+    pub async fn bulk_load_members(&self, members: &[Member]) -> Result<(), ApiError> {
+        let requests: Vec<WriteRequest> = members
+            .iter()
+            .flat_map(|m| [member_item(m), email_marker(m)])
+            .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("an item is set")).build())
+            .collect();
+        for chunk in requests.chunks(25) {
+            let mut pending = Some(chunk.to_vec());
+            while let Some(batch) = pending.take().filter(|b| !b.is_empty()) {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, batch)
+                    .send()
+                    .await
+                    .map_err(ApiError::upstream)?;
+                pending = output.unprocessed_items.and_then(|mut u| u.remove(&self.table));
+            }
+        }
+        Ok(())
     }
 
     fn put(&self, item: Item, condition: &str, values: Item) -> TransactWriteItem {

@@ -8,7 +8,7 @@ use crate::audit::{Actor, Change};
 use crate::catalog::Roles;
 use crate::error::ApiError;
 use crate::http::{if_match, json_body};
-use crate::operations::{managed_member, managed_tenant, member_response};
+use crate::operations::{managed_member, member_response};
 use crate::rules;
 
 #[derive(Deserialize)]
@@ -19,10 +19,9 @@ struct ChangeRoles {
 
 /// One conditional write on the version read (or named by `If-Match`).
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
+    let (access, member) = managed_member(app, req).await?;
     let body: ChangeRoles = json_body(req)?;
     let expected_version = if_match(req)?;
-    let member = managed_member(app, &access, req).await?;
     rules::not_self(&access.caller, &member, "tenant administrators cannot change their own roles")?;
     rules::representative_keeps_tenant_admin(&member, &body.roles)?;
     rules::version_matches(&member, expected_version)?;

@@ -11,7 +11,7 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
-use crate::operations::{managed_tenant, remove_unused_user};
+use crate::operations::{delete_unused_user, managed_tenant, only};
 use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
 
@@ -25,7 +25,7 @@ struct ChangeEmail {
 /// its email marker and its invitation in one transaction, send the administrator invitation,
 /// then delete the old address's Cognito user if nothing else uses it. Asking again for the
 /// address the representative already has re-sends that invitation, so a retry after a failed
-/// email succeeds. Removing the old user is cleanup after the commit (see `remove_unused_user`).
+/// email succeeds. Removing the old user is cleanup after the commit (see `delete_unused_user`).
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let body: ChangeEmail = json_body(req)?;
@@ -60,6 +60,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record, &change).await?;
     invitations::send(app, LinkKind::AdministratorInvitation, &moved, &tenant.name, &invitation).await?;
 
-    remove_unused_user(app, &representative.user_sub, &representative.member_id).await;
+    // Cleanup after the commit: a failed read here leaves the old user, as a failed delete would.
+    if app.store.memberships_of(&representative.user_sub).await.is_ok_and(|m| only(&m, &representative.member_id)) {
+        delete_unused_user(app, &representative.user_sub).await;
+    }
     Ok(json(StatusCode::OK, &updated.view()))
 }

@@ -136,20 +136,30 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// The tenant of the path, once the caller is cleared to manage it.
 async fn managed_tenant(app: &App, req: &Request) -> Result<ManagerAccess, ApiError> {
     let caller = Caller::from_request(req)?;
-    // A malformed id names no tenant: answer as for any unknown tenant.
-    let tenant_id =
-        TenantId::parse(&path_param(req, "tenantId")?).map_err(|_| ApiError::NotFound("no such tenant"))?;
-    require_manager(app, caller, &tenant_id).await
+    require_manager(app, caller, &path_tenant(req)?).await
 }
 
-/// The member of the path, within the managed tenant.
-async fn managed_member(app: &App, access: &ManagerAccess, req: &Request) -> Result<Member, ApiError> {
-    let member_id =
-        MemberId::parse(&path_param(req, "memberId")?).map_err(|_| ApiError::NotFound("no such member"))?;
-    app.store
-        .get_member(&access.tenant.tenant_id, &member_id)
-        .await?
-        .ok_or(ApiError::NotFound("no such member"))
+/// A malformed id names no tenant: answered as for any unknown tenant.
+fn path_tenant(req: &Request) -> Result<TenantId, ApiError> {
+    TenantId::parse(&path_param(req, "tenantId")?).map_err(|_| ApiError::NotFound("no such tenant"))
+}
+
+/// The managed tenant and the member of the path in it. The member is read in the same round
+/// trip as the caller's authorization, and shown only once that clears.
+async fn managed_member(app: &App, req: &Request) -> Result<(ManagerAccess, Member), ApiError> {
+    let caller = Caller::from_request(req)?;
+    let tenant_id = path_tenant(req)?;
+    let member_id = MemberId::parse(&path_param(req, "memberId")?).ok();
+    let read_member = async {
+        match &member_id {
+            Some(id) => app.store.get_member(&tenant_id, id).await,
+            None => Ok(None),
+        }
+    };
+    let (access, member) = tokio::join!(require_manager(app, caller, &tenant_id), read_member);
+    let access = access?;
+    let member = member?.ok_or(ApiError::NotFound("no such member"))?;
+    Ok((access, member))
 }
 
 /// A member as the contract shows it, with its version as `ETag` for a later `If-Match`.
@@ -157,19 +167,17 @@ fn member_response(status: StatusCode, member: &Member) -> Response<Body> {
     with_header(json(status, &member.view()), header::ETAG, &format!("\"{}\"", member.version))
 }
 
-/// Deletes the Cognito user once no membership but `gone` (which the index may still show for a
-/// moment) uses it. Runs after a change has committed, so a failure here is logged, not
-/// answered: the user left behind has no membership, grants nothing, and is reused by the next
-/// invitation of its email.
-async fn remove_unused_user(app: &App, user: &crate::ids::UserSub, gone: &MemberId) {
-    let result = async {
-        if app.store.memberships_of(user).await?.iter().all(|m| m.member_id == *gone) {
-            app.directory.delete_user(user).await?;
-        }
-        Ok::<_, ApiError>(())
-    }
-    .await;
-    if let Err(error) = result {
+/// Whether `memberships` of a person hold nothing but `gone` (which the index may still show
+/// for a moment after it was removed).
+fn only(memberships: &[Member], gone: &MemberId) -> bool {
+    memberships.iter().all(|m| m.member_id == *gone)
+}
+
+/// Deletes a Cognito user no membership uses any more. Runs after a change has committed, so a
+/// failure here is logged, not answered: the user left behind has no membership, grants
+/// nothing, and is reused by the next invitation of its email.
+async fn delete_unused_user(app: &App, user: &crate::ids::UserSub) {
+    if let Err(error) = app.directory.delete_user(user).await {
         tracing::warn!(error = %error_chain(&error), "an unused Cognito user was left for the next invitation to reuse");
     }
 }

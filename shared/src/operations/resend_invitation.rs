@@ -8,13 +8,12 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::invitations;
-use crate::operations::{managed_member, managed_tenant};
+use crate::operations::managed_member;
 use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    let member = managed_member(app, &access, req).await?;
+    let (access, member) = managed_member(app, req).await?;
     rules::must_be_invited(&member)?;
 
     let now = crate::model::now();

@@ -8,14 +8,13 @@ use crate::audit::{Actor, Change};
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
-use crate::operations::{managed_member, managed_tenant};
+use crate::operations::managed_member;
 use crate::ports::{SendQuota, TokenPurpose, TokenRecord};
 use crate::rules;
 use crate::tokens::Token;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    let member = managed_member(app, &access, req).await?;
+    let (access, member) = managed_member(app, req).await?;
     rules::must_be_active(&member)?;
 
     let now = crate::model::now();

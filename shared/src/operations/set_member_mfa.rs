@@ -8,7 +8,7 @@ use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::model::Mfa;
-use crate::operations::{managed_member, managed_tenant, member_response};
+use crate::operations::{managed_member, member_response};
 use crate::rules;
 
 #[derive(Deserialize)]
@@ -20,9 +20,8 @@ struct SetMfa {
 /// Cognito first, then the member record that the list shows; repeating the request after a
 /// failure converges on the same state.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
+    let (access, member) = managed_member(app, req).await?;
     let body: SetMfa = json_body(req)?;
-    let member = managed_member(app, &access, req).await?;
     rules::must_be_active(&member)?;
     let mfa = if body.enabled {
         Mfa { enabled: true, r#type: Some(app.directory.enable_mfa(&member.user_sub).await?) }

@@ -1,0 +1,305 @@
+//! `make bench`: one row per function of what a Lambda user pays for, measured here.
+//!
+//! - init: exec of the release `bootstrap` to its first `GET …/invocation/next` against a
+//!   Runtime API stub on loopback (median of 20 starts; the SDK clients are built by then);
+//! - size of the stripped release binary;
+//! - RSS: peak resident memory over 1,000 invocations through the stub, and the growth from
+//!   the 100th to the 1,000th;
+//! - handler time: in process, wall time per request minus the time an AWS call was in flight
+//!   (the recording HTTP client), median and p99 over 200 requests;
+//! - AWS calls and sequential round trips of one request;
+//! - scale: list-members pages in a tenant of 10,000 members, invite throughput at 20 at once.
+//!
+//! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
+mod runtime_stub;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use local_stack::traffic::Traffic;
+use tenant_members::adapters::DynamoStore;
+use tenant_members::catalog::Roles;
+use tenant_members::email::Email;
+use tenant_members::ids::{MemberId, TenantId, UserSub};
+use tenant_members::language::Language;
+use tenant_members::model::Member;
+use tenant_members::operations::Operation;
+use tenant_members::{App, Config};
+
+use crate::runtime_stub::RuntimeStub;
+
+const STARTS: usize = 20;
+const INVOCATIONS: usize = 1000;
+const HANDLER_SAMPLES: usize = 200;
+const SCALE_MEMBERS: usize = 10_000;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Row {
+    function: &'static str,
+    init_ms: f64,
+    size: u64,
+    rss_peak_kb: u64,
+    rss_growth_kb: i64,
+    handler_p50_ms: f64,
+    handler_p99_ms: f64,
+    calls: usize,
+    round_trips: usize,
+    status: u16,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the project").to_path_buf()
+}
+
+fn release_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    target.join("release")
+}
+
+/// The success event of a function (`events/<function>.2xx-*.json`).
+fn success_event(function: &str) -> Result<String, BoxError> {
+    let mut names: Vec<_> = std::fs::read_dir(root().join("events"))?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .filter(|n| n.starts_with(&format!("{function}.2")))
+        .collect();
+    names.sort();
+    let name = names.first().ok_or_else(|| format!("no 2xx event for {function}"))?;
+    Ok(std::fs::read_to_string(root().join("events").join(name))?)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[values.len() / 2]
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values[((values.len() as f64 * p).ceil() as usize).saturating_sub(1).min(values.len() - 1)]
+}
+
+/// `VmHWM` (peak) and `VmRSS` of a process, in kB.
+fn memory_kb(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn bootstrap(binary: &Path, stub: &RuntimeStub, env: &[(String, String)]) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(binary);
+    command
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", stub.address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", binary.file_name().unwrap())
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for name in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SESV2"] {
+        if let Ok(value) = std::env::var(name) {
+            command.env(name, value);
+        }
+    }
+    command.spawn().expect("the bootstrap starts")
+}
+
+/// Median time from exec to the first request for work.
+async fn init_ms(binary: &Path, stub: &RuntimeStub, env: &[(String, String)]) -> f64 {
+    let mut samples = Vec::with_capacity(STARTS);
+    for _ in 0..STARTS {
+        stub.serve("{}", 0);
+        let started = Instant::now();
+        let mut child = bootstrap(binary, stub, env);
+        let asked = tokio::time::timeout(Duration::from_secs(10), stub.first_next()).await.expect("the function asks for work");
+        samples.push(asked.duration_since(started).as_secs_f64() * 1000.0);
+        let _ = child.kill().await;
+    }
+    median(&mut samples)
+}
+
+/// Peak RSS over `INVOCATIONS` warm invocations, and the growth from the 100th to the last.
+async fn memory(binary: &Path, stub: &RuntimeStub, env: &[(String, String)], event: &str) -> (u64, i64) {
+    let mut answered = stub.serve(event, INVOCATIONS);
+    let mut child = bootstrap(binary, stub, env);
+    let pid = child.id().expect("a running child");
+    let mut at_100 = 0;
+    loop {
+        let n = *answered.borrow();
+        if n >= 100 && at_100 == 0 {
+            at_100 = memory_kb(pid).1;
+        }
+        if n >= INVOCATIONS {
+            break;
+        }
+        if tokio::time::timeout(Duration::from_secs(60), answered.changed()).await.is_err() {
+            panic!("{} stopped answering after {n} invocations", binary.display());
+        }
+    }
+    let (peak, last) = memory_kb(pid);
+    let _ = child.kill().await;
+    (peak, last as i64 - at_100 as i64)
+}
+
+/// In process: handler time (wall minus AWS in flight), AWS calls and round trips, status.
+async fn handler(app: &App, traffic: &Traffic, operation: Operation, event: &str) -> (f64, f64, usize, usize, u16) {
+    let mut samples = Vec::with_capacity(HANDLER_SAMPLES);
+    let mut first = None;
+    for _ in 0..HANDLER_SAMPLES {
+        let request = lambda_http::request::from_str(event).expect("events are API Gateway requests");
+        traffic.reset();
+        let started = Instant::now();
+        let response = operation.respond(app, request).await;
+        let wall = started.elapsed();
+        let tally = traffic.tally();
+        samples.push(wall.saturating_sub(tally.waiting).as_secs_f64() * 1000.0);
+        first.get_or_insert((tally.calls.len(), tally.round_trips, response.status().as_u16()));
+    }
+    let (calls, round_trips, status) = first.unwrap_or_default();
+    (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99), calls, round_trips, status)
+}
+
+fn config_from(env: &[(String, String)]) -> Config {
+    let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    Config {
+        table_name: get("TABLE_NAME"),
+        user_pool_id: get("USER_POOL_ID"),
+        sender_email: get("SENDER_EMAIL"),
+        ses_configuration_set: None,
+        portal_base_url: get("PORTAL_BASE_URL"),
+        invitation_ttl: Config::DEFAULT_INVITATION_TTL,
+        password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let template = root().join("template.yaml");
+    let stub = RuntimeStub::start().await;
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let traffic = Traffic::new();
+    let recorded_sdk = sdk.to_builder().http_client(traffic.http_client()).build();
+    let mut rows = Vec::new();
+    for operation in Operation::ALL {
+        let function = operation.name();
+        let binary = release_dir().join(function);
+        if !binary.exists() {
+            return Err(format!("{} is missing: build with `cargo build --release` (make bench does)", binary.display()).into());
+        }
+        eprintln!("measuring {function}");
+        // Every function meets the events' fixtures afresh.
+        let env = local_stack::seed_events_stack(&template).await?;
+        let event = success_event(function)?;
+        let init_ms = init_ms(&binary, &stub, &env).await;
+        let app = App::on_aws(&recorded_sdk, config_from(&env));
+        let (handler_p50_ms, handler_p99_ms, calls, round_trips, status) = handler(&app, &traffic, *operation, &event).await;
+        let env = local_stack::seed_events_stack(&template).await?;
+        let (rss_peak_kb, rss_growth_kb) = memory(&binary, &stub, &env, &event).await;
+        rows.push(Row {
+            function,
+            init_ms,
+            size: std::fs::metadata(&binary)?.len(),
+            rss_peak_kb,
+            rss_growth_kb,
+            handler_p50_ms,
+            handler_p99_ms,
+            calls,
+            round_trips,
+            status,
+        });
+    }
+
+    println!("| function | init ms (median of {STARTS}) | size MB | peak RSS MB ({INVOCATIONS} inv.) | RSS growth 100→{INVOCATIONS} kB | handler ms p50 / p99 | AWS calls / round trips (first request, status) |");
+    println!("|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {:.2} | {:.2} | {:.1} | {:+} | {:.3} / {:.3} | {} / {} ({}) |",
+            r.function,
+            r.init_ms,
+            r.size as f64 / 1_000_000.0,
+            r.rss_peak_kb as f64 / 1024.0,
+            r.rss_growth_kb,
+            r.handler_p50_ms,
+            r.handler_p99_ms,
+            r.calls,
+            r.round_trips,
+            r.status
+        );
+    }
+    println!("budgets: init ≤ 8 ms, size ≤ 8 MB, peak RSS ≤ 20 MB with no growth, handler p50 ≤ 0.2 ms");
+
+    scale(&sdk, &recorded_sdk, &traffic, &template).await
+}
+
+/// list-members in a tenant of 10,000 members, and invites at 20 at once.
+async fn scale(sdk: &aws_config::SdkConfig, recorded_sdk: &aws_config::SdkConfig, traffic: &Traffic, template: &Path) -> Result<(), BoxError> {
+    let env = local_stack::seed_events_stack(template).await?;
+    let config = config_from(&env);
+    let app = App::on_aws(recorded_sdk, config.clone());
+    let tenant = TenantId::parse(local_stack::fixtures::TENANT_ID)?;
+
+    // Invite throughput first: the emulator copies a table per transaction, so it slows down
+    // with the table's size (DynamoDB does not).
+    let invite = success_event("invite-member")?;
+    let started = Instant::now();
+    let invites = (0..20).map(|n| {
+        let event = invite.replace("new.member@events.example.com", &format!("load-{n}@events.example.com"));
+        let app = &app;
+        async move { Operation::InviteMember.respond(app, lambda_http::request::from_str(&event).expect("an event")).await.status() }
+    });
+    let statuses = futures::future::join_all(invites).await;
+    let elapsed = started.elapsed();
+    let created = statuses.iter().filter(|s| s.as_u16() == 201).count();
+    println!(
+        "scale: 20 concurrent invites: {created} created in {:.0} ms ({:.1} invites/s on the single-threaded emulator)",
+        elapsed.as_secs_f64() * 1000.0,
+        created as f64 / elapsed.as_secs_f64()
+    );
+
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
+    let now = tenant_members::model::now();
+    let members: Vec<Member> = (0..SCALE_MEMBERS)
+        .map(|n| {
+            let email = Email::parse(&format!("scale-{n:05}@events.example.com")).expect("a valid email");
+            let roles = Roles::parse([("service-management-portal".to_string(), "member".to_string())].into()).expect("catalog roles");
+            Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new(format!("scale-{n}")), now)
+        })
+        .collect();
+    let started = Instant::now();
+    store.bulk_load_members(&members).await?;
+    eprintln!("loaded {SCALE_MEMBERS} members in {:.1} s", started.elapsed().as_secs_f64());
+
+    let list = success_event("list-members")?;
+    let deep: &MemberId = &members[SCALE_MEMBERS - 60].member_id;
+    let deep_event = list.replace("\"limit\":\"10\"", &format!("\"limit\":\"50\",\"cursor\":\"{}\"", tenant_members::http::encode_cursor(deep.as_str())));
+    for (name, event) in [("first page", list.clone()), ("deep page (member 9,940)", deep_event)] {
+        let (p50, p99, calls, round_trips, status) = handler(&app, traffic, Operation::ListMembers, &event).await;
+        traffic.reset();
+        let started = Instant::now();
+        let response = Operation::ListMembers.respond(&app, lambda_http::request::from_str(&event)?).await;
+        let wall = started.elapsed();
+        let tally = traffic.tally();
+        println!(
+            "scale: list-members {name} of {SCALE_MEMBERS}: status {status}, {calls} AWS calls ({} Query, {} Scan, {} Cognito) in {round_trips} round trips, {:.1} ms end to end, handler {p50:.3} / {p99:.3} ms; body {} bytes",
+            tally.count("dynamodb", "Query"),
+            tally.count("dynamodb", "Scan"),
+            tally.calls.iter().filter(|c| c.service == "cognito-idp").count(),
+            wall.as_secs_f64() * 1000.0,
+            match response.body() {
+                lambda_http::Body::Text(text) => text.len(),
+                _ => 0,
+            }
+        );
+    }
+    Ok(())
+}

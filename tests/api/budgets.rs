@@ -1,0 +1,109 @@
+//! AWS round trips per operation, counted on the wire by the recording HTTP client: reported for
+//! every operation, and held to the budget where one is set (issue 6). Sequential round trips
+//! are what the caller waits for; reads issued in parallel count once.
+use local_stack::traffic::Tally;
+use reqwest::Method;
+use serde_json::{json, Value};
+use tenant_members::operations::Operation;
+
+use crate::helpers::{figure, unique_email, TestStack, PASSWORD};
+
+/// Most sequential round trips an operation may take, authorization of the caller (1) included.
+fn budget(case: &str) -> Option<usize> {
+    match case {
+        "get-tenant" => Some(1),
+        "list-members" | "list-audit" | "list-representative-candidates" | "get-member" => Some(2),
+        "change-member-roles" => Some(3),
+        "invite-member" | "delete-member" => Some(4),
+        "invite-member (person already in Cognito)" => Some(5),
+        _ => None,
+    }
+}
+
+struct Measured {
+    case: String,
+    tally: Tally,
+}
+
+async fn measure(stack: &TestStack, rows: &mut Vec<Measured>, case: &str, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
+    stack.traffic.reset();
+    let answer = stack.call(method, path, token, body).await;
+    assert!(answer.status.is_success(), "{case}: {} {:?}", answer.status, answer.body);
+    rows.push(Measured { case: case.to_string(), tally: stack.traffic.tally() });
+    answer.body
+}
+
+#[tokio::test]
+async fn every_operation_stays_within_its_aws_round_trip_budget() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let other = stack.tenant_with_admin(None).await;
+    let token = tenant.admin_token.as_str();
+    let operator = stack.operator().await;
+    let t = &tenant.tenant_id;
+    let member_path = |id: &str| TestStack::member_path(&tenant, id);
+    let mut rows = Vec::new();
+    let rows = &mut rows;
+
+    measure(&stack, rows, "list-roles", Method::GET, "/roles", Some(token), None).await;
+    let child_rep = unique_email("child-rep");
+    let created = measure(&stack, rows, "create-tenant", Method::POST, "/tenants", Some(&operator),
+        Some(json!({ "name": "Budget child", "parentTenantId": t, "adminEmail": child_rep, "adminLanguage": "en" }))).await;
+    let child = created["tenant"]["tenantId"].as_str().unwrap().to_string();
+    measure(&stack, rows, "get-tenant", Method::GET, &format!("/tenants/{t}"), Some(token), None).await;
+    measure(&stack, rows, "list-tenants", Method::GET, "/tenants", Some(token), None).await;
+
+    let invitee = unique_email("budget");
+    let roles = json!({ "service-management-portal": "member" });
+    let invited = measure(&stack, rows, "invite-member", Method::POST, &format!("/tenants/{t}/members"), Some(token),
+        Some(json!({ "email": invitee, "language": "en", "roles": roles }))).await;
+    let invited_id = invited["memberId"].as_str().unwrap().to_string();
+    let known = stack.join(&other, "member").await;
+    measure(&stack, rows, "invite-member (person already in Cognito)", Method::POST, &format!("/tenants/{t}/members"), Some(token),
+        Some(json!({ "email": known.email, "language": "en", "roles": roles }))).await;
+    measure(&stack, rows, "list-members", Method::GET, &format!("/tenants/{t}/members"), Some(token), None).await;
+    measure(&stack, rows, "get-member", Method::GET, &member_path(&invited_id), Some(token), None).await;
+    measure(&stack, rows, "resend-invitation", Method::POST, &format!("{}/invitation", member_path(&invited_id)), Some(token), Some(json!({}))).await;
+    let link = stack.last_email_to(&invitee).await.token();
+    measure(&stack, rows, "accept-invitation", Method::POST, "/invitations/accept", None, Some(json!({ "token": link, "password": PASSWORD }))).await;
+    measure(&stack, rows, "change-member-roles", Method::PUT, &format!("{}/roles", member_path(&invited_id)), Some(token),
+        Some(json!({ "roles": { "service-management-portal": "tenant-admin" } }))).await;
+    measure(&stack, rows, "set-member-mfa", Method::PUT, &format!("{}/mfa", member_path(&invited_id)), Some(token), Some(json!({ "enabled": true }))).await;
+    measure(&stack, rows, "send-password-reset", Method::POST, &format!("{}/password-reset", member_path(&invited_id)), Some(token), Some(json!({}))).await;
+    let reset = stack.last_email_to(&invitee).await.token();
+    measure(&stack, rows, "complete-password-reset", Method::POST, "/password-resets/complete", None,
+        Some(json!({ "token": reset, "password": format!("{PASSWORD}-2") }))).await;
+    measure(&stack, rows, "list-representative-candidates", Method::GET, &format!("/tenants/{t}/representative/candidates"), Some(token), None).await;
+    measure(&stack, rows, "change-representative", Method::PUT, &format!("/tenants/{t}/representative"), Some(token),
+        Some(json!({ "memberId": invited_id }))).await;
+    measure(&stack, rows, "change-representative-email", Method::PUT, &format!("/tenants/{child}/representative/email"), Some(token),
+        Some(json!({ "email": unique_email("new-child-rep") }))).await;
+    let plain = stack.join(&tenant, "member").await;
+    measure(&stack, rows, "delete-member", Method::DELETE, &member_path(&plain.member_id), Some(token), None).await;
+    measure(&stack, rows, "list-audit", Method::GET, &format!("/tenants/{t}/audit"), Some(token), None).await;
+
+    for operation in Operation::ALL {
+        assert!(rows.iter().any(|r| r.case.starts_with(operation.name())), "{} is not measured: add it here", operation.name());
+    }
+    let mut over = Vec::new();
+    for row in rows.iter() {
+        let tally = &row.tally;
+        let (dynamodb, cognito, ses) = ["dynamodb", "cognito-idp", "ses"].map(|s| tally.calls.iter().filter(|c| c.service == s).count()).into();
+        let limit = budget(&row.case);
+        figure(format!(
+            "aws calls: {:<45} {:>2} round trips{}  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {})",
+            row.case,
+            tally.round_trips,
+            limit.map(|l| format!(" (budget {l})")).unwrap_or_default(),
+            tally.calls.len(),
+            tally.describe()
+        ));
+        if limit.is_some_and(|l| tally.round_trips > l) {
+            over.push(format!("{}: {} round trips ({})", row.case, tally.round_trips, tally.describe()));
+        }
+        assert_eq!(tally.count("dynamodb", "Scan"), 0, "{} scans", row.case);
+    }
+    let list = rows.iter().find(|r| r.case == "list-members").unwrap();
+    assert_eq!(list.tally.calls.iter().filter(|c| c.service == "cognito-idp").count(), 0, "listing asks Cognito nothing");
+    assert!(over.is_empty(), "over budget:\n{}", over.join("\n"));
+}
