@@ -46,3 +46,18 @@ use_emulator() {
   export AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
   export AWS_EC2_METADATA_DISABLED=true
 }
+
+# Emulators of a script's own: all services on 127.0.0.1:$1 and SES alone on $1+1, so that
+# reading the outbox (moto dumps its whole state) stays fast while the other services pile up
+# tables and user pools. Those this call starts stop when the script exits.
+use_own_emulators() {
+  local port=$1 ses_port=$(($1 + 1))
+  OWN_EMULATORS=()
+  for p in "$port" "$ses_port"; do
+    emulator_up "$p" || OWN_EMULATORS+=("$p")
+    start_emulator "$p"
+  done
+  trap 'for p in "${OWN_EMULATORS[@]}"; do stop_emulator "$p"; done' EXIT
+  use_emulator "$port"
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
+}

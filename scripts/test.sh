@@ -1,19 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, and the end-to-end tests against an emulator of their own.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-PORT="${TEST_EMULATOR_PORT:-5051}"
-# SES gets an emulator of its own, so that reading the outbox (moto dumps its whole state)
-# stays fast while the other services pile up every test's tables and user pools.
-SES_PORT=$((PORT + 1))
 ensure_venv
-started=()
-for port in "$PORT" "$SES_PORT"; do
-  emulator_up "$port" || started+=("$port")
-  start_emulator "$port"
-done
-trap 'for port in "${started[@]}"; do stop_emulator "$port"; done' EXIT
-use_emulator "$PORT"
-export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$SES_PORT"
+use_own_emulators "${TEST_EMULATOR_PORT:-5051}"
 cd "$ROOT"
 export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0
 echo "==> template: sam validate --lint, cfn-lint"
