@@ -94,3 +94,22 @@ async fn refused_and_rolled_back_changes_write_no_entry_and_only_managers_read_t
     let forged = stack.get(&format!("{audit_path}?cursor=VEVOQU5UIzAx"), &tenant.admin_token).await;
     assert_eq!(forged.code(), "validation_failed");
 }
+
+#[tokio::test]
+async fn an_invitation_taken_back_after_its_email_failed_leaves_no_entry() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let audit_path = format!("/tenants/{}/audit", tenant.tenant_id);
+    let before = stack.get(&audit_path, &tenant.admin_token).await.body["items"].as_array().unwrap().len();
+
+    // Invite's calls: tenant, memberships, Cognito user, transaction, then the email (index 4).
+    stack.traffic.fail_call(4, local_stack::traffic::FaultKind::ServerError);
+    let failed = stack.invite(&tenant, &crate::helpers::unique_email("unlucky"), "en", json!({ "service-management-portal": "member" })).await;
+    let tally = stack.traffic.tally();
+    stack.traffic.reset();
+    assert!(tally.fault_hit && tally.calls[4].operation == "SendEmail", "{}", tally.describe());
+    assert_eq!(failed.code(), "upstream_unavailable");
+
+    let after = stack.get(&audit_path, &tenant.admin_token).await.body["items"].as_array().unwrap().len();
+    assert_eq!(after, before, "the rolled-back invitation left no audit entry");
+}
