@@ -74,6 +74,11 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
         .ok_or_else(|| ApiError::validation("If-Match must be a member version"))
 }
 
+/// A list page as the contract shows it: the items, and the cursor of the next page.
+pub fn page_json(items: Vec<serde_json::Value>, last: Option<&str>) -> Response<Body> {
+    json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": last.map(encode_cursor) }))
+}
+
 /// `limit` of a list: 1 to `max`, `default` when absent.
 pub fn page_limit(raw: Option<String>, default: usize, max: usize) -> Result<usize, ApiError> {
     match raw {

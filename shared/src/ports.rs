@@ -81,13 +81,26 @@ impl MemberFilter {
     }
 }
 
-/// One page of members, in creation order.
+/// One page of a list, and where the next one starts.
 #[derive(Debug)]
-pub struct MemberPage {
-    pub items: Vec<Member>,
-    /// The last member of this page when more follow.
-    pub last: Option<MemberId>,
+pub struct Page<T, Id> {
+    pub items: Vec<T>,
+    /// The id of the page's last item when more follow.
+    pub last: Option<Id>,
 }
+
+impl<T, Id> Page<T, Id> {
+    /// The first `limit` of `items`, read one over the limit to tell whether more follow.
+    pub fn of(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> Id) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let last = if more { items.last().map(id) } else { None };
+        Self { items, last }
+    }
+}
+
+/// Members in creation order.
+pub type MemberPage = Page<Member, MemberId>;
 
 #[async_trait]
 pub trait TenantStore: Send + Sync {
@@ -161,13 +174,8 @@ pub trait TokenStore: Send + Sync {
     async fn complete_password_reset(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<(), ApiError>;
 }
 
-/// One page of a tenant's audit trail, newest first.
-#[derive(Debug)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// The last entry of this page when older ones follow.
-    pub last: Option<AuditId>,
-}
+/// A tenant's audit trail, newest first.
+pub type AuditPage = Page<AuditEntry, AuditId>;
 
 /// Every store change also writes its audit entry (see `audit`); this reads them back.
 #[async_trait]

@@ -235,10 +235,9 @@ async fn create_tenant_survives_each_failing_call() {
     let stack = TestStack::start().await;
     let operator = stack.operator().await;
     each_call_failing(&stack, "create-tenant", || {
-        let (stack, operator) = (&stack, operator.clone());
+        let operator = operator.clone();
         async move {
             let email = unique_email("founder");
-            let _ = stack;
             Case {
                 method: Method::POST,
                 path: "/tenants".into(),

@@ -217,10 +217,7 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
         }
     };
     let path = route.path.replace("{tenantId}", &t.tenant_id).replace("{memberId}", &member);
-    let fresh_email = || {
-        let email = unique_email("matrix");
-        email
-    };
+    let fresh_email = || unique_email("matrix");
     let body = match route.function.as_str() {
         "list-roles" | "list-tenants" | "get-tenant" | "list-members" | "get-member" | "delete-member"
         | "list-representative-candidates" | "list-audit" => None,

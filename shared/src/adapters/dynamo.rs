@@ -676,10 +676,7 @@ impl MemberStore for DynamoStore {
                 break;
             }
         }
-        let more = matches.len() > limit;
-        matches.truncate(limit);
-        let last = if more { matches.last().map(|m| m.member_id.clone()) } else { None };
-        Ok(MemberPage { items: matches, last })
+        Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
     }
 
     async fn insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
@@ -899,15 +896,12 @@ impl AuditStore for DynamoStore {
             .send()
             .await
             .map_err(ApiError::upstream)?;
-        let mut items = output
+        let items = output
             .items
             .unwrap_or_default()
             .into_iter()
             .map(|item| Ok(from_item::<AuditItem>(item)?.entry))
             .collect::<Result<Vec<_>, ApiError>>()?;
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let last = if more { items.last().map(|e| e.audit_id.clone()) } else { None };
-        Ok(AuditPage { items, last })
+        Ok(AuditPage::of(items, limit, |e| e.audit_id.clone()))
     }
 }

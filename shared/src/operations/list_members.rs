@@ -1,5 +1,4 @@
 //! `GET /tenants/{tenantId}/members`: one page of members, oldest first.
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
@@ -7,7 +6,7 @@ use crate::catalog::CATALOG;
 use crate::error::ApiError;
 use crate::model::MemberStatus;
 use crate::ports::MemberFilter;
-use crate::http::{decode_cursor, encode_cursor, json, page_limit, query_param};
+use crate::http::{decode_cursor, page_json, page_limit, query_param};
 use crate::ids::MemberId;
 use crate::operations::managed_tenant;
 
@@ -54,11 +53,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let after = query_param(req, "cursor").map(|c| decode_cursor(&c, MemberId::parse)).transpose()?;
     let filter = filter(req)?;
     let page = app.store.list_members(&access.tenant.tenant_id, after.as_ref(), limit, &filter).await?;
-    let items: Vec<_> = page.items.iter().map(|m| m.view()).collect();
-    Ok(json(
-        StatusCode::OK,
-        &serde_json::json!({ "items": items, "nextCursor": page.last.as_ref().map(|m| encode_cursor(m.as_str())) }),
-    ))
+    let items = page.items.iter().map(|m| m.view()).collect();
+    Ok(page_json(items, page.last.as_ref().map(|m| m.as_str())))
 }
 
 #[cfg(test)]
