@@ -4,13 +4,46 @@
 moto rolls a failed DynamoDB transaction back by restoring a copy of the table taken when the
 transaction began; with requests processed in parallel that also undoes other requests' writes.
 DynamoDB isolates transactions, so processing requests one by one keeps the emulator faithful.
+
+Two Cognito fixes:
+- AdminUserGlobalSignOut ends the sessions of the *user*, whatever name they signed in with (AWS
+  does; moto compares the sign-in name as typed, so a sign-out by `sub` missed an email sign-in).
+- AdminCreateUser keeps a `sub` attribute it is given, so that the sample events' fixtures can
+  give their callers the fixed `sub` the events' JWT claims name (AWS generates every sub).
 """
 import argparse
 import os
 import threading
 
+from moto.cognitoidp import models as cognito
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+
+def sign_out_the_user(pool, username):
+    user = pool._get_user(username)
+    signed_in_as = lambda name: pool._get_user(name) is user if user else name == username
+    for token, session in list(pool.refresh_tokens.items()):
+        if session is not None and signed_in_as(session[1]):
+            pool.refresh_tokens[token] = None
+    for token, (_, name) in list(pool.access_tokens.items()):
+        if signed_in_as(name):
+            pool.access_tokens.pop(token)
+
+
+_new_user = cognito.CognitoIdpUser.__init__
+
+
+def user_with_given_sub(self, user_pool_id, username, password, status, attributes):
+    _new_user(self, user_pool_id, username, password, status, attributes)
+    given = cognito.flatten_attrs(attributes or []).get("sub")
+    if given and username is None:
+        self.id = self.username = given
+        self.update_attributes([{"Name": "sub", "Value": given}])
+
+
+cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
+cognito.CognitoIdpUser.__init__ = user_with_given_sub
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ UNKNOWN = "01JEVENTS0000000000UNKNWN0"
 INVITATION_TOKEN = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA"
 RESET_TOKEN = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA"
 UNKNOWN_TOKEN = "dW5rbm93bi10b2tlbi0wMDAwMDAwMDAwMDAwMDAwMDA"
+JOIN_TOKEN = "ZXZlbnRzLWpvaW4tdG9rZW4tMDAwMDAwMDAwMDAwMDA"
+SIGN_IN_TOKEN = "ZXZlbnRzLXNpZ24taW4tdG9rZW4tMDAwMDAwMDAwMDA"
 GOOD_PASSWORD = "Corr3ct-Horse-Battery!"
 
 ADMIN = {"sub": "event-admin-sub", "email": "admin@events.example.com", "email_verified": "true",
@@ -95,6 +97,15 @@ cases = {
  "accept-invitation.200-valid-token": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":GOOD_PASSWORD}),
  "accept-invitation.400-weak-password": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":"short"}),
  "accept-invitation.400-unknown-token": event("POST","/invitations/accept",None,None,{"token":UNKNOWN_TOKEN,"password":GOOD_PASSWORD}),
+ "accept-invitation.400-padded-password": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":" "+GOOD_PASSWORD}),
+ "accept-invitation.409-account-exists": event("POST","/invitations/accept",None,None,{"token":SIGN_IN_TOKEN,"password":GOOD_PASSWORD}),
+ "lookup-invitation.200-new-person": event("POST","/invitations/lookup",None,None,{"token":INVITATION_TOKEN}),
+ "lookup-invitation.200-account-exists": event("POST","/invitations/lookup",None,None,{"token":SIGN_IN_TOKEN}),
+ "lookup-invitation.400-unknown-token": event("POST","/invitations/lookup",None,None,{"token":UNKNOWN_TOKEN}),
+ "join-tenant.200-invited-person": event("POST","/invitations/join",None,ADMIN,{"token":JOIN_TOKEN}),
+ "join-tenant.403-another-person": event("POST","/invitations/join",None,MEMBER,{"token":JOIN_TOKEN}),
+ "join-tenant.400-unknown-token": event("POST","/invitations/join",None,ADMIN,{"token":UNKNOWN_TOKEN}),
+ "join-tenant.401-no-token": event("POST","/invitations/join",None,None,{"token":JOIN_TOKEN}),
 }
 def mp(m): return {"tenantId":T,"memberId":m}
 R="/tenants/{tenantId}/members/{memberId}"
@@ -114,6 +125,7 @@ more={
  "send-password-reset.202-registered-member": event("POST",R+"/password-reset",mp(TGT),ADMIN),
  "send-password-reset.409-invited-member": event("POST",R+"/password-reset",mp(INV),ADMIN),
  "send-password-reset.403-plain-member": event("POST",R+"/password-reset",mp(TGT),MEMBER),
+ "send-password-reset.403-self": event("POST",R+"/password-reset",mp(ADMN2),SECOND),
  "complete-password-reset.204-valid-token": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
  "complete-password-reset.400-weak-password": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"password"}),
  "complete-password-reset.400-unknown-token": event("POST","/password-resets/complete",None,None,{"token":UNKNOWN_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
@@ -121,6 +133,7 @@ more={
  "set-member-mfa.400-not-a-boolean": event("PUT",R+"/mfa",mp(TGT),ADMIN,{"enabled":"yes"}),
  "set-member-mfa.409-invited-member": event("PUT",R+"/mfa",mp(INV),ADMIN,{"enabled":True}),
  "set-member-mfa.403-plain-member": event("PUT",R+"/mfa",mp(TGT),MEMBER,{"enabled":False}),
+ "set-member-mfa.403-self": event("PUT",R+"/mfa",mp(ADMN2),SECOND,{"enabled":True}),
  "list-representative-candidates.200-admin": event("GET","/tenants/{tenantId}/representative/candidates",TP,ADMIN),
  "list-representative-candidates.403-plain-member": event("GET","/tenants/{tenantId}/representative/candidates",TP,MEMBER),
  "list-representative-candidates.404-unknown-tenant": event("GET","/tenants/{tenantId}/representative/candidates",{"tenantId":UNKNOWN},ADMIN),

@@ -215,6 +215,9 @@ fn config_from(env: &[(String, String)]) -> Config {
         portal_base_url: get("PORTAL_BASE_URL"),
         invitation_ttl: Config::DEFAULT_INVITATION_TTL,
         password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
+        password_policy: local_stack::template::Template::load(&root().join("template.yaml"))
+            .and_then(|t| t.password_policy())
+            .expect("template.yaml has the PasswordPolicy mapping"),
     }
 }
 

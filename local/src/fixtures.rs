@@ -4,7 +4,9 @@
 //! Tenant `TENANT_ID`: representative `ADMIN_ID` (the events' administrator), a second active
 //! administrator, a plain member (the events' forbidden caller), a registered `TARGET_ID` with a
 //! pending password reset, and an invited member. Its child `CHILD_TENANT_ID` has a
-//! representative who has not registered yet.
+//! representative who has not registered yet; the administrator is invited there too (`JOIN_TOKEN`,
+//! which `join-tenant` events redeem), and so is the target, who has an account (`SIGN_IN_TOKEN`:
+//! accepting it with a password is refused). The events' operator is a real operator of the pool.
 use tenant_members::audit::{Actor, Change};
 use tenant_members::auth::Caller;
 use tenant_members::catalog::Roles;
@@ -12,7 +14,7 @@ use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
 use tenant_members::model::{Member, Tenant};
-use tenant_members::ports::{SendQuota, TokenPurpose, TokenRecord};
+use tenant_members::ports::{Joining, SendQuota, TokenPurpose, TokenRecord};
 use tenant_members::tokens::Token;
 use tenant_members::{ApiError, App};
 use time::OffsetDateTime;
@@ -33,6 +35,17 @@ pub const MEMBER_SUB: &str = "event-member-sub";
 pub const INVITATION_TOKEN: &str = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA";
 /// The target's password reset, which `complete-password-reset` events redeem.
 pub const RESET_TOKEN: &str = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA";
+/// The administrator's invitation to the child tenant, which `join-tenant` events redeem.
+pub const JOIN_TOKEN: &str = "ZXZlbnRzLWpvaW4tdG9rZW4tMDAwMDAwMDAwMDAwMDA";
+/// The target's invitation to the child tenant: they have an account, so they must join.
+pub const SIGN_IN_TOKEN: &str = "ZXZlbnRzLXNpZ24taW4tdG9rZW4tMDAwMDAwMDAwMDA";
+pub const CHILD_ADMIN_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDADMN";
+pub const CHILD_TARGET_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDTRGT";
+/// The events' operator, as their JWT `sub` claim names them.
+pub const OPERATOR_SUB: &str = "event-operator-sub";
+const OPERATOR_EMAIL: &str = "events.operator@example.com";
+/// The target's password (they have an account).
+const TARGET_PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
 fn portal(role: &str) -> Result<Roles, ApiError> {
     Roles::parse([("service-management-portal".to_string(), role.to_string())].into())
@@ -57,18 +70,52 @@ fn tenant(id: &str, name: &str, parent: Option<&str>, representative: &Member, n
     Ok(Tenant::founded(TenantId::parse(id)?, name.into(), ancestors, representative, now))
 }
 
-pub async fn seed(app: &App) -> Result<(), ApiError> {
+/// The events' operator: a user of the pool with the events' fixed `sub`, in group `operators`
+/// (the emulator keeps a `sub` it is given; see scripts/emulator.py).
+async fn operator(cognito: &aws_sdk_cognitoidentityprovider::Client, user_pool_id: &str) -> Result<(), ApiError> {
+    let attribute = |name: &str, value: &str| {
+        aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name(name).value(value).build().map_err(ApiError::upstream)
+    };
+    let created = cognito
+        .admin_create_user()
+        .user_pool_id(user_pool_id)
+        .username(OPERATOR_EMAIL)
+        .user_attributes(attribute("email", OPERATOR_EMAIL)?)
+        .user_attributes(attribute("sub", OPERATOR_SUB)?)
+        .message_action(aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress)
+        .send()
+        .await;
+    // The events' user pool outlives a reseed (only the table is made anew).
+    if let Err(error) = created {
+        if !error.as_service_error().is_some_and(|e| e.is_username_exists_exception()) {
+            return Err(ApiError::upstream(error));
+        }
+    }
+    cognito
+        .admin_add_user_to_group()
+        .user_pool_id(user_pool_id)
+        .username(OPERATOR_SUB)
+        .group_name(tenant_members::auth::OPERATORS_GROUP)
+        .send()
+        .await
+        .map_err(ApiError::upstream)?;
+    Ok(())
+}
+
+pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) -> Result<(), ApiError> {
+    operator(cognito, &app.config.user_pool_id).await?;
     let now = tenant_members::model::now();
     let store = &app.store;
+    let known = Joining { created_user: false };
     let seeding = || Change::by(Actor::operator(&Caller { sub: UserSub::new("events-fixtures"), operator: true }));
 
     let mut admin = member(TENANT_ID, ADMIN_ID, "admin@events.example.com", Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
-    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation, &seeding()).await?;
-    store.accept_invitation(&admin_invitation, &admin, &Change::by(Actor::member(&admin))).await?;
+    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation, known, &seeding()).await?;
+    store.accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin))).await?;
 
-    let real_sub = |email: &'static str| async move { app.directory.ensure_user(&Email::parse(email)?).await };
+    let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
     let members = [
         (SECOND_ADMIN_ID, "second.admin@events.example.com", Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), true),
         (MEMBER_ID, "member@events.example.com", portal("member")?, UserSub::new(MEMBER_SUB), true),
@@ -79,9 +126,9 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
         let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
         let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
         let invitation = invite(&mut new, &token, now);
-        store.insert_member(&new, &invitation, &seeding()).await?;
+        store.insert_member(&new, &invitation, known, &seeding()).await?;
         if registers {
-            let active = store.accept_invitation(&invitation, &new, &Change::by(Actor::member(&new))).await?;
+            let active = store.accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new))).await?;
             if id == TARGET_ID {
                 let reset = TokenRecord::for_member(
                     &Token::parse(RESET_TOKEN)?,
@@ -101,6 +148,19 @@ pub async fn seed(app: &App) -> Result<(), ApiError> {
     child_representative.representative = true;
     let child_invitation = invite(&mut child_representative, &Token::generate()?, now);
     let child = tenant(CHILD_TENANT_ID, "Events Child", Some(TENANT_ID), &child_representative, now)?;
-    store.create_tenant(&child, &child_representative, &child_invitation, &seeding()).await?;
+    store.create_tenant(&child, &child_representative, &child_invitation, known, &seeding()).await?;
+
+    let target_sub = app.store.get_member(&TenantId::parse(TENANT_ID)?, &MemberId::parse(TARGET_ID)?).await?.map(|m| m.user_sub);
+    let target_sub = target_sub.ok_or(ApiError::NotFound("the target was not seeded"))?;
+    app.directory.set_password(&target_sub, TARGET_PASSWORD).await?;
+    let invited_again = [
+        (CHILD_ADMIN_MEMBERSHIP_ID, "admin@events.example.com", UserSub::new(ADMIN_SUB), JOIN_TOKEN),
+        (CHILD_TARGET_MEMBERSHIP_ID, "target@events.example.com", target_sub, SIGN_IN_TOKEN),
+    ];
+    for (id, email, sub, token) in invited_again {
+        let mut new = member(CHILD_TENANT_ID, id, email, portal("member")?, sub, now)?;
+        let invitation = invite(&mut new, &Token::parse(token)?, now);
+        store.insert_member(&new, &invitation, known, &seeding()).await?;
+    }
     Ok(())
 }

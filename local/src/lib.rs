@@ -88,6 +88,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         portal_base_url: options.portal_base_url.clone(),
         invitation_ttl: options.invitation_ttl,
         password_reset_ttl: options.password_reset_ttl,
+        password_policy: provisioned.password_policy.clone(),
     }
 }
 
@@ -142,13 +143,16 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
     }
     let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
     let config = service_config(&provisioned, &options);
-    fixtures::seed(&App::on_aws(&sdk, config.clone())).await?;
-    Ok(vec![
+    fixtures::seed(&App::on_aws(&sdk, config.clone()), &aws_sdk_cognitoidentityprovider::Client::new(&sdk)).await?;
+    Ok([
         ("TABLE_NAME".into(), config.table_name),
         ("USER_POOL_ID".into(), config.user_pool_id),
         ("SENDER_EMAIL".into(), config.sender_email),
         ("PORTAL_BASE_URL".into(), config.portal_base_url),
-    ])
+    ]
+    .into_iter()
+    .chain(config.password_policy.to_env())
+    .collect())
 }
 
 pub fn write_stack_file(path: &Path, stack: &StackFile) -> Result<(), BoxError> {

@@ -37,6 +37,7 @@ pub struct Provisioned {
     pub table_name: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
+    pub password_policy: tenant_members::password::PasswordPolicy,
 }
 
 pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: &StackNames) -> Result<Provisioned, BoxError> {
@@ -45,7 +46,8 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: 
     let ses = aws_sdk_sesv2::Client::new(sdk);
 
     create_table(&dynamodb, template.table()?, &names.table).await?;
-    let user_pool_id = user_pool(&cognito, template.user_pool()?, &names.user_pool).await?;
+    let password_policy = template.password_policy()?;
+    let user_pool_id = user_pool(&cognito, template.user_pool()?, &password_policy, &names.user_pool).await?;
     let user_pool_client_id = user_pool_client(&cognito, template.user_pool_client()?, &user_pool_id).await?;
     for group in template.groups()? {
         match cognito.create_group().user_pool_id(&user_pool_id).group_name(&group).send().await {
@@ -60,7 +62,7 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: 
         Err(e) => return Err(e.into()),
     }
     operator(&cognito, &user_pool_id, &names.operator).await?;
-    Ok(Provisioned { table_name: names.table.clone(), user_pool_id, user_pool_client_id })
+    Ok(Provisioned { table_name: names.table.clone(), user_pool_id, user_pool_client_id, password_policy })
 }
 
 fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, BoxError> {
@@ -120,20 +122,10 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, nam
     Ok(())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PasswordPolicy {
-    minimum_length: Option<i32>,
-    require_lowercase: Option<bool>,
-    require_uppercase: Option<bool>,
-    require_numbers: Option<bool>,
-    require_symbols: Option<bool>,
-    temporary_password_validity_days: Option<i32>,
-}
-
 async fn user_pool(
     client: &aws_sdk_cognitoidentityprovider::Client,
     properties: &Value,
+    policy: &tenant_members::password::PasswordPolicy,
     name: &str,
 ) -> Result<String, BoxError> {
     let mut pools = client.list_user_pools().max_results(60).into_paginator().items().send();
@@ -143,14 +135,14 @@ async fn user_pool(
             return Ok(pool.id().ok_or("a user pool without id")?.to_string());
         }
     }
-    let policy: PasswordPolicy = serde_norway::from_value(properties["Policies"]["PasswordPolicy"].clone())?;
+    let validity_days = properties["Policies"]["PasswordPolicy"]["TemporaryPasswordValidityDays"].as_i64();
     let password_policy = PasswordPolicyType::builder()
-        .set_minimum_length(policy.minimum_length)
-        .set_require_lowercase(policy.require_lowercase)
-        .set_require_uppercase(policy.require_uppercase)
-        .set_require_numbers(policy.require_numbers)
-        .set_require_symbols(policy.require_symbols)
-        .set_temporary_password_validity_days(policy.temporary_password_validity_days)
+        .minimum_length(i32::try_from(policy.minimum_length)?)
+        .require_lowercase(policy.require_lowercase)
+        .require_uppercase(policy.require_uppercase)
+        .require_numbers(policy.require_numbers)
+        .require_symbols(policy.require_symbols)
+        .set_temporary_password_validity_days(validity_days.and_then(|d| i32::try_from(d).ok()))
         .build();
     let created = client
         .create_user_pool()

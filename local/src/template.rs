@@ -107,6 +107,11 @@ impl Template {
         Ok(&self.resource_of_type("AWS::Cognito::UserPoolClient")?["Properties"])
     }
 
+    /// The `PasswordPolicy` mapping: the user pool's policy and the functions' check of it.
+    pub fn password_policy(&self) -> Result<tenant_members::password::PasswordPolicy, TemplateError> {
+        Ok(serde_norway::from_value(self.root["Mappings"]["PasswordPolicy"]["UserPool"].clone())?)
+    }
+
     pub fn groups(&self) -> Result<Vec<String>, TemplateError> {
         Ok(self
             .resources()?

@@ -63,11 +63,9 @@ impl Actor {
     /// membership that allowed it is still an active tenant-admin (see the store adapters).
     pub fn manager(access: &ManagerAccess) -> Self {
         match (&access.grant, access.caller.operator) {
-            (Some(grant), false) => Self {
-                kind: ActorKind::Administrator,
-                user_sub: access.caller.sub.clone(),
-                via: Some(ActingMembership::of(grant)),
-            },
+            (Some(grant), false) => {
+                Self { kind: ActorKind::Administrator, user_sub: access.caller.sub.clone(), via: Some(ActingMembership::of(grant)) }
+            }
             _ => Self { kind: ActorKind::Operator, user_sub: access.caller.sub.clone(), via: None },
         }
     }
@@ -129,6 +127,10 @@ pub struct AuditEntry {
     /// For a representative change: who held the role before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_representative_id: Option<MemberId>,
+    /// The actor does not manage this tenant: a change to the person (their MFA) made from
+    /// another tenant of theirs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_another_tenant: bool,
 }
 
 /// A change about to be written: who makes it, and the id and time its entry gets. The store
@@ -158,6 +160,7 @@ impl Change {
             before: before.map(MemberState::of),
             after: after.map(MemberState::of),
             former_representative_id: None,
+            from_another_tenant: false,
         }
     }
 }
@@ -170,6 +173,7 @@ impl AuditEntry {
         let own = self.actor.via.as_ref().filter(|via| via.tenant_id == self.tenant_id);
         let kind = match (self.actor.kind, own) {
             (ActorKind::Operator, _) => "operator",
+            (ActorKind::Administrator, _) if self.from_another_tenant => "another_tenant_admin",
             (ActorKind::Administrator, Some(_)) => "tenant_admin",
             (ActorKind::Administrator, None) => "ancestor_tenant_admin",
             (ActorKind::Member, _) => "member",

@@ -21,15 +21,9 @@ impl Caller {
         let RequestContext::ApiGatewayV2(context) = req.request_context() else {
             return Err(ApiError::Unauthenticated);
         };
-        let claims = context
-            .authorizer
-            .and_then(|a| a.jwt)
-            .map(|jwt| jwt.claims)
-            .ok_or(ApiError::Unauthenticated)?;
+        let claims = context.authorizer.and_then(|a| a.jwt).map(|jwt| jwt.claims).ok_or(ApiError::Unauthenticated)?;
         let sub = claims.get("sub").filter(|s| !s.is_empty()).ok_or(ApiError::Unauthenticated)?;
-        let operator = claims
-            .get("cognito:groups")
-            .is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
+        let operator = claims.get("cognito:groups").is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
         Ok(Self { sub: UserSub::new(sub.clone()), operator })
     }
 }
@@ -37,10 +31,7 @@ impl Caller {
 /// API Gateway flattens the `cognito:groups` array to `[a b]`; a JSON array or a single name
 /// are accepted too.
 fn parse_groups(raw: &str) -> impl Iterator<Item = &str> {
-    raw.trim_matches(|c| c == '[' || c == ']')
-        .split([' ', ','])
-        .map(|g| g.trim_matches('"'))
-        .filter(|g| !g.is_empty())
+    raw.trim_matches(|c| c == '[' || c == ']').split([' ', ',']).map(|g| g.trim_matches('"')).filter(|g| !g.is_empty())
 }
 
 /// Why a caller may act on a tenant.
@@ -64,10 +55,7 @@ pub fn standing(caller: &Caller, tenant: &Tenant, memberships: &[Member]) -> Sta
     }
     if granting_membership(tenant, memberships).is_some() {
         Standing::Manager
-    } else if memberships
-        .iter()
-        .any(|m| m.tenant_id == tenant.tenant_id && m.status == MemberStatus::Active)
-    {
+    } else if memberships.iter().any(|m| m.tenant_id == tenant.tenant_id && m.status == MemberStatus::Active) {
         Standing::Member
     } else {
         Standing::Stranger
@@ -89,12 +77,20 @@ pub struct ManagerAccess {
     pub own_membership: Option<Member>,
     /// The membership that makes a non-operator a manager here.
     pub grant: Option<Member>,
+    /// Every membership of the caller, to decide about other tenants of the same person.
+    pub memberships: Vec<Member>,
+}
+
+impl ManagerAccess {
+    /// Whether the caller manages `tenant` too.
+    pub fn manages(&self, tenant: &Tenant) -> bool {
+        matches!(standing(&self.caller, tenant, &self.memberships), Standing::Operator | Standing::Manager)
+    }
 }
 
 /// Reads the tenant and the caller's memberships in parallel (one round trip) and decides.
 pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
-    let (tenant, memberships) =
-        tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
+    let (tenant, memberships) = tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
     let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
     match standing(&caller, &tenant, &memberships) {
         Standing::Operator | Standing::Manager => {}
@@ -102,8 +98,8 @@ pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) ->
         Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
     }
     let grant = granting_membership(&tenant, &memberships).cloned();
-    let own_membership = memberships.into_iter().find(|m| m.tenant_id == tenant.tenant_id);
-    Ok(ManagerAccess { caller, tenant, own_membership, grant })
+    let own_membership = memberships.iter().find(|m| m.tenant_id == tenant.tenant_id).cloned();
+    Ok(ManagerAccess { caller, tenant, own_membership, grant, memberships })
 }
 
 #[cfg(test)]
@@ -137,8 +133,7 @@ mod tests {
     fn membership(tenant: &TenantId, role: &str, status: MemberStatus) -> Member {
         let roles = Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap();
         let email = Email::parse("caller@example.com").unwrap();
-        let mut member =
-            Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("caller"), OffsetDateTime::now_utc());
+        let mut member = Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("caller"), OffsetDateTime::now_utc());
         member.status = status;
         member
     }

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::password::PasswordPolicy;
+
 /// Where the service's resources are and how long its links live. Lambda reads it from the
 /// environment `template.yaml` sets; the local stack builds it from what it provisioned.
 #[derive(Debug, Clone)]
@@ -12,6 +14,8 @@ pub struct Config {
     pub portal_base_url: String,
     pub invitation_ttl: Duration,
     pub password_reset_ttl: Duration,
+    /// The user pool's password policy (`template.yaml`'s `PasswordPolicy` mapping).
+    pub password_policy: PasswordPolicy,
 }
 
 impl Config {
@@ -21,10 +25,7 @@ impl Config {
     pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let seconds = |name: &str, default: Duration| match std::env::var(name) {
-            Ok(raw) => raw
-                .parse::<u64>()
-                .map(Duration::from_secs)
-                .map_err(|_| format!("{name} must be a number of seconds")),
+            Ok(raw) => raw.parse::<u64>().map(Duration::from_secs).map_err(|_| format!("{name} must be a number of seconds")),
             Err(_) => Ok(default),
         };
         Ok(Self {
@@ -35,6 +36,7 @@ impl Config {
             portal_base_url: var("PORTAL_BASE_URL")?.trim_end_matches('/').to_string(),
             invitation_ttl: seconds("INVITATION_TTL_SECONDS", Self::DEFAULT_INVITATION_TTL)?,
             password_reset_ttl: seconds("PASSWORD_RESET_TTL_SECONDS", Self::DEFAULT_PASSWORD_RESET_TTL)?,
+            password_policy: PasswordPolicy::from_env()?,
         })
     }
 }

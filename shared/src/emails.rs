@@ -2,9 +2,9 @@
 use askama::Template;
 use time::OffsetDateTime;
 
+use crate::email::Email;
 use crate::language::Language;
 use crate::ports::OutgoingEmail;
-use crate::email::Email;
 
 /// The emails the service sends; each carries one single-use link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +19,8 @@ pub enum LinkKind {
 struct Context<'a> {
     ja: bool,
     administrator: bool,
+    /// The person already has an account: they sign in to join, they set no password.
+    has_account: bool,
     tenant_name: &'a str,
     link: &'a str,
     expires: &'a str,
@@ -51,6 +53,8 @@ struct PasswordResetHtml<'a> {
 /// One email with its link, before rendering.
 pub struct LinkEmail<'a> {
     pub kind: LinkKind,
+    /// For an invitation: the person already has an account.
+    pub has_account: bool,
     pub to: &'a Email,
     pub language: Language,
     pub tenant_name: &'a str,
@@ -67,17 +71,21 @@ impl LinkEmail<'_> {
         let ja = self.language == Language::Ja;
         let name = self.tenant_name;
         let subject = match (self.kind, ja) {
-            (LinkKind::MemberInvitation, false) => format!("You are invited to {name} on the Service Management Portal"),
+            (LinkKind::MemberInvitation, false) => {
+                format!("You are invited to {name} on the Service Management Portal")
+            }
             (LinkKind::MemberInvitation, true) => format!("サービス管理ポータル: {name} への招待"),
             (LinkKind::AdministratorInvitation, false) => {
                 format!("You are invited to administer {name} on the Service Management Portal")
             }
-            (LinkKind::AdministratorInvitation, true) => format!("サービス管理ポータル: {name} の管理者への招待"),
+            (LinkKind::AdministratorInvitation, true) => {
+                format!("サービス管理ポータル: {name} の管理者への招待")
+            }
             (LinkKind::PasswordReset, false) => "Reset your Service Management Portal password".to_string(),
             (LinkKind::PasswordReset, true) => "サービス管理ポータル: パスワードの再設定".to_string(),
         };
         let administrator = self.kind == LinkKind::AdministratorInvitation;
-        let c = &Context { ja, administrator, tenant_name: name, link: &link, expires: &expires };
+        let c = &Context { ja, administrator, has_account: self.has_account, tenant_name: name, link: &link, expires: &expires };
         let (text, html) = match self.kind {
             LinkKind::PasswordReset => (PasswordResetText { c }.render(), PasswordResetHtml { c }.render()),
             _ => (InvitationText { c }.render(), InvitationHtml { c }.render()),
@@ -102,6 +110,7 @@ mod tests {
     fn email(kind: LinkKind, language: Language, tenant_name: &str) -> OutgoingEmail {
         LinkEmail {
             kind,
+            has_account: false,
             to: &Email::parse("new@example.com").unwrap(),
             language,
             tenant_name,
@@ -143,6 +152,36 @@ mod tests {
         assert!(email.text.contains("https://portal.example.com/reset-password?token=TOKEN123"));
         assert!(email.html.contains("https://portal.example.com/reset-password?token=TOKEN123"));
         assert!(email.text.contains("パスワード"));
+    }
+
+    #[test]
+    fn a_person_with_an_account_is_asked_to_sign_in_never_to_set_a_password() {
+        for language in [Language::En, Language::Ja] {
+            let render = |has_account| {
+                LinkEmail {
+                    kind: LinkKind::MemberInvitation,
+                    has_account,
+                    to: &Email::parse("known@example.com").unwrap(),
+                    language,
+                    tenant_name: "Acme",
+                    portal_base_url: "https://portal.example.com",
+                    token: "TOKEN123",
+                    expires_at: OffsetDateTime::UNIX_EPOCH,
+                }
+                .render()
+            };
+            let (known, new) = (render(true), render(false));
+            let (sign_in, set_password) = match language {
+                Language::En => ("sign in with your existing password", "Set your password"),
+                Language::Ja => ("既存のパスワードでサインイン", "パスワードを設定"),
+            };
+            for part in [&known.text, &known.html] {
+                assert!(part.contains(sign_in), "{part}");
+                assert!(!part.contains(set_password), "{part}");
+                assert!(part.contains("https://portal.example.com/accept-invitation?token=TOKEN123"));
+            }
+            assert!(new.text.contains(set_password) && !new.text.contains(sign_in), "{}", new.text);
+        }
     }
 
     #[test]

@@ -18,6 +18,14 @@ pub enum ApiError {
     SelfChangeForbidden(&'static str),
     #[error("{0}")]
     RepresentativeProtected(&'static str),
+    #[error("this person is an operator: their account is out of a tenant manager's reach")]
+    IdentityProtected,
+    #[error("this person is also a member of a tenant you do not manage, which keeps MFA on")]
+    MfaRequiredElsewhere,
+    #[error("this person already has an account: sign in and join with the invitation instead")]
+    SignInRequired,
+    #[error("this invitation was sent to another person; sign in with the invited account")]
+    WrongAccount,
     #[error("{0}")]
     AlreadyRegistered(&'static str),
     #[error("the member has not completed registration")]
@@ -30,6 +38,10 @@ pub enum ApiError {
     NotRepresentative,
     #[error("the member was changed by someone else; reload and try again")]
     VersionConflict,
+    /// The person a new membership joins changed (their MFA, or their account is being
+    /// removed) since they were read: the operation reads them again.
+    #[error("the person was changed by someone else; try again")]
+    PersonChanged,
     #[error("the link is not valid; ask for a new one")]
     TokenInvalid,
     #[error("the link has expired; ask for a new one")]
@@ -65,12 +77,16 @@ impl ApiError {
             ApiError::MemberExists => "member_exists",
             ApiError::SelfChangeForbidden(_) => "self_change_forbidden",
             ApiError::RepresentativeProtected(_) => "representative_protected",
+            ApiError::IdentityProtected => "identity_protected",
+            ApiError::MfaRequiredElsewhere => "mfa_required_elsewhere",
+            ApiError::SignInRequired => "sign_in_required",
+            ApiError::WrongAccount => "wrong_account",
             ApiError::AlreadyRegistered(_) => "already_registered",
             ApiError::NotRegistered => "not_registered",
             ApiError::EmailInUse => "email_in_use",
             ApiError::NotEligible(_) => "not_eligible",
             ApiError::NotRepresentative => "not_representative",
-            ApiError::VersionConflict => "version_conflict",
+            ApiError::VersionConflict | ApiError::PersonChanged => "version_conflict",
             ApiError::TokenInvalid => "token_invalid",
             ApiError::TokenExpired => "token_expired",
             ApiError::PasswordRejected(_) => "password_rejected",
@@ -84,20 +100,21 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_)
-            | ApiError::SelfChangeForbidden(_)
-            | ApiError::NotRepresentative => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::SelfChangeForbidden(_) | ApiError::WrongAccount | ApiError::NotRepresentative => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::ValidationFailed(_)
-            | ApiError::TokenInvalid
-            | ApiError::PasswordRejected(_) => StatusCode::BAD_REQUEST,
+            ApiError::ValidationFailed(_) | ApiError::TokenInvalid | ApiError::PasswordRejected(_) => StatusCode::BAD_REQUEST,
             ApiError::MemberExists
             | ApiError::RepresentativeProtected(_)
+            | ApiError::IdentityProtected
+            | ApiError::MfaRequiredElsewhere
+            | ApiError::SignInRequired
             | ApiError::AlreadyRegistered(_)
             | ApiError::NotRegistered
             | ApiError::EmailInUse
             | ApiError::NotEligible(_) => StatusCode::CONFLICT,
-            ApiError::VersionConflict => StatusCode::PRECONDITION_FAILED,
+            ApiError::VersionConflict | ApiError::PersonChanged => StatusCode::PRECONDITION_FAILED,
             ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
             ApiError::TokenExpired => StatusCode::GONE,

@@ -23,15 +23,19 @@ pub fn issue(app: &App, member: &mut Member, now: OffsetDateTime) -> Result<Issu
     Ok(IssuedInvitation { token, record })
 }
 
+/// Sends the invitation; a person who already has an account is asked to sign in and join,
+/// never to set a password.
 pub async fn send(
     app: &App,
     kind: LinkKind,
     member: &Member,
+    has_account: bool,
     tenant_name: &str,
     invitation: &IssuedInvitation,
 ) -> Result<(), ApiError> {
     let email = LinkEmail {
         kind,
+        has_account,
         to: &member.email,
         language: member.language,
         tenant_name,

@@ -17,6 +17,7 @@ pub mod lambda;
 pub mod language;
 pub mod model;
 pub mod operations;
+pub mod password;
 pub mod ports;
 pub mod rules;
 pub mod tokens;

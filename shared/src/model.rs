@@ -128,6 +128,30 @@ impl Member {
     }
 }
 
+/// One person: one Cognito user, whatever the number of tenants they are a member of. Changed
+/// in the same transaction as each of their memberships, so that "last membership" is exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub user_sub: UserSub,
+    /// How many memberships the person has.
+    pub memberships: u64,
+    /// Whether the service created the Cognito user (and so may delete it once unused).
+    pub created_by_service: bool,
+    /// The person's one MFA setting, shown on each of their memberships.
+    pub mfa: Mfa,
+    pub version: u64,
+    /// The person's last membership is gone and their Cognito user is being deleted: no new
+    /// membership may point at it.
+    pub retiring: bool,
+}
+
+impl Person {
+    /// Whether removing one membership leaves the person without any.
+    pub fn last_membership(&self) -> bool {
+        self.memberships <= 1
+    }
+}
+
 /// What the tenant overview shows of its representative administrator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -94,3 +94,48 @@ async fn an_unknown_or_malformed_tenant_or_member_is_not_found() {
         assert_eq!(answer.code(), "not_found");
     }
 }
+
+#[tokio::test]
+async fn a_token_that_still_names_the_operators_group_creates_nothing_once_the_pool_says_otherwise() {
+    let stack = TestStack::start().await;
+    let token = stack.operator().await;
+    // Taken out of the group after signing in: the ID token still carries the claim.
+    stack
+        .cognito
+        .admin_remove_user_from_group()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&stack.stack.operator.email)
+        .group_name("operators")
+        .send()
+        .await
+        .unwrap();
+    let email = unique_email("rogue");
+    let answer = stack.post("/tenants", Some(&token), json!({ "name": "Stale", "adminEmail": email, "adminLanguage": "en" })).await;
+    assert_eq!((answer.status, answer.code()), (StatusCode::FORBIDDEN, "forbidden"), "{:?}", answer.body);
+    assert_eq!(stack.cognito_users(&email).await, 0, "no Cognito user was created for the refused tenant");
+}
+
+#[tokio::test]
+async fn an_administrator_neither_resets_their_own_password_nor_switches_their_own_mfa() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let own = TestStack::member_path(&tenant, &tenant.admin_member_id);
+    let reset = stack.post(&format!("{own}/password-reset"), Some(&tenant.admin_token), json!({})).await;
+    assert_eq!((reset.status, reset.code()), (StatusCode::FORBIDDEN, "self_change_forbidden"), "{:?}", reset.body);
+    let mfa = stack.put(&format!("{own}/mfa"), &tenant.admin_token, json!({ "enabled": true })).await;
+    assert_eq!((mfa.status, mfa.code()), (StatusCode::FORBIDDEN, "self_change_forbidden"), "{:?}", mfa.body);
+    assert!(stack.emails_to(&tenant.admin_email).await.iter().all(|e| !e.body.contains("reset-password")));
+    let me = stack.get(&own, &tenant.admin_token).await;
+    assert_eq!(me.body["mfa"]["enabled"], false);
+}
+
+#[test]
+fn the_portal_client_cannot_move_a_persons_sign_in_email() {
+    let template: serde_norway::Value =
+        serde_norway::from_str(&std::fs::read_to_string(crate::helpers::project_root().join("template.yaml")).unwrap()).unwrap();
+    let client = &template["Resources"]["UserPoolClient"]["Properties"];
+    let writable: Vec<&str> = client["WriteAttributes"].as_sequence().expect("WriteAttributes is listed").iter().filter_map(|a| a.as_str()).collect();
+    assert!(!writable.contains(&"email") && !writable.contains(&"email_verified"), "{writable:?}");
+    let verified = &template["Resources"]["UserPool"]["Properties"]["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"];
+    assert!(verified.as_sequence().is_some_and(|a| a.iter().any(|v| v.as_str() == Some("email"))), "{verified:?}");
+}

@@ -61,6 +61,9 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     let known = stack.join(&other, "member").await;
     measure(&stack, rows, "invite-member (person already in Cognito)", Method::POST, &format!("/tenants/{t}/members"), Some(token),
         Some(json!({ "email": known.email, "language": "en", "roles": roles }))).await;
+    let join_link = stack.last_email_to(&known.email).await.token();
+    measure(&stack, rows, "lookup-invitation", Method::POST, "/invitations/lookup", None, Some(json!({ "token": join_link }))).await;
+    measure(&stack, rows, "join-tenant", Method::POST, "/invitations/join", Some(&known.token), Some(json!({ "token": join_link }))).await;
     measure(&stack, rows, "list-members", Method::GET, &format!("/tenants/{t}/members"), Some(token), None).await;
     measure(&stack, rows, "get-member", Method::GET, &member_path(&invited_id), Some(token), None).await;
     measure(&stack, rows, "resend-invitation", Method::POST, &format!("{}/invitation", member_path(&invited_id)), Some(token), Some(json!({}))).await;

@@ -24,7 +24,7 @@ async fn invoke(path: PathBuf) -> Result<(), String> {
     let (function, expected) = parse_name(&path);
     let operation = Operation::from_name(&function).ok_or_else(|| format!("{}: no function {function}", path.display()))?;
     let stack = TestStack::start().await;
-    local_stack::fixtures::seed(&stack.running.app).await.map_err(|e| format!("seeding: {e}"))?;
+    local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.map_err(|e| format!("seeding: {e}"))?;
     let event = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     let request = lambda_http::request::from_str(&event).map_err(|e| format!("{}: {e}", path.display()))?;
     let response = operation.respond(&stack.running.app, request).await;

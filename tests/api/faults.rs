@@ -102,6 +102,7 @@ async fn consistent(stack: &TestStack, tenant_id: &str) -> Result<usize, String>
         if users != 1 {
             return Err(format!("member {email} has {users} Cognito users"));
         }
+        person_agrees(stack, member).await.map_err(|e| format!("member {email}: {e}"))?;
         if text(member, "status") == "invited" {
             let hash = text(member, "invitationTokenHash");
             let token = stack
@@ -120,6 +121,45 @@ async fn consistent(stack: &TestStack, tenant_id: &str) -> Result<usize, String>
         }
     }
     Ok(of("AUDIT#").len())
+}
+
+/// The member's person record counts every membership of theirs and has the MFA it shows.
+async fn person_agrees(stack: &TestStack, member: &Item) -> Result<(), String> {
+    let sub = text(member, "userSub");
+    let person = stack
+        .dynamodb
+        .get_item()
+        .table_name(&stack.stack.table_name)
+        .key("pk", AttributeValue::S(format!("PERSON#{sub}")))
+        .key("sk", AttributeValue::S("PERSON".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("the table answers")
+        .item
+        .ok_or("no person record")?;
+    let memberships = stack
+        .dynamodb
+        .query()
+        .table_name(&stack.stack.table_name)
+        .index_name("gsi1")
+        .key_condition_expression("gsi1pk = :user")
+        .expression_attribute_values(":user", AttributeValue::S(format!("USER#{sub}")))
+        .send()
+        .await
+        .expect("the index answers")
+        .count as usize;
+    if text(&person, "memberships") != memberships.to_string() {
+        return Err(format!("the person counts {} memberships, {memberships} exist", text(&person, "memberships")));
+    }
+    let shown = match member.get("mfa") {
+        Some(AttributeValue::M(mfa)) => mfa.get("enabled") == Some(&AttributeValue::Bool(true)),
+        _ => false,
+    };
+    if person.get("mfaEnabled") != Some(&AttributeValue::Bool(shown)) {
+        return Err(format!("the member shows MFA {shown}, the person has {:?}", person.get("mfaEnabled")));
+    }
+    Ok(())
 }
 
 /// The tenants (as the operator lists them) whose representative has this email.
@@ -280,6 +320,27 @@ async fn accept_invitation_survives_each_failing_call() {
             let mut case = request(Method::POST, "/invitations/accept".into(), "", None, tenant, &email, StatusCode::OK);
             case.token = None;
             case.body = Some(json!({ "token": token, "password": PASSWORD }));
+            case
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn join_tenant_survives_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let other = stack.tenant_with_admin(None).await;
+    let person = stack.join(&other, "member").await;
+    each_call_failing(&stack, "join-tenant", || {
+        let (stack, tenant, person) = (&stack, &tenant, &person);
+        async move {
+            // A new tenant each time, which the person (who has an account) is invited to.
+            let child = Tenant { tenant_id: stack.create_tenant("Joined", &unique_email("rep"), Some(&tenant.tenant_id)).await, ..tenant.clone() };
+            assert_eq!(stack.invite(&child, &person.email, "en", member_role("member")).await.status, StatusCode::CREATED);
+            let token = stack.last_email_to(&person.email).await.token();
+            let mut case = request(Method::POST, "/invitations/join".into(), &person.token, None, &child, &person.email, StatusCode::OK);
+            case.body = Some(json!({ "token": token }));
             case
         }
     })

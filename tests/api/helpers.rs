@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use local_stack::provision::{Credentials, StackNames};
 use local_stack::traffic::Traffic;
 use local_stack::{start, RunningStack, StackFile, StackOptions};
@@ -109,7 +109,22 @@ impl TestStack {
 
     /// (ID token, access token).
     pub async fn sign_in_tokens(&self, email: &str, password: &str) -> Result<(String, String), String> {
-        self.cognito
+        let tokens = self.authenticate(email, password).await?;
+        Ok((tokens.id_token.ok_or("no ID token")?, tokens.access_token.ok_or("no access token")?))
+    }
+
+    /// A full session: (ID token, refresh token).
+    pub async fn session(&self, email: &str, password: &str) -> Result<(String, String), String> {
+        let tokens = self.authenticate(email, password).await?;
+        Ok((tokens.id_token.ok_or("no ID token")?, tokens.refresh_token.ok_or("no refresh token")?))
+    }
+
+    /// Signs in with Cognito's USER_PASSWORD_AUTH, as the portal would, answering an
+    /// authenticator-app challenge as the person would with their app (the emulator takes any
+    /// code).
+    async fn authenticate(&self, email: &str, password: &str) -> Result<AuthenticationResultType, String> {
+        let started = self
+            .cognito
             .initiate_auth()
             .client_id(&self.stack.user_pool_client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
@@ -117,12 +132,49 @@ impl TestStack {
             .auth_parameters("PASSWORD", password)
             .send()
             .await
-            .map_err(|e| format!("{:?}", e.into_service_error()))
-            .and_then(|out| {
-                out.authentication_result
-                    .and_then(|r| Some((r.id_token?, r.access_token?)))
-                    .ok_or_else(|| "no token (a challenge?)".to_string())
-            })
+            .map_err(|e| format!("{:?}", e.into_service_error()))?;
+        match (started.authentication_result, started.challenge_name) {
+            (Some(result), _) => Ok(result),
+            (None, Some(ChallengeNameType::SoftwareTokenMfa)) => self
+                .cognito
+                .respond_to_auth_challenge()
+                .client_id(&self.stack.user_pool_client_id)
+                .challenge_name(ChallengeNameType::SoftwareTokenMfa)
+                .set_session(started.session)
+                .challenge_responses("USERNAME", email)
+                .challenge_responses("SOFTWARE_TOKEN_MFA_CODE", "123456")
+                .send()
+                .await
+                .map_err(|e| format!("{:?}", e.into_service_error()))?
+                .authentication_result
+                .ok_or_else(|| "no tokens after the MFA challenge".to_string()),
+            (None, challenge) => Err(format!("an unexpected challenge {challenge:?}")),
+        }
+    }
+
+    /// Whether Cognito still renews a session from this refresh token (it stops after a
+    /// global sign-out or once the user is deleted).
+    pub async fn refresh_works(&self, refresh_token: &str) -> bool {
+        self.cognito
+            .initiate_auth()
+            .client_id(&self.stack.user_pool_client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .is_ok_and(|out| out.authentication_result.is_some())
+    }
+
+    /// The Cognito groups of the user with this email; `None` if there is no such user.
+    pub async fn groups_of(&self, email: &str) -> Option<Vec<String>> {
+        let groups = self.cognito.admin_list_groups_for_user().user_pool_id(&self.stack.user_pool_id).username(email).send().await.ok()?;
+        Some(groups.groups().iter().filter_map(|g| g.group_name().map(str::to_string)).collect())
+    }
+
+    /// What Cognito itself has as the person's preferred MFA.
+    pub async fn preferred_mfa(&self, email: &str) -> Option<String> {
+        let user = self.cognito.admin_get_user().user_pool_id(&self.stack.user_pool_id).username(email).send().await.ok()?;
+        user.preferred_mfa_setting().map(str::to_string)
     }
 
     /// Whether Cognito still accepts this access token (it stops after a global sign-out).

@@ -147,3 +147,18 @@ async fn an_expired_password_reset_link_is_token_expired() {
     assert_eq!(late.code(), "token_expired");
     assert!(stack.sign_in(&person.email, PASSWORD).await.is_ok(), "the password did not change");
 }
+
+#[tokio::test]
+async fn a_password_cognito_would_refuse_is_refused_before_any_aws_call_and_the_link_still_works() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (_, email) = stack.pending(&tenant, "member", "en").await;
+    let token = stack.last_email_to(&email).await.token();
+    for password in [format!(" {PASSWORD}"), format!("{PASSWORD}\t"), format!("{PASSWORD}{}", "x".repeat(240)), "short".to_string()] {
+        stack.traffic.reset();
+        let answer = stack.post("/invitations/accept", None, json!({ "token": token, "password": password })).await;
+        assert_eq!((answer.status, answer.code()), (StatusCode::BAD_REQUEST, "password_rejected"), "{password:?}: {:?}", answer.body);
+        assert!(stack.traffic.tally().calls.is_empty(), "{password:?}: {}", stack.traffic.tally().describe());
+    }
+    assert_eq!(stack.accept_invitation(&email).await.status, StatusCode::OK, "the link was not used up");
+}

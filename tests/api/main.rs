@@ -10,6 +10,7 @@ mod faults;
 mod fuzz;
 mod hostile_input;
 mod idempotency;
+mod identity;
 mod invitations;
 mod isolation;
 mod links;

@@ -23,12 +23,6 @@ async fn mfa_on_means_email_by_default_and_blocks_self_service_password_reset() 
     assert_eq!(off.body["selfServicePasswordReset"], true);
 }
 
-/// What Cognito itself has as the person's preferred MFA.
-async fn preferred_mfa(stack: &TestStack, email: &str) -> Option<String> {
-    let user = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(email).send().await.unwrap();
-    user.preferred_mfa_setting().map(str::to_string)
-}
-
 #[tokio::test]
 async fn mfa_on_prefers_the_authenticator_app_the_member_registered() {
     let stack = TestStack::start().await;
@@ -51,11 +45,11 @@ async fn mfa_on_prefers_the_authenticator_app_the_member_registered() {
     assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
     assert_eq!(on.body["mfa"], json!({ "enabled": true, "type": "authenticator_app" }));
     assert_eq!(on.body["selfServicePasswordReset"], true);
-    assert_eq!(preferred_mfa(&stack, &person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
+    assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
 
     let off = stack.put(&path, &tenant.admin_token, json!({ "enabled": false })).await;
     assert_eq!(off.body["mfa"]["enabled"], false);
-    assert_ne!(preferred_mfa(&stack, &person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"), "every MFA preference is cleared");
+    assert_ne!(stack.preferred_mfa(&person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"), "every MFA preference is cleared");
 }
 
 #[tokio::test]

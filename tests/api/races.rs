@@ -97,3 +97,106 @@ async fn two_admins_demoting_each_other_at_once_leave_one_admin() {
     figure(format!("race: {rounds} rounds of the last two active admins demoting each other: {both_demoted} left no admin"));
     assert_eq!(both_demoted, 0);
 }
+
+#[tokio::test]
+async fn of_two_concurrent_redemptions_of_one_link_one_sets_the_password_and_the_other_changes_nothing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let mut rounds = 0;
+    let mut both = 0;
+    for _ in 0..5 {
+        let (_, email) = stack.pending(&tenant, "member", "en").await;
+        let token = stack.last_email_to(&email).await.token();
+        let passwords = [format!("{PASSWORD}-first"), format!("{PASSWORD}-second")];
+        let accept = |password: &String| stack.post("/invitations/accept", None, json!({ "token": token, "password": password }));
+        let (first, second) = tokio::join!(accept(&passwords[0]), accept(&passwords[1]));
+        for answer in [&first, &second] {
+            assert!(answer.status == StatusCode::OK || answer.code() == "token_invalid", "{:?}", answer.body);
+        }
+        rounds += 1;
+        if first.status == StatusCode::OK && second.status == StatusCode::OK {
+            both += 1;
+            continue;
+        }
+        let winner = if first.status == StatusCode::OK { &passwords[0] } else { &passwords[1] };
+        let loser = if first.status == StatusCode::OK { &passwords[1] } else { &passwords[0] };
+        assert!(stack.sign_in(&email, winner).await.is_ok(), "the redemption that succeeded set the password");
+        assert!(stack.sign_in(&email, loser).await.is_err(), "the refused redemption set nothing");
+    }
+    figure(format!("race: {rounds} rounds of two redemptions of one link: {both} both succeeded"));
+    assert_eq!(both, 0);
+}
+
+/// The Cognito user behind a member, as stored.
+async fn user_of(stack: &TestStack, tenant_id: &str, member_id: &str) -> String {
+    let item = stack
+        .dynamodb
+        .get_item()
+        .table_name(&stack.stack.table_name)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("TENANT#{tenant_id}")))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(format!("MEMBER#{member_id}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    item.item.and_then(|i| i.get("userSub").and_then(|v| v.as_s().ok()).cloned()).expect("the member names its user")
+}
+
+#[tokio::test]
+async fn a_delete_in_one_tenant_racing_an_invite_of_the_same_person_in_another_leaves_no_membership_without_its_user() {
+    let stack = TestStack::start().await;
+    let a = stack.tenant_with_admin(None).await;
+    let b = stack.tenant_with_admin(None).await;
+    let mut orphans = 0;
+    let rounds = 4;
+    for _ in 0..rounds {
+        let person = stack.join(&a, "member").await;
+        let roles = json!({ "service-management-portal": "member" });
+        let path = TestStack::member_path(&a, &person.member_id);
+        let (deleted, invited) = tokio::join!(
+            stack.delete(&path, &a.admin_token),
+            stack.invite(&b, &person.email, "en", roles)
+        );
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+        assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+        let sub = user_of(&stack, &b.tenant_id, invited.body["memberId"].as_str().unwrap()).await;
+        if stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&sub).send().await.is_err() {
+            orphans += 1;
+        }
+        // The invitation works: the person can register through it.
+        assert_eq!(stack.accept_invitation(&person.email).await.status, StatusCode::OK);
+    }
+    figure(format!("race: {rounds} deletes racing an invite of the same person elsewhere: {orphans} memberships without a user"));
+    assert_eq!(orphans, 0);
+}
+
+#[tokio::test]
+async fn two_admins_switching_one_persons_mfa_at_once_leave_the_record_and_cognito_agreeing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let second = stack.join(&tenant, "tenant-admin").await;
+    let person = stack.join(&tenant, "member").await;
+    // An authenticator app, so that the emulator's Cognito shows the MFA it has.
+    stack.cognito.associate_software_token().access_token(&person.access_token).send().await.unwrap();
+    stack.cognito.verify_software_token().access_token(&person.access_token).user_code("123456").send().await.unwrap();
+    let path = format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id));
+    let rounds = 6;
+    let mut disagreements = 0;
+    for round in 0..rounds {
+        let (first, second_on) = if round % 2 == 0 { (true, false) } else { (false, true) };
+        let (x, y) = tokio::join!(
+            stack.put(&path, &tenant.admin_token, json!({ "enabled": first })),
+            stack.put(&path, &second.token, json!({ "enabled": second_on }))
+        );
+        for answer in [&x, &y] {
+            assert!(answer.status == StatusCode::OK || answer.code() == "version_conflict", "{:?}", answer.body);
+        }
+        let shown = stack.get(&TestStack::member_path(&tenant, &person.member_id), &tenant.admin_token).await;
+        let cognito = stack.preferred_mfa(&person.email).await.as_deref() == Some("SOFTWARE_TOKEN_MFA");
+        if shown.body["mfa"]["enabled"] != json!(cognito) {
+            disagreements += 1;
+        }
+    }
+    figure(format!("race: {rounds} rounds of two admins switching one person's MFA: {disagreements} left the record and Cognito disagreeing"));
+    assert_eq!(disagreements, 0);
+}

@@ -54,7 +54,8 @@ fn template_and_openapi_describe_the_same_routes_for_every_operation() {
         assert_eq!(functions.iter().filter(|f| **f == operation.name()).count(), 1, "{} needs one route", operation.name());
     }
     let public: BTreeSet<_> = template.iter().filter(|r| r.3).map(|r| r.1.as_str()).collect();
-    assert_eq!(public, BTreeSet::from(["/invitations/accept", "/password-resets/complete"]));
+    // Joining is behind the authorizer: only the invited person, signed in, may join.
+    assert_eq!(public, BTreeSet::from(["/invitations/accept", "/invitations/lookup", "/password-resets/complete"]));
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
 use crate::model::MfaType;
-use crate::ports::Directory;
+use crate::ports::{Directory, DirectoryUser};
 
 /// Cognito user pool with email as the username attribute.
 pub struct CognitoDirectory {
@@ -45,9 +45,15 @@ fn sub_of(attributes: &[AttributeType], username: Option<&str>) -> Result<UserSu
         .ok_or_else(|| ApiError::upstream(std::io::Error::other("Cognito returned a user without sub")))
 }
 
+/// Whether a user has a password of the person's own: one created by an administrator has none
+/// until its invitation is accepted.
+fn has_password(status: Option<&UserStatusType>) -> bool {
+    !matches!(status, Some(UserStatusType::ForceChangePassword) | None)
+}
+
 #[async_trait]
 impl Directory for CognitoDirectory {
-    async fn ensure_user(&self, email: &Email) -> Result<UserSub, ApiError> {
+    async fn ensure_user(&self, email: &Email) -> Result<DirectoryUser, ApiError> {
         let created = self
             .client
             .admin_create_user()
@@ -62,7 +68,7 @@ impl Directory for CognitoDirectory {
         match created {
             Ok(output) => {
                 let user = output.user.ok_or_else(|| ApiError::upstream(std::io::Error::other("no user returned")))?;
-                sub_of(user.attributes(), user.username())
+                Ok(DirectoryUser { sub: sub_of(user.attributes(), user.username())?, created: true, has_account: false })
             }
             Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
                 // Already a person here (a member of another tenant, or a retried invite).
@@ -74,7 +80,8 @@ impl Directory for CognitoDirectory {
                     .send()
                     .await
                     .map_err(ApiError::upstream)?;
-                sub_of(user.user_attributes(), Some(user.username()))
+                let has_account = has_password(user.user_status());
+                Ok(DirectoryUser { sub: sub_of(user.user_attributes(), Some(user.username()))?, created: false, has_account })
             }
             Err(e) => Err(ApiError::upstream(e)),
         }
@@ -92,7 +99,14 @@ impl Directory for CognitoDirectory {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminSetUserPasswordError::InvalidPasswordException(_)) => {
+            // Cognito refuses some passwords (white space at either end, over 256 characters) as
+            // an invalid parameter rather than against the policy: the person's answer is the same.
+            Err(SdkError::ServiceError(e))
+                if matches!(
+                    e.err(),
+                    AdminSetUserPasswordError::InvalidPasswordException(_) | AdminSetUserPasswordError::InvalidParameterException(_)
+                ) =>
+            {
                 let reason = e.err().meta().message().unwrap_or("the password does not meet the policy");
                 Err(ApiError::PasswordRejected(reason.to_string()))
             }
@@ -102,15 +116,48 @@ impl Directory for CognitoDirectory {
 
     async fn is_registered(&self, email: &Email) -> Result<bool, ApiError> {
         match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
-            Ok(user) => Ok(!matches!(user.user_status(), Some(UserStatusType::ForceChangePassword) | None)),
+            Ok(user) => Ok(has_password(user.user_status())),
             Err(e) if is_user_not_found(&e) => Ok(false),
             Err(e) => Err(ApiError::upstream(e)),
         }
     }
 
-    async fn sign_out_everywhere(&self, email: &Email) -> Result<(), ApiError> {
-        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await
-        {
+    async fn has_account(&self, user: &UserSub) -> Result<bool, ApiError> {
+        let found = self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await;
+        match found {
+            Ok(user) => Ok(has_password(user.user_status())),
+            Err(e) if is_user_not_found(&e) => Ok(false),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError> {
+        let mut groups = Vec::new();
+        let mut next = None;
+        loop {
+            let page = self
+                .client
+                .admin_list_groups_for_user()
+                .user_pool_id(&self.user_pool_id)
+                .username(user.as_str())
+                .set_next_token(next)
+                .send()
+                .await;
+            let page = match page {
+                Ok(page) => page,
+                Err(e) if is_user_not_found(&e) => return Ok(Vec::new()),
+                Err(e) => return Err(ApiError::upstream(e)),
+            };
+            groups.extend(page.groups().iter().filter_map(|g| g.group_name().map(str::to_string)));
+            next = page.next_token;
+            if next.is_none() {
+                return Ok(groups);
+            }
+        }
+    }
+
+    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError> {
+        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(_) => Ok(()),
             Err(e) if is_user_not_found(&e) => Ok(()),
             Err(e) => Err(ApiError::upstream(e)),

@@ -4,6 +4,7 @@
 //! - member          `TENANT#<t>` / `MEMBER#<m>`      (GSI1 `USER#<sub>` / `TENANT#<t>`)
 //! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
 //! - send quota      `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>` (expires by TTL)
+//! - person          `PERSON#<sub>` / `PERSON`        (membership count, MFA; changed with each membership)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
 //!
@@ -27,10 +28,10 @@ use crate::audit::{AuditAction, AuditEntry, Change};
 use crate::catalog::{Roles, PORTAL, TENANT_ADMIN};
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
+use crate::model::{Member, MemberStatus, Mfa, MfaType, Person, RepresentativeSummary, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, IdempotencyStore, MemberFilter, MemberPage, MemberStore, Reservation, SendQuota, StoredResponse, TenantStore,
-    TokenPurpose, TokenRecord, TokenStore,
+    AuditPage, AuditStore, FirstPassword, IdempotencyStore, Joining, Leaving, LinkClaim, MemberFilter, MemberPage, MemberStore,
+    PersonStore, Reservation, SendQuota, StoredResponse, TenantStore, TokenPurpose, TokenRecord, TokenStore,
 };
 use crate::tokens::TokenHash;
 
@@ -41,6 +42,8 @@ const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 3600;
 const IDEMPOTENCY_STALE_SECONDS: i64 = 60;
 /// Tokens stay readable a day past expiry so that an expired link says "expired", not "invalid".
 const TOKEN_TTL_GRACE_SECONDS: i64 = 24 * 3600;
+/// How long the record of a person whose Cognito user was deleted is kept.
+const RETIRED_PERSON_TTL_SECONDS: i64 = 24 * 3600;
 
 pub struct DynamoStore {
     client: Client,
@@ -60,6 +63,9 @@ fn member_sk(member: &MemberId) -> String {
 }
 fn email_sk(email: &str) -> String {
     format!("EMAIL#{email}")
+}
+fn person_key(user: &UserSub) -> Item {
+    key(format!("PERSON#{}", user.as_str()), "PERSON")
 }
 fn token_pk(hash: &TokenHash) -> String {
     format!("TOKEN#{}", hash.as_str())
@@ -99,6 +105,43 @@ struct TokenItem {
     member_id: MemberId,
     expires_at: i64,
     ttl: i64,
+}
+
+/// The person record. Written only by update expressions (counts and MFA change atomically
+/// with memberships), so every field may be absent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PersonItem {
+    user_sub: UserSub,
+    #[serde(default)]
+    memberships: u64,
+    #[serde(default)]
+    created_by_service: bool,
+    #[serde(default)]
+    mfa_enabled: bool,
+    #[serde(default)]
+    mfa_type: Option<MfaType>,
+    #[serde(default)]
+    version: u64,
+    #[serde(default)]
+    retiring: bool,
+}
+
+impl From<PersonItem> for Person {
+    fn from(item: PersonItem) -> Self {
+        Person {
+            user_sub: item.user_sub,
+            memberships: item.memberships,
+            created_by_service: item.created_by_service,
+            mfa: Mfa { enabled: item.mfa_enabled, r#type: item.mfa_type.filter(|_| item.mfa_enabled) },
+            version: item.version,
+            retiring: item.retiring,
+        }
+    }
+}
+
+fn mfa_type_value(mfa: &Mfa) -> Option<AttributeValue> {
+    mfa.r#type.map(|t| serde_dynamo::to_attribute_value(t).expect("an MFA type serialises"))
 }
 
 /// What a reserve needs to read back of an idempotency record.
@@ -173,7 +216,6 @@ fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
-
 fn token_item(token: &TokenRecord) -> Item {
     let expires_at = token.expires_at.unix_timestamp();
     to_item(&TokenItem {
@@ -221,18 +263,14 @@ impl DynamoStore {
         let requests: Vec<WriteRequest> = members
             .iter()
             .flat_map(|m| [member_item(m), email_marker(m)])
-            .map(|item| WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("an item is set")).build())
+            .map(|item| {
+                WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("an item is set")).build()
+            })
             .collect();
         for chunk in requests.chunks(25) {
             let mut pending = Some(chunk.to_vec());
             while let Some(batch) = pending.take().filter(|b| !b.is_empty()) {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, batch)
-                    .send()
-                    .await
-                    .map_err(ApiError::upstream)?;
+                let output = self.client.batch_write_item().request_items(&self.table, batch).send().await.map_err(ApiError::upstream)?;
                 pending = output.unprocessed_items.and_then(|mut u| u.remove(&self.table));
             }
         }
@@ -269,6 +307,18 @@ impl DynamoStore {
         TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
     }
 
+    /// Deletes a link being redeemed: held by `claim`, or (without one) held by nobody.
+    fn burn(&self, token: &TokenRecord, claim: Option<&LinkClaim>) -> TransactWriteItem {
+        match claim {
+            Some(claim) => self.delete_if(token_key(&token.hash), "claimId = :claim", HashMap::from([(":claim".into(), s(&claim.id))])),
+            None => self.delete_if(
+                token_key(&token.hash),
+                "attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
+                HashMap::from([(":now".into(), number(crate::model::now().unix_timestamp()))]),
+            ),
+        }
+    }
+
     fn delete_member_as_read(&self, member: &Member) -> TransactWriteItem {
         self.delete_if(member_key(member), "version = :version", HashMap::from([(":version".into(), number(member.version))]))
     }
@@ -299,6 +349,68 @@ impl DynamoStore {
         TransactWriteItem::builder().update(update).build()
     }
 
+    /// Counts a new membership on its person, creating the record for a new person. The member
+    /// carries the person's MFA as last read; a person whose MFA differs, or who is retiring,
+    /// fails the condition.
+    fn join_person(&self, member: &Member, joining: Joining) -> TransactWriteItem {
+        let created = if joining.created_user { ":true" } else { "if_not_exists(createdByService, :false)" };
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(person_key(&member.user_sub)))
+            .update_expression(format!(
+                "SET userSub = :sub, mfaEnabled = if_not_exists(mfaEnabled, :false), createdByService = {created} ADD memberships :one, version :one"
+            ))
+            .expression_attribute_values(":sub", s(member.user_sub.as_str()))
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        update = match mfa_type_value(&member.mfa).filter(|_| member.mfa.enabled) {
+            Some(mfa_type) => update
+                .condition_expression("attribute_not_exists(retiring) AND mfaEnabled = :true AND mfaType = :type")
+                .expression_attribute_values(":type", mfa_type),
+            None => update.condition_expression("attribute_not_exists(pk) OR (attribute_not_exists(retiring) AND mfaEnabled = :false)"),
+        };
+        if joining.created_user || member.mfa.enabled {
+            update = update.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()
+    }
+
+    /// Uncounts a membership on the person as read; marks them retiring if asked.
+    fn leave_person(&self, leaving: &Leaving, now: OffsetDateTime) -> Option<TransactWriteItem> {
+        let person = leaving.person.as_ref()?;
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(person_key(&person.user_sub)))
+            .condition_expression("version = :version")
+            .expression_attribute_values(":version", number(person.version))
+            .expression_attribute_values(":minus", number(-1))
+            .expression_attribute_values(":one", number(1));
+        update = if leaving.retire {
+            update
+                .update_expression("SET retiring = :true, #ttl = :ttl ADD memberships :minus, version :one")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":ttl", number(now.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS))
+        } else {
+            update.update_expression("ADD memberships :minus, version :one")
+        };
+        Some(TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build())
+    }
+
+    /// Uncounts a membership whose creation is being taken back.
+    fn unjoin_person(&self, member: &Member) -> TransactWriteItem {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(person_key(&member.user_sub)))
+            .update_expression("ADD memberships :minus, version :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":minus", number(-1))
+            .expression_attribute_values(":one", number(1))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    }
+
     /// Counts one more send in the quota's window, refusing past its maximum.
     fn count_send(&self, tenant: &TenantId, quota: &SendQuota) -> TransactWriteItem {
         let purpose = match quota.purpose {
@@ -322,19 +434,12 @@ impl DynamoStore {
 
     /// Runs a transaction; `on_condition_failed` names the error for a failed condition at an
     /// item index (cancellation reasons come in item order).
-    async fn transact(
-        &self,
-        items: Vec<TransactWriteItem>,
-        on_condition_failed: impl Fn(usize) -> ApiError,
-    ) -> Result<(), ApiError> {
+    async fn transact(&self, items: Vec<TransactWriteItem>, on_condition_failed: impl Fn(usize) -> ApiError) -> Result<(), ApiError> {
         match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(e)) => match e.err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    let failed = cancelled
-                        .cancellation_reasons()
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     match failed {
                         Some(index) => Err(on_condition_failed(index)),
                         None => Err(ApiError::upstream(SdkError::ServiceError(e))),
@@ -351,13 +456,25 @@ impl DynamoStore {
     /// two admins demoting each other at once cannot both succeed.
     async fn transact_change(
         &self,
-        mut items: Vec<TransactWriteItem>,
+        items: Vec<TransactWriteItem>,
         entry: AuditEntry,
         on_condition_failed: impl Fn(usize) -> ApiError,
     ) -> Result<(), ApiError> {
+        self.transact_changes(items, vec![entry], on_condition_failed).await
+    }
+
+    /// `transact_change` for a change that shows in several tenants' trails (one entry each).
+    async fn transact_changes(
+        &self,
+        mut items: Vec<TransactWriteItem>,
+        entries: Vec<AuditEntry>,
+        on_condition_failed: impl Fn(usize) -> ApiError,
+    ) -> Result<(), ApiError> {
         let audit_index = items.len();
-        items.push(self.put_new(audit_item(&entry)));
-        let authority = entry.actor.authority().map(|a| key(tenant_pk(&a.tenant_id), member_sk(&a.member_id)));
+        let audit_end = audit_index + entries.len();
+        let actor = entries.first().map(|e| e.actor.clone());
+        items.extend(entries.iter().map(|entry| self.put_new(audit_item(entry))));
+        let authority = actor.as_ref().and_then(|a| a.authority()).map(|a| key(tenant_pk(&a.tenant_id), member_sk(&a.member_id)));
         // A change that already writes the actor's own membership guards it on its version.
         if let Some(authority) = authority.filter(|k| !items.iter().any(|item| writes(item, k))) {
             let check = ConditionCheck::builder()
@@ -374,8 +491,8 @@ impl DynamoStore {
             items.push(TransactWriteItem::builder().condition_check(check).build());
         }
         self.transact(items, |index| match index {
-            i if i == audit_index => collision(i),
-            i if i > audit_index => ApiError::Forbidden("you are no longer a tenant administrator here"),
+            i if (audit_index..audit_end).contains(&i) => collision(i),
+            i if i >= audit_end => ApiError::Forbidden("you are no longer a tenant administrator here"),
             i => on_condition_failed(i),
         })
         .await
@@ -394,20 +511,14 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+    async fn read_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
         let mut tenants = Vec::with_capacity(ids.len());
         // BatchGetItem takes at most 100 keys.
         for chunk in ids.chunks(100) {
             let keys = chunk.iter().map(|t| key(tenant_pk(t), "TENANT")).collect();
             let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(ApiError::upstream)?);
             while let Some(keys) = request.take() {
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, keys)
-                    .send()
-                    .await
-                    .map_err(ApiError::upstream)?;
+                let output = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(ApiError::upstream)?;
                 for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
                     tenants.push(from_item::<TenantItem>(item)?.tenant);
                 }
@@ -443,19 +554,11 @@ impl DynamoStore {
     }
 
     fn new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
-        vec![
-            self.put_new(member_item(member)),
-            self.put_new(email_marker(member)),
-            self.put_new(token_item(invitation)),
-        ]
+        vec![self.put_new(member_item(member)), self.put_new(email_marker(member)), self.put_new(token_item(invitation))]
     }
 
     fn undo_new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
-        vec![
-            self.delete_member_as_read(member),
-            self.delete(email_marker_key(member)),
-            self.delete(token_key(&invitation.hash)),
-        ]
+        vec![self.delete_member_as_read(member), self.delete(email_marker_key(member)), self.delete(token_key(&invitation.hash))]
     }
 
     /// Stores `after` in place of `before` in one conditional put, with its audit entry.
@@ -479,6 +582,7 @@ impl TenantStore for DynamoStore {
         tenant: &Tenant,
         representative: &Member,
         invitation: &TokenRecord,
+        joining: Joining,
         change: &Change,
     ) -> Result<(), ApiError> {
         let mut items = Vec::new();
@@ -497,14 +601,14 @@ impl TenantStore for DynamoStore {
             items.push(self.put_new(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
         }
         items.extend(self.new_member_items(representative, invitation));
+        let person_index = items.len();
+        items.push(self.join_person(representative, joining));
         let has_parent = tenant.parent_tenant_id.is_some();
         let entry = change.entry(AuditAction::TenantCreated, None, Some(representative));
-        self.transact_change(items, entry, |index| {
-            if has_parent && index == 0 {
-                ApiError::validation("parentTenantId does not name a tenant")
-            } else {
-                collision(index)
-            }
+        self.transact_change(items, entry, |index| match index {
+            0 if has_parent => ApiError::validation("parentTenantId does not name a tenant"),
+            i if i == person_index => ApiError::PersonChanged,
+            i => collision(i),
         })
         .await
     }
@@ -516,25 +620,17 @@ impl TenantStore for DynamoStore {
         invitation: &TokenRecord,
         change: &Change,
     ) -> Result<(), ApiError> {
-        let mut items = vec![
-            self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT")),
-            self.delete(audit_key(&tenant.tenant_id, &change.audit_id)),
-        ];
+        let mut items =
+            vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT")), self.delete(audit_key(&tenant.tenant_id, &change.audit_id))];
         for ancestor in &tenant.ancestors {
             items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
         }
         items.extend(self.undo_new_member_items(representative, invitation));
-        self.transact(items, |_| ApiError::upstream(std::io::Error::other("tenant changed while being created")))
-            .await
+        items.push(self.unjoin_person(representative));
+        self.transact(items, |_| ApiError::upstream(std::io::Error::other("tenant changed while being created"))).await
     }
 
-    async fn transfer_representative(
-        &self,
-        tenant: &Tenant,
-        from: &Member,
-        to: &Member,
-        change: &Change,
-    ) -> Result<Tenant, ApiError> {
+    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member, change: &Change) -> Result<Tenant, ApiError> {
         let mut old = from.clone();
         old.representative = false;
         old.version += 1;
@@ -563,6 +659,8 @@ impl TenantStore for DynamoStore {
         before: &Member,
         after: &Member,
         invitation: &TokenRecord,
+        leaving: &Leaving,
+        joining: Joining,
         change: &Change,
     ) -> Result<Tenant, ApiError> {
         let summary = RepresentativeSummary::of(after);
@@ -576,13 +674,21 @@ impl TenantStore for DynamoStore {
         if let Some(old) = &before.invitation_token_hash {
             items.push(self.delete(token_key(old)));
         }
+        let joining_index = items.len();
+        items.push(self.join_person(after, joining));
+        items.extend(self.leave_person(leaving, change.at));
         let entry = change.entry(AuditAction::RepresentativeEmailChanged, Some(before), Some(after));
         self.transact_change(items, entry, |index| match index {
             1 => ApiError::EmailInUse,
+            i if i == joining_index => ApiError::PersonChanged,
             _ => ApiError::VersionConflict,
         })
         .await?;
         Ok(Tenant { representative: summary, ..tenant.clone() })
+    }
+
+    async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        self.read_tenants(ids).await
     }
 
     async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
@@ -605,13 +711,11 @@ impl TenantStore for DynamoStore {
         }
         ids.sort();
         ids.dedup();
-        self.get_tenants(&ids).await
+        self.read_tenants(&ids).await
     }
 
     async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError> {
-        let items = self
-            .query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s("TENANTS"))]))
-            .await?;
+        let items = self.query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s("TENANTS"))])).await?;
         items.into_iter().map(|item| Ok(from_item::<TenantItem>(item)?.tenant)).collect()
     }
 }
@@ -626,13 +730,8 @@ impl MemberStore for DynamoStore {
     }
 
     async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError> {
-        let items = self
-            .query_all(
-                Some(GSI1),
-                "gsi1pk = :pk",
-                HashMap::from([(":pk".to_string(), s(format!("USER#{}", user.as_str())))]),
-            )
-            .await?;
+        let items =
+            self.query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s(format!("USER#{}", user.as_str())))])).await?;
         items.into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
     }
 
@@ -679,13 +778,15 @@ impl MemberStore for DynamoStore {
         Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
     }
 
-    async fn insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
+    async fn insert_member(&self, member: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Result<(), ApiError> {
         let mut items = self.new_member_items(member, invitation);
         items.push(self.add_member_count(&member.tenant_id, 1));
+        items.push(self.join_person(member, joining));
         let entry = change.entry(AuditAction::MemberInvited, None, Some(member));
         self.transact_change(items, entry, |index| match index {
             1 => ApiError::MemberExists,
             3 => ApiError::NotFound("no such tenant"),
+            4 => ApiError::PersonChanged,
             other => collision(other),
         })
         .await
@@ -694,9 +795,9 @@ impl MemberStore for DynamoStore {
     async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
         let mut items = self.undo_new_member_items(member, invitation);
         items.push(self.add_member_count(&member.tenant_id, -1));
+        items.push(self.unjoin_person(member));
         items.push(self.delete(audit_key(&member.tenant_id, &change.audit_id)));
-        self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited")))
-            .await
+        self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited"))).await
     }
 
     async fn change_roles(&self, member: &Member, roles: &Roles, change: &Change) -> Result<Member, ApiError> {
@@ -707,34 +808,44 @@ impl MemberStore for DynamoStore {
         self.replace_member(member, after, entry).await
     }
 
-    async fn set_mfa(&self, member: &Member, mfa: &Mfa, change: &Change) -> Result<Member, ApiError> {
-        let mut after = member.clone();
-        after.mfa = mfa.clone();
-        after.version += 1;
-        let entry = change.entry(AuditAction::MfaChanged, Some(member), Some(&after));
-        self.replace_member(member, after, entry).await
+    async fn set_mfa(
+        &self,
+        person: &Person,
+        memberships: &[(Member, Member)],
+        mfa: &Mfa,
+        entries: Vec<AuditEntry>,
+    ) -> Result<(), ApiError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(person_key(&person.user_sub)))
+            .condition_expression("version = :version AND memberships = :memberships")
+            .expression_attribute_values(":version", number(person.version))
+            .expression_attribute_values(":memberships", number(memberships.len()))
+            .expression_attribute_values(":enabled", AttributeValue::Bool(mfa.enabled))
+            .expression_attribute_values(":one", number(1));
+        update = match mfa_type_value(mfa) {
+            Some(mfa_type) => update
+                .update_expression("SET mfaEnabled = :enabled, mfaType = :type ADD version :one")
+                .expression_attribute_values(":type", mfa_type),
+            None => update.update_expression("SET mfaEnabled = :enabled REMOVE mfaType ADD version :one"),
+        };
+        let mut items = vec![TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()];
+        items.extend(memberships.iter().map(|(before, after)| self.put_member(before, after)));
+        self.transact_changes(items, entries, |_| ApiError::VersionConflict).await
     }
 
-    async fn delete_member(&self, member: &Member, change: &Change) -> Result<(), ApiError> {
-        let mut items = vec![
-            self.delete_member_as_read(member),
-            self.delete(email_marker_key(member)),
-            self.add_member_count(&member.tenant_id, -1),
-        ];
+    async fn delete_member(&self, member: &Member, leaving: &Leaving, change: &Change) -> Result<(), ApiError> {
+        let mut items =
+            vec![self.delete_member_as_read(member), self.delete(email_marker_key(member)), self.add_member_count(&member.tenant_id, -1)];
         for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
             items.push(self.delete(token_key(hash)));
         }
+        items.extend(self.leave_person(leaving, change.at));
         let entry = change.entry(AuditAction::MemberDeleted, Some(member), None);
         self.transact_change(items, entry, |_| ApiError::VersionConflict).await
     }
 
-    async fn replace_link(
-        &self,
-        member: &Member,
-        link: &TokenRecord,
-        quota: &SendQuota,
-        change: &Change,
-    ) -> Result<Member, ApiError> {
+    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> Result<Member, ApiError> {
         let mut after = member.clone();
         let old = match link.purpose {
             TokenPurpose::Invitation => {
@@ -744,11 +855,7 @@ impl MemberStore for DynamoStore {
             TokenPurpose::PasswordReset => after.password_reset_token_hash.replace(link.hash.clone()),
         };
         after.version += 1;
-        let mut items = vec![
-            self.count_send(&member.tenant_id, quota),
-            self.put_member(member, &after),
-            self.put_new(token_item(link)),
-        ];
+        let mut items = vec![self.count_send(&member.tenant_id, quota), self.put_member(member, &after), self.put_new(token_item(link))];
         if let Some(old) = &old {
             items.push(self.delete(token_key(old)));
         }
@@ -783,17 +890,71 @@ impl TokenStore for DynamoStore {
         }))
     }
 
-    async fn accept_invitation(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<Member, ApiError> {
+    async fn claim_link(&self, token: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Result<(), ApiError> {
+        let now = crate::model::now().unix_timestamp();
+        let hold = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(token_key(&token.hash)))
+            .update_expression("SET claimId = :claim, claimedUntil = :until")
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)")
+            .expression_attribute_values(":claim", s(&claim.id))
+            .expression_attribute_values(":until", number(claim.until.unix_timestamp()))
+            .expression_attribute_values(":now", number(now))
+            .build()
+            .expect("table, key and expression are set");
+        let mut items = vec![TransactWriteItem::builder().update(hold).build()];
+        if let Some(first) = first_password {
+            let condition = if first.account_exists {
+                "firstPassword = :link"
+            } else {
+                "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link)"
+            };
+            let person = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(person_key(&first.user)))
+                .update_expression("SET firstPassword = :link")
+                .condition_expression(condition)
+                .expression_attribute_values(":link", s(token.hash.as_str()))
+                .build()
+                .expect("table, key and expression are set");
+            items.push(TransactWriteItem::builder().update(person).build());
+        }
+        self.transact(items, |index| if index == 0 { ApiError::TokenInvalid } else { ApiError::SignInRequired }).await
+    }
+
+    async fn release_link(&self, token: &TokenRecord, claim: &LinkClaim) -> Result<(), ApiError> {
+        let released = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(token_key(&token.hash)))
+            .update_expression("REMOVE claimId, claimedUntil")
+            .condition_expression("claimId = :claim")
+            .expression_attribute_values(":claim", s(&claim.id))
+            .send()
+            .await;
+        match released {
+            Ok(_) => Ok(()),
+            // Burnt or taken over meanwhile: nothing of ours to let go.
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
+    async fn accept_invitation(
+        &self,
+        token: &TokenRecord,
+        claim: Option<&LinkClaim>,
+        member: &Member,
+        change: &Change,
+    ) -> Result<Member, ApiError> {
         let mut accepted = member.clone();
         accepted.status = MemberStatus::Active;
         accepted.registered_at = Some(change.at);
         accepted.invitation_expires_at = None;
         accepted.invitation_token_hash = None;
         accepted.version += 1;
-        let mut items = vec![
-            self.delete_if(token_key(&token.hash), "attribute_exists(pk)", Item::new()),
-            self.put_member(member, &accepted),
-        ];
+        let mut items = vec![self.burn(token, claim), self.put_member(member, &accepted)];
         if member.representative {
             let summary = RepresentativeSummary::of(&accepted);
             items.push(self.set_representative(&member.tenant_id, &member.member_id, &summary));
@@ -803,16 +964,29 @@ impl TokenStore for DynamoStore {
         Ok(accepted)
     }
 
-    async fn complete_password_reset(&self, token: &TokenRecord, member: &Member, change: &Change) -> Result<(), ApiError> {
+    async fn complete_password_reset(
+        &self,
+        token: &TokenRecord,
+        claim: &LinkClaim,
+        member: &Member,
+        change: &Change,
+    ) -> Result<(), ApiError> {
         let mut after = member.clone();
         after.password_reset_token_hash = None;
         after.version += 1;
-        let items = vec![
-            self.delete_if(token_key(&token.hash), "attribute_exists(pk)", Item::new()),
-            self.put_member(member, &after),
-        ];
+        let items = vec![self.burn(token, Some(claim)), self.put_member(member, &after)];
         let entry = change.entry(AuditAction::PasswordResetCompleted, Some(member), Some(&after));
         self.transact_change(items, entry, |_| ApiError::TokenInvalid).await
+    }
+}
+
+#[async_trait]
+impl PersonStore for DynamoStore {
+    async fn get_person(&self, user: &UserSub) -> Result<Option<Person>, ApiError> {
+        match self.get(person_key(user)).await? {
+            Some(item) => Ok(Some(from_item::<PersonItem>(item)?.into())),
+            None => Ok(None),
+        }
     }
 }
 
@@ -869,13 +1043,7 @@ impl IdempotencyStore for DynamoStore {
     }
 
     async fn release(&self, key: &str) -> Result<(), ApiError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(idempotency_key(key)))
-            .send()
-            .await
-            .map_err(ApiError::upstream)?;
+        self.client.delete_item().table_name(&self.table).set_key(Some(idempotency_key(key))).send().await.map_err(ApiError::upstream)?;
         Ok(())
     }
 }

@@ -1,23 +1,33 @@
-//! `POST /invitations/accept` (public): the invited person sets a password and becomes active.
+//! `POST /invitations/accept` (public): an invited person without an account sets their first
+//! password and becomes active. A person who has an account joins instead (`join-tenant`).
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::error::ApiError;
-use crate::http::{json, json_body};
-use crate::operations::{redeem, TokenAndPassword};
-use crate::ports::TokenPurpose;
+use crate::http::json_body;
+use crate::operations::{claimed, joined, redeem, TokenAndPassword};
+use crate::ports::{FirstPassword, TokenPurpose};
 
-/// Order: check the token, let Cognito judge and set the password (a refused password keeps
-/// the link usable), then burn the token and activate the member in one transaction.
+/// Order: the password against the pool's policy (no AWS call), the link and its member, whether
+/// the person has an account; then the link is claimed (with the person's first password, so
+/// that no other link sets it), Cognito sets the password, and one transaction burns the link
+/// and activates the member. A failure lets go of the claim; a retry of the same link may set
+/// the password it set before, no other link may.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let body: TokenAndPassword = json_body(req)?;
+    app.config.password_policy.check(&body.password)?;
     let (record, member) = redeem(app, &body.token, TokenPurpose::Invitation).await?;
-    app.directory.set_password(&member.user_sub, &body.password).await?;
-    let member = app.store.accept_invitation(&record, &member, &Change::by(Actor::member(&member))).await?;
-    Ok(json(
-        StatusCode::OK,
-        &serde_json::json!({ "memberId": member.member_id, "tenantId": member.tenant_id, "email": member.email }),
-    ))
+    let account_exists = app.directory.has_account(&member.user_sub).await?;
+    let first = FirstPassword { user: member.user_sub.clone(), account_exists };
+    let member = claimed(app, &record, Some(&first), |claim| {
+        let (record, member, password) = (&record, &member, &body.password);
+        async move {
+            app.directory.set_password(&member.user_sub, password).await?;
+            app.store.accept_invitation(record, Some(&claim), member, &Change::by(Actor::member(member))).await
+        }
+    })
+    .await?;
+    Ok(joined(StatusCode::OK, &member))
 }

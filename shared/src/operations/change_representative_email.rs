@@ -11,7 +11,7 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
-use crate::operations::{delete_unused_user, managed_tenant, only};
+use crate::operations::{managed_tenant, people};
 use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
 
@@ -21,11 +21,12 @@ struct ChangeEmail {
     email: Email,
 }
 
-/// Order: refuse a registered address, find or create the person in Cognito, move the member,
-/// its email marker and its invitation in one transaction, send the administrator invitation,
-/// then delete the old address's Cognito user if nothing else uses it. Asking again for the
-/// address the representative already has re-sends that invitation, so a retry after a failed
-/// email succeeds. Removing the old user is cleanup after the commit (see `delete_unused_user`).
+/// Order: refuse a registered address, read the old person (the one leaving), find or create
+/// the new person in Cognito, move the member, its email marker and its invitation and count the
+/// membership on the new person and off the old one in one transaction, send the administrator
+/// invitation, then delete the old address's Cognito user if the contract allows. Asking again
+/// for the address the representative already has re-sends that invitation, so a retry after a
+/// failed email succeeds.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let body: ChangeEmail = json_body(req)?;
@@ -40,29 +41,29 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let change = Change::by(Actor::manager(&access));
 
     if body.email == representative.email {
+        let has_account = app.directory.has_account(&representative.user_sub).await?;
         let mut renewed = representative.clone();
         let invitation = invitations::issue(app, &mut renewed, now)?;
         let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
         let renewed = app.store.replace_link(&representative, &invitation.record, &quota, &change).await?;
-        invitations::send(app, LinkKind::AdministratorInvitation, &renewed, &tenant.name, &invitation).await?;
+        invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
     }
 
     if app.directory.is_registered(&body.email).await? {
         return Err(ApiError::EmailInUse);
     }
-    let user_sub = app.directory.ensure_user(&body.email).await?;
+    let departure = people::departure(app, &representative).await?;
     let mut moved = representative.clone();
-    moved.email = body.email;
-    moved.user_sub = user_sub;
+    moved.email = body.email.clone();
     moved.version += 1;
     let invitation = invitations::issue(app, &mut moved, now)?;
-    let updated = app.store.change_representative_email(tenant, &representative, &moved, &invitation.record, &change).await?;
-    invitations::send(app, LinkKind::AdministratorInvitation, &moved, &tenant.name, &invitation).await?;
-
-    // Cleanup after the commit: a failed read here leaves the old user, as a failed delete would.
-    if app.store.memberships_of(&representative.user_sub).await.is_ok_and(|m| only(&m, &representative.member_id)) {
-        delete_unused_user(app, &representative.user_sub).await;
-    }
+    let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
+        let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);
+        async move { app.store.change_representative_email(tenant, representative, &moved, invitation, leaving, joining, change).await }
+    })
+    .await?;
+    invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await?;
+    people::finish_departure(app, &representative.user_sub, &departure).await;
     Ok(json(StatusCode::OK, &updated.view()))
 }

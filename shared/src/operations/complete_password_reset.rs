@@ -6,17 +6,24 @@ use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::{empty, json_body};
-use crate::operations::{redeem, TokenAndPassword};
+use crate::operations::{claimed, redeem, TokenAndPassword};
 use crate::ports::TokenPurpose;
 
-/// Order: Cognito judges and sets the password (a refused one keeps the link usable), every
-/// other session ends, then the token burns; a failure before the burn leaves a link that
-/// simply works again.
+/// Order: the password against the pool's policy (no AWS call), the link; then the link is
+/// claimed, Cognito sets the password, every session of the person ends, and the link burns. A
+/// failure lets go of the claim, and the link simply works again.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let body: TokenAndPassword = json_body(req)?;
+    app.config.password_policy.check(&body.password)?;
     let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset).await?;
-    app.directory.set_password(&member.user_sub, &body.password).await?;
-    app.directory.sign_out_everywhere(&member.email).await?;
-    app.store.complete_password_reset(&record, &member, &Change::by(Actor::member(&member))).await?;
+    claimed(app, &record, None, |claim| {
+        let (record, member, password) = (&record, &member, &body.password);
+        async move {
+            app.directory.set_password(&member.user_sub, password).await?;
+            app.directory.sign_out_everywhere(&member.user_sub).await?;
+            app.store.complete_password_reset(record, &claim, member, &Change::by(Actor::member(member))).await
+        }
+    })
+    .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }

@@ -11,11 +11,12 @@ use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
-use crate::ids::TenantId;
 use crate::idempotency;
+use crate::ids::{TenantId, UserSub};
 use crate::invitations;
 use crate::language::Language;
 use crate::model::{Member, Tenant};
+use crate::operations::people;
 
 /// Deep enough for any organisation chart; bounds the transaction that creates a tenant.
 const MAX_DEPTH: usize = 10;
@@ -49,39 +50,51 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     }
     let body: CreateTenant = json_body(req)?;
     let name = tenant_name(&body.name)?;
-    let ancestors = match &body.parent_tenant_id {
-        None => Vec::new(),
-        Some(parent_id) => {
-            let parent = app
+    // The token's group claim is checked again against the pool itself: a token issued before
+    // the caller left the group still carries it.
+    let parent = async {
+        match &body.parent_tenant_id {
+            None => Ok(None),
+            Some(parent_id) => app
                 .store
                 .get_tenant(parent_id)
                 .await?
-                .ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant"))?;
-            if parent.ancestors.len() + 1 >= MAX_DEPTH {
-                return Err(ApiError::validation(format!("tenants nest at most {MAX_DEPTH} levels deep")));
-            }
-            parent.lineage().cloned().collect()
+                .map(Some)
+                .ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant")),
         }
     };
+    let (operator, parent) = tokio::try_join!(people::is_operator(app, &caller.sub), parent)?;
+    if !operator {
+        return Err(ApiError::Forbidden("only operators may create tenants"));
+    }
+    let ancestors = match parent {
+        None => Vec::new(),
+        Some(parent) if parent.ancestors.len() + 1 >= MAX_DEPTH => {
+            return Err(ApiError::validation(format!("tenants nest at most {MAX_DEPTH} levels deep")));
+        }
+        Some(parent) => parent.lineage().cloned().collect(),
+    };
 
-    let user_sub = app.directory.ensure_user(&body.admin_email).await?;
     let now = crate::model::now();
     let tenant_id = TenantId::generate();
+    let email = body.admin_email.clone();
     let mut representative =
-        Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), user_sub, now);
+        Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), UserSub::new(""), now);
     representative.representative = true;
     let invitation = invitations::issue(app, &mut representative, now)?;
-    let tenant = Tenant::founded(tenant_id, name, ancestors, &representative, now);
 
     let change = Change::by(Actor::operator(&caller));
-    app.store.create_tenant(&tenant, &representative, &invitation.record, &change).await?;
-    let sent = invitations::send(app, LinkKind::AdministratorInvitation, &representative, &tenant.name, &invitation).await;
+    let (user, tenant) = people::add_membership(app, &email, &mut representative, |representative, joining| {
+        let tenant = Tenant::founded(tenant_id.clone(), name.clone(), ancestors.clone(), &representative, now);
+        let (invitation, change) = (&invitation.record, &change);
+        async move { app.store.create_tenant(&tenant, &representative, invitation, joining, change).await.map(|()| tenant) }
+    })
+    .await?;
+    let kind = LinkKind::AdministratorInvitation;
+    let sent = invitations::send(app, kind, &representative, user.has_account, &tenant.name, &invitation).await;
     if let Err(error) = sent {
         app.store.undo_create_tenant(&tenant, &representative, &invitation.record, &change).await?;
         return Err(error);
     }
-    Ok(json(
-        StatusCode::CREATED,
-        &serde_json::json!({ "tenant": tenant.view(), "representative": representative.view() }),
-    ))
+    Ok(json(StatusCode::CREATED, &serde_json::json!({ "tenant": tenant.view(), "representative": representative.view() })))
 }

@@ -6,27 +6,33 @@ use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::empty;
-use crate::operations::{delete_unused_user, managed_member, only};
+use crate::operations::{error_chain, managed_member, people};
 use crate::rules;
 
-/// Order (three round trips after the member is read with the caller's authorization): end the
-/// person's sessions while reading their other memberships (both harmless to repeat), remove
-/// the membership with its email marker and links in one transaction (the commit point), then
-/// delete the Cognito user if it was the person's only membership. That last step is cleanup:
-/// the member is gone either way, and a user it leaves behind has no membership and is reused by
-/// the next invitation of that email.
+/// Order (three round trips after the member is read with the caller's authorization): read
+/// the person and their groups; remove the membership with its email marker and links and
+/// uncount it on the person in one transaction (the commit point), ending the person's sessions
+/// at the same time if it was their last membership; then delete their Cognito user if the
+/// contract allows (see `people::departure`). That last step is cleanup: the membership is gone
+/// either way, and the next invitation of that email finishes it.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
     rules::not_self(&access.caller, &member, "tenant administrators cannot delete themselves")?;
     rules::not_representative(&member)?;
 
-    let (signed_out, memberships) =
-        tokio::join!(app.directory.sign_out_everywhere(&member.email), app.store.memberships_of(&member.user_sub));
-    signed_out?;
-    let last = only(&memberships?, &member.member_id);
-    app.store.delete_member(&member, &Change::by(Actor::manager(&access))).await?;
-    if last {
-        delete_unused_user(app, &member.user_sub).await;
+    let departure = people::departure(app, &member).await?;
+    let change = Change::by(Actor::manager(&access));
+    let commit = app.store.delete_member(&member, &departure.leaving, &change);
+    if departure.sign_out {
+        // Harmless if the commit then fails: the person signs in again.
+        let (signed_out, committed) = tokio::join!(app.directory.sign_out_everywhere(&member.user_sub), commit);
+        committed?;
+        if let Err(error) = signed_out {
+            tracing::warn!(error = %error_chain(&error), "the sessions of a person without memberships were left; their requests are refused");
+        }
+    } else {
+        commit.await?;
     }
+    people::finish_departure(app, &member.user_sub, &departure).await;
     Ok(empty(StatusCode::NO_CONTENT))
 }

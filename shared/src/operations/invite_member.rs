@@ -11,10 +11,11 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body, with_header};
 use crate::idempotency;
+use crate::ids::UserSub;
 use crate::invitations;
 use crate::language::Language;
 use crate::model::Member;
-use crate::operations::managed_tenant;
+use crate::operations::{managed_tenant, people};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,8 +26,8 @@ struct InviteMember {
 }
 
 /// Order of calls: Cognito user (reused if the person exists), then one transaction for the
-/// member, its email marker and its token, then the email; if the email fails the transaction is
-/// taken back, so a retry starts clean and reuses the Cognito user.
+/// member, its email marker, its token and its person's count, then the email; if the email
+/// fails the transaction is taken back, so a retry starts clean and reuses the Cognito user.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     idempotency::once(app, req, invite(app, req)).await
 }
@@ -35,21 +36,19 @@ async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
     let body: InviteMember = json_body(req)?;
 
-    let user_sub = app.directory.ensure_user(&body.email).await?;
     let now = crate::model::now();
-    let mut member = Member::new_invited(
-        access.tenant.tenant_id.clone(),
-        body.email,
-        body.language,
-        body.roles,
-        user_sub,
-        now,
-    );
+    let email = body.email.clone();
+    let mut member = Member::new_invited(access.tenant.tenant_id.clone(), body.email, body.language, body.roles, UserSub::new(""), now);
     let invitation = invitations::issue(app, &mut member, now)?;
 
     let change = Change::by(Actor::manager(&access));
-    app.store.insert_member(&member, &invitation.record, &change).await?;
-    if let Err(error) = invitations::send(app, LinkKind::MemberInvitation, &member, &access.tenant.name, &invitation).await {
+    let (user, ()) = people::add_membership(app, &email, &mut member, |member, joining| {
+        let (invitation, change) = (&invitation.record, &change);
+        async move { app.store.insert_member(&member, invitation, joining, change).await }
+    })
+    .await?;
+    let kind = LinkKind::MemberInvitation;
+    if let Err(error) = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await {
         app.store.undo_insert_member(&member, &invitation.record, &change).await?;
         return Err(error);
     }

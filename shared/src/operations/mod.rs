@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::http::{json, path_param, problem, with_header};
 use crate::ids::{MemberId, TenantId};
 use crate::model::Member;
-use crate::ports::{TokenPurpose, TokenRecord};
+use crate::ports::{FirstPassword, LinkClaim, TokenPurpose, TokenRecord};
 use crate::tokens::Token;
 
 mod accept_invitation;
@@ -24,11 +24,14 @@ mod delete_member;
 mod get_member;
 mod get_tenant;
 mod invite_member;
+mod join_tenant;
 mod list_audit;
 mod list_members;
 mod list_representative_candidates;
 mod list_roles;
 mod list_tenants;
+mod lookup_invitation;
+mod people;
 mod resend_invitation;
 mod send_password_reset;
 mod set_member_mfa;
@@ -67,7 +70,9 @@ operations! {
     InviteMember => "invite-member", invite_member;
     ListMembers => "list-members", list_members;
     GetMember => "get-member", get_member;
+    LookupInvitation => "lookup-invitation", lookup_invitation;
     AcceptInvitation => "accept-invitation", accept_invitation;
+    JoinTenant => "join-tenant", join_tenant;
     ListRoles => "list-roles", list_roles;
     ChangeMemberRoles => "change-member-roles", change_member_roles;
     DeleteMember => "delete-member", delete_member;
@@ -167,27 +172,47 @@ fn member_response(status: StatusCode, member: &Member) -> Response<Body> {
     with_header(json(status, &member.view()), header::ETAG, &format!("\"{}\"", member.version))
 }
 
-/// Whether `memberships` of a person hold nothing but `gone` (which the index may still show
-/// for a moment after it was removed).
-fn only(memberships: &[Member], gone: &MemberId) -> bool {
-    memberships.iter().all(|m| m.member_id == *gone)
+/// What accepting or joining answers: the membership now active.
+fn joined(status: StatusCode, member: &Member) -> Response<Body> {
+    json(status, &serde_json::json!({ "memberId": member.member_id, "tenantId": member.tenant_id, "email": member.email }))
 }
 
-/// Deletes a Cognito user no membership uses any more. Runs after a change has committed, so a
-/// failure here is logged, not answered: the user left behind has no membership, grants
-/// nothing, and is reused by the next invitation of its email.
-async fn delete_unused_user(app: &App, user: &crate::ids::UserSub) {
-    if let Err(error) = app.directory.delete_user(user).await {
-        tracing::warn!(error = %error_chain(&error), "an unused Cognito user was left for the next invitation to reuse");
-    }
-}
-
-/// The body of both public endpoints: the token from an email link and the new password.
+/// The body of both public endpoints that set a password: the token from an email link and the
+/// new password.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenAndPassword {
     token: String,
     password: String,
+}
+
+/// The body of the endpoints that take a link's token alone.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenOnly {
+    token: String,
+}
+
+/// Holds the link for this redemption, runs `redeem` (the calls to Cognito and the burn), and
+/// lets go of the link if that fails, so that the person can simply try again.
+async fn claimed<T, Redeemed>(
+    app: &App,
+    record: &TokenRecord,
+    first_password: Option<&FirstPassword>,
+    redeem: impl FnOnce(LinkClaim) -> Redeemed,
+) -> Result<T, ApiError>
+where
+    Redeemed: std::future::Future<Output = Result<T, ApiError>>,
+{
+    let claim = LinkClaim::new(crate::model::now());
+    app.store.claim_link(record, &claim, first_password).await?;
+    let redeemed = redeem(claim.clone()).await;
+    if redeemed.is_err() {
+        if let Err(error) = app.store.release_link(record, &claim).await {
+            tracing::warn!(error = %error_chain(&error), "a link stays held until its claim expires");
+        }
+    }
+    redeemed
 }
 
 /// The stored link behind a token from an email, and its member, if it may be redeemed now.

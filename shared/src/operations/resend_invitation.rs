@@ -15,6 +15,8 @@ use crate::rules;
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
     rules::must_be_invited(&member)?;
+    // A person who has an account meanwhile is asked to sign in and join.
+    let has_account = app.directory.has_account(&member.user_sub).await?;
 
     let now = crate::model::now();
     let mut renewed = member.clone();
@@ -23,6 +25,6 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let renewed = app.store.replace_link(&member, &invitation.record, &quota, &Change::by(Actor::manager(&access))).await?;
     // The representative's invitation keeps its administrator wording.
     let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
-    invitations::send(app, kind, &renewed, &access.tenant.name, &invitation).await?;
+    invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await?;
     Ok(empty(StatusCode::ACCEPTED))
 }

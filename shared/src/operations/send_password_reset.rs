@@ -8,14 +8,18 @@ use crate::audit::{Actor, Change};
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
-use crate::operations::managed_member;
+use crate::operations::{managed_member, people};
 use crate::ports::{SendQuota, TokenPurpose, TokenRecord};
 use crate::rules;
 use crate::tokens::Token;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
+    rules::not_self(&access.caller, &member, "you cannot send yourself a password reset; use the sign-in page")?;
     rules::must_be_active(&member)?;
+    if people::is_operator(app, &member.user_sub).await? {
+        return Err(ApiError::IdentityProtected);
+    }
 
     let now = crate::model::now();
     let token = Token::generate()?;
@@ -24,6 +28,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     app.store.replace_link(&member, &record, &quota, &Change::by(Actor::manager(&access))).await?;
     let email = LinkEmail {
         kind: LinkKind::PasswordReset,
+        has_account: true,
         to: &member.email,
         language: member.language,
         tenant_name: &access.tenant.name,

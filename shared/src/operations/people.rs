@@ -1,0 +1,110 @@
+//! What a membership change does to the person behind it (the Cognito user shared by all their
+//! memberships): the contract's "People and memberships".
+use std::future::Future;
+
+use crate::app::App;
+use crate::auth::OPERATORS_GROUP;
+use crate::email::Email;
+use crate::error::ApiError;
+use crate::ids::UserSub;
+use crate::model::{Member, Mfa, MfaType, Person};
+use crate::operations::error_chain;
+use crate::ports::{DirectoryUser, Joining, Leaving};
+
+/// How often a new membership is tried again when its person changed in between.
+const JOIN_ATTEMPTS: usize = 3;
+
+/// Adds a membership for the person with `email`: finds or creates their Cognito user, gives
+/// `member` that user and the person's MFA, and stores it with `write`. When the person changed
+/// meanwhile (their MFA, or their last membership went and their user is being deleted), reads
+/// them again (finishing that deletion first) and tries again. Returns the user it used.
+pub async fn add_membership<T, Written>(
+    app: &App,
+    email: &Email,
+    member: &mut Member,
+    mut write: impl FnMut(Member, Joining) -> Written,
+) -> Result<(DirectoryUser, T), ApiError>
+where
+    Written: Future<Output = Result<T, ApiError>>,
+{
+    let mut mfa = Mfa::default();
+    for _ in 0..JOIN_ATTEMPTS {
+        let user = app.directory.ensure_user(email).await?;
+        member.user_sub = user.sub.clone();
+        member.mfa = mfa.clone();
+        match write(member.clone(), Joining { created_user: user.created }).await {
+            Err(ApiError::PersonChanged) => match app.store.get_person(&user.sub).await? {
+                // Its deletion was decided (no membership, created by us, in no group): finish
+                // it, and the next attempt creates a new user for the email.
+                Some(person) if person.retiring => app.directory.delete_user(&user.sub).await?,
+                Some(person) => mfa = person.mfa,
+                None => mfa = Mfa::default(),
+            },
+            other => return other.map(|written| (user, written)),
+        }
+    }
+    Err(ApiError::PersonChanged)
+}
+
+/// Whether the person is an operator, whose account no tenant manager may reach.
+pub async fn is_operator(app: &App, user: &UserSub) -> Result<bool, ApiError> {
+    Ok(app.directory.groups_of(user).await?.iter().any(|g| g == OPERATORS_GROUP))
+}
+
+/// What removing one membership does to its person, decided from their record and groups.
+pub struct Departure {
+    pub leaving: Leaving,
+    /// It is their last membership and they are in no group: their sessions end.
+    pub sign_out: bool,
+}
+
+/// Reads the person of `member` and their groups (one round trip) and decides: sessions end
+/// with the last membership, the Cognito user goes with it only if the service created it and
+/// it is in no group (an operator's account is never touched).
+pub async fn departure(app: &App, member: &Member) -> Result<Departure, ApiError> {
+    let (person, groups) = tokio::try_join!(app.store.get_person(&member.user_sub), app.directory.groups_of(&member.user_sub))?;
+    let last = person.as_ref().is_some_and(Person::last_membership);
+    let untouchable = !groups.is_empty();
+    let retire = last && !untouchable && person.as_ref().is_some_and(|p| p.created_by_service);
+    Ok(Departure { sign_out: last && !untouchable, leaving: Leaving { person, retire } })
+}
+
+/// After a departure committed: deletes a retired person's Cognito user. A failure is logged,
+/// not answered: the membership is gone, and the next invitation of that email finishes it.
+pub async fn finish_departure(app: &App, user: &UserSub, departure: &Departure) {
+    if departure.leaving.retire {
+        if let Err(error) = app.directory.delete_user(user).await {
+            tracing::warn!(error = %error_chain(&error), "a retired Cognito user was left for the next invitation to delete");
+        }
+    }
+}
+
+/// Makes Cognito's MFA follow the person's record, until the record stops changing under it.
+/// Run after a lost race or a failed write, so that Cognito never keeps a state that the
+/// record (and so every tenant's list) does not show.
+pub async fn sync_mfa(app: &App, user: &UserSub) -> Result<(), ApiError> {
+    let mut person = app.store.get_person(user).await?;
+    for _ in 0..JOIN_ATTEMPTS {
+        let Some(current) = &person else {
+            return Ok(());
+        };
+        apply_mfa(app, user, current.mfa.enabled).await?;
+        let again = app.store.get_person(user).await?;
+        if again.as_ref().map(|p| p.version) == Some(current.version) {
+            return Ok(());
+        }
+        person = again;
+    }
+    Ok(())
+}
+
+/// Switches the person's MFA in Cognito; on means the authenticator app if they verified one,
+/// else email.
+pub async fn apply_mfa(app: &App, user: &UserSub, enabled: bool) -> Result<Option<MfaType>, ApiError> {
+    if enabled {
+        Ok(Some(app.directory.enable_mfa(user).await?))
+    } else {
+        app.directory.disable_mfa(user).await?;
+        Ok(None)
+    }
+}
