@@ -187,6 +187,8 @@ async fn user_pool_client(
         .set_explicit_auth_flows(Some(
             strings(&properties["ExplicitAuthFlows"]).iter().map(|f| ExplicitAuthFlowsType::from(f.as_str())).collect(),
         ))
+        .set_read_attributes(Some(strings(&properties["ReadAttributes"])).filter(|a| !a.is_empty()))
+        .set_write_attributes(Some(strings(&properties["WriteAttributes"])).filter(|a| !a.is_empty()))
         .send()
         .await?;
     Ok(created.user_pool_client.and_then(|c| c.client_id).ok_or("CreateUserPoolClient returned no id")?)

@@ -21,6 +21,7 @@ pub mod password;
 pub mod ports;
 pub mod rules;
 pub mod tokens;
+pub mod triggers;
 
 pub use app::App;
 pub use config::Config;

@@ -311,6 +311,8 @@ pub trait Directory: Send + Sync {
     async fn has_account(&self, user: &UserSub) -> Result<bool, ApiError>;
     /// The Cognito groups of the person (`operators`…); none for a user that does not exist.
     async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError>;
+    /// Whether Cognito has any MFA on for the person.
+    async fn mfa_enabled(&self, user: &UserSub) -> Result<bool, ApiError>;
     /// Ends every session of the person (refresh tokens revoked, access tokens rejected).
     async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError>;
     async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError>;

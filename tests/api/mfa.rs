@@ -61,3 +61,37 @@ async fn mfa_is_only_set_for_registered_members() {
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.code(), "not_registered");
 }
+
+#[tokio::test]
+async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires_gets_it_back_at_sign_in() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    stack.cognito.associate_software_token().access_token(&person.access_token).send().await.unwrap();
+    stack.cognito.verify_software_token().access_token(&person.access_token).user_code("123456").send().await.unwrap();
+    let on = stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
+    assert_eq!(on.body["mfa"]["type"], "authenticator_app", "{:?}", on.body);
+
+    // The person switches it off with their own access token, as Cognito's user API allows.
+    let off = aws_sdk_cognitoidentityprovider::types::SoftwareTokenMfaSettingsType::builder().enabled(false).preferred_mfa(false).build();
+    stack.cognito.set_user_mfa_preference().access_token(&person.access_token).software_token_mfa_settings(off).send().await.unwrap();
+    assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some(""), "Cognito has it off now");
+
+    // Their next sign-in runs Cognito's pre-authentication trigger first.
+    let sub = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&person.email).send().await.unwrap().username().to_string();
+    let event = json!({
+        "version": "1", "region": "us-east-1", "userPoolId": stack.stack.user_pool_id, "userName": sub,
+        "triggerSource": "PreAuthentication_Authentication",
+        "request": { "userAttributes": { "sub": sub, "email": person.email } }, "response": {}
+    });
+    let back = tenant_members::triggers::enforce_mfa(&stack.running.app, event.clone()).await.expect("the trigger answers");
+    assert_eq!(back, event, "the event goes back to Cognito unchanged");
+    assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"), "the tenant's MFA is back");
+
+    // Someone whose tenants require nothing is left as they are.
+    let free = stack.join(&tenant, "member").await;
+    let free_sub = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&free.email).send().await.unwrap().username().to_string();
+    let event = json!({ "userPoolId": stack.stack.user_pool_id, "request": { "userAttributes": { "sub": free_sub } } });
+    tenant_members::triggers::enforce_mfa(&stack.running.app, event).await.expect("the trigger answers");
+    assert_ne!(stack.preferred_mfa(&free.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
+}

@@ -131,6 +131,14 @@ impl Directory for CognitoDirectory {
         }
     }
 
+    async fn mfa_enabled(&self, user: &UserSub) -> Result<bool, ApiError> {
+        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+            Ok(user) => Ok(user.preferred_mfa_setting().is_some_and(|p| !p.is_empty()) || !user.user_mfa_setting_list().is_empty()),
+            Err(e) if is_user_not_found(&e) => Ok(false),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
     async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError> {
         let mut groups = Vec::new();
         let mut next = None;

@@ -31,7 +31,7 @@ mod list_representative_candidates;
 mod list_roles;
 mod list_tenants;
 mod lookup_invitation;
-mod people;
+pub(crate) mod people;
 mod resend_invitation;
 mod send_password_reset;
 mod set_member_mfa;
@@ -127,7 +127,7 @@ impl Operation {
 }
 
 /// An error and its causes, for the log ("service error" alone says nothing).
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
