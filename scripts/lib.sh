@@ -2,6 +2,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+
+# A phase's heading, with the seconds the script has run so far (CI reads where time goes).
+phase() { echo "==> [+${SECONDS}s] $*"; }
 REQUIREMENTS="$ROOT/requirements-dev.txt"
 
 # The project-local virtualenv with the emulator and the SAM tools, (re)installed whenever
@@ -10,7 +13,7 @@ ensure_venv() {
   local stamp="$VENV/.requirements.sha256" wanted
   wanted=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    echo "==> installing the emulator and the SAM tools into .venv (requirements-dev.txt)"
+    phase "installing the emulator and the SAM tools into .venv (requirements-dev.txt)"
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
     echo "$wanted" > "$stamp"
@@ -24,7 +27,7 @@ start_emulator() {
   local port=$1
   mkdir -p "$ROOT/.local"
   if emulator_up "$port"; then return 0; fi
-  echo "==> starting the AWS emulator on 127.0.0.1:$port"
+  phase "starting the AWS emulator on 127.0.0.1:$port"
   nohup "$VENV/bin/python" "$ROOT/scripts/emulator.py" -H 127.0.0.1 -p "$port" > "$ROOT/.local/moto-$port.log" 2>&1 &
   echo $! > "$ROOT/.local/moto-$port.pid"
   for _ in $(seq 1 100); do

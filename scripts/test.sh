@@ -5,13 +5,15 @@ ensure_venv
 use_own_emulators "${TEST_EMULATOR_PORT:-5051}"
 cd "$ROOT"
 export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0
-echo "==> template: sam validate --lint, cfn-lint"
+phase "template: sam validate --lint, cfn-lint"
 sam validate --lint
 cfn-lint template.yaml
-echo "==> openapi.yaml: openapi-spec-validator"
+phase "openapi.yaml: openapi-spec-validator"
 openapi-spec-validator openapi.yaml
 # The function binaries, for the events invoked under cargo lambda.
+phase "building the functions"
 cargo build --workspace --bins
+phase "tests"
 # The suites' figures (isolation, faults, races, idempotency, fuzz), shown once all have run.
 export TEST_FIGURES="$ROOT/.local/test-figures.txt"
 mkdir -p "$ROOT/.local" && : > "$TEST_FIGURES"
@@ -21,6 +23,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace "$@" || status=$?
 fi
-echo "==> figures"
+phase "figures"
 sort "$TEST_FIGURES"
 exit "$status"
