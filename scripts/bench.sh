@@ -3,7 +3,7 @@
 # emulator (see bench/src/main.rs). Not part of make test. `scripts/bench.sh scale` runs only the
 # 10,000-member and concurrent-invite measurements.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_venv
+ensure_venv start
 use_own_emulators "${BENCH_EMULATOR_PORT:-5055}"
 cd "$ROOT"
 functions=()

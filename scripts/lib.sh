@@ -5,17 +5,19 @@ VENV="$ROOT/.venv"
 
 # A phase's heading, with the seconds the script has run so far (CI reads where time goes).
 phase() { echo "==> [+${SECONDS}s] $*"; }
-REQUIREMENTS="$ROOT/requirements-dev.txt"
 
-# The project-local virtualenv with the emulator and the SAM tools, (re)installed whenever
-# requirements-dev.txt changes.
+# The project-local virtualenv, with what a script needs: `start` (the emulator alone, for
+# make start) or `dev` (the default: also the SAM tools, cargo-lambda and the test tools).
+# (Re)installed whenever those requirements change.
 ensure_venv() {
-  local stamp="$VENV/.requirements.sha256" wanted
-  wanted=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+  local set=${1:-dev} requirements stamp wanted
+  requirements="$ROOT/requirements-$set.txt"
+  stamp="$VENV/.requirements-$set.sha256"
+  wanted=$(cat "$ROOT"/requirements-*.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    phase "installing the emulator and the SAM tools into .venv (requirements-dev.txt)"
+    phase "installing $(grep -cE '^[a-z-]' "$requirements" || true) packages of requirements-$set.txt into .venv"
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     echo "$wanted" > "$stamp"
   fi
 }
