@@ -207,7 +207,8 @@ pub trait MemberStore: Send + Sync {
     /// changed meanwhile.
     async fn set_mfa(&self, person: &Person, memberships: &[(Member, Member)], mfa: &Mfa, entries: Vec<AuditEntry>)
         -> Result<(), ApiError>;
-    /// Removes the membership, its email marker and its live links, and uncounts it on its person.
+    /// Removes the membership, its email marker and its live links, and uncounts it on its person;
+    /// `PersonChanged` if the person changed since `leaving` read them.
     async fn delete_member(&self, member: &Member, leaving: &Leaving, change: &Change) -> Result<(), ApiError>;
     /// Makes `link` the member's one live link of its purpose (the previous one dies);
     /// `RateLimited` past the quota.

@@ -840,9 +840,11 @@ impl MemberStore for DynamoStore {
         for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
             items.push(self.delete(token_key(hash)));
         }
+        let person_index = items.len();
         items.extend(self.leave_person(leaving, change.at));
         let entry = change.entry(AuditAction::MemberDeleted, Some(member), None);
-        self.transact_change(items, entry, |_| ApiError::VersionConflict).await
+        self.transact_change(items, entry, |index| if index == person_index { ApiError::PersonChanged } else { ApiError::VersionConflict })
+            .await
     }
 
     async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> Result<Member, ApiError> {

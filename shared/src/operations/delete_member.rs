@@ -6,33 +6,36 @@ use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::error::ApiError;
 use crate::http::empty;
-use crate::operations::{error_chain, managed_member, people};
+use crate::operations::{managed_member, people};
 use crate::rules;
+
+/// How often the person is read again when another of their memberships changed meanwhile.
+const ATTEMPTS: usize = 3;
 
 /// Order (three round trips after the member is read with the caller's authorization): read
 /// the person and their groups; remove the membership with its email marker and links and
-/// uncount it on the person in one transaction (the commit point), ending the person's sessions
-/// at the same time if it was their last membership; then delete their Cognito user if the
-/// contract allows (see `people::departure`). That last step is cleanup: the membership is gone
-/// either way, and the next invitation of that email finishes it.
+/// uncount it on the person in one transaction (the commit point); then, if it was their last
+/// membership, delete their Cognito user where the contract allows (see `people::departure`),
+/// else end their sessions. If another membership of the person changed in between (an invite
+/// elsewhere), the person is read again and the decision made anew. What follows the commit is
+/// cleanup: the membership is gone either way, the person's requests are refused, and the next
+/// invitation of that email finishes a retirement.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
     rules::not_self(&access.caller, &member, "tenant administrators cannot delete themselves")?;
     rules::not_representative(&member)?;
 
-    let departure = people::departure(app, &member).await?;
     let change = Change::by(Actor::manager(&access));
-    let commit = app.store.delete_member(&member, &departure.leaving, &change);
-    if departure.sign_out {
-        // Harmless if the commit then fails: the person signs in again.
-        let (signed_out, committed) = tokio::join!(app.directory.sign_out_everywhere(&member.user_sub), commit);
-        committed?;
-        if let Err(error) = signed_out {
-            tracing::warn!(error = %error_chain(&error), "the sessions of a person without memberships were left; their requests are refused");
+    for _ in 0..ATTEMPTS {
+        let departure = people::departure(app, &member).await?;
+        match app.store.delete_member(&member, &departure.leaving, &change).await {
+            Err(ApiError::PersonChanged) => continue,
+            Err(error) => return Err(error),
+            Ok(()) => {
+                people::finish_departure(app, &member.user_sub, &departure).await;
+                return Ok(empty(StatusCode::NO_CONTENT));
+            }
         }
-    } else {
-        commit.await?;
     }
-    people::finish_departure(app, &member.user_sub, &departure).await;
-    Ok(empty(StatusCode::NO_CONTENT))
+    Err(ApiError::VersionConflict)
 }

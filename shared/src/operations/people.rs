@@ -69,13 +69,20 @@ pub async fn departure(app: &App, member: &Member) -> Result<Departure, ApiError
     Ok(Departure { sign_out: last && !untouchable, leaving: Leaving { person, retire } })
 }
 
-/// After a departure committed: deletes a retired person's Cognito user. A failure is logged,
-/// not answered: the membership is gone, and the next invitation of that email finishes it.
+/// After a departure committed: a retired person's Cognito user is deleted (which ends their
+/// sessions too); a person who left their last membership otherwise is signed out. Failures are
+/// logged, not answered: the membership is gone, the person's requests are refused, and the next
+/// invitation of that email finishes a retirement.
 pub async fn finish_departure(app: &App, user: &UserSub, departure: &Departure) {
-    if departure.leaving.retire {
-        if let Err(error) = app.directory.delete_user(user).await {
-            tracing::warn!(error = %error_chain(&error), "a retired Cognito user was left for the next invitation to delete");
-        }
+    let finished = if departure.leaving.retire {
+        app.directory.delete_user(user).await
+    } else if departure.sign_out {
+        app.directory.sign_out_everywhere(user).await
+    } else {
+        return;
+    };
+    if let Err(error) = finished {
+        tracing::warn!(error = %error_chain(&error), "a person without memberships keeps their account or sessions for now");
     }
 }
 
