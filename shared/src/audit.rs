@@ -198,3 +198,31 @@ impl AuditEntry {
         view
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::language::Language;
+
+    fn member(tenant: &TenantId, email: &str) -> Member {
+        let roles = Roles::tenant_admin();
+        Member::new_invited(tenant.clone(), Email::parse(email).unwrap(), Language::En, roles, UserSub::new(email), crate::model::now())
+    }
+
+    #[test]
+    fn a_change_made_from_a_tenant_that_does_not_manage_this_one_names_no_one() {
+        let (acting_tenant, other_tenant) = (TenantId::generate(), TenantId::generate());
+        let admin = member(&acting_tenant, "admin@a.example.com");
+        let actor = Actor { kind: ActorKind::Administrator, user_sub: admin.user_sub.clone(), via: Some(ActingMembership::of(&admin)) };
+        let change = Change::by(actor);
+        let person = member(&other_tenant, "person@b.example.com");
+        let mut entry = change.entry(AuditAction::MfaChanged, Some(&person), Some(&person));
+        entry.from_another_tenant = true;
+        let view = entry.view();
+        assert_eq!(view["actor"], serde_json::json!({ "kind": "another_tenant_admin" }));
+        assert!(!view.to_string().contains("admin@a.example.com"));
+
+        let own = change.entry(AuditAction::MfaChanged, Some(&admin), Some(&admin)).view();
+        assert_eq!(own["actor"]["kind"], "tenant_admin", "an administrator of the entry's own tenant is named");
+    }
+}
