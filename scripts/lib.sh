@@ -3,8 +3,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 
-# A phase's heading, with the seconds the script has run so far (CI reads where time goes).
-phase() { echo "==> [+${SECONDS}s] $*"; }
+# A phase's heading, with the seconds since the first script started (CI reads where time goes).
+PHASE_EPOCH="${PHASE_EPOCH:-$(date +%s)}"
+export PHASE_EPOCH
+phase() { echo "==> [+$(($(date +%s) - PHASE_EPOCH))s] $*"; }
+
+# Commands run when the script exits, last registered first.
+EXIT_HOOKS=()
+on_exit() {
+  EXIT_HOOKS=("$*" "${EXIT_HOOKS[@]}")
+  trap 'for hook in "${EXIT_HOOKS[@]}"; do eval "$hook"; done' EXIT
+}
 
 # The project-local virtualenv, with what a script needs: `start` (the emulator alone, for
 # make start) or `dev` (the default: also the SAM tools, cargo-lambda and the test tools).
@@ -22,18 +31,19 @@ ensure_venv() {
   fi
 }
 
-emulator_up() { curl -fsS -o /dev/null "http://127.0.0.1:$1/moto-api/data.json" 2>/dev/null; }
+# Whether moto answers on port $1 of address $2 (127.0.0.1 by default).
+emulator_up() { curl -fsS -o /dev/null "http://${2:-127.0.0.1}:$1/moto-api/" 2>/dev/null; }
 
-# Starts moto on 127.0.0.1:$1 unless it already answers there; logs to .local/.
+# Starts moto on ${2:-127.0.0.1}:$1 unless it already answers there; logs to .local/.
 start_emulator() {
-  local port=$1
+  local port=$1 host=${2:-127.0.0.1}
   mkdir -p "$ROOT/.local"
-  if emulator_up "$port"; then return 0; fi
-  phase "starting the AWS emulator on 127.0.0.1:$port"
-  nohup "$VENV/bin/python" "$ROOT/scripts/emulator.py" -H 127.0.0.1 -p "$port" > "$ROOT/.local/moto-$port.log" 2>&1 &
+  if emulator_up "$port" "$host"; then return 0; fi
+  phase "starting the AWS emulator on $host:$port"
+  nohup "$VENV/bin/python" "$ROOT/scripts/emulator.py" -H "$host" -p "$port" > "$ROOT/.local/moto-$port.log" 2>&1 &
   echo $! > "$ROOT/.local/moto-$port.pid"
   for _ in $(seq 1 100); do
-    emulator_up "$port" && return 0
+    emulator_up "$port" "$host" && return 0
     sleep 0.1
   done
   echo "the emulator did not start; see .local/moto-$port.log" >&2
@@ -62,7 +72,77 @@ use_own_emulators() {
     emulator_up "$p" || OWN_EMULATORS+=("$p")
     start_emulator "$p"
   done
-  trap 'for p in "${OWN_EMULATORS[@]}"; do stop_emulator "$p"; done' EXIT
+  on_exit 'for p in "${OWN_EMULATORS[@]}"; do stop_emulator "$p"; done'
   use_emulator "$port"
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
 }
+
+# ---- Docker, for sam local: Debian's docker.io and a private daemon under .local/docker ----
+DOCKER_DIR="$ROOT/.local/docker"
+export DOCKER_HOST="unix://$DOCKER_DIR/docker.sock"
+# The image SAM layers its Lambda runtime emulator on for provided.al2023; no registry is reachable,
+# so it is built here from the host's own sh, mv, chmod and glibc (SAM needs nothing more of it).
+LAMBDA_BASE_IMAGE=public.ecr.aws/lambda/provided:al2023-x86_64
+
+# Installs Docker from Debian's packages unless dockerd is already there.
+ensure_docker() {
+  command -v dockerd >/dev/null && return 0
+  phase "installing Docker (Debian's docker.io)"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y --no-install-recommends docker.io iptables >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends docker.io iptables >/dev/null; }
+}
+
+docker_up() { docker info >/dev/null 2>&1; }
+
+# Starts the private dockerd unless it answers; one this call starts stops when the script exits
+# (by its pid: nothing else is touched). Needs root, as dockerd does.
+start_docker() {
+  ensure_docker
+  docker_up && return 0
+  phase "starting a private dockerd ($DOCKER_HOST)"
+  mkdir -p "$DOCKER_DIR"
+  dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/run" --pidfile "$DOCKER_DIR/dockerd.pid" \
+    --host "$DOCKER_HOST" > "$DOCKER_DIR/dockerd.log" 2>&1 &
+  OWN_DOCKERD=$!
+  on_exit stop_docker
+  for _ in $(seq 1 150); do
+    docker_up && return 0
+    kill -0 "$OWN_DOCKERD" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "dockerd did not start; see $DOCKER_DIR/dockerd.log" >&2
+  return 1
+}
+
+stop_docker() {
+  [ -n "${OWN_DOCKERD:-}" ] || return 0
+  kill "$OWN_DOCKERD" 2>/dev/null || true
+  # dockerd stops its containerd before it exits.
+  for _ in $(seq 1 100); do kill -0 "$OWN_DOCKERD" 2>/dev/null || break; sleep 0.1; done
+  OWN_DOCKERD=""
+}
+
+ensure_lambda_base_image() {
+  docker image inspect "$LAMBDA_BASE_IMAGE" >/dev/null 2>&1 && return 0
+  phase "building $LAMBDA_BASE_IMAGE from the host's sh, mv, chmod and glibc"
+  local dir lib
+  dir=$(mktemp -d)
+  mkdir -p "$dir/bin" "$dir/tmp" "$dir/var/task" "$dir/var/runtime" "$dir/etc/ssl/certs"
+  cp -L /bin/sh /bin/mv /bin/chmod "$dir/bin/"
+  # The programs' libraries, and those a Rust binary built for an older glibc links to.
+  for lib in $( (ldd /bin/sh /bin/mv /bin/chmod; ls /lib/x86_64-linux-gnu/lib{gcc_s.so.1,m.so.6,pthread.so.0,dl.so.2,rt.so.1}) |
+    grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+    mkdir -p "$dir$(dirname "$lib")"
+    cp -L "$lib" "$dir$lib"
+  done
+  cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/certs/" 2>/dev/null || true
+  # /etc/hosts first (host.docker.internal is there); glibc's default asks DNS alone.
+  echo "hosts: files dns" > "$dir/etc/nsswitch.conf"
+  tar -C "$dir" -c . | docker import -c 'ENV LANG=C.UTF-8' -c 'WORKDIR /var/task' - "$LAMBDA_BASE_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
+# Where containers on the default bridge reach this host (what host.docker.internal resolves to).
+docker_host_address() { docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}'; }

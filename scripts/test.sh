@@ -10,9 +10,16 @@ sam validate --lint
 cfn-lint template.yaml
 phase "openapi.yaml: openapi-spec-validator"
 openapi-spec-validator openapi.yaml
-# The function binaries, for the events invoked under cargo lambda.
-phase "building the functions"
-cargo build --workspace --bins
+# sam local invoke, for the events: Docker, the functions built the SAM way, and an emulator on
+# the Docker bridge where the functions' containers reach it (scripts/sam-local.sh).
+start_docker
+ensure_lambda_base_image
+scripts/sam-local.sh build
+phase "the template sam deploy sends: nothing local-only"
+python scripts/check-deploy-template.py .aws-sam/build/template.yaml samconfig.toml
+bridge=$(docker_host_address)
+export SAM_EMULATOR_PORT="${SAM_EMULATOR_PORT:-5060}"
+emulator_up "$SAM_EMULATOR_PORT" "$bridge" || { start_emulator "$SAM_EMULATOR_PORT" "$bridge"; on_exit stop_emulator "$SAM_EMULATOR_PORT"; }
 phase "tests"
 # The suites' figures (isolation, faults, races, idempotency, fuzz), shown once all have run.
 export TEST_FIGURES="$ROOT/.local/test-figures.txt"

@@ -129,7 +129,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     Ok(RunningStack { stack, app, server })
 }
 
-/// The stack the sample events run against (`scripts/invoke.sh`): rebuilt from scratch with
+/// The stack the sample events run against (`scripts/sam-local.sh`): rebuilt from scratch with
 /// the fixtures the events name, so that every event meets the same state. Returns the
 /// environment the functions need, as `template.yaml` would set it.
 pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>, BoxError> {
@@ -141,9 +141,15 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
     if dynamodb.describe_table().table_name(&options.names.table).send().await.is_ok() {
         dynamodb.delete_table().table_name(&options.names.table).send().await?;
     }
+    // The people too: an account an earlier event created would change what the next one meets.
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let pools = cognito.list_user_pools().max_results(60).into_paginator().items().send().collect::<Result<Vec<_>, _>>().await?;
+    for pool in pools.iter().filter(|p| p.name() == Some(options.names.user_pool.as_str())) {
+        cognito.delete_user_pool().user_pool_id(pool.id().unwrap_or_default()).send().await?;
+    }
     let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
     let config = service_config(&provisioned, &options);
-    fixtures::seed(&App::on_aws(&sdk, config.clone()), &aws_sdk_cognitoidentityprovider::Client::new(&sdk)).await?;
+    fixtures::seed(&App::on_aws(&sdk, config.clone()), &cognito).await?;
     Ok([
         ("TABLE_NAME".into(), config.table_name),
         ("USER_POOL_ID".into(), config.user_pool_id),

@@ -1,7 +1,7 @@
 //! `local-stack`: provisions the emulator from template.yaml, writes .local/stack.json and serves
 //! the HTTP API on 127.0.0.1:3000 (our `sam local start-api`, without Docker).
-//! `local-stack seed-events` instead rebuilds the stack the sample events name and prints the
-//! functions' environment as `KEY=VALUE` lines.
+//! `local-stack seed-events [FUNCTIONS_ENDPOINT]` instead rebuilds the stack the sample events name
+//! and prints the functions' environment in the JSON of `sam local invoke --env-vars`.
 
 use local_stack::{start, write_stack_file, StackOptions};
 
@@ -9,10 +9,17 @@ use local_stack::{start, write_stack_file, StackOptions};
 async fn main() -> Result<(), local_stack::BoxError> {
     tenant_members::lambda::init_logging();
     let root = std::env::current_dir()?;
-    if std::env::args().nth(1).as_deref() == Some("seed-events") {
-        for (name, value) in local_stack::seed_events_stack(&root.join("template.yaml")).await? {
-            println!("{name}={value}");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("seed-events") {
+        // `seed-events FUNCTIONS_ENDPOINT`: the address the functions reach the emulator at (from
+        // inside their containers), added as their AWS_ENDPOINT_URL.
+        let mut variables: serde_json::Map<String, serde_json::Value> =
+            local_stack::seed_events_stack(&root.join("template.yaml")).await?.into_iter().map(|(k, v)| (k, v.into())).collect();
+        if let Some(endpoint) = args.get(1) {
+            variables.insert("AWS_ENDPOINT_URL".into(), endpoint.clone().into());
         }
+        // The format of `sam local invoke --env-vars`: these values for every function.
+        println!("{}", serde_json::json!({ "Parameters": variables }));
         return Ok(());
     }
     let mut options = StackOptions::local_default(root.join("template.yaml"));

@@ -1,7 +1,8 @@
 //! Every sample event in `events/`, named `<function>.<status>-<case>.json`, answers the status
 //! it is named for: fed to its handler in process as Lambda would feed it
-//! (`lambda_http::request::from_str`), and to the real function binary under `cargo lambda`
-//! through `scripts/invoke.sh`, both against the fixtures of `local_stack::fixtures`.
+//! (`lambda_http::request::from_str`), and to the function's `sam build` artifact under real
+//! `sam local invoke` through `scripts/sam-local.sh`, both against the fixtures of
+//! `local_stack::fixtures`.
 use std::path::{Path, PathBuf};
 
 use tenant_members::operations::Operation;
@@ -85,70 +86,127 @@ fn every_function_has_events_and_is_an_operation() {
     }
 }
 
-/// Stops the `cargo lambda watch` that `scripts/invoke.sh` leaves running for the next call.
-struct Watcher(PathBuf);
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(&self.0) {
-            let _ = std::process::Command::new("kill").arg(pid.trim()).status();
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-}
-
-#[test]
-fn every_event_invoked_under_cargo_lambda_gets_the_status_it_is_named_for() {
+/// Every event, invoked on its function's `sam build` artifact under real `sam local invoke`
+/// (Docker, the Lambda runtime interface emulator) through `scripts/sam-local.sh`, each on a
+/// freshly seeded events stack. `make test` starts Docker and builds first; run alone, the script
+/// does both.
+#[tokio::test]
+async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_for() {
     let root = project_root();
-    let _watcher = Watcher(root.join(".local/cargo-lambda-watch.pid"));
+    let started = std::time::Instant::now();
     let mut failures = Vec::new();
+    let mut printed = String::new();
+    let mut requests = 0;
     let files = event_files();
     for file in &files {
         let (function, expected) = parse_name(file);
-        let output = std::process::Command::new(root.join("scripts/invoke.sh"))
-            .arg(&function)
+        let output = std::process::Command::new(root.join("scripts/sam-local.sh"))
+            .args(["invoke", &function])
             .arg(file)
-            .env("WATCH_PORT", "9105")
             .current_dir(&root)
             .output()
-            .expect("scripts/invoke.sh runs");
+            .expect("scripts/sam-local.sh runs");
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let response: Option<serde_json::Value> =
-            stdout.lines().rev().find(|l| l.starts_with('{')).and_then(|l| serde_json::from_str(l).ok());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // SAM prints the function's answer last on stdout, and the function's logs on stderr.
+        let response: Option<serde_json::Value> = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok());
         // A trigger hands Cognito its event back: that is its 200.
         let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
         if status != Some(u64::from(expected)) {
-            failures.push(format!(
-                "{}: expected {expected}, got {status:?}\n{stdout}\n{}",
-                file.display(),
-                String::from_utf8_lossy(&output.stderr)
-            ));
+            failures.push(format!("{}: expected {expected}, got {status:?}\n{stdout}\n{stderr}", file.display()));
         }
+        // The function's log: one JSON line per request, with what an operator needs to find it.
+        for line in stderr.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+            if line["fields"]["message"] == "request" {
+                requests += 1;
+                for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
+                    assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
+                }
+            }
+        }
+        printed.push_str(&stdout);
+        printed.push_str(&stderr);
     }
+    let elapsed = started.elapsed().as_secs_f64();
     assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
-
-    // The functions' logs: one JSON line per request, and no secret of any event in them.
-    let log = std::fs::read_to_string(root.join(".local/cargo-lambda-watch.log")).unwrap();
-    let requests: Vec<serde_json::Value> = log
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|l| l["fields"]["message"] == "request")
-        .collect();
     // Every API Gateway event is a request (a trigger's event is not).
     let http_events = files.iter().filter(|f| !TRIGGERS.contains(&parse_name(f).0.as_str())).count();
-    assert!(requests.len() >= http_events, "{} request lines for {http_events} API Gateway events", requests.len());
-    for line in &requests {
-        for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
-            assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
-        }
-    }
+    assert_eq!(requests, http_events, "request log lines for {http_events} API Gateway events");
     let secrets = [
         local_stack::fixtures::INVITATION_TOKEN,
         local_stack::fixtures::RESET_TOKEN,
+        local_stack::fixtures::JOIN_TOKEN,
+        local_stack::fixtures::SIGN_IN_TOKEN,
         "Corr3ct-Horse-Battery!",
         "N3w-Corr3ct-Horse!",
     ];
     for secret in secrets {
-        assert!(!log.contains(secret), "a token or password reached the logs");
+        assert!(!printed.contains(secret), "a token or password reached what sam local invoke printed");
+    }
+    crate::helpers::figure(format!(
+        "sam local invoke: {n} of {n} events answered the status in their names, {elapsed:.0} s ({each:.1} s each, seeding included)",
+        n = files.len(),
+        each = elapsed / files.len() as f64
+    ));
+
+    // In the same test: `start-api` seeds the same events stack.
+    public_routes_answer_under_sam_local_start_api(&root).await;
+}
+
+/// `sam local start-api` serves the public routes; a signed-in route answers 401, as SAM does not
+/// run the HTTP API's JWT authorizer and the function then finds no caller in the event.
+async fn public_routes_answer_under_sam_local_start_api(root: &Path) {
+    use std::os::unix::process::CommandExt;
+    let port = 3101;
+    let api = std::process::Command::new(root.join("scripts/sam-local.sh"))
+        .arg("start-api")
+        .env("SAM_API_PORT", port.to_string())
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Its own process group, so that SAM stops with the script.
+        .process_group(0)
+        .spawn()
+        .expect("scripts/sam-local.sh runs");
+    let _api = ProcessGroup(api);
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..600 {
+        if http.get(format!("{base}/roles")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(up, "sam local start-api did not answer on {base}");
+    let lookup = http
+        .post(format!("{base}/invitations/lookup"))
+        .json(&serde_json::json!({ "token": local_stack::fixtures::INVITATION_TOKEN }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status(), 200);
+    let invitation: serde_json::Value = lookup.json().await.unwrap();
+    assert_eq!(invitation["tenantId"], local_stack::fixtures::TENANT_ID);
+    assert_eq!(invitation["accountExists"], false);
+    let roles = http.get(format!("{base}/roles")).send().await.unwrap();
+    assert_eq!(roles.status(), 401);
+    assert_eq!(roles.headers()["content-type"], "application/problem+json");
+}
+
+/// Interrupts a process group when dropped, even when an assertion failed first, as Ctrl-C would
+/// (SAM then removes its containers), and waits for its leader.
+struct ProcessGroup(std::process::Child);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-s", "INT", "--", &format!("-{}", self.0.id())]).status();
+        for _ in 0..100 {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 }
