@@ -7,29 +7,34 @@ the fixtures of local/src/fixtures.rs. Run from the project root with the venv's
 import base64
 import json
 import os
+import re
 import subprocess
 
-T = "01JEVENTS00000000000TENANT"
-M = "01JEVENTS000000000000MEMBR"
-CH = "01JEVENTS000000000000CHD01"
-ADMN = "01JEVENTS0000000000000ADMN"
-ADMN2 = "01JEVENTS000000000000ADMN2"
-TGT = "01JEVENTS000000000000TARGT"
-INV = "01JEVENTS00000000000NVTD01"
+# The fixtures' ids, tokens, callers and password: written once, in local/src/fixtures.rs.
+FIXTURES = dict(re.findall(r'^(?:pub )?const ([A-Z_]+): &str = "([^"]*)";',
+                           open(os.path.join(os.path.dirname(__file__), "..", "local", "src", "fixtures.rs")).read(), re.M))
+T = FIXTURES["TENANT_ID"]
+M = FIXTURES["MEMBER_ID"]
+CH = FIXTURES["CHILD_TENANT_ID"]
+ADMN = FIXTURES["ADMIN_ID"]
+ADMN2 = FIXTURES["SECOND_ADMIN_ID"]
+TGT = FIXTURES["TARGET_ID"]
+INV = FIXTURES["INVITED_ID"]
+INVITATION_TOKEN = FIXTURES["INVITATION_TOKEN"]
+RESET_TOKEN = FIXTURES["RESET_TOKEN"]
+JOIN_TOKEN = FIXTURES["JOIN_TOKEN"]
+SIGN_IN_TOKEN = FIXTURES["SIGN_IN_TOKEN"]
+GOOD_PASSWORD = FIXTURES["TARGET_PASSWORD"]
+# What the fixtures do not have.
 UNKNOWN = "01JEVENTS0000000000UNKNWN0"
-INVITATION_TOKEN = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA"
-RESET_TOKEN = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA"
 UNKNOWN_TOKEN = "dW5rbm93bi10b2tlbi0wMDAwMDAwMDAwMDAwMDAwMDA"
-JOIN_TOKEN = "ZXZlbnRzLWpvaW4tdG9rZW4tMDAwMDAwMDAwMDAwMDA"
-SIGN_IN_TOKEN = "ZXZlbnRzLXNpZ24taW4tdG9rZW4tMDAwMDAwMDAwMDA"
-GOOD_PASSWORD = "Corr3ct-Horse-Battery!"
 
-ADMIN = {"sub": "event-admin-sub", "email": "admin@events.example.com", "email_verified": "true",
+ADMIN = {"sub": FIXTURES["ADMIN_SUB"], "email": FIXTURES["ADMIN_EMAIL"], "email_verified": "true",
          "token_use": "id", "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_EVENTS",
          "aud": "events-client"}
-SECOND = dict(ADMIN, sub="event-second-admin-sub", email="second.admin@events.example.com")
-MEMBER = dict(ADMIN, sub="event-member-sub", email="member@events.example.com")
-OPERATOR = dict(ADMIN, sub="event-operator-sub", email="operator@example.com", **{"cognito:groups": "[operators]"})
+SECOND = dict(ADMIN, sub=FIXTURES["SECOND_ADMIN_SUB"], email=FIXTURES["SECOND_ADMIN_EMAIL"])
+MEMBER = dict(ADMIN, sub=FIXTURES["MEMBER_SUB"], email=FIXTURES["MEMBER_EMAIL"])
+OPERATOR = dict(ADMIN, sub=FIXTURES["OPERATOR_SUB"], email=FIXTURES["OPERATOR_EMAIL"], **{"cognito:groups": "[operators]"})
 
 
 def sam_event(method, path, body):

@@ -145,4 +145,10 @@ ensure_lambda_base_image() {
 }
 
 # Where containers on the default bridge reach this host (what host.docker.internal resolves to).
-docker_host_address() { docker network inspect bridge --format '{{(index .IPAM.Config 0).Gateway}}'; }
+docker_host_address() {
+  local address
+  address=$(docker network inspect bridge --format '{{range .IPAM.Config}}{{.Gateway}}{{end}}' 2>/dev/null || true)
+  [ -n "$address" ] || address=$(ip -4 -o addr show docker0 2>/dev/null | awk '{split($4, a, "/"); print a[1]; exit}')
+  [ -n "$address" ] || { echo "no address on the Docker bridge (docker network inspect bridge, ip addr show docker0)" >&2; return 1; }
+  echo "$address"
+}

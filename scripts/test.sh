@@ -10,6 +10,9 @@ sam validate --lint
 cfn-lint template.yaml
 phase "openapi.yaml: openapi-spec-validator"
 openapi-spec-validator openapi.yaml
+phase "cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 # sam local invoke, for the events: Docker, the functions built the SAM way, and an emulator on
 # the Docker bridge where the functions' containers reach it (scripts/sam-local.sh).
 start_docker

@@ -102,12 +102,7 @@ fn percentile(values: &mut [f64], p: f64) -> f64 {
 fn memory_kb(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
     };
     (field("VmHWM:"), field("VmRSS:"))
 }
@@ -201,7 +196,8 @@ fn with_body(event: &str, body: &str) -> String {
 fn with_query(event: &str, query: &[(&str, &str)]) -> String {
     let mut event: serde_json::Value = serde_json::from_str(event).expect("events are JSON");
     event["rawQueryString"] = query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&").into();
-    event["queryStringParameters"] = query.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect::<serde_json::Map<_, _>>().into();
+    event["queryStringParameters"] =
+        query.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(*v))).collect::<serde_json::Map<_, _>>().into();
     event.to_string()
 }
 
@@ -245,7 +241,8 @@ async fn main() -> Result<(), BoxError> {
         let event = success_event(function)?;
         let init_ms = init_ms(&binary, &stub, &env).await;
         let app = App::on_aws(&recorded_sdk, config_from(&env));
-        let (handler_p50_ms, handler_p99_ms, calls, round_trips, status) = handler(&app, &traffic, *operation, &event, HANDLER_SAMPLES).await;
+        let (handler_p50_ms, handler_p99_ms, calls, round_trips, status) =
+            handler(&app, &traffic, *operation, &event, HANDLER_SAMPLES).await;
         let env = local_stack::seed_events_stack(&template).await?;
         let (rss_peak_kb, rss_growth_kb) = memory(&binary, &stub, &env, &steady_event(function)?).await;
         rows.push(Row {
@@ -285,7 +282,12 @@ async fn main() -> Result<(), BoxError> {
 }
 
 /// list-members in a tenant of 10,000 members, and invites at 20 at once.
-async fn scale(sdk: &aws_config::SdkConfig, recorded_sdk: &aws_config::SdkConfig, traffic: &Traffic, template: &Path) -> Result<(), BoxError> {
+async fn scale(
+    sdk: &aws_config::SdkConfig,
+    recorded_sdk: &aws_config::SdkConfig,
+    traffic: &Traffic,
+    template: &Path,
+) -> Result<(), BoxError> {
     let env = local_stack::seed_events_stack(template).await?;
     let config = config_from(&env);
     let app = App::on_aws(recorded_sdk, config.clone());
@@ -296,7 +298,10 @@ async fn scale(sdk: &aws_config::SdkConfig, recorded_sdk: &aws_config::SdkConfig
     let invite = success_event("invite-member")?;
     let started = Instant::now();
     let invites = (0..20).map(|n| {
-        let event = with_body(&invite, &format!(r#"{{"email":"load-{n}@events.example.com","language":"en","roles":{{"service-management-portal":"member"}}}}"#));
+        let event = with_body(
+            &invite,
+            &format!(r#"{{"email":"load-{n}@events.example.com","language":"en","roles":{{"service-management-portal":"member"}}}}"#),
+        );
         let app = &app;
         async move { Operation::InviteMember.respond(app, lambda_http::request::from_str(&event).expect("an event")).await.status() }
     });

@@ -27,10 +27,13 @@ pub const MEMBER_ID: &str = "01JEVENTS000000000000MEMBR";
 pub const TARGET_ID: &str = "01JEVENTS000000000000TARGT";
 pub const INVITED_ID: &str = "01JEVENTS00000000000NVTD01";
 pub const CHILD_REPRESENTATIVE_ID: &str = "01JEVENTS00000000000CHDREP";
-/// The callers of the events, as their JWT `sub` claims name them.
+/// The callers of the events, as their JWT `sub` and `email` claims name them.
 pub const ADMIN_SUB: &str = "event-admin-sub";
+pub const ADMIN_EMAIL: &str = "admin@events.example.com";
 pub const SECOND_ADMIN_SUB: &str = "event-second-admin-sub";
+pub const SECOND_ADMIN_EMAIL: &str = "second.admin@events.example.com";
 pub const MEMBER_SUB: &str = "event-member-sub";
+pub const MEMBER_EMAIL: &str = "member@events.example.com";
 /// The invited member's invitation, which `accept-invitation` events redeem.
 pub const INVITATION_TOKEN: &str = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA";
 /// The target's password reset, which `complete-password-reset` events redeem.
@@ -43,9 +46,9 @@ pub const CHILD_ADMIN_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDADMN";
 pub const CHILD_TARGET_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDTRGT";
 /// The events' operator, as their JWT `sub` claim names them.
 pub const OPERATOR_SUB: &str = "event-operator-sub";
-const OPERATOR_EMAIL: &str = "events.operator@example.com";
+pub const OPERATOR_EMAIL: &str = "events.operator@example.com";
 /// The target's password (they have an account).
-const TARGET_PASSWORD: &str = "Corr3ct-Horse-Battery!";
+pub const TARGET_PASSWORD: &str = "Corr3ct-Horse-Battery!";
 
 fn portal(role: &str) -> Result<Roles, ApiError> {
     Roles::parse([("service-management-portal".to_string(), role.to_string())].into())
@@ -109,7 +112,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     let known = Joining { created_user: false };
     let seeding = || Change::by(Actor::operator(&Caller { sub: UserSub::new("events-fixtures"), operator: true }));
 
-    let mut admin = member(TENANT_ID, ADMIN_ID, "admin@events.example.com", Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
+    let mut admin = member(TENANT_ID, ADMIN_ID, ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
     store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation, known, &seeding()).await?;
@@ -117,8 +120,8 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
 
     let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
     let members = [
-        (SECOND_ADMIN_ID, "second.admin@events.example.com", Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), true),
-        (MEMBER_ID, "member@events.example.com", portal("member")?, UserSub::new(MEMBER_SUB), true),
+        (SECOND_ADMIN_ID, SECOND_ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), true),
+        (MEMBER_ID, MEMBER_EMAIL, portal("member")?, UserSub::new(MEMBER_SUB), true),
         (TARGET_ID, "target@events.example.com", portal("member")?, real_sub("target@events.example.com").await?, true),
         (INVITED_ID, "invited@events.example.com", portal("member")?, real_sub("invited@events.example.com").await?, false),
     ];
@@ -154,7 +157,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     let target_sub = target_sub.ok_or(ApiError::NotFound("the target was not seeded"))?;
     app.directory.set_password(&target_sub, TARGET_PASSWORD).await?;
     let invited_again = [
-        (CHILD_ADMIN_MEMBERSHIP_ID, "admin@events.example.com", UserSub::new(ADMIN_SUB), JOIN_TOKEN),
+        (CHILD_ADMIN_MEMBERSHIP_ID, ADMIN_EMAIL, UserSub::new(ADMIN_SUB), JOIN_TOKEN),
         (CHILD_TARGET_MEMBERSHIP_ID, "target@events.example.com", target_sub, SIGN_IN_TOKEN),
     ];
     for (id, email, sub, token) in invited_again {

@@ -47,11 +47,7 @@ impl Gateway {
                 .ok_or_else(|| GatewayError::UnknownFunction(route.path.clone(), route.function.clone()))?;
             let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
             let path = route.path.clone();
-            table
-                .entry(method)
-                .or_default()
-                .insert(path.clone(), Target { route, operation })
-                .map_err(|e| GatewayError::Route(path, e))?;
+            table.entry(method).or_default().insert(path.clone(), Target { route, operation }).map_err(|e| GatewayError::Route(path, e))?;
         }
         Ok(Self { routes: table, app, authorizer })
     }
@@ -72,8 +68,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         return problem(ApiError::NotFound("no such route"));
     };
     let target = matched.value;
-    let path_parameters: Map<String, Value> =
-        matched.params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let path_parameters: Map<String, Value> = matched.params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
 
     let claims = if target.route.public {
         None
@@ -265,9 +260,8 @@ impl JwtAuthorizer {
         validation.set_issuer(&[&self.issuer]);
         validation.validate_aud = false; // checked below: ID tokens carry aud, access tokens client_id
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
-            .map_err(|e| AuthError::Invalid(e.to_string()))?
-            .claims;
+        let claims =
+            jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation).map_err(|e| AuthError::Invalid(e.to_string()))?.claims;
         let audience = claims.get("aud").or_else(|| claims.get("client_id")).and_then(Value::as_str);
         if audience != Some(self.client_id.as_str()) {
             return Err(AuthError::Invalid("token is for another client".into()));

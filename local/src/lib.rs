@@ -43,8 +43,11 @@ pub struct StackOptions {
     pub password_reset_ttl: Duration,
     /// Adjusts the SDK config the service's clients get (not the provisioning's): tests put a
     /// recording HTTP client and a short retry backoff here.
-    pub service_sdk: Option<Box<dyn FnOnce(&aws_config::SdkConfig) -> aws_config::SdkConfig + Send>>,
+    pub service_sdk: Option<AdjustSdk>,
 }
+
+/// A change to an SDK config, made once.
+pub type AdjustSdk = Box<dyn FnOnce(&aws_config::SdkConfig) -> aws_config::SdkConfig + Send>;
 
 impl StackOptions {
     /// The names `make start` uses; a second start finds and reuses what the first created.
@@ -105,8 +108,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         None => sdk.clone(),
     };
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
-    let authorizer =
-        JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
+    let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;

@@ -2,12 +2,12 @@
 //! and indexes), the user pool with its password policy, the app client, the groups, the SES
 //! sender identity, and a first operator.
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, SoftwareTokenMfaConfigType,
-    UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType,
+    AttributeType, ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, SoftwareTokenMfaConfigType, UserPoolMfaType,
+    UserPoolPolicyType, UsernameAttributeType,
 };
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use serde::{Deserialize, Serialize};
 use serde_norway::Value;
@@ -102,9 +102,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, nam
                 .set_key_schema(Some(key_schema(&index["KeySchema"])?))
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::from(
-                            string(&index["Projection"]["ProjectionType"]).unwrap_or("ALL"),
-                        ))
+                        .projection_type(ProjectionType::from(string(&index["Projection"]["ProjectionType"]).unwrap_or("ALL")))
                         .build(),
                 )
                 .build()?,
@@ -194,11 +192,7 @@ async fn user_pool_client(
     Ok(created.user_pool_client.and_then(|c| c.client_id).ok_or("CreateUserPoolClient returned no id")?)
 }
 
-async fn operator(
-    client: &aws_sdk_cognitoidentityprovider::Client,
-    user_pool_id: &str,
-    operator: &Credentials,
-) -> Result<(), BoxError> {
+async fn operator(client: &aws_sdk_cognitoidentityprovider::Client, user_pool_id: &str, operator: &Credentials) -> Result<(), BoxError> {
     let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
     match client
         .admin_create_user()

@@ -59,10 +59,7 @@ impl Template {
     }
 
     fn resource_of_type(&self, kind: &str) -> Result<&Value, TemplateError> {
-        self.resources()?
-            .values()
-            .find(|r| text(&r["Type"]) == Some(kind))
-            .ok_or_else(|| shape(format!("no {kind} resource")))
+        self.resources()?.values().find(|r| text(&r["Type"]) == Some(kind)).ok_or_else(|| shape(format!("no {kind} resource")))
     }
 
     pub fn routes(&self) -> Result<Vec<Route>, TemplateError> {
@@ -129,8 +126,5 @@ pub fn string(value: &Value) -> Option<&str> {
 
 /// A list of strings, looking through tags.
 pub fn strings(value: &Value) -> Vec<String> {
-    untag(value)
-        .as_sequence()
-        .map(|items| items.iter().filter_map(text).map(str::to_string).collect())
-        .unwrap_or_default()
+    untag(value).as_sequence().map(|items| items.iter().filter_map(text).map(str::to_string).collect()).unwrap_or_default()
 }

@@ -18,10 +18,7 @@ impl App {
     pub fn on_aws(sdk: &aws_config::SdkConfig, config: Config) -> Self {
         Self {
             store: Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone())),
-            directory: Arc::new(CognitoDirectory::new(
-                aws_sdk_cognitoidentityprovider::Client::new(sdk),
-                config.user_pool_id.clone(),
-            )),
+            directory: Arc::new(CognitoDirectory::new(aws_sdk_cognitoidentityprovider::Client::new(sdk), config.user_pool_id.clone())),
             mailer: Arc::new(SesMailer::new(
                 aws_sdk_sesv2::Client::new(sdk),
                 config.sender_email.clone(),

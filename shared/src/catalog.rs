@@ -77,11 +77,7 @@ pub static CATALOG: &[Application] = &[
                 name: Names { en: "Operator", ja: "オペレーター" },
                 permissions: &["devices:read", "devices:configure"],
             },
-            RoleDefinition {
-                id: "viewer",
-                name: Names { en: "Viewer", ja: "閲覧者" },
-                permissions: &["devices:read"],
-            },
+            RoleDefinition { id: "viewer", name: Names { en: "Viewer", ja: "閲覧者" }, permissions: &["devices:read"] },
         ],
     },
     Application {
@@ -99,11 +95,7 @@ pub static CATALOG: &[Application] = &[
                 name: Names { en: "Operator", ja: "オペレーター" },
                 permissions: &["cameras:read", "live:view", "recordings:view", "recordings:export"],
             },
-            RoleDefinition {
-                id: "viewer",
-                name: Names { en: "Viewer", ja: "閲覧者" },
-                permissions: &["cameras:read", "live:view"],
-            },
+            RoleDefinition { id: "viewer", name: Names { en: "Viewer", ja: "閲覧者" }, permissions: &["cameras:read", "live:view"] },
         ],
     },
     Application {
@@ -116,11 +108,7 @@ pub static CATALOG: &[Application] = &[
                 name: Names { en: "Administrator", ja: "管理者" },
                 permissions: &["recordings:view", "recordings:export", "recordings:delete", "retention:configure"],
             },
-            RoleDefinition {
-                id: "viewer",
-                name: Names { en: "Viewer", ja: "閲覧者" },
-                permissions: &["recordings:view"],
-            },
+            RoleDefinition { id: "viewer", name: Names { en: "Viewer", ja: "閲覧者" }, permissions: &["recordings:view"] },
         ],
     },
 ];
@@ -139,9 +127,7 @@ impl Roles {
                 .find(|a| a.id == application)
                 .ok_or_else(|| ApiError::validation(format!("unknown application {application:?}")))?;
             if !app.roles.iter().any(|r| r.id == role) {
-                return Err(ApiError::validation(format!(
-                    "unknown role {role:?} for application {application:?}"
-                )));
+                return Err(ApiError::validation(format!("unknown role {role:?} for application {application:?}")));
             }
         }
         if let Some(app) = CATALOG.iter().find(|a| a.required && !raw.contains_key(a.id)) {
@@ -191,10 +177,7 @@ mod tests {
     #[test]
     fn the_catalog_has_the_four_applications_of_the_contract() {
         let ids: Vec<_> = CATALOG.iter().map(|a| a.id).collect();
-        assert_eq!(
-            ids,
-            ["service-management-portal", "device-management", "integrated-video-management", "cloud-video-recorder"]
-        );
+        assert_eq!(ids, ["service-management-portal", "device-management", "integrated-video-management", "cloud-video-recorder"]);
     }
 
     #[test]

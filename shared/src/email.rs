@@ -19,8 +19,7 @@ impl Email {
         if trimmed.len() > MAX_LEN || trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(ApiError::validation("email is not a valid address"));
         }
-        let address = email_address::EmailAddress::from_str(trimmed)
-            .map_err(|_| ApiError::validation("email is not a valid address"))?;
+        let address = email_address::EmailAddress::from_str(trimmed).map_err(|_| ApiError::validation("email is not a valid address"))?;
         // Display names ("Name <a@b>") parse too; only a bare address is accepted.
         if address.as_str() != trimmed || !deliverable_everywhere(address.local_part(), address.domain()) {
             return Err(ApiError::validation("email is not a valid address"));
@@ -71,7 +70,15 @@ mod tests {
         for good in ["kim.lee+portal@example.co.jp", "o_k-1%x@mail-1.example.com", "_x@example.io"] {
             assert!(Email::parse(good).is_ok(), "{good}");
         }
-        for bad in ["{4s@8.lx9rxwaf.test", "-a@example.com", "a@[127.0.0.1]", "\"q u\"@example.com", "a@example.c0m", "a@localhost", "a!b@example.com"] {
+        for bad in [
+            "{4s@8.lx9rxwaf.test",
+            "-a@example.com",
+            "a@[127.0.0.1]",
+            "\"q u\"@example.com",
+            "a@example.c0m",
+            "a@localhost",
+            "a!b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -36,11 +36,7 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
     let body = serde_json::to_string(value).expect("responses always serialise");
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::Text(body))
-        .expect("a valid response")
+    Response::builder().status(status).header(header::CONTENT_TYPE, "application/json").body(Body::Text(body)).expect("a valid response")
 }
 
 pub fn empty(status: StatusCode) -> Response<Body> {

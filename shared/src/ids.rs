@@ -16,9 +16,7 @@ macro_rules! ulid_id {
                 Self(ulid::Ulid::new().to_string())
             }
             pub fn parse(raw: &str) -> Result<Self, ApiError> {
-                raw.parse::<ulid::Ulid>()
-                    .map(|id| Self(id.to_string()))
-                    .map_err(|_| ApiError::validation(concat!("not a valid ", $what)))
+                raw.parse::<ulid::Ulid>().map(|id| Self(id.to_string())).map_err(|_| ApiError::validation(concat!("not a valid ", $what)))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -69,11 +67,7 @@ mod tests {
     fn ids_are_ulids_in_canonical_form() {
         let id = MemberId::generate();
         assert_eq!(MemberId::parse(id.as_str()).unwrap(), id);
-        assert_eq!(
-            MemberId::parse(&id.as_str().to_lowercase()).unwrap(),
-            id,
-            "lower-case input is the same id"
-        );
+        assert_eq!(MemberId::parse(&id.as_str().to_lowercase()).unwrap(), id, "lower-case input is the same id");
         assert!(TenantId::parse("../other-tenant").is_err());
         assert!(TenantId::parse("").is_err());
     }

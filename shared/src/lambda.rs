@@ -6,7 +6,7 @@ use lambda_http::{service_fn, LambdaEvent, Request};
 
 use crate::app::App;
 use crate::config::Config;
-use crate::operations::Operation;
+use crate::operations::{respond, Handler};
 
 /// One JSON line per log event, as CloudWatch Logs Insights reads best.
 pub fn init_logging() {
@@ -41,14 +41,15 @@ pub async fn run_pre_authentication() -> Result<(), lambda_http::Error> {
     .await
 }
 
-pub async fn run(operation: Operation) -> Result<(), lambda_http::Error> {
+/// The entry point of the function of operation `H`.
+pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
     init_logging();
     let config = Config::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let app = Arc::new(App::on_aws(&sdk, config));
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(operation.respond(&app, req).await) }
+        async move { Ok::<_, Infallible>(respond::<H>(&app, req).await) }
     }))
     .await
 }

@@ -14,7 +14,8 @@ async fn every_change_is_recorded_newest_first_with_actor_and_before_after() {
     let tenant = stack.tenant_with_admin(None).await;
     let person = stack.join(&tenant, "member").await;
     let path = TestStack::member_path(&tenant, &person.member_id);
-    let changed = stack.put(&format!("{path}/roles"), &tenant.admin_token, json!({ "roles": { "service-management-portal": "tenant-admin" } })).await;
+    let changed =
+        stack.put(&format!("{path}/roles"), &tenant.admin_token, json!({ "roles": { "service-management-portal": "tenant-admin" } })).await;
     assert_eq!(changed.status, StatusCode::OK);
     assert_eq!(stack.put(&format!("{path}/mfa"), &tenant.admin_token, json!({ "enabled": true })).await.status, StatusCode::OK);
     assert_eq!(stack.post(&format!("{path}/password-reset"), Some(&tenant.admin_token), json!({})).await.status, StatusCode::ACCEPTED);
@@ -79,10 +80,16 @@ async fn refused_and_rolled_back_changes_write_no_entry_and_only_managers_read_t
     // Refused: the representative keeps tenant-admin; a stale version.
     let rep = TestStack::member_path(&tenant, &tenant.admin_member_id);
     let other_admin = stack.join(&tenant, "tenant-admin").await;
-    let refused = stack.put(&format!("{rep}/roles"), &other_admin.token, json!({ "roles": { "service-management-portal": "member" } })).await;
+    let refused =
+        stack.put(&format!("{rep}/roles"), &other_admin.token, json!({ "roles": { "service-management-portal": "member" } })).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     let stale = stack
-        .put_roles_if_match(&format!("{}/roles", TestStack::member_path(&tenant, &member.member_id)), &tenant.admin_token, json!({ "service-management-portal": "member" }), "\"99\"")
+        .put_roles_if_match(
+            &format!("{}/roles", TestStack::member_path(&tenant, &member.member_id)),
+            &tenant.admin_token,
+            json!({ "service-management-portal": "member" }),
+            "\"99\"",
+        )
         .await;
     assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
     let after = stack.get(&audit_path, &tenant.admin_token).await.body["items"].as_array().unwrap().len();
@@ -104,7 +111,8 @@ async fn an_invitation_taken_back_after_its_email_failed_leaves_no_entry() {
 
     // Invite's calls: tenant, memberships, Cognito user, transaction, then the email (index 4).
     stack.traffic.fail_call(4, local_stack::traffic::FaultKind::ServerError);
-    let failed = stack.invite(&tenant, &crate::helpers::unique_email("unlucky"), "en", json!({ "service-management-portal": "member" })).await;
+    let failed =
+        stack.invite(&tenant, &crate::helpers::unique_email("unlucky"), "en", json!({ "service-management-portal": "member" })).await;
     let tally = stack.traffic.tally();
     stack.traffic.reset();
     assert!(tally.fault_hit && tally.calls[4].operation == "SendEmail", "{}", tally.describe());

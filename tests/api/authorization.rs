@@ -134,8 +134,10 @@ fn the_portal_client_cannot_move_a_persons_sign_in_email() {
     let template: serde_norway::Value =
         serde_norway::from_str(&std::fs::read_to_string(crate::helpers::project_root().join("template.yaml")).unwrap()).unwrap();
     let client = &template["Resources"]["UserPoolClient"]["Properties"];
-    let writable: Vec<&str> = client["WriteAttributes"].as_sequence().expect("WriteAttributes is listed").iter().filter_map(|a| a.as_str()).collect();
+    let writable: Vec<&str> =
+        client["WriteAttributes"].as_sequence().expect("WriteAttributes is listed").iter().filter_map(|a| a.as_str()).collect();
     assert!(!writable.contains(&"email") && !writable.contains(&"email_verified"), "{writable:?}");
-    let verified = &template["Resources"]["UserPool"]["Properties"]["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"];
+    let verified =
+        &template["Resources"]["UserPool"]["Properties"]["UserAttributeUpdateSettings"]["AttributesRequireVerificationBeforeUpdate"];
     assert!(verified.as_sequence().is_some_and(|a| a.iter().any(|v| v.as_str() == Some("email"))), "{verified:?}");
 }

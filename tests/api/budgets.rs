@@ -25,7 +25,15 @@ struct Measured {
     tally: Tally,
 }
 
-async fn measure(stack: &TestStack, rows: &mut Vec<Measured>, case: &str, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Value {
+async fn measure(
+    stack: &TestStack,
+    rows: &mut Vec<Measured>,
+    case: &str,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Value {
     stack.traffic.reset();
     let answer = stack.call(method, path, token, body).await;
     assert!(answer.status.is_success(), "{case}: {} {:?}", answer.status, answer.body);
@@ -47,40 +55,141 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
 
     measure(&stack, rows, "list-roles", Method::GET, "/roles", Some(token), None).await;
     let child_rep = unique_email("child-rep");
-    let created = measure(&stack, rows, "create-tenant", Method::POST, "/tenants", Some(&operator),
-        Some(json!({ "name": "Budget child", "parentTenantId": t, "adminEmail": child_rep, "adminLanguage": "en" }))).await;
+    let created = measure(
+        &stack,
+        rows,
+        "create-tenant",
+        Method::POST,
+        "/tenants",
+        Some(&operator),
+        Some(json!({ "name": "Budget child", "parentTenantId": t, "adminEmail": child_rep, "adminLanguage": "en" })),
+    )
+    .await;
     let child = created["tenant"]["tenantId"].as_str().unwrap().to_string();
     measure(&stack, rows, "get-tenant", Method::GET, &format!("/tenants/{t}"), Some(token), None).await;
     measure(&stack, rows, "list-tenants", Method::GET, "/tenants", Some(token), None).await;
 
     let invitee = unique_email("budget");
     let roles = json!({ "service-management-portal": "member" });
-    let invited = measure(&stack, rows, "invite-member", Method::POST, &format!("/tenants/{t}/members"), Some(token),
-        Some(json!({ "email": invitee, "language": "en", "roles": roles }))).await;
+    let invited = measure(
+        &stack,
+        rows,
+        "invite-member",
+        Method::POST,
+        &format!("/tenants/{t}/members"),
+        Some(token),
+        Some(json!({ "email": invitee, "language": "en", "roles": roles })),
+    )
+    .await;
     let invited_id = invited["memberId"].as_str().unwrap().to_string();
     let known = stack.join(&other, "member").await;
-    measure(&stack, rows, "invite-member (person already in Cognito)", Method::POST, &format!("/tenants/{t}/members"), Some(token),
-        Some(json!({ "email": known.email, "language": "en", "roles": roles }))).await;
+    measure(
+        &stack,
+        rows,
+        "invite-member (person already in Cognito)",
+        Method::POST,
+        &format!("/tenants/{t}/members"),
+        Some(token),
+        Some(json!({ "email": known.email, "language": "en", "roles": roles })),
+    )
+    .await;
     let join_link = stack.last_email_to(&known.email).await.token();
     measure(&stack, rows, "lookup-invitation", Method::POST, "/invitations/lookup", None, Some(json!({ "token": join_link }))).await;
     measure(&stack, rows, "join-tenant", Method::POST, "/invitations/join", Some(&known.token), Some(json!({ "token": join_link }))).await;
     measure(&stack, rows, "list-members", Method::GET, &format!("/tenants/{t}/members"), Some(token), None).await;
     measure(&stack, rows, "get-member", Method::GET, &member_path(&invited_id), Some(token), None).await;
-    measure(&stack, rows, "resend-invitation", Method::POST, &format!("{}/invitation", member_path(&invited_id)), Some(token), Some(json!({}))).await;
+    measure(
+        &stack,
+        rows,
+        "resend-invitation",
+        Method::POST,
+        &format!("{}/invitation", member_path(&invited_id)),
+        Some(token),
+        Some(json!({})),
+    )
+    .await;
     let link = stack.last_email_to(&invitee).await.token();
-    measure(&stack, rows, "accept-invitation", Method::POST, "/invitations/accept", None, Some(json!({ "token": link, "password": PASSWORD }))).await;
-    measure(&stack, rows, "change-member-roles", Method::PUT, &format!("{}/roles", member_path(&invited_id)), Some(token),
-        Some(json!({ "roles": { "service-management-portal": "tenant-admin" } }))).await;
-    measure(&stack, rows, "set-member-mfa", Method::PUT, &format!("{}/mfa", member_path(&invited_id)), Some(token), Some(json!({ "enabled": true }))).await;
-    measure(&stack, rows, "send-password-reset", Method::POST, &format!("{}/password-reset", member_path(&invited_id)), Some(token), Some(json!({}))).await;
+    measure(
+        &stack,
+        rows,
+        "accept-invitation",
+        Method::POST,
+        "/invitations/accept",
+        None,
+        Some(json!({ "token": link, "password": PASSWORD })),
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "change-member-roles",
+        Method::PUT,
+        &format!("{}/roles", member_path(&invited_id)),
+        Some(token),
+        Some(json!({ "roles": { "service-management-portal": "tenant-admin" } })),
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "set-member-mfa",
+        Method::PUT,
+        &format!("{}/mfa", member_path(&invited_id)),
+        Some(token),
+        Some(json!({ "enabled": true })),
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "send-password-reset",
+        Method::POST,
+        &format!("{}/password-reset", member_path(&invited_id)),
+        Some(token),
+        Some(json!({})),
+    )
+    .await;
     let reset = stack.last_email_to(&invitee).await.token();
-    measure(&stack, rows, "complete-password-reset", Method::POST, "/password-resets/complete", None,
-        Some(json!({ "token": reset, "password": format!("{PASSWORD}-2") }))).await;
-    measure(&stack, rows, "list-representative-candidates", Method::GET, &format!("/tenants/{t}/representative/candidates"), Some(token), None).await;
-    measure(&stack, rows, "change-representative", Method::PUT, &format!("/tenants/{t}/representative"), Some(token),
-        Some(json!({ "memberId": invited_id }))).await;
-    measure(&stack, rows, "change-representative-email", Method::PUT, &format!("/tenants/{child}/representative/email"), Some(token),
-        Some(json!({ "email": unique_email("new-child-rep") }))).await;
+    measure(
+        &stack,
+        rows,
+        "complete-password-reset",
+        Method::POST,
+        "/password-resets/complete",
+        None,
+        Some(json!({ "token": reset, "password": format!("{PASSWORD}-2") })),
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "list-representative-candidates",
+        Method::GET,
+        &format!("/tenants/{t}/representative/candidates"),
+        Some(token),
+        None,
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "change-representative",
+        Method::PUT,
+        &format!("/tenants/{t}/representative"),
+        Some(token),
+        Some(json!({ "memberId": invited_id })),
+    )
+    .await;
+    measure(
+        &stack,
+        rows,
+        "change-representative-email",
+        Method::PUT,
+        &format!("/tenants/{child}/representative/email"),
+        Some(token),
+        Some(json!({ "email": unique_email("new-child-rep") })),
+    )
+    .await;
     let plain = stack.join(&tenant, "member").await;
     measure(&stack, rows, "delete-member", Method::DELETE, &member_path(&plain.member_id), Some(token), None).await;
     measure(&stack, rows, "list-audit", Method::GET, &format!("/tenants/{t}/audit"), Some(token), None).await;
@@ -91,7 +200,8 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     let mut over = Vec::new();
     for row in rows.iter() {
         let tally = &row.tally;
-        let (dynamodb, cognito, ses) = ["dynamodb", "cognito-idp", "ses"].map(|s| tally.calls.iter().filter(|c| c.service == s).count()).into();
+        let (dynamodb, cognito, ses) =
+            ["dynamodb", "cognito-idp", "ses"].map(|s| tally.calls.iter().filter(|c| c.service == s).count()).into();
         let limit = budget(&row.case);
         figure(format!(
             "aws calls: {:<45} {:>2} round trips{}  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {})",

@@ -91,9 +91,10 @@ async fn consistent(stack: &TestStack, tenant_id: &str) -> Result<usize, String>
         _ => return Err("the tenant has no representative summary".into()),
     };
     match representatives.as_slice() {
-        [rep] if text(rep, "memberId") == text(&summary, "memberId")
-            && text(rep, "email") == text(&summary, "email")
-            && text(rep, "status") == text(&summary, "status") => {}
+        [rep]
+            if text(rep, "memberId") == text(&summary, "memberId")
+                && text(rep, "email") == text(&summary, "email")
+                && text(rep, "status") == text(&summary, "status") => {}
         _ => return Err(format!("{} representatives, summary {summary:?}", representatives.len())),
     }
     for member in &members {
@@ -249,7 +250,12 @@ where
             }
         }
     }
-    figure(format!("faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies", calls.calls.len(), FaultKind::ALL.len(), failures.len()));
+    figure(format!(
+        "faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies",
+        calls.calls.len(),
+        FaultKind::ALL.len(),
+        failures.len()
+    ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     cases
 }
@@ -336,7 +342,8 @@ async fn join_tenant_survives_each_failing_call() {
         let (stack, tenant, person) = (&stack, &tenant, &person);
         async move {
             // A new tenant each time, which the person (who has an account) is invited to.
-            let child = Tenant { tenant_id: stack.create_tenant("Joined", &unique_email("rep"), Some(&tenant.tenant_id)).await, ..tenant.clone() };
+            let child =
+                Tenant { tenant_id: stack.create_tenant("Joined", &unique_email("rep"), Some(&tenant.tenant_id)).await, ..tenant.clone() };
             assert_eq!(stack.invite(&child, &person.email, "en", member_role("member")).await.status, StatusCode::CREATED);
             let token = stack.last_email_to(&person.email).await.token();
             let mut case = request(Method::POST, "/invitations/join".into(), &person.token, None, &child, &person.email, StatusCode::OK);
@@ -355,7 +362,7 @@ async fn change_member_roles_survives_each_failing_call() {
     let turn = AtomicUsize::new(0);
     each_call_failing(&stack, "change-member-roles", || {
         let (tenant, person) = (&tenant, &person);
-        let role = if turn.fetch_add(1, Ordering::Relaxed) % 2 == 0 { "tenant-admin" } else { "member" };
+        let role = if turn.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) { "tenant-admin" } else { "member" };
         async move {
             let path = format!("{}/roles", TestStack::member_path(tenant, &person.member_id));
             let body = json!({ "roles": member_role(role) });
@@ -421,7 +428,8 @@ async fn complete_password_reset_survives_each_failing_call() {
             let path = format!("{}/password-reset", TestStack::member_path(tenant, &person.member_id));
             assert_eq!(stack.post(&path, Some(&tenant.admin_token), json!({})).await.status, StatusCode::ACCEPTED);
             let token = stack.last_email_to(&person.email).await.token();
-            let mut case = request(Method::POST, "/password-resets/complete".into(), "", None, tenant, &person.email, StatusCode::NO_CONTENT);
+            let mut case =
+                request(Method::POST, "/password-resets/complete".into(), "", None, tenant, &person.email, StatusCode::NO_CONTENT);
             case.token = None;
             case.body = Some(json!({ "token": token, "password": format!("{PASSWORD}-new") }));
             case
@@ -456,7 +464,10 @@ async fn change_representative_survives_each_failing_call() {
     let tenant = stack.tenant_with_admin(None).await;
     let second = stack.join(&tenant, "tenant-admin").await;
     // The role goes back and forth: whoever holds it hands it to the other.
-    let people = [(tenant.admin_member_id.clone(), tenant.admin_token.clone(), tenant.admin_email.clone()), (second.member_id.clone(), second.token.clone(), second.email.clone())];
+    let people = [
+        (tenant.admin_member_id.clone(), tenant.admin_token.clone(), tenant.admin_email.clone()),
+        (second.member_id.clone(), second.token.clone(), second.email.clone()),
+    ];
     each_call_failing(&stack, "change-representative", || {
         let (stack, tenant, people) = (&stack, &tenant, &people);
         async move {

@@ -34,7 +34,10 @@ async fn generated_requests_get_no_server_error_and_no_schema_break() {
         .arg(&config)
         .args(["run", project_root().join("openapi.yaml").to_str().unwrap(), "--url", &stack.stack.api_url])
         .args(["--seed", SEED, "--max-examples", EXAMPLES_PER_OPERATION, "--phases", "coverage,fuzzing"])
-        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection"])
+        .args([
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection",
+        ])
         .args(["--generation-database", "none", "--workers", "2", "--no-color", "--output-truncate", "true"])
         .output()
         .await

@@ -242,9 +242,7 @@ impl TestStack {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|m| {
-                m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a.as_str() == Some(address)))
-            })
+            .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a.as_str() == Some(address))))
             .map(|m| SentEmail {
                 subject: m["subject"].as_str().unwrap_or("").to_string(),
                 body: m["body"].as_str().unwrap_or("").to_string(),

@@ -35,7 +35,10 @@ async fn a_retried_invite_with_the_same_key_replays_the_first_answer_without_a_s
     assert_eq!(again.headers["location"], first.headers["location"]);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     let emails = stack.emails_to(&email).await.len();
-    figure(format!("idempotency: an invite sent twice with one key: replayed {}, {emails} email", again.headers["idempotent-replayed"].to_str().unwrap_or("")));
+    figure(format!(
+        "idempotency: an invite sent twice with one key: replayed {}, {emails} email",
+        again.headers["idempotent-replayed"].to_str().unwrap_or("")
+    ));
     assert_eq!(emails, 1, "no second email");
     assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2);
 

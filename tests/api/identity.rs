@@ -42,9 +42,8 @@ async fn session(stack: &TestStack, email: &str, password: &str) -> Someone {
 /// Invites `email` into the tenant as `role` with the manager's token; returns the member id.
 async fn invite(stack: &TestStack, tenant_id: &str, manager: &str, email: &str, role: &str) -> String {
     let path = format!("/tenants/{tenant_id}/members");
-    let invited = stack
-        .post(&path, Some(manager), json!({ "email": email, "language": "en", "roles": { "service-management-portal": role } }))
-        .await;
+    let invited =
+        stack.post(&path, Some(manager), json!({ "email": email, "language": "en", "roles": { "service-management-portal": role } })).await;
     assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
     invited.body["memberId"].as_str().unwrap().to_string()
 }
@@ -178,7 +177,9 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
             assert!(email.body.contains("existing password"), "a resend asks a known person to sign in: {}", email.body);
             (resent, expect(StatusCode::ACCEPTED))
         }
-        "send-password-reset" => (stack.post(&format!("{p_path}/password-reset"), Some(&a.admin_token), json!({})).await, expect(StatusCode::ACCEPTED)),
+        "send-password-reset" => {
+            (stack.post(&format!("{p_path}/password-reset"), Some(&a.admin_token), json!({})).await, expect(StatusCode::ACCEPTED))
+        }
         "send-password-reset (the operator)" => (
             stack.post(&format!("{o_path}/password-reset"), Some(&a.admin_token), json!({})).await,
             refused(StatusCode::CONFLICT, "identity_protected"),
@@ -290,11 +291,6 @@ async fn what_a_manager_does_to_a_membership_reaches_no_further_than_the_contrac
 
     let results = futures::future::join_all(ROWS.iter().map(|row| run(row))).await;
     let failures: Vec<String> = results.into_iter().flatten().collect();
-    figure(format!(
-        "identity: {} rows over {} write routes, {} reaches beyond the membership",
-        ROWS.len(),
-        writes.len(),
-        failures.len()
-    ));
+    figure(format!("identity: {} rows over {} write routes, {} reaches beyond the membership", ROWS.len(), writes.len(), failures.len()));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -66,8 +66,11 @@ async fn bad_invitations_are_validation_failed_and_change_nothing() {
     let cases = [
         ("bad email", json!({ "email": "not-an-email", "language": "en", "roles": member })),
         ("unknown language", json!({ "email": email, "language": "fr", "roles": member })),
-        ("unknown application", json!({ "email": email, "language": "en",
-            "roles": { "service-management-portal": "member", "mail": "admin" } })),
+        (
+            "unknown application",
+            json!({ "email": email, "language": "en",
+            "roles": { "service-management-portal": "member", "mail": "admin" } }),
+        ),
         ("unknown role", json!({ "email": email, "language": "en", "roles": { "service-management-portal": "owner" } })),
         ("no portal role", json!({ "email": email, "language": "en", "roles": { "device-management": "viewer" } })),
         ("unknown field", json!({ "email": email, "language": "en", "roles": member, "admin": true })),
@@ -105,9 +108,7 @@ async fn an_invitation_token_works_once() {
     let reused = stack.post("/invitations/accept", None, body).await;
     assert_eq!(reused.status, StatusCode::BAD_REQUEST);
     assert_eq!(reused.code(), "token_invalid");
-    let unknown = stack
-        .post("/invitations/accept", None, json!({ "token": "A".repeat(43), "password": PASSWORD }))
-        .await;
+    let unknown = stack.post("/invitations/accept", None, json!({ "token": "A".repeat(43), "password": PASSWORD })).await;
     assert_eq!((unknown.status, unknown.code()), (reused.status, reused.code()), "unknown and used look alike");
 }
 

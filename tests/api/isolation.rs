@@ -81,8 +81,7 @@ fn parent(caller: Caller) -> Option<&'static str> {
 
 /// The status of an operation's success, from `openapi.yaml`.
 fn success_statuses() -> BTreeMap<String, u16> {
-    let spec: serde_norway::Value =
-        serde_norway::from_str(&std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap()).unwrap();
+    let spec: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap()).unwrap();
     let mut statuses = BTreeMap::new();
     for (_, item) in spec["paths"].as_mapping().unwrap() {
         for (method, operation) in item.as_mapping().unwrap() {
@@ -126,9 +125,7 @@ fn expected(route: &Route, caller: Caller, success: u16) -> (u16, Option<&'stati
         Caller::NonMember | Caller::SiblingAdmin | Caller::ChildAdmin => (404, Some("not_found")),
         Caller::PlainMember => (403, Some("forbidden")),
         // Only the representative hands the role on; managers above it cannot take it away.
-        Caller::ParentAdmin | Caller::Operator if route.function == "change-representative" => {
-            (403, Some("not_representative"))
-        }
+        Caller::ParentAdmin | Caller::Operator if route.function == "change-representative" => (403, Some("not_representative")),
         _ => (success, None),
     }
 }
@@ -185,12 +182,15 @@ async fn world(stack: &TestStack) -> World {
     tokens.insert(Caller::NonMember, registered(u.2.clone()).await);
     tokens.insert(Caller::Operator, operator.clone());
 
-    let by_operator = Tenant { tenant_id: t.0.clone(), admin_email: String::new(), admin_token: operator.clone(), admin_member_id: String::new() };
+    let by_operator =
+        Tenant { tenant_id: t.0.clone(), admin_email: String::new(), admin_token: operator.clone(), admin_member_id: String::new() };
     let admin = stack.join(&by_operator, "tenant-admin").await;
     let plain = stack.join(&by_operator, "member").await;
     let active = stack.join(&by_operator, "member").await;
     let (invited, invited_email) = stack.pending(&by_operator, "member", "en").await;
-    for (id, email) in [(&admin.member_id, &admin.email), (&plain.member_id, &plain.email), (&active.member_id, &active.email), (&invited, &invited_email)] {
+    for (id, email) in
+        [(&admin.member_id, &admin.email), (&plain.member_id, &plain.email), (&active.member_id, &active.email), (&invited, &invited_email)]
+    {
         markers.add("T", id.clone());
         markers.add("T", email.clone());
     }
@@ -223,9 +223,17 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
     let path = route.path.replace("{tenantId}", &t.tenant_id).replace("{memberId}", &member);
     let fresh_email = || unique_email("matrix");
     let body = match route.function.as_str() {
-        "list-roles" | "list-tenants" | "get-tenant" | "list-members" | "get-member" | "delete-member"
-        | "list-representative-candidates" | "list-audit" => None,
-        "create-tenant" => Some(json!({ "name": format!("Matrix {}", ulid::Ulid::new()), "adminEmail": fresh_email(), "adminLanguage": "en" })),
+        "list-roles"
+        | "list-tenants"
+        | "get-tenant"
+        | "list-members"
+        | "get-member"
+        | "delete-member"
+        | "list-representative-candidates"
+        | "list-audit" => None,
+        "create-tenant" => {
+            Some(json!({ "name": format!("Matrix {}", ulid::Ulid::new()), "adminEmail": fresh_email(), "adminLanguage": "en" }))
+        }
         "invite-member" => Some(json!({ "email": fresh_email(), "language": "en", "roles": { "service-management-portal": "member" } })),
         "change-member-roles" => Some(json!({ "roles": { "service-management-portal": "member", "device-management": "viewer" } })),
         "resend-invitation" | "send-password-reset" => Some(json!({})),
@@ -285,6 +293,10 @@ async fn every_route_answers_every_caller_as_the_contract_says_and_leaks_nothing
         failures.push(format!("refused requests changed a member: versions {untouched:?} -> {after:?}"));
     }
     let wrong = failures.len() - leaks;
-    figure(format!("isolation: {cases} cases, {leaks} leaks ({} routes x {} callers; {wrong} other answers than the contract's)", routes.len(), CALLERS.len()));
+    figure(format!(
+        "isolation: {cases} cases, {leaks} leaks ({} routes x {} callers; {wrong} other answers than the contract's)",
+        routes.len(),
+        CALLERS.len()
+    ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

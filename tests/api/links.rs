@@ -13,7 +13,8 @@ async fn resend_is_only_for_members_who_have_not_registered() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let (member_id, _) = stack.active_member(&tenant).await;
-    let answer = stack.post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
+    let answer =
+        stack.post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.code(), "already_registered");
 }
@@ -26,7 +27,8 @@ async fn a_resent_invitation_kills_the_old_link_and_speaks_the_member_language()
     let old_token = stack.last_email_to(&email).await.token();
     let before = stack.get(&TestStack::member_path(&tenant, &member_id), &tenant.admin_token).await;
 
-    let resent = stack.post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
+    let resent =
+        stack.post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
     assert_eq!(resent.status, StatusCode::ACCEPTED, "{:?}", resent.body);
     let emails = stack.emails_to(&email).await;
     assert_eq!(emails.len(), 2);
@@ -66,9 +68,8 @@ async fn a_password_reset_is_only_for_registered_members() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let (member_id, email) = stack.pending(&tenant, "member", "en").await;
-    let answer = stack
-        .post(&format!("{}/password-reset", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({}))
-        .await;
+    let answer =
+        stack.post(&format!("{}/password-reset", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.code(), "not_registered");
     assert_eq!(stack.emails_to(&email).await.len(), 1, "only the invitation");

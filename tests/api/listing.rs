@@ -11,9 +11,8 @@ async fn members_are_filtered_by_status_role_and_email_prefix() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let viewer = unique_email("zed-viewer");
-    let invited = stack
-        .invite(&tenant, &viewer, "en", json!({ "service-management-portal": "member", "device-management": "viewer" }))
-        .await;
+    let invited =
+        stack.invite(&tenant, &viewer, "en", json!({ "service-management-portal": "member", "device-management": "viewer" })).await;
     assert_eq!(invited.status, StatusCode::CREATED);
     let active = stack.join(&tenant, "member").await;
     let base = format!("/tenants/{}/members", tenant.tenant_id);
@@ -22,15 +21,15 @@ async fn members_are_filtered_by_status_role_and_email_prefix() {
     };
 
     let invited_only = stack.get(&format!("{base}?status=invited"), &tenant.admin_token).await;
-    assert_eq!(emails(&invited_only), [viewer.clone()]);
+    assert_eq!(emails(&invited_only), std::slice::from_ref(&viewer));
     let active_only = stack.get(&format!("{base}?status=active"), &tenant.admin_token).await;
     assert_eq!(emails(&active_only), [tenant.admin_email.clone(), active.email.clone()]);
     let viewers = stack.get(&format!("{base}?role=device-management:viewer"), &tenant.admin_token).await;
-    assert_eq!(emails(&viewers), [viewer.clone()]);
+    assert_eq!(emails(&viewers), std::slice::from_ref(&viewer));
     let admins = stack.get(&format!("{base}?role=service-management-portal:tenant-admin"), &tenant.admin_token).await;
-    assert_eq!(emails(&admins), [tenant.admin_email.clone()]);
+    assert_eq!(emails(&admins), std::slice::from_ref(&tenant.admin_email));
     let prefix = stack.get(&format!("{base}?q=ZED-"), &tenant.admin_token).await;
-    assert_eq!(emails(&prefix), [viewer.clone()], "the prefix is matched in any case");
+    assert_eq!(emails(&prefix), std::slice::from_ref(&viewer), "the prefix is matched in any case");
     let both = stack.get(&format!("{base}?q=zed-&status=active"), &tenant.admin_token).await;
     assert!(emails(&both).is_empty());
 

@@ -3,8 +3,8 @@
 mod helpers;
 
 mod audit;
-mod budgets;
 mod authorization;
+mod budgets;
 mod events;
 mod faults;
 mod fuzz;

@@ -57,7 +57,8 @@ async fn mfa_is_only_set_for_registered_members() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let (member_id, _) = stack.pending(&tenant, "member", "en").await;
-    let answer = stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
+    let answer =
+        stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert_eq!(answer.code(), "not_registered");
 }
@@ -69,7 +70,9 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
     let person = stack.join(&tenant, "member").await;
     stack.cognito.associate_software_token().access_token(&person.access_token).send().await.unwrap();
     stack.cognito.verify_software_token().access_token(&person.access_token).user_code("123456").send().await.unwrap();
-    let on = stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
+    let on = stack
+        .put(&format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id)), &tenant.admin_token, json!({ "enabled": true }))
+        .await;
     assert_eq!(on.body["mfa"]["type"], "authenticator_app", "{:?}", on.body);
 
     // The person switches it off with their own access token, as Cognito's user API allows.
@@ -78,7 +81,16 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
     assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some(""), "Cognito has it off now");
 
     // Their next sign-in runs Cognito's pre-authentication trigger first.
-    let sub = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&person.email).send().await.unwrap().username().to_string();
+    let sub = stack
+        .cognito
+        .admin_get_user()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&person.email)
+        .send()
+        .await
+        .unwrap()
+        .username()
+        .to_string();
     let event = json!({
         "version": "1", "region": "us-east-1", "userPoolId": stack.stack.user_pool_id, "userName": sub,
         "triggerSource": "PreAuthentication_Authentication",
@@ -90,7 +102,16 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
 
     // Someone whose tenants require nothing is left as they are.
     let free = stack.join(&tenant, "member").await;
-    let free_sub = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&free.email).send().await.unwrap().username().to_string();
+    let free_sub = stack
+        .cognito
+        .admin_get_user()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&free.email)
+        .send()
+        .await
+        .unwrap()
+        .username()
+        .to_string();
     let event = json!({ "userPoolId": stack.stack.user_pool_id, "request": { "userAttributes": { "sub": free_sub } } });
     tenant_members::triggers::enforce_mfa(&stack.running.app, event).await.expect("the trigger answers");
     assert_ne!(stack.preferred_mfa(&free.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"));

@@ -38,11 +38,7 @@ async fn of_concurrent_resends_exactly_one_link_works() {
     let resends = (0..4).map(|_| stack.post(&path, Some(&tenant.admin_token), json!({})));
     let answers = futures::future::join_all(resends).await;
     for answer in &answers {
-        assert!(
-            answer.status == StatusCode::ACCEPTED || answer.code() == "version_conflict",
-            "{:?}",
-            answer.body
-        );
+        assert!(answer.status == StatusCode::ACCEPTED || answer.code() == "version_conflict", "{:?}", answer.body);
     }
     let tokens: Vec<String> = stack.emails_to(&email).await.iter().map(|e| e.token()).collect();
     let mut working = 0;
@@ -153,10 +149,7 @@ async fn a_delete_in_one_tenant_racing_an_invite_of_the_same_person_in_another_l
         let person = stack.join(&a, "member").await;
         let roles = json!({ "service-management-portal": "member" });
         let path = TestStack::member_path(&a, &person.member_id);
-        let (deleted, invited) = tokio::join!(
-            stack.delete(&path, &a.admin_token),
-            stack.invite(&b, &person.email, "en", roles)
-        );
+        let (deleted, invited) = tokio::join!(stack.delete(&path, &a.admin_token), stack.invite(&b, &person.email, "en", roles));
         assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
         assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
         let sub = user_of(&stack, &b.tenant_id, invited.body["memberId"].as_str().unwrap()).await;
@@ -206,6 +199,8 @@ async fn two_admins_switching_one_persons_mfa_at_once_leave_the_record_and_cogni
             disagreements += 1;
         }
     }
-    figure(format!("race: {rounds} rounds of two admins switching one person's MFA: {disagreements} left the record and Cognito disagreeing"));
+    figure(format!(
+        "race: {rounds} rounds of two admins switching one person's MFA: {disagreements} left the record and Cognito disagreeing"
+    ));
     assert_eq!(disagreements, 0);
 }

@@ -26,9 +26,8 @@ async fn only_the_representative_hands_over_the_role() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let second = stack.join(&tenant, "tenant-admin").await;
-    let answer = stack
-        .put(&format!("/tenants/{}/representative", tenant.tenant_id), &second.token, json!({ "memberId": second.member_id }))
-        .await;
+    let answer =
+        stack.put(&format!("/tenants/{}/representative", tenant.tenant_id), &second.token, json!({ "memberId": second.member_id })).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.code(), "not_representative");
 }
@@ -65,8 +64,7 @@ async fn a_transfer_leaves_exactly_one_representative() {
     );
     let transferred = [a.status, b.status].iter().filter(|s| **s == StatusCode::OK).count();
     assert_eq!(transferred, 1, "{:?} {:?}", a.body, b.body);
-    let representatives: Vec<_> =
-        stack.members(&tenant).await.into_iter().filter(|m| m["representative"] == true).collect();
+    let representatives: Vec<_> = stack.members(&tenant).await.into_iter().filter(|m| m["representative"] == true).collect();
     figure(format!("race: 2 concurrent representative transfers: {transferred} done, {} representative", representatives.len()));
     assert_eq!(representatives.len(), 1);
     let overview = stack.get(&format!("/tenants/{}", tenant.tenant_id), &second.token).await;

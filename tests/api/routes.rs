@@ -23,8 +23,7 @@ fn template_routes() -> BTreeSet<RouteRow> {
 }
 
 fn openapi_routes() -> BTreeSet<RouteRow> {
-    let spec: serde_norway::Value =
-        serde_norway::from_str(&std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap()).unwrap();
+    let spec: serde_norway::Value = serde_norway::from_str(&std::fs::read_to_string(project_root().join("openapi.yaml")).unwrap()).unwrap();
     let mut routes = BTreeSet::new();
     for (path, item) in spec["paths"].as_mapping().unwrap() {
         for (method, operation) in item.as_mapping().unwrap() {

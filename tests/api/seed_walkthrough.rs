@@ -37,16 +37,22 @@ async fn the_member_management_screen_from_first_tenant_to_representative_transf
     // Change a member's role.
     let member_path = format!("{members_path}/{member}");
     let changed = stack
-        .put(&format!("{member_path}/roles"), &tenant.admin_token,
-            json!({ "roles": { "service-management-portal": "member", "device-management": "operator" } }))
+        .put(
+            &format!("{member_path}/roles"),
+            &tenant.admin_token,
+            json!({ "roles": { "service-management-portal": "member", "device-management": "operator" } }),
+        )
         .await;
     assert_eq!(changed.status, StatusCode::OK);
     assert_eq!(changed.body["roles"]["device-management"], "operator");
 
     // A tenant administrator is not allowed to change their own role.
     let own = stack
-        .put(&format!("{members_path}/{}/roles", tenant.admin_member_id), &tenant.admin_token,
-            json!({ "roles": { "service-management-portal": "member" } }))
+        .put(
+            &format!("{members_path}/{}/roles", tenant.admin_member_id),
+            &tenant.admin_token,
+            json!({ "roles": { "service-management-portal": "member" } }),
+        )
         .await;
     assert_eq!(own.code(), "self_change_forbidden");
 
@@ -77,9 +83,8 @@ async fn the_member_management_screen_from_first_tenant_to_representative_transf
     let candidates = stack.get(&format!("/tenants/{}/representative/candidates", tenant.tenant_id), &tenant.admin_token).await;
     let candidate_ids: Vec<_> = candidates.body["items"].as_array().unwrap().iter().map(|m| m["memberId"].clone()).collect();
     assert!(candidate_ids.contains(&json!(second_admin)) && candidate_ids.contains(&json!(third_admin)));
-    let transferred = stack
-        .put(&format!("/tenants/{}/representative", tenant.tenant_id), &tenant.admin_token, json!({ "memberId": second_admin }))
-        .await;
+    let transferred =
+        stack.put(&format!("/tenants/{}/representative", tenant.tenant_id), &tenant.admin_token, json!({ "memberId": second_admin })).await;
     assert_eq!(transferred.status, StatusCode::OK, "{:?}", transferred.body);
     assert_eq!(transferred.body["representative"]["email"], second_admin_email.as_str());
 

@@ -25,9 +25,8 @@ async fn unknown_used_and_revoked_tokens_get_the_same_answer() {
     // Revoked: an invitation replaced by a resend.
     let (member_id, email) = stack.pending(&tenant, "member", "en").await;
     let revoked = stack.last_email_to(&email).await.token();
-    let resent = stack
-        .post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({}))
-        .await;
+    let resent =
+        stack.post(&format!("{}/invitation", TestStack::member_path(&tenant, &member_id)), Some(&tenant.admin_token), json!({})).await;
     assert_eq!(resent.status, StatusCode::ACCEPTED);
     let unknown = "A".repeat(43);
     let malformed = unique_email("not-a-token");

@@ -10,9 +10,8 @@ async fn operator_creates_a_tenant_whose_admin_registers_and_invites_a_member() 
     let operator = stack.operator().await;
 
     let admin_email = unique_email("admin");
-    let created = stack
-        .post("/tenants", Some(&operator), json!({ "name": "Acme", "adminEmail": admin_email, "adminLanguage": "ja" }))
-        .await;
+    let created =
+        stack.post("/tenants", Some(&operator), json!({ "name": "Acme", "adminEmail": admin_email, "adminLanguage": "ja" })).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let tenant_id = created.body["tenant"]["tenantId"].as_str().unwrap().to_string();
     assert_eq!(created.body["representative"]["status"], "invited");
@@ -48,10 +47,7 @@ async fn operator_creates_a_tenant_whose_admin_registers_and_invites_a_member() 
         .await;
     assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
     let member_id = invited.body["memberId"].as_str().unwrap();
-    assert_eq!(
-        invited.headers["location"].to_str().unwrap(),
-        format!("/tenants/{tenant_id}/members/{member_id}")
-    );
+    assert_eq!(invited.headers["location"].to_str().unwrap(), format!("/tenants/{tenant_id}/members/{member_id}"));
     assert_eq!(invited.body["status"], "invited");
     assert_eq!(invited.body["mfa"], json!({ "enabled": false, "type": null }));
     assert_eq!(invited.body["selfServicePasswordReset"], true);
@@ -80,9 +76,6 @@ async fn operator_creates_a_tenant_whose_admin_registers_and_invites_a_member() 
     assert_eq!(roles.status, StatusCode::OK);
     let applications: Vec<_> =
         roles.body["applications"].as_array().unwrap().iter().map(|a| a["applicationId"].as_str().unwrap()).collect();
-    assert_eq!(
-        applications,
-        ["service-management-portal", "device-management", "integrated-video-management", "cloud-video-recorder"]
-    );
+    assert_eq!(applications, ["service-management-portal", "device-management", "integrated-video-management", "cloud-video-recorder"]);
     assert!(roles.body["applications"][0]["roles"][0]["permissions"].as_array().is_some_and(|p| !p.is_empty()));
 }

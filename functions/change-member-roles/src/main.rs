@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::ChangeMemberRoles;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::ChangeMemberRoles).await
+    tenant_members::lambda::run::<ChangeMemberRoles>().await
 }

@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::ChangeRepresentativeEmail;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::ChangeRepresentativeEmail).await
+    tenant_members::lambda::run::<ChangeRepresentativeEmail>().await
 }

@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::CreateTenant;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::CreateTenant).await
+    tenant_members::lambda::run::<CreateTenant>().await
 }

@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::JoinTenant;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::JoinTenant).await
+    tenant_members::lambda::run::<JoinTenant>().await
 }

@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::ListMembers;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::ListMembers).await
+    tenant_members::lambda::run::<ListMembers>().await
 }

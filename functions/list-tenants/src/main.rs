@@ -1,6 +1,6 @@
-use tenant_members::operations::Operation;
+use tenant_members::operations::ListTenants;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tenant_members::lambda::run(Operation::ListTenants).await
+    tenant_members::lambda::run::<ListTenants>().await
 }

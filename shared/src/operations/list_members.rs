@@ -4,11 +4,11 @@ use lambda_http::{Body, Request, Response};
 use crate::app::App;
 use crate::catalog::CATALOG;
 use crate::error::ApiError;
-use crate::model::MemberStatus;
-use crate::ports::MemberFilter;
 use crate::http::{decode_cursor, page_json, page_limit, query_param};
 use crate::ids::MemberId;
+use crate::model::MemberStatus;
 use crate::operations::managed_tenant;
+use crate::ports::MemberFilter;
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;

@@ -15,11 +15,8 @@ const PAGE: usize = 100;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
-    let filter = MemberFilter {
-        status: Some(MemberStatus::Active),
-        role: Some((PORTAL.to_string(), TENANT_ADMIN.to_string())),
-        email_prefix: None,
-    };
+    let filter =
+        MemberFilter { status: Some(MemberStatus::Active), role: Some((PORTAL.to_string(), TENANT_ADMIN.to_string())), email_prefix: None };
     let mut candidates = Vec::new();
     let mut after = None;
     loop {

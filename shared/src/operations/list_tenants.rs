@@ -12,14 +12,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let tenants = if caller.operator {
         app.store.all_tenants().await?
     } else {
-        let administered: Vec<_> = app
-            .store
-            .memberships_of(&caller.sub)
-            .await?
-            .into_iter()
-            .filter(|m| m.is_active_tenant_admin())
-            .map(|m| m.tenant_id)
-            .collect();
+        let administered: Vec<_> =
+            app.store.memberships_of(&caller.sub).await?.into_iter().filter(|m| m.is_active_tenant_admin()).map(|m| m.tenant_id).collect();
         if administered.is_empty() {
             Vec::new()
         } else {

@@ -36,9 +36,30 @@ mod resend_invitation;
 mod send_password_reset;
 mod set_member_mfa;
 
+/// One operation as its Lambda function runs it. A function's binary names its operation's type
+/// (`lambda::run::<InviteMember>()`), so it links that handler and no other; the name → handler
+/// table (`Operation`) is for the local gateway and the tests.
+pub trait Handler {
+    /// The function's name: its folder under `functions/` and its binary.
+    const NAME: &'static str;
+    fn handle(app: &App, req: &Request) -> impl std::future::Future<Output = Result<Response<Body>, ApiError>> + Send;
+}
+
 macro_rules! operations {
     ($($variant:ident => $name:literal, $module:ident;)*) => {
-        /// Every operation of the service; each is one Lambda function named `$name`.
+        $(
+            #[doc = concat!("The `", $name, "` function.")]
+            pub struct $variant;
+
+            impl Handler for $variant {
+                const NAME: &'static str = $name;
+                fn handle(app: &App, req: &Request) -> impl std::future::Future<Output = Result<Response<Body>, ApiError>> + Send {
+                    $module::handle(app, req)
+                }
+            }
+        )*
+
+        /// Every operation of the service, by name; each is one Lambda function named `$name`.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Operation {
             $($variant,)*
@@ -50,13 +71,14 @@ macro_rules! operations {
             /// The function's name: its folder under `functions/` and its binary.
             pub fn name(self) -> &'static str {
                 match self {
-                    $(Operation::$variant => $name,)*
+                    $(Operation::$variant => $variant::NAME,)*
                 }
             }
 
-            async fn handle(self, app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
+            /// Runs the operation and answers as the contract says, errors included; logs one line.
+            pub async fn respond(self, app: &App, req: Request) -> Response<Body> {
                 match self {
-                    $(Operation::$variant => $module::handle(app, req).await,)*
+                    $(Operation::$variant => respond::<$variant>(app, req).await,)*
                 }
             }
         }
@@ -90,39 +112,43 @@ impl Operation {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|op| op.name() == name)
     }
+}
 
-    /// Runs the operation and answers as the contract says, errors included; logs one line.
-    pub async fn respond(self, app: &App, req: Request) -> Response<Body> {
-        let started = Instant::now();
-        let result = self.handle(app, &req).await;
-        let response = match &result {
-            Ok(_) => None,
-            Err(error) => Some(problem(error)),
-        };
-        let status = response.as_ref().map_or_else(|| result.as_ref().map(|r| r.status()).ok(), |r| Some(r.status()));
-        let request_id = match req.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let tenant = req.path_parameters_ref().and_then(|p| p.first("tenantId")).unwrap_or_default().to_string();
-        let upstream_error = match &result {
-            Err(ApiError::Upstream(source)) => Some(error_chain(source.as_ref())),
-            _ => None,
-        };
-        tracing::info!(
-            request_id,
-            function = self.name(),
-            tenant,
-            status = status.map(|s| s.as_u16()).unwrap_or_default(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            upstream_error,
-            "request"
-        );
-        match (result, response) {
-            (Ok(ok), _) => ok,
-            (Err(_), Some(problem)) => problem,
-            (Err(error), None) => problem(&error),
-        }
+/// Runs operation `H` and answers as the contract says, errors included; logs one line.
+pub async fn respond<H: Handler>(app: &App, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let result = H::handle(app, &req).await;
+    answer(H::NAME, started, &req, result)
+}
+
+fn answer(function: &'static str, started: Instant, req: &Request, result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    let response = match &result {
+        Ok(_) => None,
+        Err(error) => Some(problem(error)),
+    };
+    let status = response.as_ref().map_or_else(|| result.as_ref().map(|r| r.status()).ok(), |r| Some(r.status()));
+    let request_id = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let tenant = req.path_parameters_ref().and_then(|p| p.first("tenantId")).unwrap_or_default().to_string();
+    let upstream_error = match &result {
+        Err(ApiError::Upstream(source)) => Some(error_chain(source.as_ref())),
+        _ => None,
+    };
+    tracing::info!(
+        request_id,
+        function,
+        tenant,
+        status = status.map(|s| s.as_u16()).unwrap_or_default(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        upstream_error,
+        "request"
+    );
+    match (result, response) {
+        (Ok(ok), _) => ok,
+        (Err(_), Some(problem)) => problem,
+        (Err(error), None) => problem(&error),
     }
 }
 
