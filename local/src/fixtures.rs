@@ -10,12 +10,14 @@
 use tenant_members::audit::{Actor, Change};
 use tenant_members::auth::Caller;
 use tenant_members::catalog::Roles;
+use tenant_members::changes::{self, Joining};
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
+use tenant_members::links::{SendQuota, TokenRecord};
 use tenant_members::model::{Member, Tenant};
-use tenant_members::ports::{Joining, SendQuota, TokenPurpose, TokenRecord};
 use tenant_members::tokens::Token;
+use tenant_members::tokens::TokenPurpose;
 use tenant_members::{ApiError, App};
 use time::OffsetDateTime;
 
@@ -115,8 +117,9 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     let mut admin = member(TENANT_ID, ADMIN_ID, ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
-    store.create_tenant(&tenant(TENANT_ID, "Events Inc.", None, &admin, now)?, &admin, &admin_invitation, known, &seeding()).await?;
-    store.accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin))).await?;
+    let events_inc = tenant(TENANT_ID, "Events Inc.", None, &admin, now)?;
+    store.commit(&changes::create_tenant(&events_inc, &admin, &admin_invitation, known, &seeding())).await?;
+    store.commit(&changes::accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin))).1).await?;
 
     let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
     let members = [
@@ -129,9 +132,10 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
         let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
         let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
         let invitation = invite(&mut new, &token, now);
-        store.insert_member(&new, &invitation, known, &seeding()).await?;
+        store.commit(&changes::invite_member(&new, &invitation, known, &seeding())).await?;
         if registers {
-            let active = store.accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new))).await?;
+            let (active, accepting) = changes::accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new)));
+            store.commit(&accepting).await?;
             if id == TARGET_ID {
                 let reset = TokenRecord::for_member(
                     &Token::parse(RESET_TOKEN)?,
@@ -140,7 +144,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
                     now + time::Duration::hours(1),
                 );
                 let quota = SendQuota::hourly(&active.member_id, TokenPurpose::PasswordReset, now);
-                store.replace_link(&active, &reset, &quota, &seeding()).await?;
+                store.commit(&changes::replace_link(&active, &reset, &quota, &seeding()).1).await?;
             }
         }
     }
@@ -151,7 +155,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     child_representative.representative = true;
     let child_invitation = invite(&mut child_representative, &Token::generate()?, now);
     let child = tenant(CHILD_TENANT_ID, "Events Child", Some(TENANT_ID), &child_representative, now)?;
-    store.create_tenant(&child, &child_representative, &child_invitation, known, &seeding()).await?;
+    store.commit(&changes::create_tenant(&child, &child_representative, &child_invitation, known, &seeding())).await?;
 
     let target_sub = app.store.get_member(&TenantId::parse(TENANT_ID)?, &MemberId::parse(TARGET_ID)?).await?.map(|m| m.user_sub);
     let target_sub = target_sub.ok_or(ApiError::NotFound("the target was not seeded"))?;
@@ -163,7 +167,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     for (id, email, sub, token) in invited_again {
         let mut new = member(CHILD_TENANT_ID, id, email, portal("member")?, sub, now)?;
         let invitation = invite(&mut new, &Token::parse(token)?, now);
-        store.insert_member(&new, &invitation, known, &seeding()).await?;
+        store.commit(&changes::invite_member(&new, &invitation, known, &seeding())).await?;
     }
     Ok(())
 }

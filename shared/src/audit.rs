@@ -8,6 +8,7 @@ use crate::catalog::Roles;
 use crate::email::Email;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Mfa};
+use crate::views::AuditEntryView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,36 +167,9 @@ impl Change {
 }
 
 impl AuditEntry {
-    /// The entry as the tenant's managers see it. An actor acting from another tenant (an
-    /// ancestor's administrator, an operator) is named by kind only: the trail never shows
-    /// another tenant's people.
-    pub fn view(&self) -> serde_json::Value {
-        let own = self.actor.via.as_ref().filter(|via| via.tenant_id == self.tenant_id);
-        let kind = match (self.actor.kind, own) {
-            (ActorKind::Operator, _) => "operator",
-            (ActorKind::Administrator, _) if self.from_another_tenant => "another_tenant_admin",
-            (ActorKind::Administrator, Some(_)) => "tenant_admin",
-            (ActorKind::Administrator, None) => "ancestor_tenant_admin",
-            (ActorKind::Member, _) => "member",
-        };
-        let mut actor = serde_json::json!({ "kind": kind });
-        if let Some(via) = own {
-            actor["memberId"] = via.member_id.as_str().into();
-            actor["email"] = via.email.as_str().into();
-        }
-        let mut view = serde_json::json!({
-            "auditId": self.audit_id,
-            "at": self.at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-            "action": self.action,
-            "actor": actor,
-            "memberId": self.member_id,
-            "before": self.before,
-            "after": self.after,
-        });
-        if let Some(former) = &self.former_representative_id {
-            view["formerRepresentativeId"] = former.as_str().into();
-        }
-        view
+    /// The entry as the tenant's managers see it.
+    pub fn view(&self) -> AuditEntryView<'_> {
+        AuditEntryView::from(self)
     }
 }
 
@@ -218,11 +192,11 @@ mod tests {
         let person = member(&other_tenant, "person@b.example.com");
         let mut entry = change.entry(AuditAction::MfaChanged, Some(&person), Some(&person));
         entry.from_another_tenant = true;
-        let view = entry.view();
+        let view = serde_json::to_value(entry.view()).unwrap();
         assert_eq!(view["actor"], serde_json::json!({ "kind": "another_tenant_admin" }));
         assert!(!view.to_string().contains("admin@a.example.com"));
 
-        let own = change.entry(AuditAction::MfaChanged, Some(&admin), Some(&admin)).view();
+        let own = serde_json::to_value(change.entry(AuditAction::MfaChanged, Some(&admin), Some(&admin)).view()).unwrap();
         assert_eq!(own["actor"]["kind"], "tenant_admin", "an administrator of the entry's own tenant is named");
     }
 }

@@ -1,9 +1,4 @@
 //! Who is calling, and what they may do in which tenant.
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
-
-use crate::app::App;
-use crate::error::ApiError;
 use crate::ids::{TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Tenant};
 
@@ -14,24 +9,6 @@ pub const OPERATORS_GROUP: &str = "operators";
 pub struct Caller {
     pub sub: UserSub,
     pub operator: bool,
-}
-
-impl Caller {
-    pub fn from_request(req: &Request) -> Result<Self, ApiError> {
-        let RequestContext::ApiGatewayV2(context) = req.request_context() else {
-            return Err(ApiError::Unauthenticated);
-        };
-        let claims = context.authorizer.and_then(|a| a.jwt).map(|jwt| jwt.claims).ok_or(ApiError::Unauthenticated)?;
-        let sub = claims.get("sub").filter(|s| !s.is_empty()).ok_or(ApiError::Unauthenticated)?;
-        let operator = claims.get("cognito:groups").is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
-        Ok(Self { sub: UserSub::new(sub.clone()), operator })
-    }
-}
-
-/// API Gateway flattens the `cognito:groups` array to `[a b]`; a JSON array or a single name
-/// are accepted too.
-fn parse_groups(raw: &str) -> impl Iterator<Item = &str> {
-    raw.trim_matches(|c| c == '[' || c == ']').split([' ', ',']).map(|g| g.trim_matches('"')).filter(|g| !g.is_empty())
 }
 
 /// Why a caller may act on a tenant.
@@ -64,7 +41,7 @@ pub fn standing(caller: &Caller, tenant: &Tenant, memberships: &[Member]) -> Sta
 
 /// The caller's membership that makes them a manager of `tenant`: an active tenant-admin
 /// membership of the tenant itself, else of the nearest ancestor.
-fn granting_membership<'a>(tenant: &Tenant, memberships: &'a [Member]) -> Option<&'a Member> {
+pub fn granting_membership<'a>(tenant: &Tenant, memberships: &'a [Member]) -> Option<&'a Member> {
     let lineage: Vec<&TenantId> = tenant.lineage().collect();
     lineage.iter().rev().find_map(|t| memberships.iter().find(|m| m.tenant_id == **t && m.is_active_tenant_admin()))
 }
@@ -86,20 +63,6 @@ impl ManagerAccess {
     pub fn manages(&self, tenant: &Tenant) -> bool {
         matches!(standing(&self.caller, tenant, &self.memberships), Standing::Operator | Standing::Manager)
     }
-}
-
-/// Reads the tenant and the caller's memberships in parallel (one round trip) and decides.
-pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
-    let (tenant, memberships) = tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
-    let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
-    match standing(&caller, &tenant, &memberships) {
-        Standing::Operator | Standing::Manager => {}
-        Standing::Member => return Err(ApiError::Forbidden("only tenant administrators may manage members")),
-        Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
-    }
-    let grant = granting_membership(&tenant, &memberships).cloned();
-    let own_membership = memberships.iter().find(|m| m.tenant_id == tenant.tenant_id).cloned();
-    Ok(ManagerAccess { caller, tenant, own_membership, grant, memberships })
 }
 
 #[cfg(test)]
@@ -172,13 +135,5 @@ mod tests {
     #[test]
     fn operators_manage_every_tenant() {
         assert_eq!(standing(&caller(true), &tenant(&[]), &[]), Standing::Operator);
-    }
-
-    #[test]
-    fn groups_claim_is_read_in_api_gateway_form() {
-        assert!(parse_groups("[operators]").any(|g| g == "operators"));
-        assert!(parse_groups("[admins operators]").any(|g| g == "operators"));
-        assert!(parse_groups("[\"operators\"]").any(|g| g == "operators"));
-        assert!(!parse_groups("[operators-lite]").any(|g| g == "operators"));
     }
 }

@@ -1,6 +1,5 @@
-//! The one typed error of the service, and its mapping to the contract's problem+json codes.
-use lambda_http::http::StatusCode;
-use serde::Serialize;
+//! The one typed error of the service, with the contract's stable code of each (the HTTP status
+//! and problem+json are the edge's, in `http`).
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -96,51 +95,4 @@ impl ApiError {
             ApiError::Upstream(_) => "upstream_unavailable",
         }
     }
-
-    pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) | ApiError::SelfChangeForbidden(_) | ApiError::WrongAccount | ApiError::NotRepresentative => {
-                StatusCode::FORBIDDEN
-            }
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::ValidationFailed(_) | ApiError::TokenInvalid | ApiError::PasswordRejected(_) => StatusCode::BAD_REQUEST,
-            ApiError::MemberExists
-            | ApiError::RepresentativeProtected(_)
-            | ApiError::IdentityProtected
-            | ApiError::MfaRequiredElsewhere
-            | ApiError::SignInRequired
-            | ApiError::AlreadyRegistered(_)
-            | ApiError::NotRegistered
-            | ApiError::EmailInUse
-            | ApiError::NotEligible(_) => StatusCode::CONFLICT,
-            ApiError::VersionConflict | ApiError::PersonChanged => StatusCode::PRECONDITION_FAILED,
-            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
-            ApiError::TokenExpired => StatusCode::GONE,
-            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    pub fn problem(&self) -> Problem {
-        let status = self.status();
-        Problem {
-            r#type: format!("https://errors.tenant-members.dev/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_string(),
-            status: status.as_u16(),
-            detail: self.to_string(),
-            code: self.code(),
-        }
-    }
-}
-
-/// RFC 9457 problem details, as the contract fixes them.
-#[derive(Debug, Serialize)]
-pub struct Problem {
-    pub r#type: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    pub code: &'static str,
 }

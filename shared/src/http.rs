@@ -2,11 +2,14 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use lambda_http::http::{header, HeaderValue, StatusCode};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, RequestPayloadExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::auth::{Caller, OPERATORS_GROUP};
 use crate::error::ApiError;
+use crate::ids::UserSub;
 
 /// Bodies larger than this are refused before parsing (API Gateway's own limit is 10 MB).
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -51,9 +54,9 @@ pub fn with_header(mut response: Response<Body>, name: header::HeaderName, value
 }
 
 pub fn problem(error: &ApiError) -> Response<Body> {
-    let body = serde_json::to_string(&error.problem()).expect("problems always serialise");
+    let body = serde_json::to_string(&problem_of(error)).expect("problems always serialise");
     Response::builder()
-        .status(error.status())
+        .status(status_of(error))
         .header(header::CONTENT_TYPE, "application/problem+json")
         .body(Body::Text(body))
         .expect("a valid response")
@@ -71,7 +74,7 @@ pub fn if_match(req: &Request) -> Result<Option<u64>, ApiError> {
 }
 
 /// A list page as the contract shows it: the items, and the cursor of the next page.
-pub fn page_json(items: Vec<serde_json::Value>, last: Option<&str>) -> Response<Body> {
+pub fn page_json<T: Serialize>(items: Vec<T>, last: Option<&str>) -> Response<Body> {
     json(StatusCode::OK, &serde_json::json!({ "items": items, "nextCursor": last.map(encode_cursor) }))
 }
 
@@ -101,6 +104,72 @@ pub fn encode_cursor(last: &str) -> String {
     URL_SAFE_NO_PAD.encode(last)
 }
 
+/// The HTTP status the contract gives each error.
+pub fn status_of(error: &ApiError) -> StatusCode {
+    match error {
+        ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) | ApiError::SelfChangeForbidden(_) | ApiError::WrongAccount | ApiError::NotRepresentative => {
+            StatusCode::FORBIDDEN
+        }
+        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+        ApiError::ValidationFailed(_) | ApiError::TokenInvalid | ApiError::PasswordRejected(_) => StatusCode::BAD_REQUEST,
+        ApiError::MemberExists
+        | ApiError::RepresentativeProtected(_)
+        | ApiError::IdentityProtected
+        | ApiError::MfaRequiredElsewhere
+        | ApiError::SignInRequired
+        | ApiError::AlreadyRegistered(_)
+        | ApiError::NotRegistered
+        | ApiError::EmailInUse
+        | ApiError::NotEligible(_) => StatusCode::CONFLICT,
+        ApiError::VersionConflict | ApiError::PersonChanged => StatusCode::PRECONDITION_FAILED,
+        ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
+        ApiError::TokenExpired => StatusCode::GONE,
+        ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// RFC 9457 problem details of an error.
+fn problem_of(error: &ApiError) -> Problem {
+    let status = status_of(error);
+    Problem {
+        r#type: format!("https://errors.tenant-members.dev/{}", error.code()),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: error.to_string(),
+        code: error.code(),
+    }
+}
+
+/// RFC 9457 problem details, as the contract fixes them.
+#[derive(Debug, Serialize)]
+struct Problem {
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+}
+
+/// The signed-in caller, as API Gateway's JWT authorizer describes them.
+pub fn caller(req: &Request) -> Result<Caller, ApiError> {
+    let RequestContext::ApiGatewayV2(context) = req.request_context() else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let claims = context.authorizer.and_then(|a| a.jwt).map(|jwt| jwt.claims).ok_or(ApiError::Unauthenticated)?;
+    let sub = claims.get("sub").filter(|s| !s.is_empty()).ok_or(ApiError::Unauthenticated)?;
+    let operator = claims.get("cognito:groups").is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
+    Ok(Caller { sub: UserSub::new(sub.clone()), operator })
+}
+
+/// API Gateway flattens the `cognito:groups` array to `[a b]`; a JSON array or a single name
+/// are accepted too.
+fn parse_groups(raw: &str) -> impl Iterator<Item = &str> {
+    raw.trim_matches(|c| c == '[' || c == ']').split([' ', ',']).map(|g| g.trim_matches('"')).filter(|g| !g.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +190,13 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(id.as_str()), MemberId::parse).unwrap(), id);
         assert!(decode_cursor("not-base64!", MemberId::parse).is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("TENANT#x"), MemberId::parse).is_err());
+    }
+
+    #[test]
+    fn groups_claim_is_read_in_api_gateway_form() {
+        assert!(parse_groups("[operators]").any(|g| g == "operators"));
+        assert!(parse_groups("[admins operators]").any(|g| g == "operators"));
+        assert!(parse_groups("[\"operators\"]").any(|g| g == "operators"));
+        assert!(!parse_groups("[operators-lite]").any(|g| g == "operators"));
     }
 }

@@ -5,7 +5,6 @@ use lambda_http::http::{header, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::ports::{Reservation, StoredResponse};
 use crate::tokens::sha256_hex;
@@ -24,7 +23,7 @@ where
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= MAX_KEY_LEN && k.chars().all(|c| c.is_ascii_graphic()))
         .ok_or_else(|| ApiError::validation("Idempotency-Key must be 1 to 255 visible ASCII characters"))?;
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     let scoped = format!("{}#{} {}#{key}", caller.sub.as_str(), req.method(), req.uri().path());
     let fingerprint = sha256_hex(req.body().as_ref());
 

@@ -5,22 +5,29 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
+use crate::links::TokenRecord;
 use crate::model::Member;
-use crate::ports::{TokenPurpose, TokenRecord};
 use crate::tokens::Token;
+use crate::tokens::TokenPurpose;
 
 pub struct IssuedInvitation {
     pub token: Token,
     pub record: TokenRecord,
 }
 
-/// A new invitation link for the member, recorded on the member as its only live one.
-pub fn issue(app: &App, member: &mut Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
+/// A new invitation link for the member.
+pub fn issue(app: &App, member: &Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
     let token = Token::generate()?;
     let record = TokenRecord::for_member(&token, TokenPurpose::Invitation, member, now + app.config.invitation_ttl);
-    member.invitation_expires_at = Some(record.expires_at);
-    member.invitation_token_hash = Some(record.hash.clone());
     Ok(IssuedInvitation { token, record })
+}
+
+impl IssuedInvitation {
+    /// Records the invitation on a new member as its only live link.
+    pub fn record_on(&self, member: &mut Member) {
+        member.invitation_expires_at = Some(self.record.expires_at);
+        member.invitation_token_hash = Some(self.record.hash.clone());
+    }
 }
 
 /// Sends the invitation; a person who already has an account is asked to sign in and join,

@@ -6,8 +6,9 @@ use crate::catalog::Roles;
 use crate::email::Email;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::language::Language;
-use crate::ports::TokenPurpose;
 use crate::tokens::TokenHash;
+use crate::tokens::TokenPurpose;
+use crate::views::{MemberView, TenantView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,9 +64,6 @@ pub struct Member {
     pub password_reset_token_hash: Option<TokenHash>,
 }
 
-/// Fields of the stored member that the contract does not show.
-const HIDDEN_MEMBER_FIELDS: [&str; 3] = ["userSub", "invitationTokenHash", "passwordResetTokenHash"];
-
 impl Member {
     /// A new membership, invited and not yet registered.
     pub fn new_invited(
@@ -95,16 +93,17 @@ impl Member {
         }
     }
 
-    /// The member's state as the contract shows it.
-    pub fn view(&self) -> serde_json::Value {
-        let mut view = serde_json::to_value(self).expect("a member always serialises");
-        if let Some(fields) = view.as_object_mut() {
-            for hidden in HIDDEN_MEMBER_FIELDS {
-                fields.remove(hidden);
-            }
-            fields.insert("selfServicePasswordReset".into(), self.self_service_password_reset().into());
-        }
-        view
+    /// The member changed by `change`, at the next version.
+    pub fn revised(&self, change: impl FnOnce(&mut Member)) -> Member {
+        let mut after = self.clone();
+        change(&mut after);
+        after.version = self.version + 1;
+        after
+    }
+
+    /// The member as the contract shows it.
+    pub fn view(&self) -> MemberView<'_> {
+        MemberView::from(self)
     }
 
     /// Cognito's "forgot password" flow cannot get past email MFA, so such members rely on an
@@ -203,12 +202,8 @@ impl Tenant {
     }
 
     /// The tenant overview of the contract.
-    pub fn view(&self) -> serde_json::Value {
-        let mut view = serde_json::to_value(self).expect("a tenant always serialises");
-        if let Some(fields) = view.as_object_mut() {
-            fields.remove("ancestors");
-        }
-        view
+    pub fn view(&self) -> TenantView<'_> {
+        TenantView::from(self)
     }
 
     /// The tenant and its ancestors: the tenants whose administrators manage it.

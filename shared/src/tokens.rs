@@ -5,11 +5,19 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 
+/// What a link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    Invitation,
+    PasswordReset,
+}
+
 /// The secret that travels in an email link.
 pub struct Token(String);
 
 /// What is stored in place of the token.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct TokenHash(String);
 

@@ -14,6 +14,9 @@ use crate::ids::UserSub;
 use crate::model::MfaType;
 use crate::ports::{Directory, DirectoryUser};
 
+/// How often a user that vanished between two calls is looked for again.
+const ENSURE_ATTEMPTS: usize = 3;
+
 /// Cognito user pool with email as the username attribute.
 pub struct CognitoDirectory {
     client: Client,
@@ -54,37 +57,41 @@ fn has_password(status: Option<&UserStatusType>) -> bool {
 #[async_trait]
 impl Directory for CognitoDirectory {
     async fn ensure_user(&self, email: &Email) -> Result<DirectoryUser, ApiError> {
-        let created = self
-            .client
-            .admin_create_user()
-            .user_pool_id(&self.user_pool_id)
-            .username(email.as_str())
-            .user_attributes(attribute("email", email.as_str()))
-            // The invitation link proves the mailbox; Cognito itself sends nothing.
-            .user_attributes(attribute("email_verified", "true"))
-            .message_action(MessageActionType::Suppress)
-            .send()
-            .await;
-        match created {
-            Ok(output) => {
-                let user = output.user.ok_or_else(|| ApiError::upstream(std::io::Error::other("no user returned")))?;
-                Ok(DirectoryUser { sub: sub_of(user.attributes(), user.username())?, created: true, has_account: false })
+        // A user found to exist may be deleted before it is read (its last membership went in
+        // another tenant): it is then created anew.
+        for _ in 0..ENSURE_ATTEMPTS {
+            let created = self
+                .client
+                .admin_create_user()
+                .user_pool_id(&self.user_pool_id)
+                .username(email.as_str())
+                .user_attributes(attribute("email", email.as_str()))
+                // The invitation link proves the mailbox; Cognito itself sends nothing.
+                .user_attributes(attribute("email_verified", "true"))
+                .message_action(MessageActionType::Suppress)
+                .send()
+                .await;
+            match created {
+                Ok(output) => {
+                    let user = output.user.ok_or_else(|| ApiError::upstream(std::io::Error::other("no user returned")))?;
+                    return Ok(DirectoryUser { sub: sub_of(user.attributes(), user.username())?, created: true, has_account: false });
+                }
+                Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
+                    // Already a person here (a member of another tenant, or a retried invite).
+                    match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
+                        Ok(user) => {
+                            let has_account = has_password(user.user_status());
+                            let sub = sub_of(user.user_attributes(), Some(user.username()))?;
+                            return Ok(DirectoryUser { sub, created: false, has_account });
+                        }
+                        Err(e) if is_user_not_found(&e) => continue,
+                        Err(e) => return Err(ApiError::upstream(e)),
+                    }
+                }
+                Err(e) => return Err(ApiError::upstream(e)),
             }
-            Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
-                // Already a person here (a member of another tenant, or a retried invite).
-                let user = self
-                    .client
-                    .admin_get_user()
-                    .user_pool_id(&self.user_pool_id)
-                    .username(email.as_str())
-                    .send()
-                    .await
-                    .map_err(ApiError::upstream)?;
-                let has_account = has_password(user.user_status());
-                Ok(DirectoryUser { sub: sub_of(user.user_attributes(), Some(user.username()))?, created: false, has_account })
-            }
-            Err(e) => Err(ApiError::upstream(e)),
         }
+        Err(ApiError::upstream(std::io::Error::other("the user kept being deleted and created meanwhile")))
     }
 
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {

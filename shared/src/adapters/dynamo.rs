@@ -8,8 +8,10 @@
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
 //!
-//! Every change to a member is a put of the whole item guarded on the version that was read, so
-//! two writers can never silently overwrite each other.
+//! The domain decides every change (`changes`); `commit` maps each of its writes to one item of a
+//! transaction and a failed condition back to that write's own conflict. Every change to a member
+//! is a put of the whole item guarded on the version that was read, so two writers can never
+//! silently overwrite each other.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
@@ -24,16 +26,20 @@ use aws_sdk_dynamodb::Client;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::audit::{AuditAction, AuditEntry, Change};
-use crate::catalog::{Roles, PORTAL, TENANT_ADMIN};
+use crate::audit::{ActingMembership, AuditEntry};
+use crate::catalog::{PORTAL, TENANT_ADMIN};
+use crate::changes::{Changeset, Write};
+use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::model::{Member, MemberStatus, Mfa, MfaType, Person, RepresentativeSummary, Tenant};
+use crate::links::{LinkClaim, SendQuota, TokenRecord};
+use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, FirstPassword, IdempotencyStore, Joining, Leaving, LinkClaim, MemberFilter, MemberPage, MemberStore,
-    PersonStore, Reservation, SendQuota, StoredResponse, TenantStore, TokenPurpose, TokenRecord, TokenStore,
+    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberFilter, MemberPage, MemberStore, PersonStore, Reservation, StoredResponse,
+    TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
+use crate::tokens::TokenPurpose;
 
 pub const GSI1: &str = "gsi1";
 /// How long an `Idempotency-Key` is remembered.
@@ -229,27 +235,22 @@ fn token_item(token: &TokenRecord) -> Item {
     })
 }
 
-fn email_marker(member: &Member) -> Item {
-    let mut item = email_marker_key(member);
-    item.insert("memberId".into(), s(member.member_id.as_str()));
+fn email_marker_key(tenant: &TenantId, email: &Email) -> Item {
+    key(tenant_pk(tenant), email_sk(email.as_str()))
+}
+
+fn email_marker(tenant: &TenantId, email: &Email, member: &MemberId) -> Item {
+    let mut item = email_marker_key(tenant, email);
+    item.insert("memberId".into(), s(member.as_str()));
     item
 }
 
-fn email_marker_key(member: &Member) -> Item {
-    key(tenant_pk(&member.tenant_id), email_sk(member.email.as_str()))
+fn descendant_key(ancestor: &TenantId, tenant: &TenantId) -> Item {
+    key(tenant_pk(ancestor), format!("DESC#{tenant}"))
 }
 
-/// Whether a transaction item writes the item with this key.
-fn writes(item: &TransactWriteItem, target: &Item) -> bool {
-    let same = |k: &Item| k.get("pk") == target.get("pk") && k.get("sk") == target.get("sk");
-    item.put().is_some_and(|p| same(p.item()))
-        || item.delete().is_some_and(|d| same(d.key()))
-        || item.update().is_some_and(|u| same(u.key()))
-}
-
-/// Which error a failed condition at each transaction item stands for.
-fn collision(_: usize) -> ApiError {
-    ApiError::upstream(std::io::Error::other("an id collided with an existing item"))
+fn update(update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()
 }
 
 impl DynamoStore {
@@ -262,7 +263,7 @@ impl DynamoStore {
     pub async fn bulk_load_members(&self, members: &[Member]) -> Result<(), ApiError> {
         let requests: Vec<WriteRequest> = members
             .iter()
-            .flat_map(|m| [member_item(m), email_marker(m)])
+            .flat_map(|m| [member_item(m), email_marker(&m.tenant_id, &m.email, &m.member_id)])
             .map(|item| {
                 WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("an item is set")).build()
             })
@@ -277,6 +278,92 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// The transaction item of one write.
+    fn transact_item(&self, write: &Write) -> TransactWriteItem {
+        match write {
+            Write::RequireTenant(tenant) => self.check(key(tenant_pk(tenant), "TENANT"), "attribute_exists(pk)"),
+            Write::CreateTenant(tenant) => self.put_new(tenant_item(tenant)),
+            Write::DeleteTenant(tenant) => self.delete(key(tenant_pk(tenant), "TENANT")),
+            Write::AddDescendant { ancestor, tenant } => self.put_new(descendant_key(ancestor, tenant)),
+            Write::RemoveDescendant { ancestor, tenant } => self.delete(descendant_key(ancestor, tenant)),
+            Write::CountMembers { tenant, delta } => update(
+                self.update(key(tenant_pk(tenant), "TENANT"))
+                    .update_expression("ADD memberCount :delta")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":delta", number(delta)),
+            ),
+            Write::SetRepresentative { tenant, expected, summary } => update(
+                self.update(key(tenant_pk(tenant), "TENANT"))
+                    .update_expression("SET representative = :summary")
+                    .condition_expression("representative.memberId = :expected")
+                    .expression_attribute_values(":summary", serde_dynamo::to_attribute_value(summary).expect("a summary serialises"))
+                    .expression_attribute_values(":expected", s(expected.as_str())),
+            ),
+            Write::InsertMember(member) => self.put_new(member_item(member)),
+            Write::UpdateMember { version, after } => {
+                self.put(member_item(after), "version = :version", HashMap::from([(":version".into(), number(version))]))
+            }
+            Write::DeleteMember(member) => {
+                self.delete_if(member_key(member), "version = :version", HashMap::from([(":version".into(), number(member.version))]))
+            }
+            Write::RequireAuthority(authority) => self.require_authority(authority),
+            Write::ReserveEmail { tenant, email, member } => self.put_new(email_marker(tenant, email, member)),
+            Write::ReleaseEmail { tenant, email } => self.delete(email_marker_key(tenant, email)),
+            Write::PutLink(link) => self.put_new(token_item(link)),
+            Write::DeleteLink(hash) => self.delete(token_key(hash)),
+            Write::ClaimLink { hash, claim } => self.claim(hash, claim),
+            Write::ReleaseLink { hash, claim } => update(
+                self.update(token_key(hash))
+                    .update_expression("REMOVE claimId, claimedUntil")
+                    .condition_expression("claimId = :claim")
+                    .expression_attribute_values(":claim", s(claim)),
+            ),
+            Write::BurnLink { hash, claim: Some(claim), .. } => {
+                self.delete_if(token_key(hash), "claimId = :claim", HashMap::from([(":claim".into(), s(claim))]))
+            }
+            Write::BurnLink { hash, claim: None, at } => self.delete_if(
+                token_key(hash),
+                "attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
+                HashMap::from([(":now".into(), number(at.unix_timestamp()))]),
+            ),
+            Write::CountSend { tenant, quota } => self.count_send(tenant, quota),
+            Write::JoinPerson { user, mfa, created_user } => self.join_person(user, mfa, *created_user),
+            Write::UnjoinPerson(user) => update(
+                self.update(person_key(user))
+                    .update_expression("ADD memberships :minus, version :one")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":minus", number(-1))
+                    .expression_attribute_values(":one", number(1)),
+            ),
+            Write::LeavePerson { person, retire, at } => self.leave_person(person, *retire, *at),
+            Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
+            Write::SetFirstPassword { user, link, account_exists } => {
+                let condition = if *account_exists {
+                    "firstPassword = :link"
+                } else {
+                    "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link)"
+                };
+                update(
+                    self.update(person_key(user))
+                        .update_expression("SET firstPassword = :link")
+                        .condition_expression(condition)
+                        .expression_attribute_values(":link", s(link.as_str())),
+                )
+            }
+            Write::PutAudit(entry) => self.put_new(audit_item(entry)),
+            Write::DeleteAudit { tenant, audit } => self.delete(audit_key(tenant, audit)),
+        }
+    }
+
+    fn update(&self, key: Item) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder().table_name(&self.table).set_key(Some(key))
+    }
+
+    fn check(&self, key: Item, condition: &str) -> TransactWriteItem {
+        let check = ConditionCheck::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+        TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build()
+    }
+
     fn put(&self, item: Item, condition: &str, values: Item) -> TransactWriteItem {
         let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
         if !values.is_empty() {
@@ -287,11 +374,6 @@ impl DynamoStore {
 
     fn put_new(&self, item: Item) -> TransactWriteItem {
         self.put(item, "attribute_not_exists(pk)", Item::new())
-    }
-
-    /// The member as `after`, if it is still at the version `before` was read at.
-    fn put_member(&self, before: &Member, after: &Member) -> TransactWriteItem {
-        self.put(member_item(after), "version = :version", HashMap::from([(":version".into(), number(before.version))]))
     }
 
     fn delete(&self, key: Item) -> TransactWriteItem {
@@ -307,195 +389,103 @@ impl DynamoStore {
         TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
     }
 
-    /// Deletes a link being redeemed: held by `claim`, or (without one) held by nobody.
-    fn burn(&self, token: &TokenRecord, claim: Option<&LinkClaim>) -> TransactWriteItem {
-        match claim {
-            Some(claim) => self.delete_if(token_key(&token.hash), "claimId = :claim", HashMap::from([(":claim".into(), s(&claim.id))])),
-            None => self.delete_if(
-                token_key(&token.hash),
-                "attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
-                HashMap::from([(":now".into(), number(crate::model::now().unix_timestamp()))]),
-            ),
-        }
-    }
-
-    fn delete_member_as_read(&self, member: &Member) -> TransactWriteItem {
-        self.delete_if(member_key(member), "version = :version", HashMap::from([(":version".into(), number(member.version))]))
-    }
-
-    fn add_member_count(&self, tenant: &TenantId, delta: i64) -> TransactWriteItem {
-        let update = Update::builder()
+    fn require_authority(&self, authority: &ActingMembership) -> TransactWriteItem {
+        let check = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), "TENANT")))
-            .update_expression("ADD memberCount :delta")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":delta", number(delta))
+            .set_key(Some(key(tenant_pk(&authority.tenant_id), member_sk(&authority.member_id))))
+            .condition_expression("#status = :active AND #roles.#portal = :admin")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_names("#portal", PORTAL)
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":admin", s(TENANT_ADMIN))
             .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
+            .expect("table, key and condition are set");
+        TransactWriteItem::builder().condition_check(check).build()
     }
 
-    /// Sets the tenant's representative summary if the representative is still `expected`.
-    fn set_representative(&self, tenant: &TenantId, expected: &MemberId, summary: &RepresentativeSummary) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), "TENANT")))
-            .update_expression("SET representative = :summary")
-            .condition_expression("representative.memberId = :expected")
-            .expression_attribute_values(":summary", serde_dynamo::to_attribute_value(summary).expect("a summary serialises"))
-            .expression_attribute_values(":expected", s(expected.as_str()))
-            .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
+    fn claim(&self, hash: &TokenHash, claim: &LinkClaim) -> TransactWriteItem {
+        update(
+            self.update(token_key(hash))
+                .update_expression("SET claimId = :claim, claimedUntil = :until")
+                .condition_expression("attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)")
+                .expression_attribute_values(":claim", s(&claim.id))
+                .expression_attribute_values(":until", number(claim.until.unix_timestamp()))
+                .expression_attribute_values(":now", number(claim.at.unix_timestamp())),
+        )
     }
 
-    /// Counts a new membership on its person, creating the record for a new person. The member
-    /// carries the person's MFA as last read; a person whose MFA differs, or who is retiring,
-    /// fails the condition.
-    fn join_person(&self, member: &Member, joining: Joining) -> TransactWriteItem {
-        let created = if joining.created_user { ":true" } else { "if_not_exists(createdByService, :false)" };
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(person_key(&member.user_sub)))
+    fn join_person(&self, user: &UserSub, mfa: &Mfa, created_user: bool) -> TransactWriteItem {
+        let created = if created_user { ":true" } else { "if_not_exists(createdByService, :false)" };
+        let mut join = self
+            .update(person_key(user))
             .update_expression(format!(
                 "SET userSub = :sub, mfaEnabled = if_not_exists(mfaEnabled, :false), createdByService = {created} ADD memberships :one, version :one"
             ))
-            .expression_attribute_values(":sub", s(member.user_sub.as_str()))
+            .expression_attribute_values(":sub", s(user.as_str()))
             .expression_attribute_values(":one", number(1))
             .expression_attribute_values(":false", AttributeValue::Bool(false));
-        update = match mfa_type_value(&member.mfa).filter(|_| member.mfa.enabled) {
-            Some(mfa_type) => update
+        join = match mfa_type_value(mfa).filter(|_| mfa.enabled) {
+            Some(mfa_type) => join
                 .condition_expression("attribute_not_exists(retiring) AND mfaEnabled = :true AND mfaType = :type")
                 .expression_attribute_values(":type", mfa_type),
-            None => update.condition_expression("attribute_not_exists(pk) OR (attribute_not_exists(retiring) AND mfaEnabled = :false)"),
+            None => join.condition_expression("attribute_not_exists(pk) OR (attribute_not_exists(retiring) AND mfaEnabled = :false)"),
         };
-        if joining.created_user || member.mfa.enabled {
-            update = update.expression_attribute_values(":true", AttributeValue::Bool(true));
+        if created_user || mfa.enabled {
+            join = join.expression_attribute_values(":true", AttributeValue::Bool(true));
         }
-        TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()
+        update(join)
     }
 
-    /// Uncounts a membership on the person as read; marks them retiring if asked.
-    fn leave_person(&self, leaving: &Leaving, now: OffsetDateTime) -> Option<TransactWriteItem> {
-        let person = leaving.person.as_ref()?;
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(person_key(&person.user_sub)))
+    fn leave_person(&self, person: &Person, retire: bool, at: OffsetDateTime) -> TransactWriteItem {
+        let leave = self
+            .update(person_key(&person.user_sub))
             .condition_expression("version = :version")
             .expression_attribute_values(":version", number(person.version))
             .expression_attribute_values(":minus", number(-1))
             .expression_attribute_values(":one", number(1));
-        update = if leaving.retire {
-            update
+        update(if retire {
+            leave
                 .update_expression("SET retiring = :true, #ttl = :ttl ADD memberships :minus, version :one")
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":true", AttributeValue::Bool(true))
-                .expression_attribute_values(":ttl", number(now.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS))
+                .expression_attribute_values(":ttl", number(at.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS))
         } else {
-            update.update_expression("ADD memberships :minus, version :one")
-        };
-        Some(TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build())
+            leave.update_expression("ADD memberships :minus, version :one")
+        })
     }
 
-    /// Uncounts a membership whose creation is being taken back.
-    fn unjoin_person(&self, member: &Member) -> TransactWriteItem {
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(person_key(&member.user_sub)))
-            .update_expression("ADD memberships :minus, version :one")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":minus", number(-1))
-            .expression_attribute_values(":one", number(1))
-            .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
+    fn set_person_mfa(&self, person: &Person, memberships: u64, mfa: &Mfa) -> TransactWriteItem {
+        let set = self
+            .update(person_key(&person.user_sub))
+            .condition_expression("version = :version AND memberships = :memberships")
+            .expression_attribute_values(":version", number(person.version))
+            .expression_attribute_values(":memberships", number(memberships))
+            .expression_attribute_values(":enabled", AttributeValue::Bool(mfa.enabled))
+            .expression_attribute_values(":one", number(1));
+        update(match mfa_type_value(mfa) {
+            Some(mfa_type) => set
+                .update_expression("SET mfaEnabled = :enabled, mfaType = :type ADD version :one")
+                .expression_attribute_values(":type", mfa_type),
+            None => set.update_expression("SET mfaEnabled = :enabled REMOVE mfaType ADD version :one"),
+        })
     }
 
-    /// Counts one more send in the quota's window, refusing past its maximum.
     fn count_send(&self, tenant: &TenantId, quota: &SendQuota) -> TransactWriteItem {
         let purpose = match quota.purpose {
             TokenPurpose::Invitation => "invitation",
             TokenPurpose::PasswordReset => "password-reset",
         };
         let window = quota.window_start.unix_timestamp();
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(tenant_pk(tenant), format!("RATE#{}#{purpose}#{window}", quota.member_id))))
-            .update_expression("SET #ttl = :ttl ADD sends :one")
-            .condition_expression("attribute_not_exists(sends) OR sends < :max")
-            .expression_attribute_names("#ttl", "ttl")
-            .expression_attribute_values(":ttl", number(window + 2 * 3600))
-            .expression_attribute_values(":one", number(1))
-            .expression_attribute_values(":max", number(quota.max))
-            .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
-    }
-
-    /// Runs a transaction; `on_condition_failed` names the error for a failed condition at an
-    /// item index (cancellation reasons come in item order).
-    async fn transact(&self, items: Vec<TransactWriteItem>, on_condition_failed: impl Fn(usize) -> ApiError) -> Result<(), ApiError> {
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed {
-                        Some(index) => Err(on_condition_failed(index)),
-                        None => Err(ApiError::upstream(SdkError::ServiceError(e))),
-                    }
-                }
-                _ => Err(ApiError::upstream(SdkError::ServiceError(e))),
-            },
-            Err(e) => Err(ApiError::upstream(e)),
-        }
-    }
-
-    /// Runs a state change with its audit entry. An administrator's change also requires, in the
-    /// same transaction, that the membership which allowed it is still an active tenant-admin:
-    /// two admins demoting each other at once cannot both succeed.
-    async fn transact_change(
-        &self,
-        items: Vec<TransactWriteItem>,
-        entry: AuditEntry,
-        on_condition_failed: impl Fn(usize) -> ApiError,
-    ) -> Result<(), ApiError> {
-        self.transact_changes(items, vec![entry], on_condition_failed).await
-    }
-
-    /// `transact_change` for a change that shows in several tenants' trails (one entry each).
-    async fn transact_changes(
-        &self,
-        mut items: Vec<TransactWriteItem>,
-        entries: Vec<AuditEntry>,
-        on_condition_failed: impl Fn(usize) -> ApiError,
-    ) -> Result<(), ApiError> {
-        let audit_index = items.len();
-        let audit_end = audit_index + entries.len();
-        let actor = entries.first().map(|e| e.actor.clone());
-        items.extend(entries.iter().map(|entry| self.put_new(audit_item(entry))));
-        let authority = actor.as_ref().and_then(|a| a.authority()).map(|a| key(tenant_pk(&a.tenant_id), member_sk(&a.member_id)));
-        // A change that already writes the actor's own membership guards it on its version.
-        if let Some(authority) = authority.filter(|k| !items.iter().any(|item| writes(item, k))) {
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(authority))
-                .condition_expression("#status = :active AND #roles.#portal = :admin")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_names("#roles", "roles")
-                .expression_attribute_names("#portal", PORTAL)
-                .expression_attribute_values(":active", s("active"))
-                .expression_attribute_values(":admin", s(TENANT_ADMIN))
-                .build()
-                .expect("table, key and condition are set");
-            items.push(TransactWriteItem::builder().condition_check(check).build());
-        }
-        self.transact(items, |index| match index {
-            i if (audit_index..audit_end).contains(&i) => collision(i),
-            i if i >= audit_end => ApiError::Forbidden("you are no longer a tenant administrator here"),
-            i => on_condition_failed(i),
-        })
-        .await
+        update(
+            self.update(key(tenant_pk(tenant), format!("RATE#{}#{purpose}#{window}", quota.member_id)))
+                .update_expression("SET #ttl = :ttl ADD sends :one")
+                .condition_expression("attribute_not_exists(sends) OR sends < :max")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":ttl", number(window + 2 * 3600))
+                .expression_attribute_values(":one", number(1))
+                .expression_attribute_values(":max", number(quota.max)),
+        )
     }
 
     async fn get(&self, key: Item) -> Result<Option<Item>, ApiError> {
@@ -552,19 +542,30 @@ impl DynamoStore {
             }
         }
     }
+}
 
-    fn new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
-        vec![self.put_new(member_item(member)), self.put_new(email_marker(member)), self.put_new(token_item(invitation))]
-    }
-
-    fn undo_new_member_items(&self, member: &Member, invitation: &TokenRecord) -> Vec<TransactWriteItem> {
-        vec![self.delete_member_as_read(member), self.delete(email_marker_key(member)), self.delete(token_key(&invitation.hash))]
-    }
-
-    /// Stores `after` in place of `before` in one conditional put, with its audit entry.
-    async fn replace_member(&self, before: &Member, after: Member, entry: AuditEntry) -> Result<Member, ApiError> {
-        self.transact_change(vec![self.put_member(before, &after)], entry, |_| ApiError::VersionConflict).await?;
-        Ok(after)
+#[async_trait]
+impl ChangeStore for DynamoStore {
+    async fn commit(&self, changes: &Changeset) -> Result<(), ApiError> {
+        if changes.writes.is_empty() {
+            return Ok(());
+        }
+        let items = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    // Cancellation reasons come in item order, one item per write.
+                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed.and_then(|index| changes.writes.get(index)) {
+                        Some(guarded) => Err((guarded.conflict)()),
+                        None => Err(ApiError::upstream(SdkError::ServiceError(e))),
+                    }
+                }
+                _ => Err(ApiError::upstream(SdkError::ServiceError(e))),
+            },
+            Err(e) => Err(ApiError::upstream(e)),
+        }
     }
 }
 
@@ -575,116 +576,6 @@ impl TenantStore for DynamoStore {
             Some(item) => Ok(Some(from_item::<TenantItem>(item)?.tenant)),
             None => Ok(None),
         }
-    }
-
-    async fn create_tenant(
-        &self,
-        tenant: &Tenant,
-        representative: &Member,
-        invitation: &TokenRecord,
-        joining: Joining,
-        change: &Change,
-    ) -> Result<(), ApiError> {
-        let mut items = Vec::new();
-        if let Some(parent) = &tenant.parent_tenant_id {
-            // The parent must still exist when the child is written.
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(tenant_pk(parent), "TENANT")))
-                .condition_expression("attribute_exists(pk)")
-                .build()
-                .expect("table, key and condition are set");
-            items.push(TransactWriteItem::builder().condition_check(check).build());
-        }
-        items.push(self.put_new(tenant_item(tenant)));
-        for ancestor in &tenant.ancestors {
-            items.push(self.put_new(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
-        }
-        items.extend(self.new_member_items(representative, invitation));
-        let person_index = items.len();
-        items.push(self.join_person(representative, joining));
-        let has_parent = tenant.parent_tenant_id.is_some();
-        let entry = change.entry(AuditAction::TenantCreated, None, Some(representative));
-        self.transact_change(items, entry, |index| match index {
-            0 if has_parent => ApiError::validation("parentTenantId does not name a tenant"),
-            i if i == person_index => ApiError::PersonChanged,
-            i => collision(i),
-        })
-        .await
-    }
-
-    async fn undo_create_tenant(
-        &self,
-        tenant: &Tenant,
-        representative: &Member,
-        invitation: &TokenRecord,
-        change: &Change,
-    ) -> Result<(), ApiError> {
-        let mut items =
-            vec![self.delete(key(tenant_pk(&tenant.tenant_id), "TENANT")), self.delete(audit_key(&tenant.tenant_id, &change.audit_id))];
-        for ancestor in &tenant.ancestors {
-            items.push(self.delete(key(tenant_pk(ancestor), format!("DESC#{}", tenant.tenant_id))));
-        }
-        items.extend(self.undo_new_member_items(representative, invitation));
-        items.push(self.unjoin_person(representative));
-        self.transact(items, |_| ApiError::upstream(std::io::Error::other("tenant changed while being created"))).await
-    }
-
-    async fn transfer_representative(&self, tenant: &Tenant, from: &Member, to: &Member, change: &Change) -> Result<Tenant, ApiError> {
-        let mut old = from.clone();
-        old.representative = false;
-        old.version += 1;
-        let mut new = to.clone();
-        new.representative = true;
-        new.version += 1;
-        let summary = RepresentativeSummary::of(&new);
-        let items = vec![
-            self.put_member(from, &old),
-            self.put_member(to, &new),
-            self.set_representative(&tenant.tenant_id, &from.member_id, &summary),
-        ];
-        let mut entry = change.entry(AuditAction::RepresentativeChanged, Some(to), Some(&new));
-        entry.former_representative_id = Some(from.member_id.clone());
-        self.transact_change(items, entry, |index| match index {
-            1 => ApiError::NotEligible("the member changed meanwhile; reload and try again"),
-            _ => ApiError::NotRepresentative,
-        })
-        .await?;
-        Ok(Tenant { representative: summary, ..tenant.clone() })
-    }
-
-    async fn change_representative_email(
-        &self,
-        tenant: &Tenant,
-        before: &Member,
-        after: &Member,
-        invitation: &TokenRecord,
-        leaving: &Leaving,
-        joining: Joining,
-        change: &Change,
-    ) -> Result<Tenant, ApiError> {
-        let summary = RepresentativeSummary::of(after);
-        let mut items = vec![
-            self.put_member(before, after),
-            self.put_new(email_marker(after)),
-            self.delete(email_marker_key(before)),
-            self.put_new(token_item(invitation)),
-            self.set_representative(&tenant.tenant_id, &before.member_id, &summary),
-        ];
-        if let Some(old) = &before.invitation_token_hash {
-            items.push(self.delete(token_key(old)));
-        }
-        let joining_index = items.len();
-        items.push(self.join_person(after, joining));
-        items.extend(self.leave_person(leaving, change.at));
-        let entry = change.entry(AuditAction::RepresentativeEmailChanged, Some(before), Some(after));
-        self.transact_change(items, entry, |index| match index {
-            1 => ApiError::EmailInUse,
-            i if i == joining_index => ApiError::PersonChanged,
-            _ => ApiError::VersionConflict,
-        })
-        .await?;
-        Ok(Tenant { representative: summary, ..tenant.clone() })
     }
 
     async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
@@ -777,103 +668,6 @@ impl MemberStore for DynamoStore {
         }
         Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
     }
-
-    async fn insert_member(&self, member: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Result<(), ApiError> {
-        let mut items = self.new_member_items(member, invitation);
-        items.push(self.add_member_count(&member.tenant_id, 1));
-        items.push(self.join_person(member, joining));
-        let entry = change.entry(AuditAction::MemberInvited, None, Some(member));
-        self.transact_change(items, entry, |index| match index {
-            1 => ApiError::MemberExists,
-            3 => ApiError::NotFound("no such tenant"),
-            4 => ApiError::PersonChanged,
-            other => collision(other),
-        })
-        .await
-    }
-
-    async fn undo_insert_member(&self, member: &Member, invitation: &TokenRecord, change: &Change) -> Result<(), ApiError> {
-        let mut items = self.undo_new_member_items(member, invitation);
-        items.push(self.add_member_count(&member.tenant_id, -1));
-        items.push(self.unjoin_person(member));
-        items.push(self.delete(audit_key(&member.tenant_id, &change.audit_id)));
-        self.transact(items, |_| ApiError::upstream(std::io::Error::other("member changed while being invited"))).await
-    }
-
-    async fn change_roles(&self, member: &Member, roles: &Roles, change: &Change) -> Result<Member, ApiError> {
-        let mut after = member.clone();
-        after.roles = roles.clone();
-        after.version += 1;
-        let entry = change.entry(AuditAction::RolesChanged, Some(member), Some(&after));
-        self.replace_member(member, after, entry).await
-    }
-
-    async fn set_mfa(
-        &self,
-        person: &Person,
-        memberships: &[(Member, Member)],
-        mfa: &Mfa,
-        entries: Vec<AuditEntry>,
-    ) -> Result<(), ApiError> {
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(person_key(&person.user_sub)))
-            .condition_expression("version = :version AND memberships = :memberships")
-            .expression_attribute_values(":version", number(person.version))
-            .expression_attribute_values(":memberships", number(memberships.len()))
-            .expression_attribute_values(":enabled", AttributeValue::Bool(mfa.enabled))
-            .expression_attribute_values(":one", number(1));
-        update = match mfa_type_value(mfa) {
-            Some(mfa_type) => update
-                .update_expression("SET mfaEnabled = :enabled, mfaType = :type ADD version :one")
-                .expression_attribute_values(":type", mfa_type),
-            None => update.update_expression("SET mfaEnabled = :enabled REMOVE mfaType ADD version :one"),
-        };
-        let mut items = vec![TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()];
-        items.extend(memberships.iter().map(|(before, after)| self.put_member(before, after)));
-        self.transact_changes(items, entries, |_| ApiError::VersionConflict).await
-    }
-
-    async fn delete_member(&self, member: &Member, leaving: &Leaving, change: &Change) -> Result<(), ApiError> {
-        let mut items =
-            vec![self.delete_member_as_read(member), self.delete(email_marker_key(member)), self.add_member_count(&member.tenant_id, -1)];
-        for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
-            items.push(self.delete(token_key(hash)));
-        }
-        let person_index = items.len();
-        items.extend(self.leave_person(leaving, change.at));
-        let entry = change.entry(AuditAction::MemberDeleted, Some(member), None);
-        self.transact_change(items, entry, |index| if index == person_index { ApiError::PersonChanged } else { ApiError::VersionConflict })
-            .await
-    }
-
-    async fn replace_link(&self, member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> Result<Member, ApiError> {
-        let mut after = member.clone();
-        let old = match link.purpose {
-            TokenPurpose::Invitation => {
-                after.invitation_expires_at = Some(link.expires_at);
-                after.invitation_token_hash.replace(link.hash.clone())
-            }
-            TokenPurpose::PasswordReset => after.password_reset_token_hash.replace(link.hash.clone()),
-        };
-        after.version += 1;
-        let mut items = vec![self.count_send(&member.tenant_id, quota), self.put_member(member, &after), self.put_new(token_item(link))];
-        if let Some(old) = &old {
-            items.push(self.delete(token_key(old)));
-        }
-        let action = match link.purpose {
-            TokenPurpose::Invitation => AuditAction::InvitationResent,
-            TokenPurpose::PasswordReset => AuditAction::PasswordResetSent,
-        };
-        let entry = change.entry(action, Some(member), Some(&after));
-        self.transact_change(items, entry, |index| match index {
-            0 => ApiError::RateLimited,
-            1 => ApiError::VersionConflict,
-            other => collision(other),
-        })
-        .await?;
-        Ok(after)
-    }
 }
 
 #[async_trait]
@@ -890,95 +684,6 @@ impl TokenStore for DynamoStore {
             member_id: item.member_id,
             expires_at: OffsetDateTime::from_unix_timestamp(item.expires_at).map_err(ApiError::upstream)?,
         }))
-    }
-
-    async fn claim_link(&self, token: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Result<(), ApiError> {
-        let now = crate::model::now().unix_timestamp();
-        let hold = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(token_key(&token.hash)))
-            .update_expression("SET claimId = :claim, claimedUntil = :until")
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)")
-            .expression_attribute_values(":claim", s(&claim.id))
-            .expression_attribute_values(":until", number(claim.until.unix_timestamp()))
-            .expression_attribute_values(":now", number(now))
-            .build()
-            .expect("table, key and expression are set");
-        let mut items = vec![TransactWriteItem::builder().update(hold).build()];
-        if let Some(first) = first_password {
-            let condition = if first.account_exists {
-                "firstPassword = :link"
-            } else {
-                "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link)"
-            };
-            let person = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(person_key(&first.user)))
-                .update_expression("SET firstPassword = :link")
-                .condition_expression(condition)
-                .expression_attribute_values(":link", s(token.hash.as_str()))
-                .build()
-                .expect("table, key and expression are set");
-            items.push(TransactWriteItem::builder().update(person).build());
-        }
-        self.transact(items, |index| if index == 0 { ApiError::TokenInvalid } else { ApiError::SignInRequired }).await
-    }
-
-    async fn release_link(&self, token: &TokenRecord, claim: &LinkClaim) -> Result<(), ApiError> {
-        let released = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(token_key(&token.hash)))
-            .update_expression("REMOVE claimId, claimedUntil")
-            .condition_expression("claimId = :claim")
-            .expression_attribute_values(":claim", s(&claim.id))
-            .send()
-            .await;
-        match released {
-            Ok(_) => Ok(()),
-            // Burnt or taken over meanwhile: nothing of ours to let go.
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
-            Err(e) => Err(ApiError::upstream(e)),
-        }
-    }
-
-    async fn accept_invitation(
-        &self,
-        token: &TokenRecord,
-        claim: Option<&LinkClaim>,
-        member: &Member,
-        change: &Change,
-    ) -> Result<Member, ApiError> {
-        let mut accepted = member.clone();
-        accepted.status = MemberStatus::Active;
-        accepted.registered_at = Some(change.at);
-        accepted.invitation_expires_at = None;
-        accepted.invitation_token_hash = None;
-        accepted.version += 1;
-        let mut items = vec![self.burn(token, claim), self.put_member(member, &accepted)];
-        if member.representative {
-            let summary = RepresentativeSummary::of(&accepted);
-            items.push(self.set_representative(&member.tenant_id, &member.member_id, &summary));
-        }
-        let entry = change.entry(AuditAction::InvitationAccepted, Some(member), Some(&accepted));
-        self.transact_change(items, entry, |_| ApiError::TokenInvalid).await?;
-        Ok(accepted)
-    }
-
-    async fn complete_password_reset(
-        &self,
-        token: &TokenRecord,
-        claim: &LinkClaim,
-        member: &Member,
-        change: &Change,
-    ) -> Result<(), ApiError> {
-        let mut after = member.clone();
-        after.password_reset_token_hash = None;
-        after.version += 1;
-        let items = vec![self.burn(token, Some(claim)), self.put_member(member, &after)];
-        let entry = change.entry(AuditAction::PasswordResetCompleted, Some(member), Some(&after));
-        self.transact_change(items, entry, |_| ApiError::TokenInvalid).await
     }
 }
 

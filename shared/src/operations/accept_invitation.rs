@@ -5,10 +5,12 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::json_body;
+use crate::links::FirstPassword;
 use crate::operations::{claimed, joined, redeem, TokenAndPassword};
-use crate::ports::{FirstPassword, TokenPurpose};
+use crate::tokens::TokenPurpose;
 
 /// Order: the password against the pool's policy (no AWS call), the link and its member, whether
 /// the person has an account; then the link is claimed (with the person's first password, so
@@ -25,7 +27,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         let (record, member, password) = (&record, &member, &body.password);
         async move {
             app.directory.set_password(&member.user_sub, password).await?;
-            app.store.accept_invitation(record, Some(&claim), member, &Change::by(Actor::member(member))).await
+            let (accepted, changes) = changes::accept_invitation(record, Some(&claim), member, &Change::by(Actor::member(member)));
+            app.store.commit(&changes).await.map(|()| accepted)
         }
     })
     .await?;

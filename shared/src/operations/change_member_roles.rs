@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::catalog::Roles;
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::{if_match, json_body};
 use crate::operations::{managed_member, member_response};
@@ -25,6 +26,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     rules::not_self(&access.caller, &member, "tenant administrators cannot change their own roles")?;
     rules::representative_keeps_tenant_admin(&member, &body.roles)?;
     rules::version_matches(&member, expected_version)?;
-    let changed = app.store.change_roles(&member, &body.roles, &Change::by(Actor::manager(&access))).await?;
+    let (changed, changes) = changes::change_roles(&member, &body.roles, &Change::by(Actor::manager(&access)));
+    app.store.commit(&changes).await?;
     Ok(member_response(StatusCode::OK, &changed))
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::ids::MemberId;
@@ -32,6 +33,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let target_id = MemberId::parse(&body.member_id).map_err(|_| not_a_member())?;
     let target = app.store.get_member(&access.tenant.tenant_id, &target_id).await?.ok_or_else(not_a_member)?;
     rules::eligible_representative(&target)?;
-    let tenant = app.store.transfer_representative(&access.tenant, current, &target, &Change::by(Actor::manager(&access))).await?;
+    let (tenant, changes) = changes::transfer_representative(&access.tenant, current, &target, &Change::by(Actor::manager(&access)));
+    app.store.commit(&changes).await?;
     Ok(json(StatusCode::OK, &tenant.view()))
 }

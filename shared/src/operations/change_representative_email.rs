@@ -6,14 +6,16 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
+use crate::links::SendQuota;
 use crate::operations::{managed_tenant, people};
-use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
+use crate::tokens::TokenPurpose;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,10 +44,10 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
 
     if body.email == representative.email {
         let has_account = app.directory.has_account(&representative.user_sub).await?;
-        let mut renewed = representative.clone();
-        let invitation = invitations::issue(app, &mut renewed, now)?;
+        let invitation = invitations::issue(app, &representative, now)?;
         let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
-        let renewed = app.store.replace_link(&representative, &invitation.record, &quota, &change).await?;
+        let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quota, &change);
+        app.store.commit(&changes).await?;
         invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
     }
@@ -54,13 +56,15 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         return Err(ApiError::EmailInUse);
     }
     let departure = people::departure(app, &representative).await?;
-    let mut moved = representative.clone();
-    moved.email = body.email.clone();
-    moved.version += 1;
-    let invitation = invitations::issue(app, &mut moved, now)?;
+    let invitation = invitations::issue(app, &representative, now)?;
+    let mut moved = representative.revised(|m| {
+        m.email = body.email.clone();
+        invitation.record_on(m);
+    });
     let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
         let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);
-        async move { app.store.change_representative_email(tenant, representative, &moved, invitation, leaving, joining, change).await }
+        let (updated, changes) = changes::change_representative_email(tenant, representative, &moved, invitation, leaving, joining, change);
+        async move { app.store.commit(&changes).await.map(|()| updated) }
     })
     .await?;
     invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await?;

@@ -4,10 +4,11 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::{empty, json_body};
 use crate::operations::{claimed, redeem, TokenAndPassword};
-use crate::ports::TokenPurpose;
+use crate::tokens::TokenPurpose;
 
 /// Order: the password against the pool's policy (no AWS call), the link; then the link is
 /// claimed, Cognito sets the password, every session of the person ends, and the link burns. A
@@ -21,7 +22,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         async move {
             app.directory.set_password(&member.user_sub, password).await?;
             app.directory.sign_out_everywhere(&member.user_sub).await?;
-            app.store.complete_password_reset(record, &claim, member, &Change::by(Actor::member(member))).await
+            app.store.commit(&changes::complete_password_reset(record, &claim, member, &Change::by(Actor::member(member)))).await
         }
     })
     .await?;

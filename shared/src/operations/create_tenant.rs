@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
-use crate::auth::Caller;
 use crate::catalog::Roles;
+use crate::changes;
 use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
@@ -44,7 +44,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
 }
 
 async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     if !caller.operator {
         return Err(ApiError::Forbidden("only operators may create tenants"));
     }
@@ -81,19 +81,20 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let mut representative =
         Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), UserSub::new(""), now);
     representative.representative = true;
-    let invitation = invitations::issue(app, &mut representative, now)?;
+    let invitation = invitations::issue(app, &representative, now)?;
+    invitation.record_on(&mut representative);
 
     let change = Change::by(Actor::operator(&caller));
-    let (user, tenant) = people::add_membership(app, &email, &mut representative, |representative, joining| {
+    let (user, (tenant, written)) = people::add_membership(app, &email, &mut representative, |representative, joining| {
         let tenant = Tenant::founded(tenant_id.clone(), name.clone(), ancestors.clone(), &representative, now);
-        let (invitation, change) = (&invitation.record, &change);
-        async move { app.store.create_tenant(&tenant, &representative, invitation, joining, change).await.map(|()| tenant) }
+        let changes = changes::create_tenant(&tenant, &representative, &invitation.record, joining, &change);
+        async move { app.store.commit(&changes).await.map(|()| (tenant, changes)) }
     })
     .await?;
     let kind = LinkKind::AdministratorInvitation;
     let sent = invitations::send(app, kind, &representative, user.has_account, &tenant.name, &invitation).await;
     if let Err(error) = sent {
-        app.store.undo_create_tenant(&tenant, &representative, &invitation.record, &change).await?;
+        app.store.commit(&written.undo()).await?;
         return Err(error);
     }
     Ok(json(StatusCode::CREATED, &serde_json::json!({ "tenant": tenant.view(), "representative": representative.view() })))

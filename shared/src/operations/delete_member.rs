@@ -4,6 +4,7 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::operations::{managed_member, people};
@@ -28,7 +29,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let change = Change::by(Actor::manager(&access));
     for _ in 0..ATTEMPTS {
         let departure = people::departure(app, &member).await?;
-        match app.store.delete_member(&member, &departure.leaving, &change).await {
+        match app.store.commit(&changes::delete_member(&member, &departure.leaving, &change)).await {
             Err(ApiError::PersonChanged) => continue,
             Err(error) => return Err(error),
             Ok(()) => {

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::audit::{Actor, Change};
 use crate::catalog::Roles;
+use crate::changes;
 use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
@@ -39,17 +40,18 @@ async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let now = crate::model::now();
     let email = body.email.clone();
     let mut member = Member::new_invited(access.tenant.tenant_id.clone(), body.email, body.language, body.roles, UserSub::new(""), now);
-    let invitation = invitations::issue(app, &mut member, now)?;
+    let invitation = invitations::issue(app, &member, now)?;
+    invitation.record_on(&mut member);
 
     let change = Change::by(Actor::manager(&access));
-    let (user, ()) = people::add_membership(app, &email, &mut member, |member, joining| {
-        let (invitation, change) = (&invitation.record, &change);
-        async move { app.store.insert_member(&member, invitation, joining, change).await }
+    let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
+        let changes = changes::invite_member(&member, &invitation.record, joining, &change);
+        async move { app.store.commit(&changes).await.map(|()| changes) }
     })
     .await?;
     let kind = LinkKind::MemberInvitation;
     if let Err(error) = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await {
-        app.store.undo_insert_member(&member, &invitation.record, &change).await?;
+        app.store.commit(&written.undo()).await?;
         return Err(error);
     }
     let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);

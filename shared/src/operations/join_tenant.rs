@@ -5,21 +5,22 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
-use crate::auth::Caller;
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::operations::{joined, redeem, TokenOnly};
-use crate::ports::TokenPurpose;
+use crate::tokens::TokenPurpose;
 
 /// One transaction burns the link (unless a redemption holds it) and activates the member; the
 /// caller must be the invited person, proven by their token's `sub`.
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     let body: TokenOnly = json_body(req)?;
     let (record, member) = redeem(app, &body.token, TokenPurpose::Invitation).await?;
     if member.user_sub != caller.sub {
         return Err(ApiError::WrongAccount);
     }
-    let member = app.store.accept_invitation(&record, None, &member, &Change::by(Actor::member(&member))).await?;
+    let (member, changes) = changes::accept_invitation(&record, None, &member, &Change::by(Actor::member(&member)));
+    app.store.commit(&changes).await?;
     Ok(joined(StatusCode::OK, &member))
 }

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::catalog::{PORTAL, TENANT_ADMIN};
 use crate::error::ApiError;
 use crate::http::json;
-use crate::model::MemberStatus;
+use crate::model::{Member, MemberStatus};
 use crate::operations::managed_tenant;
 use crate::ports::MemberFilter;
 
@@ -21,11 +21,12 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let mut after = None;
     loop {
         let page = app.store.list_members(&access.tenant.tenant_id, after.as_ref(), PAGE, &filter).await?;
-        candidates.extend(page.items.into_iter().filter(|m| !m.representative).map(|m| m.view()));
+        candidates.extend(page.items.into_iter().filter(|m| !m.representative));
         match page.last {
             Some(last) => after = Some(last),
             None => break,
         }
     }
-    Ok(json(StatusCode::OK, &serde_json::json!({ "items": candidates })))
+    let items: Vec<_> = candidates.iter().map(Member::view).collect();
+    Ok(json(StatusCode::OK, &serde_json::json!({ "items": items })))
 }

@@ -3,12 +3,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::Caller;
 use crate::catalog::CATALOG;
 use crate::error::ApiError;
 use crate::http::json;
 
 pub async fn handle(_app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    Caller::from_request(req)?;
+    crate::http::caller(req)?;
     Ok(json(StatusCode::OK, &serde_json::json!({ "applications": CATALOG })))
 }

@@ -3,12 +3,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::json;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     let tenants = if caller.operator {
         app.store.all_tenants().await?
     } else {

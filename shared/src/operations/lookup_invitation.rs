@@ -8,7 +8,7 @@ use crate::app::App;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::operations::{redeem, TokenOnly};
-use crate::ports::TokenPurpose;
+use crate::tokens::TokenPurpose;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let body: TokenOnly = json_body(req)?;

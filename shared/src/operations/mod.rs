@@ -6,13 +6,15 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
 use crate::app::App;
-use crate::auth::{require_manager, Caller, ManagerAccess};
+use crate::auth::{granting_membership, standing, Caller, ManagerAccess, Standing};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::{json, path_param, problem, with_header};
 use crate::ids::{MemberId, TenantId};
+use crate::links::{FirstPassword, LinkClaim, TokenRecord};
 use crate::model::Member;
-use crate::ports::{FirstPassword, LinkClaim, TokenPurpose, TokenRecord};
 use crate::tokens::Token;
+use crate::tokens::TokenPurpose;
 
 mod accept_invitation;
 mod change_member_roles;
@@ -114,6 +116,20 @@ impl Operation {
     }
 }
 
+/// Reads the tenant and the caller's memberships in parallel (one round trip) and decides.
+pub async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
+    let (tenant, memberships) = tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
+    let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
+    match standing(&caller, &tenant, &memberships) {
+        Standing::Operator | Standing::Manager => {}
+        Standing::Member => return Err(ApiError::Forbidden("only tenant administrators may manage members")),
+        Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
+    }
+    let grant = granting_membership(&tenant, &memberships).cloned();
+    let own_membership = memberships.iter().find(|m| m.tenant_id == tenant.tenant_id).cloned();
+    Ok(ManagerAccess { caller, tenant, own_membership, grant, memberships })
+}
+
 /// Runs operation `H` and answers as the contract says, errors included; logs one line.
 pub async fn respond<H: Handler>(app: &App, req: Request) -> Response<Body> {
     let started = Instant::now();
@@ -166,7 +182,7 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 /// The tenant of the path, once the caller is cleared to manage it.
 async fn managed_tenant(app: &App, req: &Request) -> Result<ManagerAccess, ApiError> {
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     require_manager(app, caller, &path_tenant(req)?).await
 }
 
@@ -178,7 +194,7 @@ fn path_tenant(req: &Request) -> Result<TenantId, ApiError> {
 /// The managed tenant and the member of the path in it. The member is read in the same round
 /// trip as the caller's authorization, and shown only once that clears.
 async fn managed_member(app: &App, req: &Request) -> Result<(ManagerAccess, Member), ApiError> {
-    let caller = Caller::from_request(req)?;
+    let caller = crate::http::caller(req)?;
     let tenant_id = path_tenant(req)?;
     let member_id = MemberId::parse(&path_param(req, "memberId")?).ok();
     let read_member = async {
@@ -231,11 +247,13 @@ where
     Redeemed: std::future::Future<Output = Result<T, ApiError>>,
 {
     let claim = LinkClaim::new(crate::model::now());
-    app.store.claim_link(record, &claim, first_password).await?;
+    app.store.commit(&changes::claim_link(record, &claim, first_password)).await?;
     let redeemed = redeem(claim.clone()).await;
     if redeemed.is_err() {
-        if let Err(error) = app.store.release_link(record, &claim).await {
-            tracing::warn!(error = %error_chain(&error), "a link stays held until its claim expires");
+        match app.store.commit(&changes::release_link(record, &claim)).await {
+            // Burnt or taken over meanwhile: nothing of ours to let go.
+            Ok(()) | Err(ApiError::TokenInvalid) => {}
+            Err(error) => tracing::warn!(error = %error_chain(&error), "a link stays held until its claim expires"),
         }
     }
     redeemed

@@ -4,12 +4,13 @@ use std::future::Future;
 
 use crate::app::App;
 use crate::auth::OPERATORS_GROUP;
+use crate::changes::{Joining, Leaving};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
 use crate::model::{Member, Mfa, MfaType, Person};
 use crate::operations::error_chain;
-use crate::ports::{DirectoryUser, Joining, Leaving};
+use crate::ports::DirectoryUser;
 
 /// How often a new membership is tried again when its person changed in between.
 const JOIN_ATTEMPTS: usize = 3;

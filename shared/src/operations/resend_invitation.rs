@@ -4,13 +4,15 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::invitations;
+use crate::links::SendQuota;
 use crate::operations::managed_member;
-use crate::ports::{SendQuota, TokenPurpose};
 use crate::rules;
+use crate::tokens::TokenPurpose;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
@@ -19,10 +21,10 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let has_account = app.directory.has_account(&member.user_sub).await?;
 
     let now = crate::model::now();
-    let mut renewed = member.clone();
-    let invitation = invitations::issue(app, &mut renewed, now)?;
+    let invitation = invitations::issue(app, &member, now)?;
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
-    let renewed = app.store.replace_link(&member, &invitation.record, &quota, &Change::by(Actor::manager(&access))).await?;
+    let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quota, &Change::by(Actor::manager(&access)));
+    app.store.commit(&changes).await?;
     // The representative's invitation keeps its administrator wording.
     let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
     invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await?;

@@ -5,13 +5,15 @@ use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
 use crate::audit::{Actor, Change};
+use crate::changes;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
+use crate::links::{SendQuota, TokenRecord};
 use crate::operations::{managed_member, people};
-use crate::ports::{SendQuota, TokenPurpose, TokenRecord};
 use crate::rules;
 use crate::tokens::Token;
+use crate::tokens::TokenPurpose;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let (access, member) = managed_member(app, req).await?;
@@ -25,7 +27,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let token = Token::generate()?;
     let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
     let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
-    app.store.replace_link(&member, &record, &quota, &Change::by(Actor::manager(&access))).await?;
+    let (_, changes) = changes::replace_link(&member, &record, &quota, &Change::by(Actor::manager(&access)));
+    app.store.commit(&changes).await?;
     let email = LinkEmail {
         kind: LinkKind::PasswordReset,
         has_account: true,

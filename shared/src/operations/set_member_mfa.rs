@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::app::App;
 use crate::audit::{Actor, AuditAction, Change};
+use crate::changes;
 use crate::error::ApiError;
 use crate::http::json_body;
 use crate::ids::TenantId;
@@ -48,9 +49,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let updates: Vec<(Member, Member)> = memberships
         .into_iter()
         .map(|before| {
-            let mut after = before.clone();
-            after.mfa = mfa.clone();
-            after.version += 1;
+            let after = before.revised(|m| m.mfa = mfa.clone());
             (before, after)
         })
         .collect();
@@ -62,7 +61,7 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
             entry
         })
         .collect();
-    let written = app.store.set_mfa(&person, &updates, &mfa, entries).await;
+    let written = app.store.commit(&changes::set_mfa(&person, &updates, &mfa, entries)).await;
     // Whoever won, Cognito ends as the record says.
     let synced = match &written {
         Ok(()) => confirm(app, &person).await,

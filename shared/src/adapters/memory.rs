@@ -1,0 +1,580 @@
+//! The ports in memory: maps behind a lock, with the same conditions as the DynamoDB adapter
+//! (a changeset commits all or nothing; a failed write answers its own conflict), a directory of
+//! people and an outbox. They run every rule of the service in process, in milliseconds; the
+//! emulator suites keep checking the AWS adapters themselves.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::audit::AuditEntry;
+use crate::changes::{Changeset, Write};
+use crate::email::Email;
+use crate::error::ApiError;
+use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::links::TokenRecord;
+use crate::model::{Member, Mfa, MfaType, Person, Tenant};
+use crate::ports::{
+    AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberFilter, MemberPage, MemberStore,
+    OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantStore, TokenStore,
+};
+use crate::tokens::TokenHash;
+use crate::tokens::TokenPurpose;
+
+/// A reservation this old belongs to a request that died (as in the DynamoDB adapter).
+const IDEMPOTENCY_STALE_SECONDS: i64 = 60;
+
+#[derive(Debug, Clone)]
+struct StoredLink {
+    record: TokenRecord,
+    claim: Option<(String, i64)>,
+}
+
+impl StoredLink {
+    /// Held by a claim that has not run out at `now` (whole seconds, as DynamoDB compares them).
+    fn held_at(&self, now: OffsetDateTime) -> bool {
+        self.claim.as_ref().is_some_and(|(_, until)| *until >= now.unix_timestamp())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct StoredPerson {
+    person: Person,
+    first_password: Option<TokenHash>,
+}
+
+#[derive(Debug, Clone)]
+struct Idempotency {
+    fingerprint: String,
+    reserved_at: i64,
+    response: Option<StoredResponse>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Tables {
+    tenants: BTreeMap<TenantId, Tenant>,
+    descendants: BTreeSet<(TenantId, TenantId)>,
+    members: BTreeMap<(TenantId, MemberId), Member>,
+    emails: BTreeMap<(TenantId, String), MemberId>,
+    links: HashMap<TokenHash, StoredLink>,
+    sends: HashMap<(TenantId, MemberId, TokenPurpose, i64), u32>,
+    people: HashMap<UserSub, StoredPerson>,
+    audit: BTreeMap<(TenantId, AuditId), AuditEntry>,
+}
+
+/// Inserts `value` under `key` if the key is free.
+fn insert_new<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, value: V) -> bool {
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            slot.insert(value);
+            true
+        }
+        std::collections::btree_map::Entry::Occupied(_) => false,
+    }
+}
+
+impl Tables {
+    /// Applies one write if its condition holds; `false` (and nothing changed) if not.
+    fn apply(&mut self, write: &Write) -> bool {
+        match write {
+            Write::RequireTenant(tenant) => self.tenants.contains_key(tenant),
+            Write::CreateTenant(tenant) => insert_new(&mut self.tenants, tenant.tenant_id.clone(), tenant.clone()),
+            Write::DeleteTenant(tenant) => {
+                self.tenants.remove(tenant);
+                true
+            }
+            Write::AddDescendant { ancestor, tenant } => self.descendants.insert((ancestor.clone(), tenant.clone())),
+            Write::RemoveDescendant { ancestor, tenant } => {
+                self.descendants.remove(&(ancestor.clone(), tenant.clone()));
+                true
+            }
+            Write::CountMembers { tenant, delta } => match self.tenants.get_mut(tenant) {
+                Some(tenant) => {
+                    tenant.member_count = tenant.member_count.saturating_add_signed(*delta);
+                    true
+                }
+                None => false,
+            },
+            Write::SetRepresentative { tenant, expected, summary } => match self.tenants.get_mut(tenant) {
+                Some(tenant) if tenant.representative.member_id == *expected => {
+                    tenant.representative = summary.clone();
+                    true
+                }
+                _ => false,
+            },
+            Write::InsertMember(member) => {
+                insert_new(&mut self.members, (member.tenant_id.clone(), member.member_id.clone()), member.clone())
+            }
+            Write::UpdateMember { version, after } => match self.members.get_mut(&(after.tenant_id.clone(), after.member_id.clone())) {
+                Some(member) if member.version == *version => {
+                    *member = after.clone();
+                    true
+                }
+                _ => false,
+            },
+            Write::DeleteMember(read) => {
+                let key = (read.tenant_id.clone(), read.member_id.clone());
+                match self.members.get(&key) {
+                    Some(member) if member.version == read.version => {
+                        self.members.remove(&key);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Write::RequireAuthority(authority) => {
+                self.members.get(&(authority.tenant_id.clone(), authority.member_id.clone())).is_some_and(Member::is_active_tenant_admin)
+            }
+            Write::ReserveEmail { tenant, email, member } => {
+                insert_new(&mut self.emails, (tenant.clone(), email.as_str().to_string()), member.clone())
+            }
+            Write::ReleaseEmail { tenant, email } => {
+                self.emails.remove(&(tenant.clone(), email.as_str().to_string()));
+                true
+            }
+            Write::PutLink(record) => match self.links.entry(record.hash.clone()) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(StoredLink { record: record.clone(), claim: None });
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(_) => false,
+            },
+            Write::DeleteLink(hash) => {
+                self.links.remove(hash);
+                true
+            }
+            Write::ClaimLink { hash, claim } => match self.links.get_mut(hash) {
+                Some(link) if !link.held_at(claim.at) => {
+                    link.claim = Some((claim.id.clone(), claim.until.unix_timestamp()));
+                    true
+                }
+                _ => false,
+            },
+            Write::ReleaseLink { hash, claim } => match self.links.get_mut(hash) {
+                Some(link) if link.claim.as_ref().is_some_and(|(id, _)| id == claim) => {
+                    link.claim = None;
+                    true
+                }
+                _ => false,
+            },
+            Write::BurnLink { hash, claim, at } => {
+                let burnable = self.links.get(hash).is_some_and(|link| match claim {
+                    Some(claim) => link.claim.as_ref().is_some_and(|(id, _)| id == claim),
+                    None => !link.held_at(*at),
+                });
+                if burnable {
+                    self.links.remove(hash);
+                }
+                burnable
+            }
+            Write::CountSend { tenant, quota } => {
+                let key = (tenant.clone(), quota.member_id.clone(), quota.purpose, quota.window_start.unix_timestamp());
+                let sends = self.sends.entry(key).or_default();
+                if *sends >= quota.max {
+                    return false;
+                }
+                *sends += 1;
+                true
+            }
+            Write::JoinPerson { user, mfa, created_user } => {
+                let stored = self.people.get(user);
+                let allowed = match (mfa.enabled, stored) {
+                    (true, Some(p)) => !p.person.retiring && p.person.mfa.enabled && p.person.mfa.r#type == mfa.r#type,
+                    (true, None) => false,
+                    (false, Some(p)) => !p.person.retiring && !p.person.mfa.enabled,
+                    (false, None) => true,
+                };
+                if !allowed {
+                    return false;
+                }
+                let stored = self.people.entry(user.clone()).or_insert_with(|| StoredPerson {
+                    person: Person {
+                        user_sub: user.clone(),
+                        memberships: 0,
+                        created_by_service: false,
+                        mfa: Mfa::default(),
+                        version: 0,
+                        retiring: false,
+                    },
+                    first_password: None,
+                });
+                stored.person.memberships += 1;
+                stored.person.version += 1;
+                stored.person.created_by_service |= created_user;
+                true
+            }
+            Write::UnjoinPerson(user) => match self.people.get_mut(user) {
+                Some(stored) => {
+                    stored.person.memberships = stored.person.memberships.saturating_sub(1);
+                    stored.person.version += 1;
+                    true
+                }
+                None => false,
+            },
+            Write::LeavePerson { person, retire, .. } => match self.people.get_mut(&person.user_sub) {
+                Some(stored) if stored.person.version == person.version => {
+                    stored.person.memberships = stored.person.memberships.saturating_sub(1);
+                    stored.person.version += 1;
+                    stored.person.retiring |= retire;
+                    true
+                }
+                _ => false,
+            },
+            Write::SetPersonMfa { person, memberships, mfa } => match self.people.get_mut(&person.user_sub) {
+                Some(stored) if stored.person.version == person.version && stored.person.memberships == *memberships => {
+                    stored.person.mfa = mfa.clone();
+                    stored.person.version += 1;
+                    true
+                }
+                _ => false,
+            },
+            Write::SetFirstPassword { user, link, account_exists } => match self.people.get_mut(user) {
+                Some(stored) => {
+                    let allowed = match &stored.first_password {
+                        Some(first) => first == link,
+                        None => !account_exists,
+                    };
+                    if allowed {
+                        stored.first_password = Some(link.clone());
+                    }
+                    allowed
+                }
+                None => false,
+            },
+            Write::PutAudit(entry) => insert_new(&mut self.audit, (entry.tenant_id.clone(), entry.audit_id.clone()), entry.clone()),
+            Write::DeleteAudit { tenant, audit } => {
+                self.audit.remove(&(tenant.clone(), audit.clone()));
+                true
+            }
+        }
+    }
+}
+
+/// The store in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+    idempotency: Mutex<HashMap<String, Idempotency>>,
+}
+
+impl MemoryStore {
+    fn read<T>(&self, read: impl FnOnce(&Tables) -> T) -> T {
+        read(&self.tables.lock().expect("the store's lock is never poisoned"))
+    }
+}
+
+#[async_trait]
+impl ChangeStore for MemoryStore {
+    async fn commit(&self, changes: &Changeset) -> Result<(), ApiError> {
+        let mut tables = self.tables.lock().expect("the store's lock is never poisoned");
+        let mut next = tables.clone();
+        for guarded in &changes.writes {
+            if !next.apply(&guarded.write) {
+                return Err((guarded.conflict)());
+            }
+        }
+        *tables = next;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TenantStore for MemoryStore {
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, ApiError> {
+        Ok(self.read(|t| t.tenants.get(id).cloned()))
+    }
+
+    async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        let ids: BTreeSet<&TenantId> = ids.iter().collect();
+        Ok(self.read(|t| ids.into_iter().filter_map(|id| t.tenants.get(id).cloned()).collect()))
+    }
+
+    async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        let mut ids: Vec<TenantId> = roots.to_vec();
+        self.read(|t| ids.extend(t.descendants.iter().filter(|(a, _)| roots.contains(a)).map(|(_, d)| d.clone())));
+        self.get_tenants(&ids).await
+    }
+
+    async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError> {
+        Ok(self.read(|t| t.tenants.values().cloned().collect()))
+    }
+}
+
+#[async_trait]
+impl MemberStore for MemoryStore {
+    async fn get_member(&self, tenant: &TenantId, member: &MemberId) -> Result<Option<Member>, ApiError> {
+        Ok(self.read(|t| t.members.get(&(tenant.clone(), member.clone())).cloned()))
+    }
+
+    async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError> {
+        Ok(self.read(|t| t.members.values().filter(|m| m.user_sub == *user).cloned().collect()))
+    }
+
+    async fn list_members(
+        &self,
+        tenant: &TenantId,
+        after: Option<&MemberId>,
+        limit: usize,
+        filter: &MemberFilter,
+    ) -> Result<MemberPage, ApiError> {
+        let matches = self.read(|t| {
+            t.members
+                .values()
+                .filter(|m| m.tenant_id == *tenant && after.is_none_or(|a| m.member_id > *a) && filter.matches(m))
+                .take(limit + 1)
+                .cloned()
+                .collect()
+        });
+        Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
+    }
+}
+
+#[async_trait]
+impl PersonStore for MemoryStore {
+    async fn get_person(&self, user: &UserSub) -> Result<Option<Person>, ApiError> {
+        Ok(self.read(|t| t.people.get(user).map(|p| p.person.clone())))
+    }
+}
+
+#[async_trait]
+impl TokenStore for MemoryStore {
+    async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError> {
+        Ok(self.read(|t| t.links.get(hash).map(|l| l.record.clone())))
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn list_audit(&self, tenant: &TenantId, before: Option<&AuditId>, limit: usize) -> Result<AuditPage, ApiError> {
+        let entries = self.read(|t| {
+            t.audit
+                .values()
+                .rev()
+                .filter(|e| e.tenant_id == *tenant && before.is_none_or(|b| e.audit_id < *b))
+                .take(limit + 1)
+                .cloned()
+                .collect()
+        });
+        Ok(AuditPage::of(entries, limit, |e| e.audit_id.clone()))
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn reserve(&self, key: &str, fingerprint: &str, now: OffsetDateTime) -> Result<Reservation, ApiError> {
+        let mut keys = self.idempotency.lock().expect("the store's lock is never poisoned");
+        let now = now.unix_timestamp();
+        match keys.get(key) {
+            Some(held) if held.response.is_some() || held.reserved_at >= now - IDEMPOTENCY_STALE_SECONDS => {
+                if held.fingerprint != fingerprint {
+                    return Err(ApiError::IdempotencyKeyReused);
+                }
+                held.response.clone().map(Reservation::Replay).ok_or(ApiError::IdempotencyInProgress)
+            }
+            _ => {
+                keys.insert(key.to_string(), Idempotency { fingerprint: fingerprint.to_string(), reserved_at: now, response: None });
+                Ok(Reservation::Reserved)
+            }
+        }
+    }
+
+    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), ApiError> {
+        if let Some(held) = self.idempotency.lock().expect("the store's lock is never poisoned").get_mut(key) {
+            held.response = Some(response.clone());
+        }
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<(), ApiError> {
+        self.idempotency.lock().expect("the store's lock is never poisoned").remove(key);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Account {
+    email: Email,
+    password: Option<String>,
+    groups: Vec<String>,
+    authenticator_app: bool,
+    mfa: Option<MfaType>,
+    sign_outs: u32,
+}
+
+/// The people of a user pool, in memory.
+#[derive(Default)]
+pub struct MemoryDirectory {
+    accounts: Mutex<HashMap<UserSub, Account>>,
+    next_sub: AtomicU64,
+}
+
+impl MemoryDirectory {
+    fn with<T>(&self, user: &UserSub, read: impl FnOnce(&mut Account) -> T) -> Option<T> {
+        self.accounts.lock().expect("the directory's lock is never poisoned").get_mut(user).map(read)
+    }
+
+    fn find(&self, email: &Email) -> Option<(UserSub, Account)> {
+        let accounts = self.accounts.lock().expect("the directory's lock is never poisoned");
+        accounts.iter().find(|(_, a)| a.email == *email).map(|(sub, a)| (sub.clone(), a.clone()))
+    }
+
+    /// A person who signed up with a password of their own.
+    pub fn add_person(&self, email: &Email, password: &str) -> UserSub {
+        let sub = UserSub::new(format!("memory-{}", self.next_sub.fetch_add(1, Ordering::Relaxed)));
+        let account = Account {
+            email: email.clone(),
+            password: Some(password.into()),
+            groups: Vec::new(),
+            authenticator_app: false,
+            mfa: None,
+            sign_outs: 0,
+        };
+        self.accounts.lock().expect("the directory's lock is never poisoned").insert(sub.clone(), account);
+        sub
+    }
+
+    pub fn add_to_group(&self, user: &UserSub, group: &str) {
+        self.with(user, |a| a.groups.push(group.into()));
+    }
+
+    /// The person verified an authenticator app (Cognito's `VerifySoftwareToken`).
+    pub fn verify_authenticator_app(&self, user: &UserSub) {
+        self.with(user, |a| a.authenticator_app = true);
+    }
+
+    pub fn user_of(&self, email: &Email) -> Option<UserSub> {
+        self.find(email).map(|(sub, _)| sub)
+    }
+
+    pub fn password_of(&self, user: &UserSub) -> Option<String> {
+        self.with(user, |a| a.password.clone()).flatten()
+    }
+
+    pub fn mfa_of(&self, user: &UserSub) -> Option<MfaType> {
+        self.with(user, |a| a.mfa).flatten()
+    }
+
+    /// How often every session of the person was ended.
+    pub fn sign_outs_of(&self, user: &UserSub) -> u32 {
+        self.with(user, |a| a.sign_outs).unwrap_or(0)
+    }
+
+    pub fn exists(&self, user: &UserSub) -> bool {
+        self.with(user, |_| ()).is_some()
+    }
+}
+
+fn no_such_user() -> ApiError {
+    ApiError::upstream(std::io::Error::other("UserNotFoundException"))
+}
+
+#[async_trait]
+impl Directory for MemoryDirectory {
+    async fn ensure_user(&self, email: &Email) -> Result<DirectoryUser, ApiError> {
+        if let Some((sub, account)) = self.find(email) {
+            return Ok(DirectoryUser { sub, created: false, has_account: account.password.is_some() });
+        }
+        let sub = UserSub::new(format!("memory-{}", self.next_sub.fetch_add(1, Ordering::Relaxed)));
+        let account =
+            Account { email: email.clone(), password: None, groups: Vec::new(), authenticator_app: false, mfa: None, sign_outs: 0 };
+        self.accounts.lock().expect("the directory's lock is never poisoned").insert(sub.clone(), account);
+        Ok(DirectoryUser { sub, created: true, has_account: false })
+    }
+
+    async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {
+        self.with(user, |a| a.password = Some(password.into())).ok_or_else(no_such_user)
+    }
+
+    async fn is_registered(&self, email: &Email) -> Result<bool, ApiError> {
+        Ok(self.find(email).is_some_and(|(_, a)| a.password.is_some()))
+    }
+
+    async fn has_account(&self, user: &UserSub) -> Result<bool, ApiError> {
+        Ok(self.with(user, |a| a.password.is_some()).unwrap_or(false))
+    }
+
+    async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError> {
+        Ok(self.with(user, |a| a.groups.clone()).unwrap_or_default())
+    }
+
+    async fn mfa_enabled(&self, user: &UserSub) -> Result<bool, ApiError> {
+        Ok(self.mfa_of(user).is_some())
+    }
+
+    async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError> {
+        self.with(user, |a| a.sign_outs += 1);
+        Ok(())
+    }
+
+    async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError> {
+        self.accounts.lock().expect("the directory's lock is never poisoned").remove(user);
+        Ok(())
+    }
+
+    async fn enable_mfa(&self, user: &UserSub) -> Result<MfaType, ApiError> {
+        self.with(user, |a| {
+            let chosen = if a.authenticator_app { MfaType::AuthenticatorApp } else { MfaType::Email };
+            a.mfa = Some(chosen);
+            chosen
+        })
+        .ok_or_else(no_such_user)
+    }
+
+    async fn disable_mfa(&self, user: &UserSub) -> Result<(), ApiError> {
+        self.with(user, |a| a.mfa = None).ok_or_else(no_such_user)
+    }
+}
+
+/// An outbox in memory; it can be told to refuse the next email, as SES does when it fails.
+#[derive(Default)]
+pub struct MemoryMailer {
+    sent: Mutex<Vec<OutgoingEmail>>,
+    refuse_next: AtomicBool,
+}
+
+impl MemoryMailer {
+    pub fn sent(&self) -> Vec<OutgoingEmail> {
+        self.sent.lock().expect("the outbox's lock is never poisoned").clone()
+    }
+
+    pub fn refuse_next(&self) {
+        self.refuse_next.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl Mailer for MemoryMailer {
+    async fn send(&self, email: OutgoingEmail) -> Result<(), ApiError> {
+        if self.refuse_next.swap(false, Ordering::SeqCst) {
+            return Err(ApiError::upstream(std::io::Error::other("MessageRejected")));
+        }
+        self.sent.lock().expect("the outbox's lock is never poisoned").push(email);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::links::LinkClaim;
+
+    #[test]
+    fn a_claim_holds_a_link_until_it_runs_out() {
+        let now = crate::model::now();
+        let claim = LinkClaim::new(now);
+        let link = StoredLink {
+            record: TokenRecord {
+                hash: crate::tokens::Token::generate().unwrap().hash(),
+                purpose: TokenPurpose::Invitation,
+                tenant_id: TenantId::generate(),
+                member_id: MemberId::generate(),
+                expires_at: now,
+            },
+            claim: Some((claim.id.clone(), claim.until.unix_timestamp())),
+        };
+        assert!(link.held_at(now));
+        assert!(!link.held_at(claim.until + time::Duration::seconds(1)));
+    }
+}

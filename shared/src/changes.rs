@@ -1,0 +1,490 @@
+//! What a state change writes. Each use case decides the new state from what it read and
+//! returns it as a `Changeset`: typed writes, each guarded by a condition and carrying the
+//! error that a failed condition means, plus the audit entries. A store commits a changeset
+//! all or nothing (`ports::Store::commit`) and only maps a failed write back to its own error.
+use time::OffsetDateTime;
+
+use crate::audit::{ActingMembership, AuditAction, AuditEntry, Change};
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::error::ApiError;
+use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::links::{FirstPassword, LinkClaim, SendQuota, TokenRecord};
+use crate::model::{Member, MemberStatus, Mfa, Person, RepresentativeSummary, Tenant};
+use crate::tokens::TokenHash;
+use crate::tokens::TokenPurpose;
+
+/// One write and the condition it is committed under.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// The tenant exists (nothing is written).
+    RequireTenant(TenantId),
+    /// A new tenant.
+    CreateTenant(Tenant),
+    DeleteTenant(TenantId),
+    /// Records that `ancestor`'s administrators manage `tenant` (new).
+    AddDescendant {
+        ancestor: TenantId,
+        tenant: TenantId,
+    },
+    RemoveDescendant {
+        ancestor: TenantId,
+        tenant: TenantId,
+    },
+    /// Adds `delta` to an existing tenant's member count.
+    CountMembers {
+        tenant: TenantId,
+        delta: i64,
+    },
+    /// Sets the tenant's representative summary while its representative is still `expected`.
+    SetRepresentative {
+        tenant: TenantId,
+        expected: MemberId,
+        summary: RepresentativeSummary,
+    },
+    /// A new member.
+    InsertMember(Member),
+    /// The member becomes `after` while it is still at `version`.
+    UpdateMember {
+        version: u64,
+        after: Member,
+    },
+    /// The member goes while it is still as read.
+    DeleteMember(Member),
+    /// The membership is still an active tenant-admin (nothing is written): an administrator's
+    /// change is only written while the membership that allowed it still does.
+    RequireAuthority(ActingMembership),
+    /// The email is free in the tenant and now names `member`.
+    ReserveEmail {
+        tenant: TenantId,
+        email: Email,
+        member: MemberId,
+    },
+    ReleaseEmail {
+        tenant: TenantId,
+        email: Email,
+    },
+    /// A new link.
+    PutLink(TokenRecord),
+    DeleteLink(TokenHash),
+    /// Holds a link that exists and that no live claim holds.
+    ClaimLink {
+        hash: TokenHash,
+        claim: LinkClaim,
+    },
+    /// Lets go of a link this claim still holds.
+    ReleaseLink {
+        hash: TokenHash,
+        claim: String,
+    },
+    /// Deletes a link being redeemed: held by `claim`, or (without one) held by nobody at `at`.
+    BurnLink {
+        hash: TokenHash,
+        claim: Option<String>,
+        at: OffsetDateTime,
+    },
+    /// Counts one more send in the quota's window, refusing past its maximum.
+    CountSend {
+        tenant: TenantId,
+        quota: SendQuota,
+    },
+    /// Counts a membership on its person, creating the record for a new person. `mfa` is the
+    /// person's MFA as last read: a person whose MFA differs, or who is retiring, refuses.
+    JoinPerson {
+        user: UserSub,
+        mfa: Mfa,
+        created_user: bool,
+    },
+    /// Uncounts a membership whose creation is taken back.
+    UnjoinPerson(UserSub),
+    /// Uncounts a membership on the person as read, marking them retiring if asked.
+    LeavePerson {
+        person: Person,
+        retire: bool,
+        at: OffsetDateTime,
+    },
+    /// The person's MFA, while they are as read with exactly `memberships`.
+    SetPersonMfa {
+        person: Person,
+        memberships: u64,
+        mfa: Mfa,
+    },
+    /// Records that `link` sets the person's first password: refused if another link did, and,
+    /// when `account_exists`, unless this link did.
+    SetFirstPassword {
+        user: UserSub,
+        link: TokenHash,
+        account_exists: bool,
+    },
+    /// A new audit entry.
+    PutAudit(AuditEntry),
+    DeleteAudit {
+        tenant: TenantId,
+        audit: AuditId,
+    },
+}
+
+/// A write with the error its failed condition means.
+#[derive(Debug, Clone)]
+pub struct Guarded {
+    pub write: Write,
+    pub conflict: fn() -> ApiError,
+}
+
+/// The writes of one state change, committed all or nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Changeset {
+    pub writes: Vec<Guarded>,
+}
+
+fn collision() -> ApiError {
+    ApiError::upstream(std::io::Error::other("an id collided with an existing item"))
+}
+
+fn changed_while_taken_back() -> ApiError {
+    ApiError::upstream(std::io::Error::other("the change was changed again before it could be taken back"))
+}
+
+fn version_conflict() -> ApiError {
+    ApiError::VersionConflict
+}
+
+fn person_changed() -> ApiError {
+    ApiError::PersonChanged
+}
+
+fn token_invalid() -> ApiError {
+    ApiError::TokenInvalid
+}
+
+impl Changeset {
+    pub fn write(mut self, write: Write, conflict: fn() -> ApiError) -> Self {
+        self.writes.push(Guarded { write, conflict });
+        self
+    }
+
+    /// Adds the change's audit entries, and requires that an administrator's authority still
+    /// holds unless the change already writes that membership on the version it was read at.
+    pub fn audited(mut self, entries: impl IntoIterator<Item = AuditEntry>) -> Self {
+        let mut authority = None;
+        for entry in entries {
+            authority = authority.or_else(|| entry.actor.authority().cloned());
+            self = self.write(Write::PutAudit(entry), collision);
+        }
+        if let Some(authority) = authority.filter(|a| !self.writes_member(&a.tenant_id, &a.member_id)) {
+            self = self.write(Write::RequireAuthority(authority), || ApiError::Forbidden("you are no longer a tenant administrator here"));
+        }
+        self
+    }
+
+    fn writes_member(&self, tenant: &TenantId, member: &MemberId) -> bool {
+        self.writes.iter().any(|g| match &g.write {
+            Write::UpdateMember { after: m, .. } | Write::DeleteMember(m) | Write::InsertMember(m) => {
+                m.tenant_id == *tenant && m.member_id == *member
+            }
+            _ => false,
+        })
+    }
+
+    /// The changeset that takes this one back: for a change that only added (an invitation or
+    /// a tenant whose email could not be sent).
+    pub fn undo(&self) -> Changeset {
+        let mut undo = Changeset::default();
+        for guarded in &self.writes {
+            let reverse = match &guarded.write {
+                Write::RequireTenant(_) | Write::RequireAuthority(_) => continue,
+                Write::CreateTenant(tenant) => Write::DeleteTenant(tenant.tenant_id.clone()),
+                Write::AddDescendant { ancestor, tenant } => Write::RemoveDescendant { ancestor: ancestor.clone(), tenant: tenant.clone() },
+                Write::CountMembers { tenant, delta } => Write::CountMembers { tenant: tenant.clone(), delta: -delta },
+                Write::InsertMember(member) => Write::DeleteMember(member.clone()),
+                Write::ReserveEmail { tenant, email, .. } => Write::ReleaseEmail { tenant: tenant.clone(), email: email.clone() },
+                Write::PutLink(link) => Write::DeleteLink(link.hash.clone()),
+                Write::JoinPerson { user, .. } => Write::UnjoinPerson(user.clone()),
+                Write::PutAudit(entry) => Write::DeleteAudit { tenant: entry.tenant_id.clone(), audit: entry.audit_id.clone() },
+                other => unreachable!("only additions are taken back, not {other:?}"),
+            };
+            undo = undo.write(reverse, changed_while_taken_back);
+        }
+        undo
+    }
+}
+
+/// A membership added to a person.
+#[derive(Debug, Clone, Copy)]
+pub struct Joining {
+    /// The service created the person's Cognito user for this membership.
+    pub created_user: bool,
+}
+
+/// A membership taken from a person read as `person` (`None`: no person record, nothing is
+/// counted). `retire` marks their Cognito user for deletion with the last membership.
+#[derive(Debug, Clone)]
+pub struct Leaving {
+    pub person: Option<Person>,
+    pub retire: bool,
+}
+
+fn join(member: &Member, joining: Joining) -> Write {
+    Write::JoinPerson { user: member.user_sub.clone(), mfa: member.mfa.clone(), created_user: joining.created_user }
+}
+
+fn leave(leaving: &Leaving, at: OffsetDateTime) -> Option<Write> {
+    let person = leaving.person.clone()?;
+    Some(Write::LeavePerson { person, retire: leaving.retire, at })
+}
+
+fn reserve_email(member: &Member) -> Write {
+    Write::ReserveEmail { tenant: member.tenant_id.clone(), email: member.email.clone(), member: member.member_id.clone() }
+}
+
+fn update(before: &Member, after: &Member) -> Write {
+    Write::UpdateMember { version: before.version, after: after.clone() }
+}
+
+/// An invited member, its email, its invitation, and its count on the tenant and the person.
+pub fn invite_member(member: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Changeset {
+    Changeset::default()
+        .write(Write::InsertMember(member.clone()), collision)
+        .write(reserve_email(member), || ApiError::MemberExists)
+        .write(Write::PutLink(invitation.clone()), collision)
+        .write(Write::CountMembers { tenant: member.tenant_id.clone(), delta: 1 }, || ApiError::NotFound("no such tenant"))
+        .write(join(member, joining), person_changed)
+        .audited([change.entry(AuditAction::MemberInvited, None, Some(member))])
+}
+
+/// A new tenant under its ancestors, with its representative invited.
+pub fn create_tenant(tenant: &Tenant, representative: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Changeset {
+    let mut changes = Changeset::default();
+    if let Some(parent) = &tenant.parent_tenant_id {
+        changes = changes.write(Write::RequireTenant(parent.clone()), || ApiError::validation("parentTenantId does not name a tenant"));
+    }
+    changes = changes.write(Write::CreateTenant(tenant.clone()), collision);
+    for ancestor in &tenant.ancestors {
+        changes = changes.write(Write::AddDescendant { ancestor: ancestor.clone(), tenant: tenant.tenant_id.clone() }, collision);
+    }
+    changes
+        .write(Write::InsertMember(representative.clone()), collision)
+        .write(reserve_email(representative), collision)
+        .write(Write::PutLink(invitation.clone()), collision)
+        .write(join(representative, joining), person_changed)
+        .audited([change.entry(AuditAction::TenantCreated, None, Some(representative))])
+}
+
+/// The member with new roles.
+pub fn change_roles(member: &Member, roles: &Roles, change: &Change) -> (Member, Changeset) {
+    let after = member.revised(|m| m.roles = roles.clone());
+    let changes = Changeset::default().write(update(member, &after), version_conflict).audited([change.entry(
+        AuditAction::RolesChanged,
+        Some(member),
+        Some(&after),
+    )]);
+    (after, changes)
+}
+
+/// The membership goes with its email, its live links and its count on the tenant and person.
+pub fn delete_member(member: &Member, leaving: &Leaving, change: &Change) -> Changeset {
+    let mut changes = Changeset::default()
+        .write(Write::DeleteMember(member.clone()), version_conflict)
+        .write(Write::ReleaseEmail { tenant: member.tenant_id.clone(), email: member.email.clone() }, version_conflict)
+        .write(Write::CountMembers { tenant: member.tenant_id.clone(), delta: -1 }, version_conflict);
+    for hash in [&member.invitation_token_hash, &member.password_reset_token_hash].into_iter().flatten() {
+        changes = changes.write(Write::DeleteLink(hash.clone()), version_conflict);
+    }
+    if let Some(leave) = leave(leaving, change.at) {
+        changes = changes.write(leave, person_changed);
+    }
+    changes.audited([change.entry(AuditAction::MemberDeleted, Some(member), None)])
+}
+
+/// `link` becomes the member's one live link of its purpose (the previous one dies), counted
+/// against the quota.
+pub fn replace_link(member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> (Member, Changeset) {
+    let mut old = None;
+    let after = member.revised(|m| {
+        old = match link.purpose {
+            TokenPurpose::Invitation => {
+                m.invitation_expires_at = Some(link.expires_at);
+                m.invitation_token_hash.replace(link.hash.clone())
+            }
+            TokenPurpose::PasswordReset => m.password_reset_token_hash.replace(link.hash.clone()),
+        };
+    });
+    let mut changes = Changeset::default()
+        .write(Write::CountSend { tenant: member.tenant_id.clone(), quota: quota.clone() }, || ApiError::RateLimited)
+        .write(update(member, &after), version_conflict)
+        .write(Write::PutLink(link.clone()), collision);
+    if let Some(old) = old {
+        changes = changes.write(Write::DeleteLink(old), collision);
+    }
+    let action = match link.purpose {
+        TokenPurpose::Invitation => AuditAction::InvitationResent,
+        TokenPurpose::PasswordReset => AuditAction::PasswordResetSent,
+    };
+    (after.clone(), changes.audited([change.entry(action, Some(member), Some(&after))]))
+}
+
+/// Holds a link for a redemption, with the person's first password when it sets one.
+pub fn claim_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Changeset {
+    let mut changes = Changeset::default().write(Write::ClaimLink { hash: link.hash.clone(), claim: claim.clone() }, token_invalid);
+    if let Some(first) = first_password {
+        let write = Write::SetFirstPassword { user: first.user.clone(), link: link.hash.clone(), account_exists: first.account_exists };
+        changes = changes.write(write, || ApiError::SignInRequired);
+    }
+    changes
+}
+
+/// Lets go of a claim after a failed redemption; `TokenInvalid` if the link was burnt or taken
+/// over meanwhile (nothing of this claim's to let go).
+pub fn release_link(link: &TokenRecord, claim: &LinkClaim) -> Changeset {
+    Changeset::default().write(Write::ReleaseLink { hash: link.hash.clone(), claim: claim.id.clone() }, token_invalid)
+}
+
+/// The invitation burns and its member becomes active (and so the tenant's representative
+/// summary, for the representative).
+pub fn accept_invitation(link: &TokenRecord, claim: Option<&LinkClaim>, member: &Member, change: &Change) -> (Member, Changeset) {
+    let accepted = member.revised(|m| {
+        m.status = MemberStatus::Active;
+        m.registered_at = Some(change.at);
+        m.invitation_expires_at = None;
+        m.invitation_token_hash = None;
+    });
+    let burn = Write::BurnLink { hash: link.hash.clone(), claim: claim.map(|c| c.id.clone()), at: change.at };
+    let mut changes = Changeset::default().write(burn, token_invalid).write(update(member, &accepted), token_invalid);
+    if member.representative {
+        let summary = RepresentativeSummary::of(&accepted);
+        changes = changes.write(
+            Write::SetRepresentative { tenant: member.tenant_id.clone(), expected: member.member_id.clone(), summary },
+            token_invalid,
+        );
+    }
+    let entry = change.entry(AuditAction::InvitationAccepted, Some(member), Some(&accepted));
+    (accepted, changes.audited([entry]))
+}
+
+/// The reset link held by `claim` burns.
+pub fn complete_password_reset(link: &TokenRecord, claim: &LinkClaim, member: &Member, change: &Change) -> Changeset {
+    let after = member.revised(|m| m.password_reset_token_hash = None);
+    let burn = Write::BurnLink { hash: link.hash.clone(), claim: Some(claim.id.clone()), at: change.at };
+    Changeset::default().write(burn, token_invalid).write(update(member, &after), token_invalid).audited([change.entry(
+        AuditAction::PasswordResetCompleted,
+        Some(member),
+        Some(&after),
+    )])
+}
+
+/// The person's MFA, and its copy on each of their memberships (`before` as read with the
+/// person), with one audit entry each.
+pub fn set_mfa(person: &Person, memberships: &[(Member, Member)], mfa: &Mfa, entries: Vec<AuditEntry>) -> Changeset {
+    let person_mfa = Write::SetPersonMfa { person: person.clone(), memberships: memberships.len() as u64, mfa: mfa.clone() };
+    let mut changes = Changeset::default().write(person_mfa, version_conflict);
+    for (before, after) in memberships {
+        changes = changes.write(update(before, after), version_conflict);
+    }
+    changes.audited(entries)
+}
+
+/// The representative role passes from `from` to `to`; both and the tenant must be as read.
+pub fn transfer_representative(tenant: &Tenant, from: &Member, to: &Member, change: &Change) -> (Tenant, Changeset) {
+    let old = from.revised(|m| m.representative = false);
+    let new = to.revised(|m| m.representative = true);
+    let summary = RepresentativeSummary::of(&new);
+    let mut entry = change.entry(AuditAction::RepresentativeChanged, Some(to), Some(&new));
+    entry.former_representative_id = Some(from.member_id.clone());
+    let changes = Changeset::default()
+        .write(update(from, &old), || ApiError::NotRepresentative)
+        .write(update(to, &new), || ApiError::NotEligible("the member changed meanwhile; reload and try again"))
+        .write(
+            Write::SetRepresentative { tenant: tenant.tenant_id.clone(), expected: from.member_id.clone(), summary: summary.clone() },
+            || ApiError::NotRepresentative,
+        )
+        .audited([entry]);
+    (Tenant { representative: summary, ..tenant.clone() }, changes)
+}
+
+/// The invited representative moves to a new email (`after`, a membership of another person):
+/// the old email and invitation go, the new ones come, and the membership moves from the old
+/// person to the new one.
+#[allow(clippy::too_many_arguments)]
+pub fn change_representative_email(
+    tenant: &Tenant,
+    before: &Member,
+    after: &Member,
+    invitation: &TokenRecord,
+    leaving: &Leaving,
+    joining: Joining,
+    change: &Change,
+) -> (Tenant, Changeset) {
+    let summary = RepresentativeSummary::of(after);
+    let mut changes = Changeset::default()
+        .write(update(before, after), version_conflict)
+        .write(reserve_email(after), || ApiError::EmailInUse)
+        .write(Write::ReleaseEmail { tenant: before.tenant_id.clone(), email: before.email.clone() }, version_conflict)
+        .write(Write::PutLink(invitation.clone()), version_conflict)
+        .write(
+            Write::SetRepresentative { tenant: tenant.tenant_id.clone(), expected: before.member_id.clone(), summary: summary.clone() },
+            version_conflict,
+        );
+    if let Some(old) = &before.invitation_token_hash {
+        changes = changes.write(Write::DeleteLink(old.clone()), version_conflict);
+    }
+    changes = changes.write(join(after, joining), person_changed);
+    if let Some(leave) = leave(leaving, change.at) {
+        changes = changes.write(leave, version_conflict);
+    }
+    let changes = changes.audited([change.entry(AuditAction::RepresentativeEmailChanged, Some(before), Some(after))]);
+    (Tenant { representative: summary, ..tenant.clone() }, changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{Actor, ActorKind};
+    use crate::language::Language;
+    use crate::tokens::Token;
+
+    fn member(tenant: &TenantId, email: &str, roles: Roles) -> Member {
+        let email = Email::parse(email).unwrap();
+        Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("sub"), crate::model::now())
+    }
+
+    fn administrator(of: &Member) -> Change {
+        let via = ActingMembership { tenant_id: of.tenant_id.clone(), member_id: of.member_id.clone(), email: of.email.clone() };
+        Change::by(Actor { kind: ActorKind::Administrator, user_sub: of.user_sub.clone(), via: Some(via) })
+    }
+
+    #[test]
+    fn an_administrators_change_requires_their_authority_unless_it_writes_their_membership() {
+        let tenant = TenantId::generate();
+        let admin = member(&tenant, "admin@example.com", Roles::tenant_admin());
+        let other = member(&tenant, "other@example.com", Roles::tenant_admin());
+        let requires = |changes: &Changeset| changes.writes.iter().any(|g| matches!(g.write, Write::RequireAuthority(_)));
+
+        let (_, on_other) = change_roles(&other, &Roles::tenant_admin(), &administrator(&admin));
+        assert!(requires(&on_other));
+        let (_, on_own) = transfer_representative(
+            &Tenant::founded(tenant.clone(), "t".into(), Vec::new(), &admin, crate::model::now()),
+            &admin,
+            &other,
+            &administrator(&admin),
+        );
+        assert!(!requires(&on_own), "the version guard on their own membership already requires it");
+    }
+
+    #[test]
+    fn undoing_an_invitation_takes_back_every_write_it_made() {
+        let tenant = TenantId::generate();
+        let admin = member(&tenant, "admin@example.com", Roles::tenant_admin());
+        let invited = member(&tenant, "new@example.com", Roles::tenant_admin());
+        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &invited, crate::model::now());
+        let changes = invite_member(&invited, &link, Joining { created_user: true }, &administrator(&admin));
+        let undo: Vec<Write> = changes.undo().writes.into_iter().map(|g| g.write).collect();
+
+        assert!(undo.contains(&Write::DeleteMember(invited.clone())));
+        assert!(undo.contains(&Write::ReleaseEmail { tenant: tenant.clone(), email: invited.email.clone() }));
+        assert!(undo.contains(&Write::DeleteLink(link.hash.clone())));
+        assert!(undo.contains(&Write::CountMembers { tenant: tenant.clone(), delta: -1 }));
+        assert!(undo.contains(&Write::UnjoinPerson(invited.user_sub.clone())));
+        assert!(undo.iter().any(|w| matches!(w, Write::DeleteAudit { .. })));
+        assert!(!undo.iter().any(|w| matches!(w, Write::RequireAuthority(_))), "a check has nothing to take back");
+    }
+}

@@ -1,0 +1,183 @@
+//! What the contract shows of the stored records. Each view names the fields it shows, so a
+//! field added to a stored record stays out of the API until a view shows it.
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::audit::{ActorKind, AuditAction, AuditEntry, MemberState};
+use crate::catalog::Roles;
+use crate::email::Email;
+use crate::ids::{AuditId, MemberId, TenantId};
+use crate::language::Language;
+use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
+
+/// A member as the contract shows it (never its Cognito user or its links).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView<'a> {
+    member_id: &'a MemberId,
+    tenant_id: &'a TenantId,
+    email: &'a Email,
+    language: Language,
+    roles: &'a Roles,
+    status: MemberStatus,
+    representative: bool,
+    mfa: &'a Mfa,
+    #[serde(with = "time::serde::rfc3339")]
+    invited_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    invitation_expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    registered_at: Option<OffsetDateTime>,
+    version: u64,
+    self_service_password_reset: bool,
+}
+
+impl<'a> From<&'a Member> for MemberView<'a> {
+    fn from(member: &'a Member) -> Self {
+        Self {
+            member_id: &member.member_id,
+            tenant_id: &member.tenant_id,
+            email: &member.email,
+            language: member.language,
+            roles: &member.roles,
+            status: member.status,
+            representative: member.representative,
+            mfa: &member.mfa,
+            invited_at: member.invited_at,
+            invitation_expires_at: member.invitation_expires_at,
+            registered_at: member.registered_at,
+            version: member.version,
+            self_service_password_reset: member.self_service_password_reset(),
+        }
+    }
+}
+
+/// The tenant overview (never its ancestors, which are stored for authorization).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantView<'a> {
+    tenant_id: &'a TenantId,
+    name: &'a str,
+    parent_tenant_id: Option<&'a TenantId>,
+    representative: &'a RepresentativeSummary,
+    member_count: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+impl<'a> From<&'a Tenant> for TenantView<'a> {
+    fn from(tenant: &'a Tenant) -> Self {
+        Self {
+            tenant_id: &tenant.tenant_id,
+            name: &tenant.name,
+            parent_tenant_id: tenant.parent_tenant_id.as_ref(),
+            representative: &tenant.representative,
+            member_count: tenant.member_count,
+            created_at: tenant.created_at,
+        }
+    }
+}
+
+/// Who made a change, as the tenant's managers see them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    Operator,
+    TenantAdmin,
+    AncestorTenantAdmin,
+    AnotherTenantAdmin,
+    Member,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorView<'a> {
+    kind: ActorRole,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    member_id: Option<&'a MemberId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a Email>,
+}
+
+/// An audit entry as the tenant's managers see it. An actor acting from another tenant (an
+/// ancestor's administrator, an operator) is named by kind only: the trail never shows another
+/// tenant's people.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView<'a> {
+    audit_id: &'a AuditId,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    action: AuditAction,
+    actor: ActorView<'a>,
+    member_id: &'a MemberId,
+    before: Option<&'a MemberState>,
+    after: Option<&'a MemberState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    former_representative_id: Option<&'a MemberId>,
+}
+
+impl<'a> From<&'a AuditEntry> for AuditEntryView<'a> {
+    fn from(entry: &'a AuditEntry) -> Self {
+        let own = entry.actor.via.as_ref().filter(|via| via.tenant_id == entry.tenant_id);
+        let kind = match (entry.actor.kind, own) {
+            (ActorKind::Operator, _) => ActorRole::Operator,
+            (ActorKind::Administrator, _) if entry.from_another_tenant => ActorRole::AnotherTenantAdmin,
+            (ActorKind::Administrator, Some(_)) => ActorRole::TenantAdmin,
+            (ActorKind::Administrator, None) => ActorRole::AncestorTenantAdmin,
+            (ActorKind::Member, _) => ActorRole::Member,
+        };
+        let named = own.filter(|_| !matches!(kind, ActorRole::AnotherTenantAdmin | ActorRole::Operator));
+        Self {
+            audit_id: &entry.audit_id,
+            at: entry.at,
+            action: entry.action,
+            actor: ActorView { kind, member_id: named.map(|via| &via.member_id), email: named.map(|via| &via.email) },
+            member_id: &entry.member_id,
+            before: entry.before.as_ref(),
+            after: entry.after.as_ref(),
+            former_representative_id: entry.former_representative_id.as_ref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserSub;
+    use crate::tokens::Token;
+
+    #[test]
+    fn a_member_shows_the_contracts_fields_and_nothing_it_stores_for_itself() {
+        let mut member = Member::new_invited(
+            TenantId::generate(),
+            Email::parse("m@example.com").unwrap(),
+            Language::Ja,
+            Roles::tenant_admin(),
+            UserSub::new("cognito-sub"),
+            crate::model::now(),
+        );
+        member.invitation_token_hash = Some(Token::generate().unwrap().hash());
+        let view = serde_json::to_value(member.view()).unwrap();
+        let fields: Vec<&str> = view.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            fields,
+            [
+                "email",
+                "invitationExpiresAt",
+                "invitedAt",
+                "language",
+                "memberId",
+                "mfa",
+                "registeredAt",
+                "representative",
+                "roles",
+                "selfServicePasswordReset",
+                "status",
+                "tenantId",
+                "version"
+            ]
+        );
+        assert!(!view.to_string().contains("cognito-sub"));
+    }
+}

@@ -1,0 +1,406 @@
+//! Every rule of the Members tab, in process: the operations run on the in-memory adapters with
+//! the events Lambda would receive, in milliseconds. The end-to-end suites (`tests/api`) run the
+//! same operations on the emulator, for the AWS adapters, faults, races and wire budgets.
+mod helpers;
+
+use helpers::{World, PASSWORD};
+use serde_json::json;
+use tenant_members::email::Email;
+use tenant_members::model::MfaType;
+use tenant_members::operations::Operation;
+
+fn member_path<'a>(tenant: &'a str, member: &'a str) -> [(&'a str, &'a str); 2] {
+    [("tenantId", tenant), ("memberId", member)]
+}
+
+#[tokio::test]
+async fn an_invitation_is_stored_counted_audited_and_emailed_once() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+
+    let invited = world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    assert_eq!(invited.status, 201, "{invited:?}");
+    assert_eq!(invited.body["status"], "invited");
+    assert!(invited.body.get("userSub").is_none(), "the Cognito user is never shown");
+    assert_eq!(world.emails_to("new@acme.example.com"), 1);
+    assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], 2);
+    assert!(world.audit_actions(&tenant.id).await.contains(&"member_invited".into()));
+
+    let again = world.invite(&tenant.id, &tenant.admin.sub, "NEW@acme.example.com", "member").await;
+    assert_eq!((again.status, again.code()), (409, "member_exists"));
+    assert_eq!(world.emails_to("new@acme.example.com"), 1, "a refused invitation sends nothing");
+    assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], 2);
+}
+
+#[tokio::test]
+async fn an_invitation_whose_email_fails_leaves_nothing_behind_and_can_be_retried() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let audit_before = world.audit_actions(&tenant.id).await;
+
+    world.mailer.refuse_next();
+    let failed = world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    assert_eq!((failed.status, failed.code()), (503, "upstream_unavailable"));
+    assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], 1);
+    assert_eq!(world.audit_actions(&tenant.id).await, audit_before, "the taken-back change leaves no audit entry");
+    let members = world.call(Operation::ListMembers, Some(&tenant.admin.sub), &[("tenantId", &tenant.id)], None).await;
+    assert_eq!(members.body["items"].as_array().unwrap().len(), 1);
+
+    let retried = world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    assert_eq!(retried.status, 201, "{retried:?}");
+    world.register("new@acme.example.com").await;
+}
+
+#[tokio::test]
+async fn only_managers_of_the_tenant_invite() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let plain = world.member(&acme, "plain@acme.example.com", "member").await;
+
+    let by_member = world.invite(&acme.id, &plain.sub, "x@acme.example.com", "member").await;
+    assert_eq!((by_member.status, by_member.code()), (403, "forbidden"));
+    let by_stranger = world.invite(&acme.id, &other.admin.sub, "x@acme.example.com", "member").await;
+    assert_eq!((by_stranger.status, by_stranger.code()), (404, "not_found"), "another tenant's admin is not told it exists");
+    assert_eq!(world.emails_to("x@acme.example.com"), 0);
+}
+
+#[tokio::test]
+async fn administrators_of_a_parent_manage_its_children_and_not_the_reverse() {
+    let world = World::new();
+    let parent = world.tenant("Parent", None, "admin@parent.example.com").await;
+    let child = world.tenant("Child", Some(&parent.id), "admin@child.example.com").await;
+
+    let down = world.invite(&child.id, &parent.admin.sub, "a@child.example.com", "member").await;
+    assert_eq!(down.status, 201, "{down:?}");
+    let up = world.invite(&parent.id, &child.admin.sub, "b@parent.example.com", "member").await;
+    assert_eq!(up.status, 404);
+}
+
+#[tokio::test]
+async fn roles_change_on_the_version_read_never_ones_own_and_the_representative_stays_admin() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let second = world.member(&tenant, "second@acme.example.com", "tenant-admin").await;
+    let member = world.member(&tenant, "m@acme.example.com", "member").await;
+    let roles = |role: &str| json!({ "roles": { "service-management-portal": role } });
+
+    let changed = world
+        .call(
+            Operation::ChangeMemberRoles,
+            Some(&tenant.admin.sub),
+            &member_path(&tenant.id, &member.member_id),
+            Some(roles("tenant-admin")),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{changed:?}");
+    assert_eq!(changed.body["roles"]["service-management-portal"], "tenant-admin");
+    let version = changed.body["version"].as_u64().unwrap();
+
+    let stale = world
+        .call_with(
+            Operation::ChangeMemberRoles,
+            Some(&tenant.admin.sub),
+            &member_path(&tenant.id, &member.member_id),
+            Some(roles("member")),
+            json!({ "if-match": format!("\"{}\"", version - 1) }),
+        )
+        .await;
+    assert_eq!((stale.status, stale.code()), (412, "version_conflict"));
+
+    let own = world
+        .call(Operation::ChangeMemberRoles, Some(&second.sub), &member_path(&tenant.id, &second.member_id), Some(roles("member")))
+        .await;
+    assert_eq!((own.status, own.code()), (403, "self_change_forbidden"));
+
+    let demote_representative = world
+        .call(Operation::ChangeMemberRoles, Some(&second.sub), &member_path(&tenant.id, &tenant.admin.member_id), Some(roles("member")))
+        .await;
+    assert_eq!((demote_representative.status, demote_representative.code()), (409, "representative_protected"));
+    assert_eq!(world.get_member(&tenant.id, &member.member_id).await.body["version"], version);
+}
+
+#[tokio::test]
+async fn deleting_a_members_last_membership_retires_the_account_the_service_created() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let second = world.member(&tenant, "second@acme.example.com", "tenant-admin").await;
+    let member = world.member(&tenant, "m@acme.example.com", "member").await;
+
+    let own = world.call(Operation::DeleteMember, Some(&second.sub), &member_path(&tenant.id, &second.member_id), None).await;
+    assert_eq!((own.status, own.code()), (403, "self_change_forbidden"));
+    let representative =
+        world.call(Operation::DeleteMember, Some(&second.sub), &member_path(&tenant.id, &tenant.admin.member_id), None).await;
+    assert_eq!((representative.status, representative.code()), (409, "representative_protected"));
+
+    let deleted = world.call(Operation::DeleteMember, Some(&tenant.admin.sub), &member_path(&tenant.id, &member.member_id), None).await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    assert_eq!(world.get_member(&tenant.id, &member.member_id).await.status, 404);
+    assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], 2);
+    assert!(!world.directory.exists(&member.sub), "the account the service created goes with its last membership");
+    assert!(world.audit_actions(&tenant.id).await.contains(&"member_deleted".into()));
+}
+
+#[tokio::test]
+async fn a_person_with_memberships_elsewhere_keeps_their_account_when_one_is_deleted() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let person = world.member(&acme, "both@example.com", "member").await;
+    let joined = world.invite(&other.id, &other.admin.sub, "both@example.com", "member").await;
+    assert_eq!(joined.status, 201);
+
+    let deleted = world.call(Operation::DeleteMember, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), None).await;
+    assert_eq!(deleted.status, 204);
+    assert!(world.directory.exists(&person.sub));
+    assert_eq!(world.directory.password_of(&person.sub).as_deref(), Some(PASSWORD));
+    assert_eq!(world.directory.sign_outs_of(&person.sub), 0, "their other membership keeps them signed in");
+}
+
+#[tokio::test]
+async fn a_resent_invitation_kills_the_old_link_and_resends_are_limited() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let invited = world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    let member_id = invited.body["memberId"].as_str().unwrap().to_string();
+    let old = world.last_token_to("new@acme.example.com");
+
+    for _ in 0..5 {
+        let resent = world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &member_path(&tenant.id, &member_id), None).await;
+        assert_eq!(resent.status, 202, "{resent:?}");
+    }
+    let over = world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &member_path(&tenant.id, &member_id), None).await;
+    assert_eq!((over.status, over.code()), (429, "rate_limited"));
+    assert_eq!(world.emails_to("new@acme.example.com"), 6, "the refused resend sends nothing");
+
+    let with_old = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": old, "password": PASSWORD }))).await;
+    assert_eq!((with_old.status, with_old.code()), (400, "token_invalid"));
+    let registered = world.register("new@acme.example.com").await;
+    let after =
+        world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &member_path(&tenant.id, &registered.member_id), None).await;
+    assert_eq!((after.status, after.code()), (409, "already_registered"));
+}
+
+#[tokio::test]
+async fn an_invitation_link_is_single_use() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    let token = world.last_token_to("new@acme.example.com");
+
+    let weak = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": "short" }))).await;
+    assert_eq!((weak.status, weak.code()), (400, "password_rejected"));
+    let accepted = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": PASSWORD }))).await;
+    assert_eq!(accepted.status, 200, "the link still works after a refused password: {accepted:?}");
+    let again = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": "Another-Pass-9" }))).await;
+    assert_eq!((again.status, again.code()), (400, "token_invalid"));
+    let sub = world.directory.user_of(&Email::parse("new@acme.example.com").unwrap()).unwrap();
+    assert_eq!(world.directory.password_of(&sub).as_deref(), Some(PASSWORD));
+}
+
+#[tokio::test]
+async fn a_password_reset_link_sets_the_password_once_and_ends_every_session() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let member = world.member(&tenant, "m@acme.example.com", "member").await;
+
+    let own =
+        world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &member_path(&tenant.id, &tenant.admin.member_id), None).await;
+    assert_eq!((own.status, own.code()), (403, "self_change_forbidden"));
+    let sent = world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &member_path(&tenant.id, &member.member_id), None).await;
+    assert_eq!(sent.status, 202, "{sent:?}");
+    let token = world.last_token_to("m@acme.example.com");
+
+    let body = json!({ "token": token, "password": "Brand-New-Pass-1" });
+    let completed = world.call(Operation::CompletePasswordReset, None, &[], Some(body.clone())).await;
+    assert_eq!(completed.status, 204, "{completed:?}");
+    assert_eq!(world.directory.password_of(&member.sub).as_deref(), Some("Brand-New-Pass-1"));
+    assert_eq!(world.directory.sign_outs_of(&member.sub), 1);
+    let again = world.call(Operation::CompletePasswordReset, None, &[], Some(body)).await;
+    assert_eq!((again.status, again.code()), (400, "token_invalid"));
+}
+
+#[tokio::test]
+async fn an_operators_account_is_out_of_a_tenant_managers_reach() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let staff = world.member(&tenant, "staff@acme.example.com", "member").await;
+    world.directory.add_to_group(&staff.sub, tenant_members::auth::OPERATORS_GROUP);
+
+    let reset = world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &member_path(&tenant.id, &staff.member_id), None).await;
+    assert_eq!((reset.status, reset.code()), (409, "identity_protected"));
+    let mfa = world
+        .call(
+            Operation::SetMemberMfa,
+            Some(&tenant.admin.sub),
+            &member_path(&tenant.id, &staff.member_id),
+            Some(json!({ "enabled": true })),
+        )
+        .await;
+    assert_eq!((mfa.status, mfa.code()), (409, "identity_protected"));
+    let deleted = world.call(Operation::DeleteMember, Some(&tenant.admin.sub), &member_path(&tenant.id, &staff.member_id), None).await;
+    assert_eq!(deleted.status, 204);
+    assert!(world.directory.exists(&staff.sub), "an operator's account stays when their membership goes");
+}
+
+#[tokio::test]
+async fn mfa_is_email_by_default_the_app_when_verified_and_shows_on_every_membership() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let child = world.tenant("Child", Some(&acme.id), "admin@child.example.com").await;
+    let person = world.member(&acme, "m@example.com", "member").await;
+    world.invite(&child.id, &child.admin.sub, "m@example.com", "member").await;
+    let mfa = |enabled: bool| Some(json!({ "enabled": enabled }));
+
+    let on = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), mfa(true)).await;
+    assert_eq!(on.status, 200, "{on:?}");
+    assert_eq!(on.body["mfa"], json!({ "enabled": true, "type": "email" }));
+    assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::Email));
+    let elsewhere = world.call(Operation::ListMembers, Some(&child.admin.sub), &[("tenantId", &child.id)], None).await;
+    let copy = elsewhere.body["items"].as_array().unwrap().iter().find(|m| m["email"] == "m@example.com").unwrap().clone();
+    assert_eq!(copy["mfa"]["enabled"], true, "MFA belongs to the person: every membership shows it");
+
+    let off_from_child = world
+        .call(Operation::SetMemberMfa, Some(&child.admin.sub), &member_path(&child.id, copy["memberId"].as_str().unwrap()), mfa(false))
+        .await;
+    assert_eq!((off_from_child.status, off_from_child.code()), (409, "not_registered"), "the child membership is still invited");
+
+    world.directory.verify_authenticator_app(&person.sub);
+    let off = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), mfa(false)).await;
+    assert_eq!((off.status, off.body["mfa"]["enabled"].as_bool()), (200, Some(false)), "the parent's admin manages both tenants");
+    let app = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), mfa(true)).await;
+    assert_eq!(app.body["mfa"]["type"], "authenticator_app");
+    assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::AuthenticatorApp));
+}
+
+#[tokio::test]
+async fn mfa_stays_on_while_a_tenant_the_caller_does_not_manage_has_the_person() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let person = world.member(&acme, "m@example.com", "member").await;
+    world.invite(&other.id, &other.admin.sub, "m@example.com", "member").await;
+    let path = member_path(&acme.id, &person.member_id);
+
+    let on = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &path, Some(json!({ "enabled": true }))).await;
+    assert_eq!(on.status, 200);
+    let off = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &path, Some(json!({ "enabled": false }))).await;
+    assert_eq!((off.status, off.code()), (409, "mfa_required_elsewhere"));
+    assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::Email), "a refused change leaves Cognito as it was");
+    let other_audit = world.audit_actions(&other.id).await;
+    assert!(other_audit.contains(&"mfa_changed".into()), "the other tenant's trail shows the change to its member");
+}
+
+#[tokio::test]
+async fn the_representative_hands_the_role_only_to_a_registered_tenant_admin() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let second = world.member(&tenant, "second@acme.example.com", "tenant-admin").await;
+    let plain = world.member(&tenant, "plain@acme.example.com", "member").await;
+    let pending = world.invite(&tenant.id, &tenant.admin.sub, "pending@acme.example.com", "tenant-admin").await;
+    let hand = |to: &str| Some(json!({ "memberId": to }));
+    let tenant_path = [("tenantId", tenant.id.as_str())];
+
+    let not_rep = world.call(Operation::ChangeRepresentative, Some(&second.sub), &tenant_path, hand(&second.member_id)).await;
+    assert_eq!((not_rep.status, not_rep.code()), (403, "not_representative"));
+    for target in [plain.member_id.as_str(), pending.body["memberId"].as_str().unwrap()] {
+        let refused = world.call(Operation::ChangeRepresentative, Some(&tenant.admin.sub), &tenant_path, hand(target)).await;
+        assert_eq!((refused.status, refused.code()), (409, "not_eligible"));
+    }
+
+    let handed = world.call(Operation::ChangeRepresentative, Some(&tenant.admin.sub), &tenant_path, hand(&second.member_id)).await;
+    assert_eq!(handed.status, 200, "{handed:?}");
+    assert_eq!(handed.body["representative"]["memberId"], second.member_id.as_str());
+    assert_eq!(world.get_member(&tenant.id, &tenant.admin.member_id).await.body["representative"], false);
+    let former = world.call(Operation::DeleteMember, Some(&second.sub), &member_path(&tenant.id, &tenant.admin.member_id), None).await;
+    assert_eq!(former.status, 204, "the former representative can now be deleted");
+}
+
+#[tokio::test]
+async fn an_unregistered_representatives_email_changes_with_a_new_administrator_invitation() {
+    let world = World::new();
+    let parent = world.tenant("Parent", None, "admin@parent.example.com").await;
+    let body = json!({ "name": "Child", "parentTenantId": parent.id, "adminEmail": "typo@child.example.com", "adminLanguage": "en" });
+    let created = world.call(Operation::CreateTenant, Some(&world.operator), &[], Some(body)).await;
+    let child = created.body["tenant"]["tenantId"].as_str().unwrap().to_string();
+    let typo_sub = world.directory.user_of(&Email::parse("typo@child.example.com").unwrap()).unwrap();
+    let old = world.last_token_to("typo@child.example.com");
+    let path = [("tenantId", child.as_str())];
+
+    let registered = world
+        .call(Operation::ChangeRepresentativeEmail, Some(&parent.admin.sub), &path, Some(json!({ "email": "admin@parent.example.com" })))
+        .await;
+    assert_eq!((registered.status, registered.code()), (409, "email_in_use"));
+
+    let changed = world
+        .call(Operation::ChangeRepresentativeEmail, Some(&parent.admin.sub), &path, Some(json!({ "email": "right@child.example.com" })))
+        .await;
+    assert_eq!(changed.status, 200, "{changed:?}");
+    assert_eq!(changed.body["representative"]["email"], "right@child.example.com");
+    assert_eq!(world.emails_to("right@child.example.com"), 1);
+    assert!(!world.directory.exists(&typo_sub), "the mistyped address's unused account goes");
+    let with_old = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": old, "password": PASSWORD }))).await;
+    assert_eq!(with_old.code(), "token_invalid");
+
+    let representative = world.register("right@child.example.com").await;
+    assert_eq!(world.get_tenant(&child).await["representative"]["status"], "active");
+    let after = world
+        .call(Operation::ChangeRepresentativeEmail, Some(&parent.admin.sub), &path, Some(json!({ "email": "late@child.example.com" })))
+        .await;
+    assert_eq!((after.status, after.code()), (409, "already_registered"));
+    assert_eq!(representative.email, "right@child.example.com");
+}
+
+#[tokio::test]
+async fn a_person_with_an_account_joins_by_signing_in_not_with_a_password() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    world.invite(&other.id, &other.admin.sub, "admin@acme.example.com", "member").await;
+    let token = world.last_token_to("admin@acme.example.com");
+
+    let with_password =
+        world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": "Takeover-Pass-1" }))).await;
+    assert_eq!((with_password.status, with_password.code()), (409, "sign_in_required"));
+    assert_eq!(world.directory.password_of(&acme.admin.sub).as_deref(), Some(PASSWORD), "no invitation resets a password");
+    let wrong = world.call(Operation::JoinTenant, Some(&other.admin.sub), &[], Some(json!({ "token": token }))).await;
+    assert_eq!((wrong.status, wrong.code()), (403, "wrong_account"));
+    let joined = world.call(Operation::JoinTenant, Some(&acme.admin.sub), &[], Some(json!({ "token": token }))).await;
+    assert_eq!(joined.status, 200, "{joined:?}");
+    assert_eq!(joined.body["tenantId"], other.id.as_str());
+}
+
+#[tokio::test]
+async fn a_change_is_refused_once_the_administrator_who_made_it_is_demoted() {
+    use tenant_members::audit::{ActingMembership, Actor, ActorKind, Change};
+    use tenant_members::changes;
+    use tenant_members::ids::{MemberId, TenantId};
+    use tenant_members::ports::{ChangeStore, MemberStore};
+
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let second = world.member(&tenant, "second@acme.example.com", "tenant-admin").await;
+    let member = world.member(&tenant, "m@acme.example.com", "member").await;
+    let tenant_id = TenantId::parse(&tenant.id).unwrap();
+    let read = |id: &str| {
+        let (store, tenant_id, id) = (world.store.clone(), tenant_id.clone(), MemberId::parse(id).unwrap());
+        async move { store.get_member(&tenant_id, &id).await.unwrap().unwrap() }
+    };
+    // `second` decides a change, then is demoted before it is written.
+    let acting = read(&second.member_id).await;
+    let actor = Actor {
+        kind: ActorKind::Administrator,
+        user_sub: second.sub.clone(),
+        via: Some(ActingMembership { tenant_id: tenant_id.clone(), member_id: acting.member_id.clone(), email: acting.email.clone() }),
+    };
+    let target = read(&member.member_id).await;
+    let (_, pending) = changes::change_roles(&target, &tenant_members::catalog::Roles::tenant_admin(), &Change::by(actor));
+    let roles = json!({ "roles": { "service-management-portal": "member" } });
+    let demoted =
+        world.call(Operation::ChangeMemberRoles, Some(&tenant.admin.sub), &member_path(&tenant.id, &second.member_id), Some(roles)).await;
+    assert_eq!(demoted.status, 200);
+
+    let refused = world.store.commit(&pending).await;
+    assert!(matches!(refused, Err(tenant_members::ApiError::Forbidden(_))), "{refused:?}");
+    assert_eq!(read(&member.member_id).await.roles, target.roles, "nothing of the refused change is written");
+}
