@@ -8,7 +8,9 @@
 //! - handler time: in process, wall time per request minus the time an AWS call was in flight
 //!   (the recording HTTP client), median and p99 over 100 requests of the success event;
 //! - AWS calls and sequential round trips of one request;
-//! - scale: list-members pages in a tenant of 10,000 members, invite throughput at 20 at once.
+//! - scale: list-members pages (the worst filtered one included) and representative candidates in a
+//!   tenant of 10,000 members and 50 admins, an operator's GET /tenants among 5,000 tenants,
+//!   invite throughput at 20 at once.
 //!
 //! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
 mod runtime_stub;
@@ -32,6 +34,8 @@ const STARTS: usize = 20;
 const INVOCATIONS: usize = 1000;
 const HANDLER_SAMPLES: usize = 100;
 const SCALE_MEMBERS: usize = 10_000;
+const SCALE_ADMINS: usize = 50;
+const SCALE_TENANTS: usize = 5_000;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -214,6 +218,9 @@ fn config_from(env: &[(String, String)]) -> Config {
         password_policy: local_stack::template::Template::load(&root().join("template.yaml"))
             .and_then(|t| t.password_policy())
             .expect("template.yaml has the PasswordPolicy mapping"),
+        email_quotas: local_stack::template::Template::load(&root().join("template.yaml"))
+            .and_then(|t| t.email_quotas())
+            .expect("template.yaml has the email quota parameters"),
     }
 }
 
@@ -316,11 +323,18 @@ async fn scale(
 
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
     let now = tenant_members::model::now();
+    // One in 200 is an active tenant-admin: 50 representative candidates among 10,000 members.
     let members: Vec<Member> = (0..SCALE_MEMBERS)
         .map(|n| {
             let email = Email::parse(&format!("scale-{n:05}@events.example.com")).expect("a valid email");
-            let roles = Roles::parse([("service-management-portal".to_string(), "member".to_string())].into()).expect("catalog roles");
-            Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new(format!("scale-{n}")), now)
+            let admin = n % (SCALE_MEMBERS / SCALE_ADMINS) == 0;
+            let role = if admin { "tenant-admin" } else { "member" };
+            let roles = Roles::parse([("service-management-portal".to_string(), role.to_string())].into()).expect("catalog roles");
+            let mut member = Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new(format!("scale-{n}")), now);
+            if admin {
+                member.status = tenant_members::model::MemberStatus::Active;
+            }
+            member
         })
         .collect();
     let started = Instant::now();
@@ -334,20 +348,42 @@ async fn scale(
     ids.sort();
     let deep = ids[SCALE_MEMBERS - 60];
     let deep_event = with_query(&list, &[("limit", "50"), ("cursor", &tenant_members::http::encode_cursor(deep.as_str()))]);
-    for (name, event) in [("first page", list.clone()), ("deep page (member 9,940)", deep_event)] {
+    // An operator's GET /tenants among 5,000 tenants: one page of the tenants index.
+    let representative = members.first().expect("members were made");
+    let tenants: Vec<tenant_members::model::Tenant> = (0..SCALE_TENANTS)
+        .map(|n| tenant_members::model::Tenant::founded(TenantId::generate(), format!("Scale {n}"), Vec::new(), representative, now))
+        .collect();
+    store.bulk_load_tenants(&tenants).await?;
+    let mut operator_list: serde_json::Value = serde_json::from_str(&success_event("list-tenants")?)?;
+    operator_list["requestContext"]["authorizer"]["jwt"]["claims"] =
+        serde_json::json!({ "sub": local_stack::fixtures::OPERATOR_SUB, "cognito:groups": "[operators]" });
+    let operator_list = with_query(&operator_list.to_string(), &[("limit", "50")]);
+    // The worst filtered page: nothing matches, so the page reads its whole share and stops.
+    let no_match = with_query(&list, &[("limit", "100"), ("q", "zzz")]);
+    let candidates = success_event("list-representative-candidates")?;
+    let cases = [
+        ("list-members first page of 10,000", Operation::ListMembers, list.clone()),
+        ("list-members deep page (member 9,940)", Operation::ListMembers, deep_event),
+        ("list-members q=zzz (no match, the worst filtered page)", Operation::ListMembers, no_match),
+        ("list-representative-candidates (50 admins)", Operation::ListRepresentativeCandidates, candidates),
+        ("list-tenants, an operator's first page of 5,000 tenants", Operation::ListTenants, operator_list),
+    ];
+    println!("scale: a filtered page reads at most {} members", tenant_members::ports::MEMBERS_READ_PER_PAGE);
+    for (name, operation, event) in cases {
         // The emulator takes about a second per query of a 10,000-member partition (DynamoDB
         // reads only the page): a few samples.
-        let (p50, p99, calls, round_trips, status) = handler(&app, traffic, Operation::ListMembers, &event, 5).await;
+        let (p50, p99, calls, round_trips, status) = handler(&app, traffic, operation, &event, 5).await;
         traffic.reset();
         let started = Instant::now();
-        let response = Operation::ListMembers.respond(&app, lambda_http::request::from_str(&event)?).await;
+        let response = operation.respond(&app, lambda_http::request::from_str(&event)?).await;
         let wall = started.elapsed();
         let tally = traffic.tally();
         println!(
-            "scale: list-members {name} of {SCALE_MEMBERS}: status {status}, {calls} AWS calls ({} Query, {} Scan, {} Cognito) in {round_trips} round trips, {:.1} ms end to end, handler {p50:.3} / {p99:.3} ms; body {} bytes",
+            "scale: {name}: status {status}, {calls} AWS calls ({} Query, {} Scan, {} Cognito) in {round_trips} round trips, {} items read, {:.1} ms end to end, handler {p50:.3} / {p99:.3} ms; body {} bytes",
             tally.count("dynamodb", "Query"),
             tally.count("dynamodb", "Scan"),
             tally.calls.iter().filter(|c| c.service == "cognito-idp").count(),
+            tally.items_read,
             wall.as_secs_f64() * 1000.0,
             match response.body() {
                 lambda_http::Body::Text(text) => text.len(),

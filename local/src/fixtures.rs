@@ -14,7 +14,7 @@ use tenant_members::changes::{self, Joining};
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
-use tenant_members::links::{SendQuota, TokenRecord};
+use tenant_members::links::TokenRecord;
 use tenant_members::model::{Member, Tenant};
 use tenant_members::tokens::Token;
 use tenant_members::tokens::TokenPurpose;
@@ -118,7 +118,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
     let events_inc = tenant(TENANT_ID, "Events Inc.", None, &admin, now)?;
-    store.commit(&changes::create_tenant(&events_inc, &admin, &admin_invitation, known, &seeding())).await?;
+    store.commit(&changes::create_tenant(&events_inc, &admin, &admin_invitation, known, &[], &seeding())).await?;
     store.commit(&changes::accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin))).1).await?;
 
     let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
@@ -132,7 +132,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
         let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
         let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
         let invitation = invite(&mut new, &token, now);
-        store.commit(&changes::invite_member(&new, &invitation, known, &seeding())).await?;
+        store.commit(&changes::invite_member(&new, &invitation, known, &[], &seeding())).await?;
         if registers {
             let (active, accepting) = changes::accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new)));
             store.commit(&accepting).await?;
@@ -143,8 +143,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
                     &active,
                     now + time::Duration::hours(1),
                 );
-                let quota = SendQuota::hourly(&active.member_id, TokenPurpose::PasswordReset, now);
-                store.commit(&changes::replace_link(&active, &reset, &quota, &seeding()).1).await?;
+                store.commit(&changes::replace_link(&active, &reset, &[], &seeding()).1).await?;
             }
         }
     }
@@ -155,7 +154,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     child_representative.representative = true;
     let child_invitation = invite(&mut child_representative, &Token::generate()?, now);
     let child = tenant(CHILD_TENANT_ID, "Events Child", Some(TENANT_ID), &child_representative, now)?;
-    store.commit(&changes::create_tenant(&child, &child_representative, &child_invitation, known, &seeding())).await?;
+    store.commit(&changes::create_tenant(&child, &child_representative, &child_invitation, known, &[], &seeding())).await?;
 
     let target_sub = app.store.get_member(&TenantId::parse(TENANT_ID)?, &MemberId::parse(TARGET_ID)?).await?.map(|m| m.user_sub);
     let target_sub = target_sub.ok_or(ApiError::NotFound("the target was not seeded"))?;
@@ -167,7 +166,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
     for (id, email, sub, token) in invited_again {
         let mut new = member(CHILD_TENANT_ID, id, email, portal("member")?, sub, now)?;
         let invitation = invite(&mut new, &Token::parse(token)?, now);
-        store.commit(&changes::invite_member(&new, &invitation, known, &seeding())).await?;
+        store.commit(&changes::invite_member(&new, &invitation, known, &[], &seeding())).await?;
     }
     Ok(())
 }

@@ -92,6 +92,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         invitation_ttl: options.invitation_ttl,
         password_reset_ttl: options.password_reset_ttl,
         password_policy: provisioned.password_policy.clone(),
+        email_quotas: provisioned.email_quotas.clone(),
     }
 }
 

@@ -38,6 +38,7 @@ pub struct Provisioned {
     pub user_pool_id: String,
     pub user_pool_client_id: String,
     pub password_policy: tenant_members::password::PasswordPolicy,
+    pub email_quotas: tenant_members::links::EmailQuotas,
 }
 
 pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: &StackNames) -> Result<Provisioned, BoxError> {
@@ -62,7 +63,8 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: 
         Err(e) => return Err(e.into()),
     }
     operator(&cognito, &user_pool_id, &names.operator).await?;
-    Ok(Provisioned { table_name: names.table.clone(), user_pool_id, user_pool_client_id, password_policy })
+    let email_quotas = template.email_quotas()?;
+    Ok(Provisioned { table_name: names.table.clone(), user_pool_id, user_pool_client_id, password_policy, email_quotas })
 }
 
 fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, BoxError> {

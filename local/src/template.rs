@@ -109,6 +109,22 @@ impl Template {
         Ok(serde_norway::from_value(self.root["Mappings"]["PasswordPolicy"]["UserPool"].clone())?)
     }
 
+    /// The email quotas the template's parameters default to.
+    pub fn email_quotas(&self) -> Result<tenant_members::links::EmailQuotas, TemplateError> {
+        let default = |name: &str| -> Result<u32, TemplateError> {
+            let value = &self.root["Parameters"][name]["Default"];
+            value
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| TemplateError::Shape(format!("Parameters.{name}.Default must be a number")))
+        };
+        Ok(tenant_members::links::EmailQuotas {
+            per_address_per_day: default("EmailsPerAddressPerDay")?,
+            per_tenant_per_day: default("EmailsPerTenantPerDay")?,
+            per_service_per_day: default("EmailsPerServicePerDay")?,
+        })
+    }
+
     pub fn groups(&self) -> Result<Vec<String>, TemplateError> {
         Ok(self
             .resources()?

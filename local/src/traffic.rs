@@ -9,7 +9,7 @@ use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
@@ -42,6 +42,8 @@ struct Record {
     in_flight: usize,
     /// Attempts that started while no other was in flight: what a caller waits for in sequence.
     round_trips: usize,
+    /// DynamoDB items that responses carried back (what a read cost).
+    items_read: usize,
     /// Time with at least one attempt in flight.
     waiting: Duration,
     busy_since: Option<Instant>,
@@ -62,6 +64,8 @@ pub struct Tally {
     pub round_trips: usize,
     pub waiting: Duration,
     pub fault_hit: bool,
+    /// DynamoDB items the responses carried back.
+    pub items_read: usize,
 }
 
 impl Tally {
@@ -108,6 +112,7 @@ impl Traffic {
             round_trips: record.round_trips,
             waiting: record.waiting,
             fault_hit: record.fault_hit,
+            items_read: record.items_read,
         }
     }
 
@@ -130,6 +135,17 @@ impl Traffic {
         let fault = record.fault.filter(|(at, _)| *at == index).map(|(_, kind)| kind);
         record.fault_hit |= fault.is_some();
         fault
+    }
+
+    /// Reads a DynamoDB response whole, counts the items it carries, and hands it on unchanged.
+    async fn count_items(&self, mut response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
+        let body = std::mem::replace(response.body_mut(), SdkBody::empty());
+        let bytes =
+            aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map_err(|e| ConnectorError::io(Box::new(e)))?.into_bytes();
+        let items = serde_json::from_slice::<serde_json::Value>(&bytes).map(|json| items_in(&json)).unwrap_or(0);
+        self.record.lock().expect("traffic lock").items_read += items;
+        *response.body_mut() = SdkBody::from(bytes);
+        Ok(response)
     }
 
     fn finish(&self) {
@@ -174,12 +190,25 @@ impl HttpConnector for RecordingConnector {
         HttpConnectorFuture::new(async move {
             let result = match fault {
                 Some(kind) => failure(&service, kind),
-                None => inner.call(request).await,
+                None => match inner.call(request).await {
+                    Ok(response) if service == "dynamodb" => traffic.count_items(response).await,
+                    other => other,
+                },
             };
             traffic.finish();
             result
         })
     }
+}
+
+/// The items a DynamoDB response carries: `Items` (Query, Scan), `Item` (GetItem), `Responses`
+/// (BatchGetItem).
+fn items_in(response: &serde_json::Value) -> usize {
+    let listed = response["Items"].as_array().map_or(0, Vec::len);
+    let single = usize::from(response["Item"].is_object());
+    let batched: usize =
+        response["Responses"].as_object().map_or(0, |tables| tables.values().filter_map(|t| t.as_array()).map(Vec::len).sum());
+    listed + single + batched
 }
 
 /// The service from the SigV4 credential scope, the operation from `X-Amz-Target` (JSON

@@ -9,7 +9,7 @@ use crate::catalog::Roles;
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::links::{FirstPassword, LinkClaim, SendQuota, TokenRecord};
+use crate::links::{FirstPassword, LinkClaim, Quota, TokenRecord};
 use crate::model::{Member, MemberStatus, Mfa, Person, RepresentativeSummary, Tenant};
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
@@ -83,11 +83,8 @@ pub enum Write {
         claim: Option<String>,
         at: OffsetDateTime,
     },
-    /// Counts one more send in the quota's window, refusing past its maximum.
-    CountSend {
-        tenant: TenantId,
-        quota: SendQuota,
-    },
+    /// Counts one more email in the quota's window, refusing past its maximum.
+    CountEmail(Quota),
     /// Counts a membership on its person, creating the record for a new person. `mfa` is the
     /// person's MFA as last read: a person whose MFA differs, or who is retiring, refuses.
     JoinPerson {
@@ -128,7 +125,7 @@ pub enum Write {
 #[derive(Debug, Clone)]
 pub struct Guarded {
     pub write: Write,
-    pub conflict: fn() -> ApiError,
+    pub conflict: fn(&Write) -> ApiError,
 }
 
 /// The writes of one state change, committed all or nothing.
@@ -137,28 +134,36 @@ pub struct Changeset {
     pub writes: Vec<Guarded>,
 }
 
-fn collision() -> ApiError {
+fn collision(_: &Write) -> ApiError {
     ApiError::upstream(std::io::Error::other("an id collided with an existing item"))
 }
 
-fn changed_while_taken_back() -> ApiError {
+fn changed_while_taken_back(_: &Write) -> ApiError {
     ApiError::upstream(std::io::Error::other("the change was changed again before it could be taken back"))
 }
 
-fn version_conflict() -> ApiError {
+fn version_conflict(_: &Write) -> ApiError {
     ApiError::VersionConflict
 }
 
-fn person_changed() -> ApiError {
+fn person_changed(_: &Write) -> ApiError {
     ApiError::PersonChanged
 }
 
-fn token_invalid() -> ApiError {
+fn token_invalid(_: &Write) -> ApiError {
     ApiError::TokenInvalid
 }
 
+fn rate_limited(write: &Write) -> ApiError {
+    let retry_after = match write {
+        Write::CountEmail(quota) => quota.retry_after(crate::model::now()),
+        _ => 1,
+    };
+    ApiError::RateLimited { retry_after }
+}
+
 impl Changeset {
-    pub fn write(mut self, write: Write, conflict: fn() -> ApiError) -> Self {
+    pub fn write(mut self, write: Write, conflict: fn(&Write) -> ApiError) -> Self {
         self.writes.push(Guarded { write, conflict });
         self
     }
@@ -172,7 +177,15 @@ impl Changeset {
             self = self.write(Write::PutAudit(entry), collision);
         }
         if let Some(authority) = authority.filter(|a| !self.writes_member(&a.tenant_id, &a.member_id)) {
-            self = self.write(Write::RequireAuthority(authority), || ApiError::Forbidden("you are no longer a tenant administrator here"));
+            self = self.write(Write::RequireAuthority(authority), |_| ApiError::Forbidden("you are no longer a tenant administrator here"));
+        }
+        self
+    }
+
+    /// Counts the email this change sends against each of its quotas.
+    pub fn counted(mut self, quotas: &[Quota]) -> Self {
+        for quota in quotas {
+            self = self.write(Write::CountEmail(quota.clone()), rate_limited);
         }
         self
     }
@@ -192,7 +205,8 @@ impl Changeset {
         let mut undo = Changeset::default();
         for guarded in &self.writes {
             let reverse = match &guarded.write {
-                Write::RequireTenant(_) | Write::RequireAuthority(_) => continue,
+                // An email that was attempted stays counted: a failing send is no way around a quota.
+                Write::RequireTenant(_) | Write::RequireAuthority(_) | Write::CountEmail(_) => continue,
                 Write::CreateTenant(tenant) => Write::DeleteTenant(tenant.tenant_id.clone()),
                 Write::AddDescendant { ancestor, tenant } => Write::RemoveDescendant { ancestor: ancestor.clone(), tenant: tenant.clone() },
                 Write::CountMembers { tenant, delta } => Write::CountMembers { tenant: tenant.clone(), delta: -delta },
@@ -242,21 +256,29 @@ fn update(before: &Member, after: &Member) -> Write {
 }
 
 /// An invited member, its email, its invitation, and its count on the tenant and the person.
-pub fn invite_member(member: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Changeset {
+pub fn invite_member(member: &Member, invitation: &TokenRecord, joining: Joining, quotas: &[Quota], change: &Change) -> Changeset {
     Changeset::default()
+        .counted(quotas)
         .write(Write::InsertMember(member.clone()), collision)
-        .write(reserve_email(member), || ApiError::MemberExists)
+        .write(reserve_email(member), |_| ApiError::MemberExists)
         .write(Write::PutLink(invitation.clone()), collision)
-        .write(Write::CountMembers { tenant: member.tenant_id.clone(), delta: 1 }, || ApiError::NotFound("no such tenant"))
+        .write(Write::CountMembers { tenant: member.tenant_id.clone(), delta: 1 }, |_| ApiError::NotFound("no such tenant"))
         .write(join(member, joining), person_changed)
         .audited([change.entry(AuditAction::MemberInvited, None, Some(member))])
 }
 
 /// A new tenant under its ancestors, with its representative invited.
-pub fn create_tenant(tenant: &Tenant, representative: &Member, invitation: &TokenRecord, joining: Joining, change: &Change) -> Changeset {
+pub fn create_tenant(
+    tenant: &Tenant,
+    representative: &Member,
+    invitation: &TokenRecord,
+    joining: Joining,
+    quotas: &[Quota],
+    change: &Change,
+) -> Changeset {
     let mut changes = Changeset::default();
     if let Some(parent) = &tenant.parent_tenant_id {
-        changes = changes.write(Write::RequireTenant(parent.clone()), || ApiError::validation("parentTenantId does not name a tenant"));
+        changes = changes.write(Write::RequireTenant(parent.clone()), |_| ApiError::validation("parentTenantId does not name a tenant"));
     }
     changes = changes.write(Write::CreateTenant(tenant.clone()), collision);
     for ancestor in &tenant.ancestors {
@@ -267,6 +289,7 @@ pub fn create_tenant(tenant: &Tenant, representative: &Member, invitation: &Toke
         .write(reserve_email(representative), collision)
         .write(Write::PutLink(invitation.clone()), collision)
         .write(join(representative, joining), person_changed)
+        .counted(quotas)
         .audited([change.entry(AuditAction::TenantCreated, None, Some(representative))])
 }
 
@@ -296,9 +319,9 @@ pub fn delete_member(member: &Member, leaving: &Leaving, change: &Change) -> Cha
     changes.audited([change.entry(AuditAction::MemberDeleted, Some(member), None)])
 }
 
-/// `link` becomes the member's one live link of its purpose (the previous one dies), counted
-/// against the quota.
-pub fn replace_link(member: &Member, link: &TokenRecord, quota: &SendQuota, change: &Change) -> (Member, Changeset) {
+/// `link` becomes the member's one live link of its purpose (the previous one dies), its email
+/// counted against the quotas.
+pub fn replace_link(member: &Member, link: &TokenRecord, quotas: &[Quota], change: &Change) -> (Member, Changeset) {
     let mut old = None;
     let after = member.revised(|m| {
         old = match link.purpose {
@@ -309,10 +332,8 @@ pub fn replace_link(member: &Member, link: &TokenRecord, quota: &SendQuota, chan
             TokenPurpose::PasswordReset => m.password_reset_token_hash.replace(link.hash.clone()),
         };
     });
-    let mut changes = Changeset::default()
-        .write(Write::CountSend { tenant: member.tenant_id.clone(), quota: quota.clone() }, || ApiError::RateLimited)
-        .write(update(member, &after), version_conflict)
-        .write(Write::PutLink(link.clone()), collision);
+    let mut changes =
+        Changeset::default().counted(quotas).write(update(member, &after), version_conflict).write(Write::PutLink(link.clone()), collision);
     if let Some(old) = old {
         changes = changes.write(Write::DeleteLink(old), collision);
     }
@@ -328,7 +349,7 @@ pub fn claim_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<
     let mut changes = Changeset::default().write(Write::ClaimLink { hash: link.hash.clone(), claim: claim.clone() }, token_invalid);
     if let Some(first) = first_password {
         let write = Write::SetFirstPassword { user: first.user.clone(), link: link.hash.clone(), account_exists: first.account_exists };
-        changes = changes.write(write, || ApiError::SignInRequired);
+        changes = changes.write(write, |_| ApiError::SignInRequired);
     }
     changes
 }
@@ -391,11 +412,11 @@ pub fn transfer_representative(tenant: &Tenant, from: &Member, to: &Member, chan
     let mut entry = change.entry(AuditAction::RepresentativeChanged, Some(to), Some(&new));
     entry.former_representative_id = Some(from.member_id.clone());
     let changes = Changeset::default()
-        .write(update(from, &old), || ApiError::NotRepresentative)
-        .write(update(to, &new), || ApiError::NotEligible("the member changed meanwhile; reload and try again"))
+        .write(update(from, &old), |_| ApiError::NotRepresentative)
+        .write(update(to, &new), |_| ApiError::NotEligible("the member changed meanwhile; reload and try again"))
         .write(
             Write::SetRepresentative { tenant: tenant.tenant_id.clone(), expected: from.member_id.clone(), summary: summary.clone() },
-            || ApiError::NotRepresentative,
+            |_| ApiError::NotRepresentative,
         )
         .audited([entry]);
     (Tenant { representative: summary, ..tenant.clone() }, changes)
@@ -412,12 +433,14 @@ pub fn change_representative_email(
     invitation: &TokenRecord,
     leaving: &Leaving,
     joining: Joining,
+    quotas: &[Quota],
     change: &Change,
 ) -> (Tenant, Changeset) {
     let summary = RepresentativeSummary::of(after);
     let mut changes = Changeset::default()
+        .counted(quotas)
         .write(update(before, after), version_conflict)
-        .write(reserve_email(after), || ApiError::EmailInUse)
+        .write(reserve_email(after), |_| ApiError::EmailInUse)
         .write(Write::ReleaseEmail { tenant: before.tenant_id.clone(), email: before.email.clone() }, version_conflict)
         .write(Write::PutLink(invitation.clone()), version_conflict)
         .write(
@@ -476,7 +499,7 @@ mod tests {
         let admin = member(&tenant, "admin@example.com", Roles::tenant_admin());
         let invited = member(&tenant, "new@example.com", Roles::tenant_admin());
         let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &invited, crate::model::now());
-        let changes = invite_member(&invited, &link, Joining { created_user: true }, &administrator(&admin));
+        let changes = invite_member(&invited, &link, Joining { created_user: true }, &[], &administrator(&admin));
         let undo: Vec<Write> = changes.undo().writes.into_iter().map(|g| g.write).collect();
 
         assert!(undo.contains(&Write::DeleteMember(invited.clone())));

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use crate::links::EmailQuotas;
 use crate::password::PasswordPolicy;
 
 /// Where the service's resources are and how long its links live. Lambda reads it from the
@@ -16,6 +17,8 @@ pub struct Config {
     pub password_reset_ttl: Duration,
     /// The user pool's password policy (`template.yaml`'s `PasswordPolicy` mapping).
     pub password_policy: PasswordPolicy,
+    /// How many emails may go out (`template.yaml`'s `EmailsPer*` parameters).
+    pub email_quotas: EmailQuotas,
 }
 
 impl Config {
@@ -37,6 +40,7 @@ impl Config {
             invitation_ttl: seconds("INVITATION_TTL_SECONDS", Self::DEFAULT_INVITATION_TTL)?,
             password_reset_ttl: seconds("PASSWORD_RESET_TTL_SECONDS", Self::DEFAULT_PASSWORD_RESET_TTL)?,
             password_policy: PasswordPolicy::from_env()?,
+            email_quotas: EmailQuotas::from_env()?,
         })
     }
 }

@@ -47,8 +47,8 @@ pub enum ApiError {
     TokenExpired,
     #[error("{0}")]
     PasswordRejected(String),
-    #[error("too many emails for this member; try again later")]
-    RateLimited,
+    #[error("too many emails; try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
     #[error("this Idempotency-Key was used with another request")]
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
@@ -89,7 +89,7 @@ impl ApiError {
             ApiError::TokenInvalid => "token_invalid",
             ApiError::TokenExpired => "token_expired",
             ApiError::PasswordRejected(_) => "password_rejected",
-            ApiError::RateLimited => "rate_limited",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
             ApiError::Upstream(_) => "upstream_unavailable",

@@ -55,11 +55,11 @@ pub fn with_header(mut response: Response<Body>, name: header::HeaderName, value
 
 pub fn problem(error: &ApiError) -> Response<Body> {
     let body = serde_json::to_string(&problem_of(error)).expect("problems always serialise");
-    Response::builder()
-        .status(status_of(error))
-        .header(header::CONTENT_TYPE, "application/problem+json")
-        .body(Body::Text(body))
-        .expect("a valid response")
+    let mut response = Response::builder().status(status_of(error)).header(header::CONTENT_TYPE, "application/problem+json");
+    if let ApiError::RateLimited { retry_after } = error {
+        response = response.header(header::RETRY_AFTER, *retry_after);
+    }
+    response.body(Body::Text(body)).expect("a valid response")
 }
 
 /// The `If-Match` header as a member version (`3`, `"3"` or `W/"3"`).
@@ -126,7 +126,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
         ApiError::TokenExpired => StatusCode::GONE,
-        ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }

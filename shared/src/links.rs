@@ -1,6 +1,7 @@
 //! Single-use links as the service stores them, and the holds and quotas around them.
 use time::OffsetDateTime;
 
+use crate::email::Email;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::model::Member;
 use crate::tokens::{Token, TokenHash, TokenPurpose};
@@ -50,25 +51,117 @@ pub struct FirstPassword {
     pub account_exists: bool,
 }
 
-/// At most `max` emails of one purpose to one member per clock hour.
+/// What one email quota counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum QuotaScope {
+    /// The links of one purpose sent to one member (resends, resets).
+    Member { tenant: TenantId, member: MemberId, purpose: TokenPurpose },
+    /// Every email to one address, whatever the tenant or member: kept by a hash of the address.
+    Address(String),
+    /// Every email sent for one tenant.
+    Tenant(TenantId),
+    /// Every email the service sends (one SES identity for all tenants).
+    Service,
+}
+
+/// At most `max` emails of a scope in the clock window (an hour, a day) that holds the send.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SendQuota {
-    pub member_id: MemberId,
-    pub purpose: TokenPurpose,
+pub struct Quota {
+    pub scope: QuotaScope,
     pub window_start: OffsetDateTime,
+    pub window_seconds: i64,
     pub max: u32,
 }
 
-impl SendQuota {
-    pub const SENDS_PER_HOUR: u32 = 5;
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
 
-    pub fn hourly(member_id: &MemberId, purpose: TokenPurpose, now: OffsetDateTime) -> Self {
-        let hour = now.unix_timestamp() - now.unix_timestamp().rem_euclid(3600);
-        Self {
-            member_id: member_id.clone(),
-            purpose,
-            window_start: OffsetDateTime::from_unix_timestamp(hour).unwrap_or(now),
-            max: Self::SENDS_PER_HOUR,
+impl Quota {
+    fn window(scope: QuotaScope, now: OffsetDateTime, window_seconds: i64, max: u32) -> Self {
+        let start = now.unix_timestamp() - now.unix_timestamp().rem_euclid(window_seconds);
+        Self { scope, window_start: OffsetDateTime::from_unix_timestamp(start).unwrap_or(now), window_seconds, max }
+    }
+
+    pub fn window_end(&self) -> OffsetDateTime {
+        self.window_start + time::Duration::seconds(self.window_seconds)
+    }
+
+    /// Whole seconds from `now` until the window ends (at least one).
+    pub fn retry_after(&self, now: OffsetDateTime) -> u64 {
+        u64::try_from((self.window_end() - now).whole_seconds()).unwrap_or(0).max(1)
+    }
+}
+
+/// How many emails the service sends: per member and purpose per hour, per address, per tenant
+/// and in all per day. A caller cannot reset any of them: none is keyed by anything it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailQuotas {
+    pub per_address_per_day: u32,
+    pub per_tenant_per_day: u32,
+    pub per_service_per_day: u32,
+}
+
+impl Default for EmailQuotas {
+    fn default() -> Self {
+        Self { per_address_per_day: 10, per_tenant_per_day: 1_000, per_service_per_day: 20_000 }
+    }
+}
+
+impl EmailQuotas {
+    /// Resends, or resets, of one member's link per hour.
+    pub const MEMBER_SENDS_PER_HOUR: u32 = 5;
+
+    /// The quotas one email to `to` for `tenant` counts against at `now`; with `member`, also
+    /// that member's hourly quota of the link's purpose.
+    pub fn for_email(&self, tenant: &TenantId, to: &Email, member: Option<(&MemberId, TokenPurpose)>, now: OffsetDateTime) -> Vec<Quota> {
+        let address = crate::tokens::sha256_hex(to.as_str().to_lowercase().as_bytes());
+        let mut quotas = vec![
+            Quota::window(QuotaScope::Address(address), now, DAY, self.per_address_per_day),
+            Quota::window(QuotaScope::Tenant(tenant.clone()), now, DAY, self.per_tenant_per_day),
+            Quota::window(QuotaScope::Service, now, DAY, self.per_service_per_day),
+        ];
+        if let Some((member, purpose)) = member {
+            let scope = QuotaScope::Member { tenant: tenant.clone(), member: member.clone(), purpose };
+            quotas.push(Quota::window(scope, now, HOUR, Self::MEMBER_SENDS_PER_HOUR));
         }
+        quotas
+    }
+
+    /// From the environment `template.yaml` gives every function (each variable optional).
+    pub fn from_env() -> Result<Self, String> {
+        let defaults = Self::default();
+        let count = |name: &str, default: u32| match std::env::var(name) {
+            Ok(raw) => raw.parse::<u32>().map_err(|_| format!("{name} must be a whole number")),
+            Err(_) => Ok(default),
+        };
+        Ok(Self {
+            per_address_per_day: count("EMAILS_PER_ADDRESS_PER_DAY", defaults.per_address_per_day)?,
+            per_tenant_per_day: count("EMAILS_PER_TENANT_PER_DAY", defaults.per_tenant_per_day)?,
+            per_service_per_day: count("EMAILS_PER_SERVICE_PER_DAY", defaults.per_service_per_day)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_counts_in_clock_windows_and_says_when_the_next_one_starts() {
+        let quotas = EmailQuotas::default();
+        let tenant = TenantId::generate();
+        let to = Email::parse("Someone@Example.com").unwrap();
+        let noon = time::macros::datetime!(2026-12-02 12:30:00 UTC);
+        let today = quotas.for_email(&tenant, &to, None, noon);
+        assert_eq!(today.len(), 3);
+        assert!(today.iter().all(|q| q.window_start == time::macros::datetime!(2026-12-02 00:00:00 UTC)));
+        assert_eq!(today[0].retry_after(noon), 11 * 3600 + 1800);
+        let tomorrow = quotas.for_email(&tenant, &Email::parse("someone@example.com").unwrap(), None, noon + time::Duration::days(1));
+        assert_eq!(today[0].scope, tomorrow[0].scope, "one address, one count, in any case of letters");
+        assert_ne!(today[0].window_start, tomorrow[0].window_start, "a new day starts a new count");
+
+        let member = MemberId::generate();
+        let resend = quotas.for_email(&tenant, &to, Some((&member, TokenPurpose::Invitation)), noon);
+        assert_eq!((resend[3].max, resend[3].retry_after(noon)), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
     }
 }

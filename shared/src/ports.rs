@@ -51,14 +51,22 @@ impl<T, Id> Page<T, Id> {
 /// Members in creation order.
 pub type MemberPage = Page<Member, MemberId>;
 
+/// Tenants in id order.
+pub type TenantPage = Page<Tenant, TenantId>;
+
+/// The most members one page of a list reads, however few of them match its filter: a page
+/// may then hold fewer than asked, even none, with a cursor to go on from.
+pub const MEMBERS_READ_PER_PAGE: usize = 300;
+
 #[async_trait]
 pub trait TenantStore: Send + Sync {
     async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, ApiError>;
     /// The given tenants (those that exist), in id order.
     async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError>;
-    /// The given tenants and all their descendants.
-    async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError>;
-    async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError>;
+    /// The ids of the given tenants and all their descendants, in id order.
+    async fn tenant_ids_under(&self, roots: &[TenantId]) -> Result<Vec<TenantId>, ApiError>;
+    /// Every tenant, `limit` at a time after `after`.
+    async fn tenants_page(&self, after: Option<&TenantId>, limit: usize) -> Result<TenantPage, ApiError>;
 }
 
 #[async_trait]
@@ -66,6 +74,11 @@ pub trait MemberStore: Send + Sync {
     async fn get_member(&self, tenant: &TenantId, member: &MemberId) -> Result<Option<Member>, ApiError>;
     /// Every membership of one person, across tenants.
     async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError>;
+    /// Up to `limit` of the tenant's active tenant-admins, from an index that may lag a change
+    /// by a moment.
+    async fn tenant_admins(&self, tenant: &TenantId, limit: usize) -> Result<Vec<Member>, ApiError>;
+    /// Members after `after` that match `filter`: at most `limit`, reading at most
+    /// `MEMBERS_READ_PER_PAGE` members.
     async fn list_members(
         &self,
         tenant: &TenantId,

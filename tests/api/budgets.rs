@@ -20,6 +20,21 @@ fn budget(case: &str) -> Option<usize> {
     }
 }
 
+/// The caller's authorization reads (the tenant, their memberships) besides a list's own page.
+const AUTHORIZATION_ITEMS: usize = 10;
+
+/// Most DynamoDB items a list route may read in one request, whatever the size of the tenant:
+/// its page (one over the limit) or its bounded share of a filtered search, plus authorization.
+fn items_read_bound(case: &str) -> Option<usize> {
+    let page = match case {
+        "list-members" => tenant_members::ports::MEMBERS_READ_PER_PAGE,
+        "list-audit" | "list-tenants" => 50 + 1,
+        "list-representative-candidates" => 100 + 1,
+        _ => return None,
+    };
+    Some(page + AUTHORIZATION_ITEMS)
+}
+
 struct Measured {
     case: String,
     tally: Tally,
@@ -194,6 +209,9 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     measure(&stack, rows, "delete-member", Method::DELETE, &member_path(&plain.member_id), Some(token), None).await;
     measure(&stack, rows, "list-audit", Method::GET, &format!("/tenants/{t}/audit"), Some(token), None).await;
 
+    for list in ["list-members", "list-audit", "list-tenants", "list-representative-candidates"] {
+        assert!(items_read_bound(list).is_some() && rows.iter().any(|r| r.case == list), "{list} has no bound on items read");
+    }
     for operation in Operation::ALL {
         assert!(rows.iter().any(|r| r.case.starts_with(operation.name())), "{} is not measured: add it here", operation.name());
     }
@@ -204,17 +222,21 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
             ["dynamodb", "cognito-idp", "ses"].map(|s| tally.calls.iter().filter(|c| c.service == s).count()).into();
         let limit = budget(&row.case);
         figure(format!(
-            "aws calls: {:<45} {:>2} round trips{}  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {})",
+            "aws calls: {:<45} {:>2} round trips{}  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {} items read; {})",
             row.case,
             tally.round_trips,
             limit.map(|l| format!(" (budget {l})")).unwrap_or_default(),
             tally.calls.len(),
+            tally.items_read,
             tally.describe()
         ));
         if limit.is_some_and(|l| tally.round_trips > l) {
             over.push(format!("{}: {} round trips ({})", row.case, tally.round_trips, tally.describe()));
         }
         assert_eq!(tally.count("dynamodb", "Scan"), 0, "{} scans", row.case);
+        if let Some(bound) = items_read_bound(&row.case) {
+            assert!(tally.items_read <= bound, "{} read {} items, more than {bound}", row.case, tally.items_read);
+        }
     }
     let list = rows.iter().find(|r| r.case == "list-members").unwrap();
     assert_eq!(list.tally.calls.iter().filter(|c| c.service == "cognito-idp").count(), 0, "listing asks Cognito nothing");

@@ -337,10 +337,11 @@ async fn join_tenant_survives_each_failing_call() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let other = stack.tenant_with_admin(None).await;
-    let person = stack.join(&other, "member").await;
     each_call_failing(&stack, "join-tenant", || {
-        let (stack, tenant, person) = (&stack, &tenant, &person);
+        let (stack, tenant, other) = (&stack, &tenant, &other);
         async move {
+            // A new person each time: one address gets at most ten emails a day.
+            let person = &stack.join(other, "member").await;
             // A new tenant each time, which the person (who has an account) is invited to.
             let child =
                 Tenant { tenant_id: stack.create_tenant("Joined", &unique_email("rep"), Some(&tenant.tenant_id)).await, ..tenant.clone() };
@@ -485,11 +486,13 @@ async fn change_representative_survives_each_failing_call() {
 async fn change_representative_email_survives_each_failing_call() {
     let stack = TestStack::start().await;
     let parent = stack.tenant_with_admin(None).await;
-    let child_id = stack.create_tenant("Child", &unique_email("child-rep"), Some(&parent.tenant_id)).await;
-    let child = Tenant { tenant_id: child_id, ..parent.clone() };
     each_call_failing(&stack, "change-representative-email", || {
-        let child = &child;
+        let (stack, parent) = (&stack, &parent);
         async move {
+            // A new child each time: each change counts as a resend of its representative's
+            // invitation, of which an hour allows five.
+            let child_id = stack.create_tenant("Child", &unique_email("child-rep"), Some(&parent.tenant_id)).await;
+            let child = &Tenant { tenant_id: child_id, ..parent.clone() };
             let email = unique_email("new-rep");
             let path = format!("/tenants/{}/representative/email", child.tenant_id);
             request(Method::PUT, path, &child.admin_token, Some(json!({ "email": email })), child, &email, StatusCode::OK)

@@ -38,7 +38,9 @@ async fn generated_requests_get_no_server_error_and_no_schema_break() {
             "--checks",
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection",
         ])
-        .args(["--generation-database", "none", "--workers", "2", "--no-color", "--output-truncate", "true"])
+        // One worker: CPython 3.11 can fail "AST constructor recursion depth mismatch" when two
+        // threads of schemathesis describe its generators at once (an error of the tool, not ours).
+        .args(["--generation-database", "none", "--workers", "1", "--no-color", "--output-truncate", "true"])
         .output()
         .await
         .expect("schemathesis runs");

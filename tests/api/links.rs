@@ -163,3 +163,25 @@ async fn a_password_cognito_would_refuse_is_refused_before_any_aws_call_and_the_
     }
     assert_eq!(stack.accept_invitation(&email).await.status, StatusCode::OK, "the link was not used up");
 }
+
+#[tokio::test]
+async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_daily_quota() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = format!("loop-{}@example.com", ulid::Ulid::new().to_string().to_lowercase());
+    let roles = || json!({ "service-management-portal": "member" });
+    let per_day = tenant_members::links::EmailQuotas::default().per_address_per_day;
+    for n in 1..=per_day {
+        let invited = stack.invite(&tenant, &email, "en", roles()).await;
+        assert_eq!(invited.status, StatusCode::CREATED, "invitation {n}: {:?}", invited.body);
+        let path = TestStack::member_path(&tenant, invited.body["memberId"].as_str().unwrap());
+        assert_eq!(stack.delete(&path, &tenant.admin_token).await.status, StatusCode::NO_CONTENT);
+    }
+    let refused = stack.invite(&tenant, &email, "en", roles()).await;
+    assert_eq!((refused.status, refused.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let retry_after: u64 = refused.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=24 * 3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(stack.emails_to(&email).await.len(), per_day as usize, "the refused invitation sent nothing");
+    let members = stack.get(&format!("/tenants/{}/members", tenant.tenant_id), &tenant.admin_token).await;
+    assert!(!members.body.to_string().contains(&email), "and stored nothing");
+}

@@ -146,3 +146,66 @@ async fn a_tenant_under_an_unknown_parent_is_refused() {
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert_eq!(answer.code(), "validation_failed");
 }
+
+#[tokio::test]
+async fn a_filtered_search_of_a_large_tenant_reads_a_bounded_page_and_its_cursor_finds_the_rest() {
+    use tenant_members::adapters::DynamoStore;
+    use tenant_members::catalog::Roles;
+    use tenant_members::email::Email;
+    use tenant_members::ids::{TenantId, UserSub};
+    use tenant_members::language::Language;
+    use tenant_members::model::Member;
+    use tenant_members::ports::MEMBERS_READ_PER_PAGE;
+
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let store = DynamoStore::new(stack.dynamodb.clone(), stack.stack.table_name.clone());
+    let tenant_id = TenantId::parse(&tenant.tenant_id).unwrap();
+    let roles = Roles::parse([("service-management-portal".to_string(), "member".to_string())].into()).unwrap();
+    let count = 2 * MEMBERS_READ_PER_PAGE + 100;
+    // Every 97th member matches the search; the rest are what a bounded page reads past.
+    let members: Vec<Member> = (0..count)
+        .map(|n| {
+            let local = if n % 97 == 0 { format!("needle-{n:04}") } else { format!("hay-{n:04}") };
+            let email = Email::parse(&format!("{local}@example.com")).unwrap();
+            Member::new_invited(
+                tenant_id.clone(),
+                email,
+                Language::En,
+                roles.clone(),
+                UserSub::new(format!("bulk-{n}")),
+                tenant_members::model::now(),
+            )
+        })
+        .collect();
+    store.bulk_load_members(&members).await.unwrap();
+    let expected: std::collections::BTreeSet<String> =
+        members.iter().filter(|m| m.email.as_str().starts_with("needle-")).map(|m| m.member_id.as_str().to_string()).collect();
+
+    let base = format!("/tenants/{}/members?q=needle-&limit=100", tenant.tenant_id);
+    let (mut found, mut pages, mut cursor) = (Vec::new(), 0, None::<String>);
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{base}&cursor={c}"),
+            None => base.clone(),
+        };
+        stack.traffic.reset();
+        let page = stack.get(&path, &tenant.admin_token).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        // The caller's memberships are one Query; the page at most a few more.
+        let tally = stack.traffic.tally();
+        assert!(tally.count("dynamodb", "Query") <= 4, "one page stays a few Queries: {}", tally.describe());
+        // Its share of the partition, plus the caller's authorization (the tenant, their memberships).
+        assert!(tally.items_read <= MEMBERS_READ_PER_PAGE + 10, "one page read {} items", tally.items_read);
+        pages += 1;
+        found.extend(page.body["items"].as_array().unwrap().iter().map(|m| m["memberId"].as_str().unwrap().to_string()));
+        match page.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert!(pages >= count / MEMBERS_READ_PER_PAGE, "each page read a bounded share: {pages} pages");
+    let unique: std::collections::BTreeSet<String> = found.iter().cloned().collect();
+    assert_eq!(unique.len(), found.len(), "no member twice");
+    assert_eq!(unique, expected, "no member missed");
+}

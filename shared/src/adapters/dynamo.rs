@@ -1,9 +1,11 @@
 //! The one DynamoDB table. Keys:
 //! - tenant          `TENANT#<t>` / `TENANT`          (GSI1 `TENANTS` / `TENANT#<t>`)
 //! - descendant link `TENANT#<ancestor>` / `DESC#<t>` (lists what an ancestor's admins manage)
-//! - member          `TENANT#<t>` / `MEMBER#<m>`      (GSI1 `USER#<sub>` / `TENANT#<t>`)
+//! - member          `TENANT#<t>` / `MEMBER#<m>`      (GSI1 `USER#<sub>` / `TENANT#<t>`; index `admins`
+//!   `TENANT#<t>` / `MEMBER#<m>` while an active tenant-admin)
 //! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
-//! - send quota      `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>` (expires by TTL)
+//! - email quotas    `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>`, `TENANT#<t>` / `RATE#TENANT#<day>`,
+//!   `ADDRESS#<sha256>` / `RATE#<day>`, `SERVICE` / `RATE#<day>` (expire by TTL)
 //! - person          `PERSON#<sub>` / `PERSON`        (membership count, MFA; changed with each membership)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
@@ -32,16 +34,18 @@ use crate::changes::{Changeset, Write};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::links::{LinkClaim, SendQuota, TokenRecord};
+use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
     AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberFilter, MemberPage, MemberStore, PersonStore, Reservation, StoredResponse,
-    TenantStore, TokenStore,
+    TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
 };
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
 
 pub const GSI1: &str = "gsi1";
+/// The sparse index of active tenant-admins (`adminOf` / `sk`).
+const ADMINS_INDEX: &str = "admins";
 /// How long an `Idempotency-Key` is remembered.
 const IDEMPOTENCY_TTL_SECONDS: i64 = 24 * 3600;
 /// A reservation this old belongs to a request that died; a retry may take it over.
@@ -97,6 +101,9 @@ struct MemberItem {
     sk: String,
     gsi1pk: String,
     gsi1sk: String,
+    /// Set on active tenant-admins only: the sparse index `admins` lists them by tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    admin_of: Option<String>,
     #[serde(flatten)]
     member: Member,
 }
@@ -186,6 +193,7 @@ fn member_item(member: &Member) -> Item {
         sk: member_sk(&member.member_id),
         gsi1pk: format!("USER#{}", member.user_sub.as_str()),
         gsi1sk: tenant_pk(&member.tenant_id),
+        admin_of: member.is_active_tenant_admin().then(|| tenant_pk(&member.tenant_id)),
         member: member.clone(),
     })
 }
@@ -261,9 +269,18 @@ impl DynamoStore {
     /// Writes members and their email markers with `BatchWriteItem`, for load tests and the
     /// benchmark: no audit entries, no tokens, and the tenant's member count is left as it was.
     pub async fn bulk_load_members(&self, members: &[Member]) -> Result<(), ApiError> {
-        let requests: Vec<WriteRequest> = members
-            .iter()
-            .flat_map(|m| [member_item(m), email_marker(&m.tenant_id, &m.email, &m.member_id)])
+        self.batch_put(members.iter().flat_map(|m| [member_item(m), email_marker(&m.tenant_id, &m.email, &m.member_id)]).collect()).await
+    }
+
+    /// Writes tenants with `BatchWriteItem`, for the benchmark: no representative member, no
+    /// descendant links.
+    pub async fn bulk_load_tenants(&self, tenants: &[Tenant]) -> Result<(), ApiError> {
+        self.batch_put(tenants.iter().map(tenant_item).collect()).await
+    }
+
+    async fn batch_put(&self, items: Vec<Item>) -> Result<(), ApiError> {
+        let requests: Vec<WriteRequest> = items
+            .into_iter()
             .map(|item| {
                 WriteRequest::builder().put_request(PutRequest::builder().set_item(Some(item)).build().expect("an item is set")).build()
             })
@@ -326,7 +343,7 @@ impl DynamoStore {
                 "attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
                 HashMap::from([(":now".into(), number(at.unix_timestamp()))]),
             ),
-            Write::CountSend { tenant, quota } => self.count_send(tenant, quota),
+            Write::CountEmail(quota) => self.count_email(quota),
             Write::JoinPerson { user, mfa, created_user } => self.join_person(user, mfa, *created_user),
             Write::UnjoinPerson(user) => update(
                 self.update(person_key(user))
@@ -471,18 +488,26 @@ impl DynamoStore {
         })
     }
 
-    fn count_send(&self, tenant: &TenantId, quota: &SendQuota) -> TransactWriteItem {
-        let purpose = match quota.purpose {
-            TokenPurpose::Invitation => "invitation",
-            TokenPurpose::PasswordReset => "password-reset",
-        };
+    fn count_email(&self, quota: &Quota) -> TransactWriteItem {
         let window = quota.window_start.unix_timestamp();
+        let key = match &quota.scope {
+            QuotaScope::Member { tenant, member, purpose } => {
+                let purpose = match purpose {
+                    TokenPurpose::Invitation => "invitation",
+                    TokenPurpose::PasswordReset => "password-reset",
+                };
+                key(tenant_pk(tenant), format!("RATE#{member}#{purpose}#{window}"))
+            }
+            QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
+            QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
+            QuotaScope::Service => key("SERVICE".into(), format!("RATE#{window}")),
+        };
         update(
-            self.update(key(tenant_pk(tenant), format!("RATE#{}#{purpose}#{window}", quota.member_id)))
+            self.update(key)
                 .update_expression("SET #ttl = :ttl ADD sends :one")
                 .condition_expression("attribute_not_exists(sends) OR sends < :max")
                 .expression_attribute_names("#ttl", "ttl")
-                .expression_attribute_values(":ttl", number(window + 2 * 3600))
+                .expression_attribute_values(":ttl", number(quota.window_end().unix_timestamp() + 3600))
                 .expression_attribute_values(":one", number(1))
                 .expression_attribute_values(":max", number(quota.max)),
         )
@@ -558,7 +583,7 @@ impl ChangeStore for DynamoStore {
                     // Cancellation reasons come in item order, one item per write.
                     let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
                     match failed.and_then(|index| changes.writes.get(index)) {
-                        Some(guarded) => Err((guarded.conflict)()),
+                        Some(guarded) => Err((guarded.conflict)(&guarded.write)),
                         None => Err(ApiError::upstream(SdkError::ServiceError(e))),
                     }
                 }
@@ -582,7 +607,7 @@ impl TenantStore for DynamoStore {
         self.read_tenants(ids).await
     }
 
-    async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+    async fn tenant_ids_under(&self, roots: &[TenantId]) -> Result<Vec<TenantId>, ApiError> {
         let mut ids: Vec<TenantId> = roots.to_vec();
         let lookups = roots.iter().map(|root| {
             self.query_all(
@@ -602,12 +627,34 @@ impl TenantStore for DynamoStore {
         }
         ids.sort();
         ids.dedup();
-        self.read_tenants(&ids).await
+        Ok(ids)
     }
 
-    async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError> {
-        let items = self.query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s("TENANTS"))])).await?;
-        items.into_iter().map(|item| Ok(from_item::<TenantItem>(item)?.tenant)).collect()
+    async fn tenants_page(&self, after: Option<&TenantId>, limit: usize) -> Result<TenantPage, ApiError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s("TENANTS"))
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX));
+        if let Some(after) = after {
+            request = request.set_exclusive_start_key(Some(HashMap::from([
+                ("gsi1pk".to_string(), s("TENANTS")),
+                ("gsi1sk".to_string(), s(tenant_pk(after))),
+                ("pk".to_string(), s(tenant_pk(after))),
+                ("sk".to_string(), s("TENANT")),
+            ])));
+        }
+        let output = request.send().await.map_err(ApiError::upstream)?;
+        let tenants = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Ok(from_item::<TenantItem>(item)?.tenant))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(TenantPage::of(tenants, limit, |t| t.tenant_id.clone()))
     }
 }
 
@@ -626,6 +673,21 @@ impl MemberStore for DynamoStore {
         items.into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
     }
 
+    async fn tenant_admins(&self, tenant: &TenantId, limit: usize) -> Result<Vec<Member>, ApiError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(ADMINS_INDEX)
+            .key_condition_expression("adminOf = :tenant")
+            .expression_attribute_values(":tenant", s(tenant_pk(tenant)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        output.items.unwrap_or_default().into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
+    }
+
     async fn list_members(
         &self,
         tenant: &TenantId,
@@ -634,11 +696,13 @@ impl MemberStore for DynamoStore {
         filter: &MemberFilter,
     ) -> Result<MemberPage, ApiError> {
         let unfiltered = filter.status.is_none() && filter.role.is_none() && filter.email_prefix.is_none();
-        let mut matches = Vec::with_capacity(limit + 1);
+        let mut page = MemberPage { items: Vec::with_capacity(limit), last: None };
         let mut start = after.map(|m| key(tenant_pk(tenant), member_sk(m)));
-        // One more than asked tells whether another page follows. Without a filter that is one
-        // Query; with one, pages are read until enough members match.
+        let mut read = 0;
+        // Without a filter, one Query of one more than asked tells whether another page follows.
+        // With one, Queries go on until enough members match or the page has read its share.
         loop {
+            let want = if unfiltered { limit + 1 } else { MEMBERS_READ_PER_PAGE - read };
             let output = self
                 .client
                 .query()
@@ -647,26 +711,32 @@ impl MemberStore for DynamoStore {
                 .expression_attribute_values(":pk", s(tenant_pk(tenant)))
                 .expression_attribute_values(":member", s("MEMBER#"))
                 .set_exclusive_start_key(start)
-                .set_limit(unfiltered.then(|| i32::try_from(limit + 1).unwrap_or(i32::MAX)))
+                .limit(i32::try_from(want).unwrap_or(i32::MAX))
                 .consistent_read(true)
                 .send()
                 .await
                 .map_err(ApiError::upstream)?;
             for item in output.items.unwrap_or_default() {
                 let member = from_item::<MemberItem>(item)?.member;
+                read += 1;
                 if filter.matches(&member) {
-                    matches.push(member);
+                    if page.items.len() == limit {
+                        page.last = page.items.last().map(|m| m.member_id.clone());
+                        return Ok(page);
+                    }
+                    page.items.push(member.clone());
                 }
-                if matches.len() > limit {
-                    break;
-                }
+                page.last = Some(member.member_id);
             }
             start = output.last_evaluated_key;
-            if matches.len() > limit || start.is_none() {
-                break;
+            if start.is_none() {
+                page.last = None;
+                return Ok(page);
+            }
+            if read >= MEMBERS_READ_PER_PAGE {
+                return Ok(page);
             }
         }
-        Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
     }
 }
 

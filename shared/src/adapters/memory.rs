@@ -14,14 +14,13 @@ use crate::changes::{Changeset, Write};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::links::TokenRecord;
+use crate::links::{QuotaScope, TokenRecord};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
     AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberFilter, MemberPage, MemberStore,
-    OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantStore, TokenStore,
+    OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
 };
 use crate::tokens::TokenHash;
-use crate::tokens::TokenPurpose;
 
 /// A reservation this old belongs to a request that died (as in the DynamoDB adapter).
 const IDEMPOTENCY_STALE_SECONDS: i64 = 60;
@@ -59,7 +58,7 @@ struct Tables {
     members: BTreeMap<(TenantId, MemberId), Member>,
     emails: BTreeMap<(TenantId, String), MemberId>,
     links: HashMap<TokenHash, StoredLink>,
-    sends: HashMap<(TenantId, MemberId, TokenPurpose, i64), u32>,
+    sends: HashMap<(QuotaScope, i64), u32>,
     people: HashMap<UserSub, StoredPerson>,
     audit: BTreeMap<(TenantId, AuditId), AuditEntry>,
 }
@@ -169,9 +168,8 @@ impl Tables {
                 }
                 burnable
             }
-            Write::CountSend { tenant, quota } => {
-                let key = (tenant.clone(), quota.member_id.clone(), quota.purpose, quota.window_start.unix_timestamp());
-                let sends = self.sends.entry(key).or_default();
+            Write::CountEmail(quota) => {
+                let sends = self.sends.entry((quota.scope.clone(), quota.window_start.unix_timestamp())).or_default();
                 if *sends >= quota.max {
                     return false;
                 }
@@ -272,7 +270,7 @@ impl ChangeStore for MemoryStore {
         let mut next = tables.clone();
         for guarded in &changes.writes {
             if !next.apply(&guarded.write) {
-                return Err((guarded.conflict)());
+                return Err((guarded.conflict)(&guarded.write));
             }
         }
         *tables = next;
@@ -291,14 +289,16 @@ impl TenantStore for MemoryStore {
         Ok(self.read(|t| ids.into_iter().filter_map(|id| t.tenants.get(id).cloned()).collect()))
     }
 
-    async fn tenants_under(&self, roots: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
-        let mut ids: Vec<TenantId> = roots.to_vec();
+    async fn tenant_ids_under(&self, roots: &[TenantId]) -> Result<Vec<TenantId>, ApiError> {
+        let mut ids: BTreeSet<TenantId> = roots.iter().cloned().collect();
         self.read(|t| ids.extend(t.descendants.iter().filter(|(a, _)| roots.contains(a)).map(|(_, d)| d.clone())));
-        self.get_tenants(&ids).await
+        Ok(ids.into_iter().collect())
     }
 
-    async fn all_tenants(&self) -> Result<Vec<Tenant>, ApiError> {
-        Ok(self.read(|t| t.tenants.values().cloned().collect()))
+    async fn tenants_page(&self, after: Option<&TenantId>, limit: usize) -> Result<TenantPage, ApiError> {
+        let tenants =
+            self.read(|t| t.tenants.values().filter(|x| after.is_none_or(|a| x.tenant_id > *a)).take(limit + 1).cloned().collect());
+        Ok(TenantPage::of(tenants, limit, |t| t.tenant_id.clone()))
     }
 }
 
@@ -312,6 +312,11 @@ impl MemberStore for MemoryStore {
         Ok(self.read(|t| t.members.values().filter(|m| m.user_sub == *user).cloned().collect()))
     }
 
+    async fn tenant_admins(&self, tenant: &TenantId, limit: usize) -> Result<Vec<Member>, ApiError> {
+        Ok(self
+            .read(|t| t.members.values().filter(|m| m.tenant_id == *tenant && m.is_active_tenant_admin()).take(limit).cloned().collect()))
+    }
+
     async fn list_members(
         &self,
         tenant: &TenantId,
@@ -319,15 +324,24 @@ impl MemberStore for MemoryStore {
         limit: usize,
         filter: &MemberFilter,
     ) -> Result<MemberPage, ApiError> {
-        let matches = self.read(|t| {
-            t.members
-                .values()
-                .filter(|m| m.tenant_id == *tenant && after.is_none_or(|a| m.member_id > *a) && filter.matches(m))
-                .take(limit + 1)
-                .cloned()
-                .collect()
-        });
-        Ok(MemberPage::of(matches, limit, |m| m.member_id.clone()))
+        Ok(self.read(|t| {
+            let mut read = t.members.values().filter(|m| m.tenant_id == *tenant && after.is_none_or(|a| m.member_id > *a));
+            let mut page = MemberPage { items: Vec::new(), last: None };
+            for member in read.by_ref().take(MEMBERS_READ_PER_PAGE) {
+                if filter.matches(member) {
+                    if page.items.len() == limit {
+                        page.last = page.items.last().map(|m: &Member| m.member_id.clone());
+                        return page;
+                    }
+                    page.items.push(member.clone());
+                }
+                page.last = Some(member.member_id.clone());
+            }
+            if read.next().is_none() {
+                page.last = None;
+            }
+            page
+        }))
     }
 }
 
@@ -559,6 +573,7 @@ impl Mailer for MemoryMailer {
 mod tests {
     use super::*;
     use crate::links::LinkClaim;
+    use crate::tokens::TokenPurpose;
 
     #[test]
     fn a_claim_holds_a_link_until_it_runs_out() {

@@ -12,7 +12,6 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::{json, json_body};
 use crate::invitations;
-use crate::links::SendQuota;
 use crate::operations::{managed_tenant, people};
 use crate::rules;
 use crate::tokens::TokenPurpose;
@@ -41,12 +40,18 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     rules::must_be_invited(&representative)?;
     let now = crate::model::now();
     let change = Change::by(Actor::manager(&access));
+    // Every administrator invitation, to the same address or a new one, counts as a resend of
+    // the representative's: changing the address is no way around the quota.
+    let resend_quotas = |to: &Email| {
+        let representative = Some((&representative.member_id, TokenPurpose::Invitation));
+        app.config.email_quotas.for_email(&tenant.tenant_id, to, representative, now)
+    };
 
     if body.email == representative.email {
         let has_account = app.directory.has_account(&representative.user_sub).await?;
         let invitation = invitations::issue(app, &representative, now)?;
-        let quota = SendQuota::hourly(&representative.member_id, TokenPurpose::Invitation, now);
-        let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quota, &change);
+        let quotas = resend_quotas(&body.email);
+        let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
         app.store.commit(&changes).await?;
         invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
         return Ok(json(StatusCode::OK, &tenant.view()));
@@ -63,7 +68,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     });
     let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
         let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);
-        let (updated, changes) = changes::change_representative_email(tenant, representative, &moved, invitation, leaving, joining, change);
+        let quotas = resend_quotas(&moved.email);
+        let (updated, changes) =
+            changes::change_representative_email(tenant, representative, &moved, invitation, leaving, joining, &quotas, change);
         async move { app.store.commit(&changes).await.map(|()| updated) }
     })
     .await?;

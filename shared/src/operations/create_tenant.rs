@@ -85,9 +85,10 @@ async fn create(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     invitation.record_on(&mut representative);
 
     let change = Change::by(Actor::operator(&caller));
+    let quotas = app.config.email_quotas.for_email(&tenant_id, &email, None, now);
     let (user, (tenant, written)) = people::add_membership(app, &email, &mut representative, |representative, joining| {
         let tenant = Tenant::founded(tenant_id.clone(), name.clone(), ancestors.clone(), &representative, now);
-        let changes = changes::create_tenant(&tenant, &representative, &invitation.record, joining, &change);
+        let changes = changes::create_tenant(&tenant, &representative, &invitation.record, joining, &quotas, &change);
         async move { app.store.commit(&changes).await.map(|()| (tenant, changes)) }
     })
     .await?;

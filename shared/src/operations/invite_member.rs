@@ -44,8 +44,9 @@ async fn invite(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     invitation.record_on(&mut member);
 
     let change = Change::by(Actor::manager(&access));
+    let quotas = app.config.email_quotas.for_email(&member.tenant_id, &email, None, now);
     let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
-        let changes = changes::invite_member(&member, &invitation.record, joining, &change);
+        let changes = changes::invite_member(&member, &invitation.record, joining, &quotas, &change);
         async move { app.store.commit(&changes).await.map(|()| changes) }
     })
     .await?;

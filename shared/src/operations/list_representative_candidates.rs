@@ -4,29 +4,20 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 
 use crate::app::App;
-use crate::catalog::{PORTAL, TENANT_ADMIN};
 use crate::error::ApiError;
 use crate::http::json;
-use crate::model::{Member, MemberStatus};
+use crate::model::Member;
 use crate::operations::managed_tenant;
-use crate::ports::MemberFilter;
 
-const PAGE: usize = 100;
+/// More administrators than a person picks from: one bounded read of the index of active
+/// tenant-admins, however many members the tenant has.
+const MAX_CANDIDATES: usize = 100;
 
 pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
     let access = managed_tenant(app, req).await?;
-    let filter =
-        MemberFilter { status: Some(MemberStatus::Active), role: Some((PORTAL.to_string(), TENANT_ADMIN.to_string())), email_prefix: None };
-    let mut candidates = Vec::new();
-    let mut after = None;
-    loop {
-        let page = app.store.list_members(&access.tenant.tenant_id, after.as_ref(), PAGE, &filter).await?;
-        candidates.extend(page.items.into_iter().filter(|m| !m.representative));
-        match page.last {
-            Some(last) => after = Some(last),
-            None => break,
-        }
-    }
-    let items: Vec<_> = candidates.iter().map(Member::view).collect();
+    let admins = app.store.tenant_admins(&access.tenant.tenant_id, MAX_CANDIDATES + 1).await?;
+    // The index may lag a change by a moment: the members themselves say who is eligible.
+    let items: Vec<_> =
+        admins.iter().filter(|m| !m.representative && m.is_active_tenant_admin()).take(MAX_CANDIDATES).map(Member::view).collect();
     Ok(json(StatusCode::OK, &serde_json::json!({ "items": items })))
 }

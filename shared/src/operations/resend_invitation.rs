@@ -9,7 +9,6 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::http::empty;
 use crate::invitations;
-use crate::links::SendQuota;
 use crate::operations::managed_member;
 use crate::rules;
 use crate::tokens::TokenPurpose;
@@ -22,8 +21,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
 
     let now = crate::model::now();
     let invitation = invitations::issue(app, &member, now)?;
-    let quota = SendQuota::hourly(&member.member_id, TokenPurpose::Invitation, now);
-    let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quota, &Change::by(Actor::manager(&access)));
+    let quotas =
+        app.config.email_quotas.for_email(&member.tenant_id, &member.email, Some((&member.member_id, TokenPurpose::Invitation)), now);
+    let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quotas, &Change::by(Actor::manager(&access)));
     app.store.commit(&changes).await?;
     // The representative's invitation keeps its administrator wording.
     let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };

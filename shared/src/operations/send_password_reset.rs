@@ -9,7 +9,7 @@ use crate::changes;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::http::empty;
-use crate::links::{SendQuota, TokenRecord};
+use crate::links::TokenRecord;
 use crate::operations::{managed_member, people};
 use crate::rules;
 use crate::tokens::Token;
@@ -26,8 +26,9 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
     let now = crate::model::now();
     let token = Token::generate()?;
     let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
-    let quota = SendQuota::hourly(&member.member_id, TokenPurpose::PasswordReset, now);
-    let (_, changes) = changes::replace_link(&member, &record, &quota, &Change::by(Actor::manager(&access)));
+    let quotas =
+        app.config.email_quotas.for_email(&member.tenant_id, &member.email, Some((&member.member_id, TokenPurpose::PasswordReset)), now);
+    let (_, changes) = changes::replace_link(&member, &record, &quotas, &Change::by(Actor::manager(&access)));
     app.store.commit(&changes).await?;
     let email = LinkEmail {
         kind: LinkKind::PasswordReset,

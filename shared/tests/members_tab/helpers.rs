@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use tenant_members::adapters::{MemoryDirectory, MemoryMailer, MemoryStore};
 use tenant_members::email::Email;
 use tenant_members::ids::UserSub;
+use tenant_members::links::EmailQuotas;
 use tenant_members::operations::Operation;
 use tenant_members::password::PasswordPolicy;
 use tenant_members::{App, Config};
@@ -40,12 +41,24 @@ pub struct Tenant {
 pub struct Answer {
     pub status: u16,
     pub body: Value,
+    pub retry_after: Option<u64>,
 }
 
 impl Answer {
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or("")
     }
+}
+
+/// `k=v&…`, percent-encoded, as API Gateway passes the query in `rawQueryString`.
+fn raw_query(query: &Value) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect()
+    };
+    let pairs = query.as_object().into_iter().flatten();
+    pairs.map(|(k, v)| format!("{}={}", encode(k), encode(v.as_str().unwrap_or_default()))).collect::<Vec<_>>().join("&")
 }
 
 impl World {
@@ -67,6 +80,7 @@ impl World {
                 require_numbers: true,
                 require_symbols: false,
             },
+            email_quotas: EmailQuotas { per_address_per_day: 10, per_tenant_per_day: 30, per_service_per_day: 60 },
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);
@@ -79,6 +93,15 @@ impl World {
         self.call_with(operation, caller, path, body, json!({})).await
     }
 
+    /// Calls a `GET` operation with query parameters.
+    pub async fn call_query(&self, operation: Operation, caller: Option<&UserSub>, path: &[(&str, &str)], query: Value) -> Answer {
+        self.request(operation, caller, path, None, json!({}), query).await
+    }
+
+    pub async fn list_members(&self, tenant: &str, caller: &UserSub, query: Value) -> Answer {
+        self.call_query(Operation::ListMembers, Some(caller), &[("tenantId", tenant)], query).await
+    }
+
     pub async fn call_with(
         &self,
         operation: Operation,
@@ -86,6 +109,18 @@ impl World {
         path: &[(&str, &str)],
         body: Option<Value>,
         headers: Value,
+    ) -> Answer {
+        self.request(operation, caller, path, body, headers, json!({})).await
+    }
+
+    async fn request(
+        &self,
+        operation: Operation,
+        caller: Option<&UserSub>,
+        path: &[(&str, &str)],
+        body: Option<Value>,
+        headers: Value,
+        query: Value,
     ) -> Answer {
         let mut context = json!({
             "accountId": "123456789012", "apiId": "memory", "domainName": "memory", "domainPrefix": "memory",
@@ -101,19 +136,20 @@ impl World {
         headers["content-type"] = json!("application/json");
         let path: serde_json::Map<String, Value> = path.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         let event = json!({
-            "version": "2.0", "routeKey": operation.name(), "rawPath": "/", "rawQueryString": "",
+            "version": "2.0", "routeKey": operation.name(), "rawPath": "/", "rawQueryString": raw_query(&query),
             "headers": headers, "pathParameters": path, "requestContext": context,
             "body": body.map(|b| b.to_string()), "isBase64Encoded": false,
         });
         let request = lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
         let response = operation.respond(&self.app, request).await;
         let status = response.status().as_u16();
+        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
         let body = match response.body() {
             Body::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
             Body::Binary(bytes) => serde_json::from_slice(bytes).unwrap_or(Value::Null),
             _ => Value::Null,
         };
-        Answer { status, body }
+        Answer { status, body, retry_after }
     }
 
     /// The token of the last link emailed to `email`.

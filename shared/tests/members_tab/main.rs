@@ -404,3 +404,209 @@ async fn a_change_is_refused_once_the_administrator_who_made_it_is_demoted() {
     assert!(matches!(refused, Err(tenant_members::ApiError::Forbidden(_))), "{refused:?}");
     assert_eq!(read(&member.member_id).await.roles, target.roles, "nothing of the refused change is written");
 }
+
+#[tokio::test]
+async fn a_tenants_daily_email_quota_counts_every_invitation_and_refuses_past_it() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let per_day = world.app.config.email_quotas.per_tenant_per_day;
+    // The administrator's own invitation was the tenant's first email.
+    for n in 1..per_day {
+        let invited = world.invite(&tenant.id, &tenant.admin.sub, &format!("m{n}@acme.example.com"), "member").await;
+        assert_eq!(invited.status, 201, "invitation {n}: {invited:?}");
+    }
+    let refused = world.invite(&tenant.id, &tenant.admin.sub, "one.more@acme.example.com", "member").await;
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"));
+    assert!(refused.retry_after.is_some_and(|s| (1..=24 * 3600).contains(&s)), "{refused:?}");
+    assert_eq!(world.emails_to("one.more@acme.example.com"), 0);
+    assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], per_day);
+
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let elsewhere = world.invite(&other.id, &other.admin.sub, "one.more@acme.example.com", "member").await;
+    assert_eq!(elsewhere.status, 201, "another tenant has its own quota");
+}
+
+#[tokio::test]
+async fn the_services_daily_email_quota_holds_across_tenants() {
+    let world = World::new();
+    let per_day = world.app.config.email_quotas.per_service_per_day;
+    let mut sent = 0;
+    let mut refused = None;
+    for t in 0.. {
+        let tenant = world.tenant(&format!("T{t}"), None, &format!("admin@t{t}.example.com")).await;
+        sent += 1;
+        for n in 0..20 {
+            let invited = world.invite(&tenant.id, &tenant.admin.sub, &format!("m{n}@t{t}.example.com"), "member").await;
+            if invited.status != 201 {
+                refused = Some(invited);
+                break;
+            }
+            sent += 1;
+        }
+        if refused.is_some() {
+            break;
+        }
+    }
+    let refused = refused.unwrap();
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"));
+    assert_eq!(sent, per_day);
+    assert_eq!(world.mailer.sent().len() as u32, per_day);
+}
+
+#[tokio::test]
+async fn changing_the_representatives_email_counts_as_resending_their_invitation() {
+    let world = World::new();
+    let parent = world.tenant("Parent", None, "admin@parent.example.com").await;
+    let body = json!({ "name": "Child", "parentTenantId": parent.id, "adminEmail": "first@child.example.com", "adminLanguage": "en" });
+    let created = world.call(Operation::CreateTenant, Some(&world.operator), &[], Some(body)).await;
+    let child = created.body["tenant"]["tenantId"].as_str().unwrap().to_string();
+    let path = [("tenantId", child.as_str())];
+    for n in 1..=5 {
+        let email = json!({ "email": format!("rep{n}@child.example.com") });
+        let changed = world.call(Operation::ChangeRepresentativeEmail, Some(&parent.admin.sub), &path, Some(email)).await;
+        assert_eq!(changed.status, 200, "change {n}: {changed:?}");
+    }
+    let sixth = world
+        .call(Operation::ChangeRepresentativeEmail, Some(&parent.admin.sub), &path, Some(json!({ "email": "rep6@child.example.com" })))
+        .await;
+    assert_eq!((sixth.status, sixth.code()), (429, "rate_limited"));
+    assert_eq!(world.emails_to("rep6@child.example.com"), 0);
+    assert_eq!(world.get_tenant(&child).await["representative"]["email"], "rep5@child.example.com", "nothing changed");
+}
+
+#[tokio::test]
+async fn a_password_reset_counts_against_the_address_whatever_the_tenant() {
+    let world = World::new();
+    let per_address = world.app.config.email_quotas.per_address_per_day;
+    let mut tenants = Vec::new();
+    // One person, member of several tenants, each of whose admins sends them resets.
+    for t in 0..3 {
+        let tenant = world.tenant(&format!("T{t}"), None, &format!("admin@t{t}.example.com")).await;
+        tenants.push(tenant);
+    }
+    let person = world.member(&tenants[0], "p@example.com", "member").await;
+    let mut memberships = vec![person.member_id.clone()];
+    for tenant in &tenants[1..] {
+        let invited = world.invite(&tenant.id, &tenant.admin.sub, "p@example.com", "member").await;
+        let token = world.last_token_to("p@example.com");
+        let joined = world.call(Operation::JoinTenant, Some(&person.sub), &[], Some(json!({ "token": token }))).await;
+        assert_eq!(joined.status, 200, "{joined:?}");
+        memberships.push(invited.body["memberId"].as_str().unwrap().to_string());
+    }
+    let mut answers = Vec::new();
+    for (tenant, member) in tenants.iter().zip(&memberships).cycle().take(per_address as usize) {
+        let reset = world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &member_path(&tenant.id, member), None).await;
+        answers.push(reset.status);
+    }
+    assert_eq!(world.emails_to("p@example.com") as u32, per_address, "{answers:?}");
+    assert_eq!(answers.last(), Some(&429));
+}
+
+#[tokio::test]
+async fn quota_counts_start_again_in_the_next_window() {
+    use tenant_members::changes::Changeset;
+    use tenant_members::ids::TenantId;
+    use tenant_members::ports::ChangeStore;
+
+    let world = World::new();
+    let quotas = &world.app.config.email_quotas;
+    let (tenant, to) = (TenantId::generate(), Email::parse("x@example.com").unwrap());
+    let today = tenant_members::model::now();
+    let count = |at| Changeset::default().counted(&quotas.for_email(&tenant, &to, None, at));
+    for _ in 0..quotas.per_address_per_day {
+        world.store.commit(&count(today)).await.unwrap();
+    }
+    let full = world.store.commit(&count(today)).await;
+    assert!(matches!(full, Err(tenant_members::ApiError::RateLimited { .. })), "{full:?}");
+    world.store.commit(&count(today + time::Duration::days(1))).await.expect("a new day, a new count");
+}
+
+#[tokio::test]
+async fn a_filtered_page_reads_a_bounded_share_of_the_tenant_and_its_cursors_find_every_match() {
+    use tenant_members::changes::{self, Joining};
+    use tenant_members::ids::{TenantId, UserSub};
+    use tenant_members::language::Language;
+    use tenant_members::links::TokenRecord;
+    use tenant_members::model::Member;
+    use tenant_members::ports::{ChangeStore, MEMBERS_READ_PER_PAGE};
+    use tenant_members::tokens::{Token, TokenPurpose};
+
+    let world = World::new();
+    let tenant = world.tenant("Large", None, "admin@large.example.com").await;
+    let tenant_id = TenantId::parse(&tenant.id).unwrap();
+    let mut needles = std::collections::BTreeSet::new();
+    let operator_change = || {
+        tenant_members::audit::Change::by(tenant_members::audit::Actor::operator(&tenant_members::auth::Caller {
+            sub: world.operator.clone(),
+            operator: true,
+        }))
+    };
+    for n in 0..(3 * MEMBERS_READ_PER_PAGE) {
+        let local = if n % 101 == 7 { format!("needle-{n}") } else { format!("hay-{n}") };
+        let roles = tenant_members::catalog::Roles::tenant_admin();
+        let member = Member::new_invited(
+            tenant_id.clone(),
+            Email::parse(&format!("{local}@large.example.com")).unwrap(),
+            Language::En,
+            roles,
+            UserSub::new(format!("u{n}")),
+            tenant_members::model::now(),
+        );
+        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &member, tenant_members::model::now());
+        world.store.commit(&changes::invite_member(&member, &link, Joining { created_user: true }, &[], &operator_change())).await.unwrap();
+        if local.starts_with("needle") {
+            needles.insert(member.member_id.as_str().to_string());
+        }
+    }
+
+    let mut found = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut query = json!({ "q": "needle-", "limit": "2" });
+        if let Some(c) = &cursor {
+            query["cursor"] = json!(c);
+        }
+        let page = world.list_members(&tenant.id, &tenant.admin.sub, query).await;
+        assert_eq!(page.status, 200, "{page:?}");
+        pages += 1;
+        found.extend(page.body["items"].as_array().unwrap().iter().map(|m| m["memberId"].as_str().unwrap().to_string()));
+        match page.body["nextCursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    let unique: std::collections::BTreeSet<String> = found.iter().cloned().collect();
+    assert_eq!(unique.len(), found.len(), "no member twice");
+    assert_eq!(unique, needles, "no member missed");
+    assert!(pages >= 3, "a page reads at most {MEMBERS_READ_PER_PAGE} members: {pages} pages");
+}
+
+#[tokio::test]
+async fn tenants_are_listed_a_page_at_a_time() {
+    let world = World::new();
+    let root = world.tenant("Root", None, "admin@root.example.com").await;
+    for n in 0..4 {
+        world.tenant(&format!("Child {n}"), Some(&root.id), &format!("admin@c{n}.example.com")).await;
+    }
+    for (caller, expected) in [(&world.operator, 5), (&root.admin.sub, 5)] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = json!({ "limit": "2" });
+            if let Some(c) = &cursor {
+                query["cursor"] = json!(c);
+            }
+            let page = world.call_query(Operation::ListTenants, Some(caller), &[], query).await;
+            assert_eq!(page.status, 200, "{page:?}");
+            assert!(page.body["items"].as_array().unwrap().len() <= 2);
+            seen.extend(page.body["items"].as_array().unwrap().iter().map(|t| t["tenantId"].as_str().unwrap().to_string()));
+            match page.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+        assert_eq!((seen.len(), unique.len()), (expected, expected), "{seen:?}");
+    }
+}
