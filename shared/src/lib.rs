@@ -1,30 +1,18 @@
-//! The tenant member-management service: domain rules, ports, AWS adapters and the operations
-//! every Lambda function and the local API share.
+//! The tenant member-management service: the domain (re-exported from `tenant-members-domain`,
+//! which knows neither HTTP nor the AWS SDK), the adapters, and the operations every Lambda
+//! function and the local API share, with their HTTP edge.
+pub use tenant_members_domain::{
+    audit, auth, catalog, changes, config, email, error, ids, language, links, model, password, ports, rules, tokens, views,
+};
 pub mod adapters;
 pub mod app;
-pub mod audit;
-pub mod auth;
-pub mod catalog;
-pub mod changes;
-pub mod config;
-pub mod email;
 pub mod emails;
-pub mod error;
 pub mod http;
 pub mod idempotency;
-pub mod ids;
 pub mod invitations;
 pub mod lambda;
-pub mod language;
-pub mod links;
-pub mod model;
 pub mod operations;
-pub mod password;
-pub mod ports;
-pub mod rules;
-pub mod tokens;
 pub mod triggers;
-pub mod views;
 
 pub use app::App;
 pub use config::Config;

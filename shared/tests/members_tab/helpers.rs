@@ -1,5 +1,6 @@
 //! A service on the in-memory adapters, driven through its operations with the API Gateway
 //! events Lambda would receive, and the people who use it.
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use tenant_members::password::PasswordPolicy;
 use tenant_members::{App, Config};
 
 pub const PASSWORD: &str = "Correct-Horse-7";
+
+static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 pub struct World {
     pub app: App,
@@ -125,7 +128,7 @@ impl World {
         let mut context = json!({
             "accountId": "123456789012", "apiId": "memory", "domainName": "memory", "domainPrefix": "memory",
             "http": { "method": "POST", "path": "/", "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "rules" },
-            "requestId": ulid::Ulid::new().to_string(), "routeKey": operation.name(), "stage": "$default",
+            "requestId": format!("request-{}", NEXT_REQUEST.fetch_add(1, Ordering::Relaxed)), "routeKey": operation.name(), "stage": "$default",
             "time": "02/Dec/2026:00:00:00 +0000", "timeEpoch": 0,
         });
         if let Some(sub) = caller {
