@@ -207,6 +207,7 @@ fn with_query(event: &str, query: &[(&str, &str)]) -> String {
 
 fn config_from(env: &[(String, String)]) -> Config {
     let get = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let template = local_stack::template::Template::load(&root().join("template.yaml")).expect("template.yaml loads");
     Config {
         table_name: get("TABLE_NAME"),
         user_pool_id: get("USER_POOL_ID"),
@@ -215,12 +216,8 @@ fn config_from(env: &[(String, String)]) -> Config {
         portal_base_url: get("PORTAL_BASE_URL"),
         invitation_ttl: Config::DEFAULT_INVITATION_TTL,
         password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
-        password_policy: local_stack::template::Template::load(&root().join("template.yaml"))
-            .and_then(|t| t.password_policy())
-            .expect("template.yaml has the PasswordPolicy mapping"),
-        email_quotas: local_stack::template::Template::load(&root().join("template.yaml"))
-            .and_then(|t| t.email_quotas())
-            .expect("template.yaml has the email quota parameters"),
+        password_policy: template.password_policy().expect("template.yaml has the PasswordPolicy mapping"),
+        email_quotas: template.email_quotas().expect("template.yaml has the email quota parameters"),
     }
 }
 

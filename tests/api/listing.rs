@@ -209,3 +209,35 @@ async fn a_filtered_search_of_a_large_tenant_reads_a_bounded_page_and_its_cursor
     assert_eq!(unique.len(), found.len(), "no member twice");
     assert_eq!(unique, expected, "no member missed");
 }
+
+#[tokio::test]
+async fn tenants_are_listed_a_page_at_a_time_with_no_repeat_and_no_miss() {
+    let stack = TestStack::start().await;
+    let root = stack.tenant_with_admin(None).await;
+    let mut children = std::collections::BTreeSet::new();
+    for n in 0..4 {
+        children.insert(stack.create_tenant(&format!("Child {n}"), &crate::helpers::unique_email("rep"), Some(&root.tenant_id)).await);
+    }
+    let operator = stack.operator().await;
+    for (who, token) in [("operator", operator.as_str()), ("root admin", root.admin_token.as_str())] {
+        let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/tenants?limit=2&cursor={c}"),
+                None => "/tenants?limit=2".to_string(),
+            };
+            let page = stack.get(&path, token).await;
+            assert_eq!(page.status, StatusCode::OK, "{who}: {:?}", page.body);
+            let items = page.body["items"].as_array().unwrap();
+            assert!(items.len() <= 2, "{who}: a page holds at most its limit");
+            seen.extend(items.iter().map(|t| t["tenantId"].as_str().unwrap().to_string()));
+            match page.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => break,
+            }
+        }
+        let unique: std::collections::BTreeSet<String> = seen.iter().cloned().collect();
+        assert_eq!(unique.len(), seen.len(), "{who}: no tenant twice");
+        assert!(unique.contains(&root.tenant_id) && children.is_subset(&unique), "{who}: every tenant found: {seen:?}");
+    }
+}

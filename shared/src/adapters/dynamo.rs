@@ -37,8 +37,8 @@ use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberFilter, MemberPage, MemberStore, PersonStore, Reservation, StoredResponse,
-    TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
+    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberFilter, MemberPage, MemberPageBuilder, MemberStore, PersonStore,
+    Reservation, StoredResponse, TenantPage, TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
@@ -696,13 +696,12 @@ impl MemberStore for DynamoStore {
         filter: &MemberFilter,
     ) -> Result<MemberPage, ApiError> {
         let unfiltered = filter.status.is_none() && filter.role.is_none() && filter.email_prefix.is_none();
-        let mut page = MemberPage { items: Vec::with_capacity(limit), last: None };
+        let mut page = MemberPageBuilder::new(filter, limit);
         let mut start = after.map(|m| key(tenant_pk(tenant), member_sk(m)));
-        let mut read = 0;
         // Without a filter, one Query of one more than asked tells whether another page follows.
         // With one, Queries go on until enough members match or the page has read its share.
         loop {
-            let want = if unfiltered { limit + 1 } else { MEMBERS_READ_PER_PAGE - read };
+            let want = if unfiltered { limit + 1 } else { page.room() };
             let output = self
                 .client
                 .query()
@@ -717,24 +716,13 @@ impl MemberStore for DynamoStore {
                 .await
                 .map_err(ApiError::upstream)?;
             for item in output.items.unwrap_or_default() {
-                let member = from_item::<MemberItem>(item)?.member;
-                read += 1;
-                if filter.matches(&member) {
-                    if page.items.len() == limit {
-                        page.last = page.items.last().map(|m| m.member_id.clone());
-                        return Ok(page);
-                    }
-                    page.items.push(member.clone());
+                if let Some(done) = page.offer(from_item::<MemberItem>(item)?.member) {
+                    return Ok(done);
                 }
-                page.last = Some(member.member_id);
             }
             start = output.last_evaluated_key;
-            if start.is_none() {
-                page.last = None;
-                return Ok(page);
-            }
-            if read >= MEMBERS_READ_PER_PAGE {
-                return Ok(page);
+            if start.is_none() || page.room() == 0 {
+                return Ok(page.finish(start.is_none()));
             }
         }
     }

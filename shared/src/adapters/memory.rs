@@ -17,8 +17,8 @@ use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::links::{QuotaScope, TokenRecord};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberFilter, MemberPage, MemberStore,
-    OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
+    AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberFilter, MemberPage, MemberPageBuilder,
+    MemberStore, OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
 };
 use crate::tokens::TokenHash;
 
@@ -326,21 +326,13 @@ impl MemberStore for MemoryStore {
     ) -> Result<MemberPage, ApiError> {
         Ok(self.read(|t| {
             let mut read = t.members.values().filter(|m| m.tenant_id == *tenant && after.is_none_or(|a| m.member_id > *a));
-            let mut page = MemberPage { items: Vec::new(), last: None };
+            let mut page = MemberPageBuilder::new(filter, limit);
             for member in read.by_ref().take(MEMBERS_READ_PER_PAGE) {
-                if filter.matches(member) {
-                    if page.items.len() == limit {
-                        page.last = page.items.last().map(|m: &Member| m.member_id.clone());
-                        return page;
-                    }
-                    page.items.push(member.clone());
+                if let Some(done) = page.offer(member.clone()) {
+                    return done;
                 }
-                page.last = Some(member.member_id.clone());
             }
-            if read.next().is_none() {
-                page.last = None;
-            }
-            page
+            page.finish(read.next().is_none())
         }))
     }
 }
@@ -434,12 +426,12 @@ impl MemoryDirectory {
         accounts.iter().find(|(_, a)| a.email == *email).map(|(sub, a)| (sub.clone(), a.clone()))
     }
 
-    /// A person who signed up with a password of their own.
-    pub fn add_person(&self, email: &Email, password: &str) -> UserSub {
+    /// A new user with this email, and a password if they chose one.
+    fn create(&self, email: &Email, password: Option<&str>) -> UserSub {
         let sub = UserSub::new(format!("memory-{}", self.next_sub.fetch_add(1, Ordering::Relaxed)));
         let account = Account {
             email: email.clone(),
-            password: Some(password.into()),
+            password: password.map(str::to_string),
             groups: Vec::new(),
             authenticator_app: false,
             mfa: None,
@@ -447,6 +439,11 @@ impl MemoryDirectory {
         };
         self.accounts.lock().expect("the directory's lock is never poisoned").insert(sub.clone(), account);
         sub
+    }
+
+    /// A person who signed up with a password of their own.
+    pub fn add_person(&self, email: &Email, password: &str) -> UserSub {
+        self.create(email, Some(password))
     }
 
     pub fn add_to_group(&self, user: &UserSub, group: &str) {
@@ -490,11 +487,7 @@ impl Directory for MemoryDirectory {
         if let Some((sub, account)) = self.find(email) {
             return Ok(DirectoryUser { sub, created: false, has_account: account.password.is_some() });
         }
-        let sub = UserSub::new(format!("memory-{}", self.next_sub.fetch_add(1, Ordering::Relaxed)));
-        let account =
-            Account { email: email.clone(), password: None, groups: Vec::new(), authenticator_app: false, mfa: None, sign_outs: 0 };
-        self.accounts.lock().expect("the directory's lock is never poisoned").insert(sub.clone(), account);
-        Ok(DirectoryUser { sub, created: true, has_account: false })
+        Ok(DirectoryUser { sub: self.create(email, None), created: true, has_account: false })
     }
 
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {

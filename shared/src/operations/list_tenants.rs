@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::http::{decode_cursor, page_json, page_limit, query_param};
 use crate::ids::TenantId;
 use crate::model::Tenant;
-use crate::ports::TenantPage;
+use crate::ports::{Page, TenantPage};
 
 const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 100;
@@ -23,9 +23,8 @@ pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError
         // The ids are keys only; just the page's tenants are read.
         let ids = if administered.is_empty() { Vec::new() } else { app.store.tenant_ids_under(&administered).await? };
         let ids: Vec<TenantId> = ids.into_iter().filter(|id| after.as_ref().is_none_or(|a| id > a)).take(limit + 1).collect();
-        let more = ids.len() > limit;
-        let tenants = app.store.get_tenants(&ids[..ids.len().min(limit)]).await?;
-        TenantPage { last: if more { ids.get(limit - 1).cloned() } else { None }, items: tenants }
+        let ids = Page::of(ids, limit, TenantId::clone);
+        TenantPage { items: app.store.get_tenants(&ids.items).await?, last: ids.last }
     };
     let items: Vec<_> = page.items.iter().map(Tenant::view).collect();
     Ok(page_json(items, page.last.as_ref().map(|t| t.as_str())))
