@@ -9,5 +9,5 @@ cd "$ROOT"
 functions=()
 for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
 echo "==> cargo build --release (every function, and the bench)"
-cargo build --release "${functions[@]}" -p bench
+cargo build --release "${functions[@]}" -p bench -p bench-baselines
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench" "$@"

@@ -5,17 +5,22 @@ moto rolls a failed DynamoDB transaction back by restoring a copy of the table t
 transaction began; with requests processed in parallel that also undoes other requests' writes.
 DynamoDB isolates transactions, so processing requests one by one keeps the emulator faithful.
 
-Two Cognito fixes:
+Three Cognito fixes:
 - AdminUserGlobalSignOut ends the sessions of the *user*, whatever name they signed in with (AWS
   does; moto compares the sign-in name as typed, so a sign-out by `sub` missed an email sign-in).
 - AdminCreateUser keeps a `sub` attribute it is given, so that the sample events' fixtures can
   give their callers the fixed `sub` the events' JWT claims name (AWS generates every sub).
+- Email MFA: moto ignores AdminSetUserMFAPreference's EmailMfaSettings; here it sets the user's
+  EMAIL_OTP factor (listed in UserMFASettingList, PreferredMfaSetting EMAIL_OTP when preferred).
+  And, as Cognito is reported to, disabling a factor the user does not have is refused
+  (InvalidParameterException), so the service must send only the factors a person has.
 """
 import argparse
 import os
 import threading
 
 from moto.cognitoidp import models as cognito
+from moto.cognitoidp import responses as cognito_responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -42,6 +47,41 @@ def user_with_given_sub(self, user_pool_id, username, password, status, attribut
         self.update_attributes([{"Name": "sub", "Value": given}])
 
 
+def set_mfa_preference(self, user_pool_id, username, software_token_mfa_settings, sms_mfa_settings, email_mfa_settings=None):
+    user = self.admin_get_user(user_pool_id, username)
+    email_on = getattr(user, "email_mfa_enabled", False)
+    for settings, factor, on in ((software_token_mfa_settings, "SOFTWARE_TOKEN_MFA", user.software_token_mfa_enabled),
+                                 (email_mfa_settings, "EMAIL_OTP", email_on)):
+        if settings and not settings.get("Enabled") and not on:
+            raise cognito.InvalidParameterException(f"User does not have {factor} enabled")
+    _set_mfa_preference(self, user_pool_id, username, software_token_mfa_settings, sms_mfa_settings)
+    if email_mfa_settings:
+        user.email_mfa_enabled = bool(email_mfa_settings.get("Enabled"))
+        if email_mfa_settings.get("PreferredMfa") and user.email_mfa_enabled:
+            user.preferred_mfa_setting = "EMAIL_OTP"
+        elif user.preferred_mfa_setting == "EMAIL_OTP":
+            user.preferred_mfa_setting = ""
+
+
+def set_mfa_preference_request(self):
+    self.backend.admin_set_user_mfa_preference(
+        self._get_param("UserPoolId"), self._get_param("Username"), self._get_param("SoftwareTokenMfaSettings"),
+        self._get_param("SMSMfaSettings"), self._get_param("EmailMfaSettings"))
+    return cognito_responses.EmptyResult()
+
+
+def user_json_with_email_mfa(self, *args, **kwargs):
+    user = _user_json(self, *args, **kwargs)
+    if getattr(self, "email_mfa_enabled", False) and "UserMFASettingList" in user:
+        user["UserMFASettingList"] = user["UserMFASettingList"] + ["EMAIL_OTP"]
+    return user
+
+
+_set_mfa_preference = cognito.CognitoIdpBackend.admin_set_user_mfa_preference
+_user_json = cognito.CognitoIdpUser.to_json
+cognito.CognitoIdpBackend.admin_set_user_mfa_preference = set_mfa_preference
+cognito_responses.CognitoIdpResponse.admin_set_user_mfa_preference = set_mfa_preference_request
+cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
 

@@ -166,9 +166,32 @@ def pre_authentication(claims):
     }
 
 
+def custom_message(claims, source, locale=None):
+    """A Cognito custom-message trigger event, as Cognito sends it for an email code."""
+    attributes = {"sub": claims["sub"], "email": claims["email"], "email_verified": "true",
+                  "cognito:user_status": "CONFIRMED"}
+    if locale:
+        attributes["locale"] = locale
+    return {
+        "version": "1", "region": "us-east-1", "userPoolId": "us-east-1_EVENTS", "userName": claims["sub"],
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "events-client"},
+        "triggerSource": source,
+        "request": {"userAttributes": attributes, "codeParameter": "{####}", "linkParameter": "{##Click Here##}",
+                    "usernameParameter": None},
+        "response": {"smsMessage": None, "emailMessage": None, "emailSubject": None},
+    }
+
+
 triggers = {
  # "200": the trigger hands the event back to Cognito, which goes on with the sign-in.
  "enforce-mfa.200-pre-authentication": pre_authentication(ADMIN),
+ # "200-…-ja"/"-en": Cognito's email is worded in that language ("-cognito": left to Cognito).
+ # The member's membership is in Japanese; the admin's in English, or the locale they chose.
+ "custom-message.200-sign-in-code-ja": custom_message(MEMBER, "CustomMessage_Authentication"),
+ "custom-message.200-forgot-password-en": custom_message(ADMIN, "CustomMessage_ForgotPassword"),
+ "custom-message.200-forgot-password-locale-ja": custom_message(ADMIN, "CustomMessage_ForgotPassword", "ja-JP"),
+ "custom-message.200-verify-email-ja": custom_message(MEMBER, "CustomMessage_VerifyUserAttribute"),
+ "custom-message.200-admin-create-user-cognito": custom_message(MEMBER, "CustomMessage_AdminCreateUser"),
 }
 
 

@@ -77,6 +77,20 @@ use_own_emulators() {
   export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
 }
 
+# ---- Tools built from crates.io, cached outside the clone ----
+
+TOOLS="${TMS_TOOLS:-$HOME/.cache/tms/tools}"
+CFN_GUARD_VERSION=3.2.1
+
+# AWS CloudFormation Guard, for the template's rules (policy/template.guard); sets CFN_GUARD.
+ensure_cfn_guard() {
+  CFN_GUARD="$TOOLS/bin/cfn-guard"
+  if ! "$CFN_GUARD" --version 2>/dev/null | grep -q "$CFN_GUARD_VERSION"; then
+    phase "installing cfn-guard $CFN_GUARD_VERSION (cargo install, into $TOOLS)"
+    CARGO_TARGET_DIR="$TOOLS/target" cargo install --quiet --locked --root "$TOOLS" --version "$CFN_GUARD_VERSION" cfn-guard
+  fi
+}
+
 # ---- Docker, for sam local: Debian's docker.io and a private daemon under .local/docker ----
 DOCKER_DIR="$ROOT/.local/docker"
 export DOCKER_HOST="unix://$DOCKER_DIR/docker.sock"

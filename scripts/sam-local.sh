@@ -21,7 +21,7 @@ ARCH=x86_64
 sam_build() {
   phase "sam build (debug, $ARCH; log in .local/sam-build.log)"
   mkdir -p .local
-  sam build --parameter-overrides "Architecture=$ARCH" > .local/sam-build.log 2>&1 || { tail -40 .local/sam-build.log >&2; return 1; }
+  sam build --parameter-overrides "Architecture=$ARCH SenderEmail=no-reply@example.com" > .local/sam-build.log 2>&1 || { tail -40 .local/sam-build.log >&2; return 1; }
 }
 
 build_if_stale() {
@@ -58,7 +58,7 @@ prepare() {
   SAM_LOCAL=(
     --skip-pull-image
     --add-host host.docker.internal:host-gateway
-    --parameter-overrides "Architecture=$ARCH EmulatorEndpoint=$functions_endpoint"
+    --parameter-overrides "Architecture=$ARCH SenderEmail=no-reply@example.com EmulatorEndpoint=$functions_endpoint"
     --env-vars .local/sam-env-vars.json
   )
 }

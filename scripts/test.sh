@@ -8,6 +8,9 @@ export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0
 phase "template: sam validate --lint, cfn-lint"
 sam validate --lint
 cfn-lint template.yaml
+ensure_cfn_guard
+phase "template rules: cfn-guard on the template as SAM transforms it (policy/template.guard)"
+python scripts/check-template-rules.py "$CFN_GUARD"
 phase "openapi.yaml: openapi-spec-validator"
 openapi-spec-validator openapi.yaml
 phase "cargo fmt --check, cargo clippy -D warnings"
@@ -28,10 +31,15 @@ phase "tests"
 export TEST_FIGURES="$ROOT/.local/test-figures.txt"
 mkdir -p "$ROOT/.local" && : > "$TEST_FIGURES"
 status=0
+# The hung-call test holds the functions' own 3-second SDK timeouts: it runs alone, after the
+# suites, so that no other test's load on the one-request-at-a-time emulator reaches 3 seconds.
+alone=a_hung_call_is_cut_by_the_sdk_timeouts
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@" || status=$?
+  cargo nextest run --workspace --no-fail-fast -E "not test(/$alone/)" "$@" || status=$?
+  cargo nextest run -p end-to-end-tests -E "test(/$alone/)" "$@" || status=$?
 else
-  cargo test --workspace "$@" || status=$?
+  cargo test --workspace "$@" -- --skip "$alone" || status=$?
+  cargo test -p end-to-end-tests "$@" -- "$alone" || status=$?
 fi
 phase "figures"
 sort "$TEST_FIGURES"

@@ -123,13 +123,15 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
 
     let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
     let members = [
-        (SECOND_ADMIN_ID, SECOND_ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), true),
-        (MEMBER_ID, MEMBER_EMAIL, portal("member")?, UserSub::new(MEMBER_SUB), true),
-        (TARGET_ID, "target@events.example.com", portal("member")?, real_sub("target@events.example.com").await?, true),
-        (INVITED_ID, "invited@events.example.com", portal("member")?, real_sub("invited@events.example.com").await?, false),
+        (SECOND_ADMIN_ID, SECOND_ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(SECOND_ADMIN_SUB), Language::En, true),
+        // Japanese: the custom-message events word this member's codes in Japanese.
+        (MEMBER_ID, MEMBER_EMAIL, portal("member")?, UserSub::new(MEMBER_SUB), Language::Ja, true),
+        (TARGET_ID, "target@events.example.com", portal("member")?, real_sub("target@events.example.com").await?, Language::En, true),
+        (INVITED_ID, "invited@events.example.com", portal("member")?, real_sub("invited@events.example.com").await?, Language::En, false),
     ];
-    for (id, email, roles, sub, registers) in members {
+    for (id, email, roles, sub, language, registers) in members {
         let mut new = member(TENANT_ID, id, email, roles, sub, now)?;
+        new.language = language;
         let token = if id == INVITED_ID { Token::parse(INVITATION_TOKEN)? } else { Token::generate()? };
         let invitation = invite(&mut new, &token, now);
         store.commit(&changes::invite_member(&new, &invitation, known, &[], &seeding())).await?;

@@ -23,11 +23,12 @@ const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 struct Target {
     route: Route,
     operation: Operation,
+    /// The app as the operation's function has it: only its ports wired.
+    app: App,
 }
 
 pub struct Gateway {
     routes: HashMap<Method, matchit::Router<Target>>,
-    app: App,
     authorizer: JwtAuthorizer,
 }
 
@@ -47,9 +48,13 @@ impl Gateway {
                 .ok_or_else(|| GatewayError::UnknownFunction(route.path.clone(), route.function.clone()))?;
             let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
             let path = route.path.clone();
-            table.entry(method).or_default().insert(path.clone(), Target { route, operation }).map_err(|e| GatewayError::Route(path, e))?;
+            table
+                .entry(method)
+                .or_default()
+                .insert(path.clone(), Target { route, operation, app: app.only(operation.ports()) })
+                .map_err(|e| GatewayError::Route(path, e))?;
         }
-        Ok(Self { routes: table, app, authorizer })
+        Ok(Self { routes: table, authorizer })
     }
 
     pub fn router(self) -> axum::Router {
@@ -87,7 +92,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         Ok(request) => request,
         Err(e) => return problem(ApiError::validation(format!("request could not be read: {e}"))),
     };
-    lambda_response(target.operation.respond(&gateway.app, request).await)
+    lambda_response(target.operation.respond(&target.app, request).await)
 }
 
 /// The payload v2 event the HTTP API sends, in `sam local generate-event` shape.

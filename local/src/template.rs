@@ -91,6 +91,30 @@ impl Template {
         Ok(routes)
     }
 
+    /// Each function's binary and the AWS services its policy lets it call (the prefixes of its
+    /// actions: `dynamodb`, `cognito-idp`, `ses`…).
+    pub fn function_services(&self) -> Result<Vec<(String, std::collections::BTreeSet<String>)>, TemplateError> {
+        let mut functions = Vec::new();
+        for (name, resource) in self.resources()? {
+            if text(&resource["Type"]) != Some("AWS::Serverless::Function") {
+                continue;
+            }
+            let function = text(&resource["Metadata"]["BuildProperties"]["Binary"])
+                .ok_or_else(|| shape(format!("{} has no Metadata.BuildProperties.Binary", name.as_str().unwrap_or("?"))))?;
+            let statements = resource["Properties"]["Policies"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .flat_map(|p| p["Statement"].as_sequence().into_iter().flatten());
+            let services = statements
+                .flat_map(|statement| strings(&statement["Action"]))
+                .filter_map(|action| action.split_once(':').map(|(service, _)| service.to_string()))
+                .collect();
+            functions.push((function.to_string(), services));
+        }
+        Ok(functions)
+    }
+
     /// The `Properties` of the DynamoDB table, as CloudFormation spells them.
     pub fn table(&self) -> Result<&Value, TemplateError> {
         Ok(&self.resource_of_type("AWS::DynamoDB::Table")?["Properties"])
@@ -140,7 +164,18 @@ pub fn string(value: &Value) -> Option<&str> {
     text(value)
 }
 
-/// A list of strings, looking through tags.
+/// A list of strings, looking through tags. The local stack is the `dev` stage: an item
+/// `!If [IsDev, X, …]` is X; an item under any other condition is left out.
 pub fn strings(value: &Value) -> Vec<String> {
-    untag(value).as_sequence().map(|items| items.iter().filter_map(text).map(str::to_string).collect()).unwrap_or_default()
+    untag(value).as_sequence().map(|items| items.iter().filter_map(dev_item).map(str::to_string).collect()).unwrap_or_default()
+}
+
+fn dev_item(item: &Value) -> Option<&str> {
+    match item {
+        Value::Tagged(tagged) if tagged.tag == "If" => match tagged.value.as_sequence().map(Vec::as_slice) {
+            Some([condition, then, _]) if text(condition) == Some("IsDev") => text(then),
+            _ => None,
+        },
+        other => text(other),
+    }
 }

@@ -20,9 +20,12 @@ pub enum FaultKind {
     Throttling,
     ServerError,
     Timeout,
+    /// No answer ever: only the SDK's own timeouts end the call.
+    Hang,
 }
 
 impl FaultKind {
+    /// The faults that answer at once (a hang takes the SDK's timeouts, seconds, to end).
     pub const ALL: [FaultKind; 3] = [FaultKind::Throttling, FaultKind::ServerError, FaultKind::Timeout];
 }
 
@@ -188,16 +191,25 @@ impl HttpConnector for RecordingConnector {
         let traffic = self.traffic.clone();
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
-            let result = match fault {
+            // Finished when answered, or when the SDK gives up on the attempt and drops it.
+            let _attempt = AttemptDone(traffic.clone());
+            match fault {
+                Some(FaultKind::Hang) => std::future::pending().await,
                 Some(kind) => failure(&service, kind),
                 None => match inner.call(request).await {
                     Ok(response) if service == "dynamodb" => traffic.count_items(response).await,
                     other => other,
                 },
-            };
-            traffic.finish();
-            result
+            }
         })
+    }
+}
+
+struct AttemptDone(Traffic);
+
+impl Drop for AttemptDone {
+    fn drop(&mut self) {
+        self.0.finish();
     }
 }
 
@@ -233,7 +245,7 @@ fn identify(request: &HttpRequest) -> Call {
 /// The answer AWS gives for each fault, in the service's protocol.
 fn failure(service: &str, kind: FaultKind) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpResponse, ConnectorError> {
     let (status, code) = match (kind, service) {
-        (FaultKind::Timeout, _) => return Err(ConnectorError::timeout("injected: the call timed out".into())),
+        (FaultKind::Timeout | FaultKind::Hang, _) => return Err(ConnectorError::timeout("injected: the call timed out".into())),
         (FaultKind::Throttling, "dynamodb") => (400, "ThrottlingException"),
         (FaultKind::Throttling, "ses") => (429, "TooManyRequestsException"),
         (FaultKind::Throttling, _) => (400, "TooManyRequestsException"),

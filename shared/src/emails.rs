@@ -99,6 +99,72 @@ impl LinkEmail<'_> {
     }
 }
 
+/// The codes Cognito itself emails, which the custom-message trigger words in the person's
+/// language. Cognito puts the code where `{####}` (its `codeParameter`) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeEmail {
+    /// The email sign-in code of MFA.
+    SignIn,
+    /// The code of Cognito's own forgot-password flow.
+    ForgotPassword,
+    /// The code that verifies an email address.
+    Verification,
+}
+
+/// A code email, rendered.
+pub struct CodeMessage {
+    pub subject: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "code.html")]
+struct CodeHtml<'a> {
+    ja: bool,
+    purpose: &'a str,
+    /// Cognito's placeholder, kept as is (not escaped: Cognito replaces it).
+    code: &'a str,
+}
+
+impl CodeEmail {
+    /// The email of a custom-message trigger source; none for a message the service leaves to
+    /// Cognito (an SMS, or the welcome message of `AdminCreateUser`, which the service suppresses).
+    pub fn for_trigger(source: &str) -> Option<CodeEmail> {
+        match source {
+            "CustomMessage_Authentication" => Some(CodeEmail::SignIn),
+            "CustomMessage_ForgotPassword" => Some(CodeEmail::ForgotPassword),
+            "CustomMessage_VerifyUserAttribute" | "CustomMessage_UpdateUserAttribute" | "CustomMessage_ResendCode" => {
+                Some(CodeEmail::Verification)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn render(self, language: Language, code: &str) -> CodeMessage {
+        let ja = language == Language::Ja;
+        let (subject, purpose) = match (self, ja) {
+            (CodeEmail::SignIn, false) => ("Your Service Management Portal sign-in code", "Enter this code to finish signing in:"),
+            (CodeEmail::SignIn, true) => {
+                ("サービス管理ポータル: サインインの確認コード", "サインインを完了するには、次のコードを入力してください。")
+            }
+            (CodeEmail::ForgotPassword, false) => {
+                ("Your Service Management Portal password reset code", "Enter this code to choose a new password:")
+            }
+            (CodeEmail::ForgotPassword, true) => {
+                ("サービス管理ポータル: パスワード再設定の確認コード", "新しいパスワードを設定するには、次のコードを入力してください。")
+            }
+            (CodeEmail::Verification, false) => {
+                ("Verify your email for the Service Management Portal", "Enter this code to verify your email address:")
+            }
+            (CodeEmail::Verification, true) => {
+                ("サービス管理ポータル: メールアドレスの確認コード", "メールアドレスを確認するには、次のコードを入力してください。")
+            }
+        };
+        let html = CodeHtml { ja, purpose, code }.render().expect("the code template renders");
+        CodeMessage { subject: subject.to_string(), html }
+    }
+}
+
 fn format_time(at: OffsetDateTime) -> String {
     at.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]")).unwrap_or_default()
 }
@@ -182,6 +248,23 @@ mod tests {
             }
             assert!(new.text.contains(set_password) && !new.text.contains(sign_in), "{}", new.text);
         }
+    }
+
+    #[test]
+    fn cognito_codes_are_worded_in_the_person_language_and_keep_the_placeholder() {
+        for (source, en_words, ja_words) in [
+            ("CustomMessage_Authentication", "finish signing in", "サインイン"),
+            ("CustomMessage_ForgotPassword", "new password", "パスワード"),
+            ("CustomMessage_VerifyUserAttribute", "verify your email", "メールアドレス"),
+        ] {
+            let kind = CodeEmail::for_trigger(source).expect("a code email");
+            let en = kind.render(Language::En, "{####}");
+            let ja = kind.render(Language::Ja, "{####}");
+            assert!(en.html.contains("{####}") && ja.html.contains("{####}"), "{source}");
+            assert!(en.html.contains(en_words) && !en.html.contains(ja_words), "{}", en.html);
+            assert!(ja.html.contains(ja_words) && ja.subject.contains("サービス管理ポータル"), "{}", ja.html);
+        }
+        assert_eq!(CodeEmail::for_trigger("CustomMessage_AdminCreateUser"), None);
     }
 
     #[test]

@@ -2,38 +2,42 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use lambda_http::{service_fn, LambdaEvent, Request};
 
 use crate::app::App;
 use crate::config::Config;
 use crate::operations::{respond, Handler};
+use crate::triggers::Trigger;
 
-/// One JSON line per log event, as CloudWatch Logs Insights reads best.
+/// One JSON line per log event, as CloudWatch Logs Insights reads best, at the level Lambda's
+/// logging configuration sets (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`'s, else info. A level,
+/// not a per-module filter: the filter's regex engine would be a fifth of a small function.
 pub fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_current_span(false)
-        .without_time()
-        .with_target(false)
-        .try_init();
+    let level = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse::<tracing_subscriber::filter::LevelFilter>().ok())
+        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::fmt().json().with_max_level(level).with_current_span(false).without_time().with_target(false).try_init();
 }
 
-/// The entry point of the Cognito pre-authentication trigger. Its event names the user pool
-/// (the template cannot: the pool names the trigger). A failure fails the sign-in: nobody
-/// whose tenants require MFA signs in without it because a dependency was down.
-pub async fn run_pre_authentication() -> Result<(), lambda_http::Error> {
+/// The entry point of the function of trigger `T`. Its clients are built once, for the pool of
+/// the first event (the pool names its triggers, so every event names that same pool).
+pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
-        let pool = event.payload["userPoolId"].as_str().unwrap_or_default().to_string();
-        let app = App::on_aws(&sdk, Config { user_pool_id: pool, ..config.clone() });
+    let sdk = crate::app::aws_sdk_config().await;
+    let app = std::sync::OnceLock::new();
+    lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        let pool = event.payload["userPoolId"].as_str().unwrap_or_default();
+        let app: &App = app.get_or_init(|| App::on_aws_with(&sdk, Config { user_pool_id: pool.to_string(), ..config.clone() }, T::PORTS));
+        let foreign = app.config.user_pool_id != pool;
         async move {
-            crate::triggers::enforce_mfa(&app, event.payload).await.map_err(|error| {
-                tracing::error!(error = %crate::operations::error_chain(&error), "the sign-in was refused: MFA could not be checked");
+            if foreign {
+                return Err(lambda_http::Error::from("this trigger serves one user pool; the event names another"));
+            }
+            T::answer(app, event.payload).await.map_err(|error| {
+                tracing::error!(error = %crate::operations::error_chain(&error), "the trigger failed");
                 lambda_http::Error::from(error)
             })
         }
@@ -41,12 +45,23 @@ pub async fn run_pre_authentication() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// The app of operation `H`'s function: only the clients of its ports. A function that calls no
+/// AWS service neither loads nor links the SDK's configuration: the branch is decided at compile
+/// time, in a plain function (an `.await` in a dead branch of an async fn stays linked, as a
+/// state of its state machine).
+fn app_of<H: Handler>(config: Config) -> BoxFuture<'static, App> {
+    if const { H::PORTS.is_none() } {
+        Box::pin(std::future::ready(App::without_aws(config)))
+    } else {
+        Box::pin(async move { App::on_aws_with(&crate::app::aws_sdk_config().await, config, H::PORTS) })
+    }
+}
+
 /// The entry point of the function of operation `H`.
 pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let app = Arc::new(App::on_aws(&sdk, config));
+    let app = Arc::new(app_of::<H>(config).await);
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(respond::<H>(&app, req).await) }

@@ -9,8 +9,32 @@ use tenant_members::operations::Operation;
 
 use crate::helpers::{project_root, TestStack};
 
-/// Functions that Cognito calls, not API Gateway: they answer with the event they were given.
-const TRIGGERS: [&str; 1] = ["enforce-mfa"];
+/// Functions that Cognito calls, not API Gateway: they answer with the event they were given,
+/// the custom message with Cognito's email written in its place.
+const TRIGGERS: [&str; 2] = ["enforce-mfa", "custom-message"];
+
+/// Whether a trigger's answer is what its event's name says: `custom-message.200-…-ja` and `-en`
+/// word Cognito's email in that language around Cognito's code placeholder, `-cognito` leaves it
+/// to Cognito; any other trigger hands its event back.
+fn check_trigger_answer(path: &Path, event: &serde_json::Value, answer: &serde_json::Value) -> Result<(), String> {
+    let name = path.file_stem().unwrap().to_str().unwrap();
+    let differs = |what: &str| Err(format!("{}: {what}: {answer}", path.display()));
+    let language = ["ja", "en"].into_iter().find(|l| name.starts_with("custom-message.") && name.ends_with(&format!("-{l}")));
+    let Some(language) = language else {
+        return if answer == event { Ok(()) } else { differs("the event should come back unchanged") };
+    };
+    let (subject, message) = (answer["response"]["emailSubject"].as_str(), answer["response"]["emailMessage"].as_str());
+    let (Some(subject), Some(message)) = (subject, message) else { return differs("no email subject or message") };
+    let japanese = subject.contains("サービス管理ポータル") && message.contains("lang=\"ja\"");
+    let english = subject.contains("Service Management Portal") && message.contains("lang=\"en\"");
+    if !message.contains("{####}") {
+        return differs("the message lost Cognito's code placeholder");
+    }
+    match (language, japanese, english) {
+        ("ja", true, false) | ("en", false, true) => Ok(()),
+        _ => differs(&format!("the email is not in {language}")),
+    }
+}
 
 fn events_dir() -> PathBuf {
     project_root().join("events")
@@ -30,16 +54,20 @@ async fn invoke(path: PathBuf) -> Result<(), String> {
     local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.map_err(|e| format!("seeding: {e}"))?;
     let event = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     if TRIGGERS.contains(&function.as_str()) {
+        use tenant_members::triggers::{CustomMessage, EnforceMfa, Trigger};
         let event: serde_json::Value = serde_json::from_str(&event).map_err(|e| e.to_string())?;
-        let answered = tenant_members::triggers::enforce_mfa(&stack.running.app, event.clone()).await;
+        let answered = match function.as_str() {
+            "enforce-mfa" => EnforceMfa::answer(&stack.running.app.only(EnforceMfa::PORTS), event.clone()).await,
+            _ => CustomMessage::answer(&stack.running.app.only(CustomMessage::PORTS), event.clone()).await,
+        };
         return match answered {
-            Ok(back) if back == event && expected == 200 => Ok(()),
+            Ok(answer) if expected == 200 => check_trigger_answer(&path, &event, &answer),
             other => Err(format!("{}: the trigger answered {other:?}", path.display())),
         };
     }
     let operation = Operation::from_name(&function).ok_or_else(|| format!("{}: no function {function}", path.display()))?;
     let request = lambda_http::request::from_str(&event).map_err(|e| format!("{}: {e}", path.display()))?;
-    let response = operation.respond(&stack.running.app, request).await;
+    let response = operation.respond(&stack.running.app.only(operation.ports()), request).await;
     let status = response.status().as_u16();
     if status == expected {
         Ok(())
@@ -109,6 +137,11 @@ async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_
         let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
         if status != Some(u64::from(expected)) {
             failures.push(format!("{}: expected {expected}, got {status:?}\n{stdout}\n{stderr}", file.display()));
+        } else if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
+            let event = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+            if let Err(wrong) = check_trigger_answer(file, &event, answer) {
+                failures.push(wrong);
+            }
         }
         // The function's log: one JSON line per request, with what an operator needs to find it.
         // SAM stops reading a container's output when the invocation ends and now and then loses

@@ -500,3 +500,48 @@ async fn change_representative_email_survives_each_failing_call() {
     })
     .await;
 }
+
+/// A call that never answers (SES accepting the connection and then nothing) is cut by the
+/// functions' own SDK timeouts, well within the Lambda's 10 s: the invitation is taken back, its
+/// idempotency key freed, and the same request with the same key then succeeds afresh.
+#[tokio::test]
+async fn a_hung_call_is_cut_by_the_sdk_timeouts_and_leaves_nothing_behind_and_the_key_free() {
+    let stack = TestStack::start_with(|options| {
+        let testing = options.service_sdk.take().expect("the tests adjust the service's SDK");
+        options.service_sdk =
+            Some(Box::new(move |sdk| testing(sdk).to_builder().timeout_config(tenant_members::app::sdk_timeouts()).build()));
+    })
+    .await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members", tenant.tenant_id);
+    let invite = |email: &str| json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" } });
+    let post = |key: &'static str, body: Value| {
+        let request = stack.http.post(format!("{}{path}", stack.stack.api_url)).bearer_auth(&tenant.admin_token);
+        async move {
+            let response = request.header("idempotency-key", key).json(&body).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    // Where the email goes out among an invitation's calls.
+    stack.traffic.reset();
+    assert_eq!(post("hang-probe", invite(&unique_email("probe"))).await.0, StatusCode::CREATED);
+    let send = stack.traffic.tally().calls.iter().position(|c| c.operation == "SendEmail").expect("an invitation sends an email");
+
+    let email = unique_email("hung");
+    stack.traffic.fail_call(send, FaultKind::Hang);
+    let started = std::time::Instant::now();
+    let (status, body) = post("hang-1", invite(&email)).await;
+    let waited = started.elapsed();
+    assert!(stack.traffic.tally().fault_hit, "the email's call hung");
+    assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("upstream_unavailable")), "{body}");
+    assert!(waited < std::time::Duration::from_secs(8), "answered in {waited:?}, within the Lambda's 10 s");
+    let listed = stack.members(&tenant).await;
+    assert!(!listed.iter().any(|m| m["email"] == email.as_str()), "the invitation was taken back");
+    assert!(stack.emails_to(&email).await.is_empty());
+
+    stack.traffic.reset();
+    let (status, body) = post("hang-1", invite(&email)).await;
+    assert_eq!(status, StatusCode::CREATED, "the key was freed: the retry runs afresh: {body}");
+    assert_eq!(stack.emails_to(&email).await.len(), 1);
+    figure(format!("faults: a hung SES call was cut after {:.1} s; nothing left behind, the key freed", waited.as_secs_f64()));
+}

@@ -85,9 +85,12 @@ impl TestStack {
         let traffic = Traffic::new();
         let client = traffic.http_client();
         options.service_sdk = Some(Box::new(move |sdk| {
-            // Retries as in production, but without waiting seconds between the attempts.
+            // Retries as in production, but without waiting seconds between the attempts. The
+            // emulator serves every test running at once one request at a time, so a call may wait
+            // its turn for seconds: generous timeouts here (the hang test puts the functions' back).
             let retries = aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(2));
-            sdk.to_builder().http_client(client).retry_config(retries).build()
+            let patient = aws_config::timeout::TimeoutConfig::builder().operation_timeout(Duration::from_secs(60)).build();
+            sdk.to_builder().http_client(client).retry_config(retries).timeout_config(patient).build()
         }));
         adjust(&mut options);
         let running = start(options).await.expect("the local stack starts on the emulator (is it running? use make test)");

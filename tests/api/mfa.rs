@@ -3,6 +3,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::TestStack;
+use tenant_members::triggers::{EnforceMfa, Trigger};
 
 #[tokio::test]
 async fn mfa_on_means_email_by_default_and_blocks_self_service_password_reset() {
@@ -17,10 +18,17 @@ async fn mfa_on_means_email_by_default_and_blocks_self_service_password_reset() 
     assert_eq!(on.body["selfServicePasswordReset"], false);
     let listed = stack.members(&tenant).await.into_iter().find(|m| m["memberId"] == person.member_id.as_str()).unwrap();
     assert_eq!(listed["mfa"]["type"], "email", "the list shows it without asking Cognito");
+    assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some("EMAIL_OTP"));
 
+    // Off sends only the factor the member has: the emulator, as Cognito is reported to, refuses
+    // switching off an authenticator app the member never set up.
     let off = stack.put(&path, &tenant.admin_token, json!({ "enabled": false })).await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
     assert_eq!(off.body["mfa"], json!({ "enabled": false, "type": null }));
     assert_eq!(off.body["selfServicePasswordReset"], true);
+    assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some(""), "Cognito has no factor on");
+    let again = stack.put(&path, &tenant.admin_token, json!({ "enabled": false })).await;
+    assert_eq!(again.status, StatusCode::OK, "off again, with no factor on, sends Cognito nothing: {:?}", again.body);
 }
 
 #[tokio::test]
@@ -96,7 +104,7 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
         "triggerSource": "PreAuthentication_Authentication",
         "request": { "userAttributes": { "sub": sub, "email": person.email } }, "response": {}
     });
-    let back = tenant_members::triggers::enforce_mfa(&stack.running.app, event.clone()).await.expect("the trigger answers");
+    let back = EnforceMfa::answer(&stack.running.app, event.clone()).await.expect("the trigger answers");
     assert_eq!(back, event, "the event goes back to Cognito unchanged");
     assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"), "the tenant's MFA is back");
 
@@ -113,6 +121,6 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
         .username()
         .to_string();
     let event = json!({ "userPoolId": stack.stack.user_pool_id, "request": { "userAttributes": { "sub": free_sub } } });
-    tenant_members::triggers::enforce_mfa(&stack.running.app, event).await.expect("the trigger answers");
+    EnforceMfa::answer(&stack.running.app, event).await.expect("the trigger answers");
     assert_ne!(stack.preferred_mfa(&free.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"));
 }

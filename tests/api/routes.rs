@@ -75,3 +75,29 @@ async fn the_local_api_serves_exactly_the_template_routes() {
     let wrong_method = stack.call(Method::PATCH, "/tenants", None, None).await;
     assert_eq!(wrong_method.status, StatusCode::NOT_FOUND);
 }
+
+/// A function builds the clients of its operation's ports and no other: its policy in the
+/// template must name exactly those services (a port without its policy would be refused in AWS,
+/// a policy without its port grants what the function cannot use).
+#[test]
+fn each_functions_policy_names_exactly_the_services_of_its_ports() {
+    use tenant_members::app::Ports;
+    use tenant_members::triggers::{CustomMessage, EnforceMfa, Trigger};
+    let template = Template::load(&project_root().join("template.yaml")).unwrap();
+    let functions = template.function_services().unwrap();
+    assert_eq!(functions.len(), Operation::ALL.len() + 2, "one function per operation and the two triggers");
+    for (function, services) in functions {
+        let ports = match function.as_str() {
+            "enforce-mfa" => EnforceMfa::PORTS,
+            "custom-message" => CustomMessage::PORTS,
+            name => Operation::from_name(name).unwrap_or_else(|| panic!("{name} is no operation")).ports(),
+        };
+        let Ports { store, directory, mailer } = ports;
+        let expected: BTreeSet<String> = [(store, "dynamodb"), (directory, "cognito-idp"), (mailer, "ses")]
+            .into_iter()
+            .filter(|(wired, _)| *wired)
+            .map(|(_, service)| service.to_string())
+            .collect();
+        assert_eq!(services, expected, "{function}: its policy's services and its ports differ");
+    }
+}

@@ -16,3 +16,14 @@ impl Language {
         }
     }
 }
+
+impl Language {
+    /// The language of a locale such as `ja`, `ja-JP` or `en_US`; none for any other.
+    pub fn of_locale(locale: &str) -> Option<Language> {
+        match locale.split(['-', '_']).next().map(str::to_ascii_lowercase).as_deref() {
+            Some("ja") => Some(Language::Ja),
+            Some("en") => Some(Language::En),
+            _ => None,
+        }
+    }
+}

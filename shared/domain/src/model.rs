@@ -145,6 +145,16 @@ pub struct Person {
 }
 
 impl Person {
+    /// The language Cognito's own emails (a sign-in code, a forgot-password code) go out in:
+    /// the locale the person chose in the portal, else that of their latest membership (the
+    /// language of the last invitation they got), else English, as Cognito's would be.
+    pub fn language(locale: Option<&str>, memberships: &[Member]) -> Language {
+        locale
+            .and_then(Language::of_locale)
+            .or_else(|| memberships.iter().max_by_key(|m| m.invited_at).map(|m| m.language))
+            .unwrap_or(Language::En)
+    }
+
     /// Whether removing one membership leaves the person without any.
     pub fn last_membership(&self) -> bool {
         self.memberships <= 1

@@ -214,13 +214,27 @@ impl Directory for CognitoDirectory {
         Ok(MfaType::Email)
     }
 
+    /// Switches off only the factors the person has on: Cognito is reported to refuse disabling
+    /// a factor a user never set up, which would make "MFA off" fail for every email-MFA member.
     async fn disable_mfa(&self, user: &UserSub) -> Result<(), ApiError> {
+        let factors = match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+            Ok(found) => found.user_mfa_setting_list().to_vec(),
+            Err(e) if is_user_not_found(&e) => return Ok(()),
+            Err(e) => return Err(ApiError::upstream(e)),
+        };
+        let has = |factor: &str| factors.iter().any(|f| f == factor);
+        let (app, email) = (has("SOFTWARE_TOKEN_MFA"), has("EMAIL_OTP"));
+        if !app && !email {
+            return Ok(());
+        }
         self.client
             .admin_set_user_mfa_preference()
             .user_pool_id(&self.user_pool_id)
             .username(user.as_str())
-            .software_token_mfa_settings(SoftwareTokenMfaSettingsType::builder().enabled(false).preferred_mfa(false).build())
-            .email_mfa_settings(EmailMfaSettingsType::builder().enabled(false).preferred_mfa(false).build())
+            .set_software_token_mfa_settings(
+                app.then(|| SoftwareTokenMfaSettingsType::builder().enabled(false).preferred_mfa(false).build()),
+            )
+            .set_email_mfa_settings(email.then(|| EmailMfaSettingsType::builder().enabled(false).preferred_mfa(false).build()))
             .send()
             .await
             .map_err(ApiError::upstream)?;

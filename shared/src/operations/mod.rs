@@ -5,7 +5,7 @@ use lambda_http::http::{header, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::auth::{granting_membership, standing, Caller, ManagerAccess, Standing};
 use crate::changes;
 use crate::error::ApiError;
@@ -44,17 +44,20 @@ mod set_member_mfa;
 pub trait Handler {
     /// The function's name: its folder under `functions/` and its binary.
     const NAME: &'static str;
+    /// The ports it calls: its function builds those clients and no other.
+    const PORTS: Ports;
     fn handle(app: &App, req: &Request) -> impl std::future::Future<Output = Result<Response<Body>, ApiError>> + Send;
 }
 
 macro_rules! operations {
-    ($($variant:ident => $name:literal, $module:ident;)*) => {
+    ($($variant:ident => $name:literal, $module:ident, $ports:ident;)*) => {
         $(
             #[doc = concat!("The `", $name, "` function.")]
             pub struct $variant;
 
             impl Handler for $variant {
                 const NAME: &'static str = $name;
+                const PORTS: Ports = Ports::$ports;
                 fn handle(app: &App, req: &Request) -> impl std::future::Future<Output = Result<Response<Body>, ApiError>> + Send {
                     $module::handle(app, req)
                 }
@@ -77,6 +80,13 @@ macro_rules! operations {
                 }
             }
 
+            /// The ports its function calls.
+            pub fn ports(self) -> Ports {
+                match self {
+                    $(Operation::$variant => $variant::PORTS,)*
+                }
+            }
+
             /// Runs the operation and answers as the contract says, errors included; logs one line.
             pub async fn respond(self, app: &App, req: Request) -> Response<Body> {
                 match self {
@@ -88,26 +98,26 @@ macro_rules! operations {
 }
 
 operations! {
-    CreateTenant => "create-tenant", create_tenant;
-    GetTenant => "get-tenant", get_tenant;
-    ListTenants => "list-tenants", list_tenants;
-    InviteMember => "invite-member", invite_member;
-    ListMembers => "list-members", list_members;
-    GetMember => "get-member", get_member;
-    LookupInvitation => "lookup-invitation", lookup_invitation;
-    AcceptInvitation => "accept-invitation", accept_invitation;
-    JoinTenant => "join-tenant", join_tenant;
-    ListRoles => "list-roles", list_roles;
-    ChangeMemberRoles => "change-member-roles", change_member_roles;
-    DeleteMember => "delete-member", delete_member;
-    ResendInvitation => "resend-invitation", resend_invitation;
-    SendPasswordReset => "send-password-reset", send_password_reset;
-    CompletePasswordReset => "complete-password-reset", complete_password_reset;
-    SetMemberMfa => "set-member-mfa", set_member_mfa;
-    ListRepresentativeCandidates => "list-representative-candidates", list_representative_candidates;
-    ChangeRepresentative => "change-representative", change_representative;
-    ChangeRepresentativeEmail => "change-representative-email", change_representative_email;
-    ListAudit => "list-audit", list_audit;
+    CreateTenant => "create-tenant", create_tenant, ALL;
+    GetTenant => "get-tenant", get_tenant, STORE;
+    ListTenants => "list-tenants", list_tenants, STORE;
+    InviteMember => "invite-member", invite_member, ALL;
+    ListMembers => "list-members", list_members, STORE;
+    GetMember => "get-member", get_member, STORE;
+    LookupInvitation => "lookup-invitation", lookup_invitation, STORE_DIRECTORY;
+    AcceptInvitation => "accept-invitation", accept_invitation, STORE_DIRECTORY;
+    JoinTenant => "join-tenant", join_tenant, STORE;
+    ListRoles => "list-roles", list_roles, NONE;
+    ChangeMemberRoles => "change-member-roles", change_member_roles, STORE;
+    DeleteMember => "delete-member", delete_member, STORE_DIRECTORY;
+    ResendInvitation => "resend-invitation", resend_invitation, ALL;
+    SendPasswordReset => "send-password-reset", send_password_reset, ALL;
+    CompletePasswordReset => "complete-password-reset", complete_password_reset, STORE_DIRECTORY;
+    SetMemberMfa => "set-member-mfa", set_member_mfa, STORE_DIRECTORY;
+    ListRepresentativeCandidates => "list-representative-candidates", list_representative_candidates, STORE;
+    ChangeRepresentative => "change-representative", change_representative, STORE;
+    ChangeRepresentativeEmail => "change-representative-email", change_representative_email, ALL;
+    ListAudit => "list-audit", list_audit, STORE;
 }
 
 impl Operation {

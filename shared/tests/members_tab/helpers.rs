@@ -87,7 +87,7 @@ impl World {
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);
-        let app = App { config: Arc::new(config), store: store.clone(), directory: directory.clone(), mailer: mailer.clone() };
+        let app = App::wired(config, store.clone(), directory.clone(), mailer.clone());
         Self { app, store, directory, mailer, operator }
     }
 
@@ -144,7 +144,7 @@ impl World {
             "body": body.map(|b| b.to_string()), "isBase64Encoded": false,
         });
         let request = lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
-        let response = operation.respond(&self.app, request).await;
+        let response = operation.respond(&self.app.only(operation.ports()), request).await;
         let status = response.status().as_u16();
         let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok());
         let body = match response.body() {

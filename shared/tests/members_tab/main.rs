@@ -610,3 +610,31 @@ async fn tenants_are_listed_a_page_at_a_time() {
         assert_eq!((seen.len(), unique.len()), (expected, expected), "{seen:?}");
     }
 }
+
+#[tokio::test]
+async fn cognitos_code_emails_speak_the_locale_the_person_chose_else_their_latest_invitations_language() {
+    use tenant_members::triggers::{CustomMessage, Trigger};
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await; // invited in English
+    let code_email = |locale: Option<&str>| {
+        let mut attributes = json!({ "sub": acme.admin.sub.as_str(), "email": "admin@acme.example.com" });
+        if let Some(locale) = locale {
+            attributes["locale"] = locale.into();
+        }
+        let event = json!({
+            "userPoolId": world.app.config.user_pool_id, "triggerSource": "CustomMessage_Authentication",
+            "request": { "userAttributes": attributes, "codeParameter": "{####}" },
+            "response": { "emailSubject": null, "emailMessage": null }
+        });
+        let app = world.app.only(CustomMessage::PORTS);
+        async move { CustomMessage::answer(&app, event).await.expect("the trigger answers")["response"].clone() }
+    };
+    let english = code_email(None).await;
+    assert!(english["emailSubject"].as_str().unwrap().contains("sign-in code"), "{english}");
+    assert!(english["emailMessage"].as_str().unwrap().contains("{####}"));
+
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    assert_eq!(world.invite(&other.id, &other.admin.sub, "admin@acme.example.com", "member").await.status, 201); // in Japanese
+    assert!(code_email(None).await["emailSubject"].as_str().unwrap().contains("サインイン"), "the latest invitation was Japanese");
+    assert!(code_email(Some("en-US")).await["emailSubject"].as_str().unwrap().contains("sign-in code"), "the chosen locale wins");
+}

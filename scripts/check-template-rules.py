@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Checks policy/template.guard on template.yaml as the SAM transform turns it into
+CloudFormation (what CloudFormation creates), with AWS CloudFormation Guard: the template must
+pass every rule, and each rule must reject its counter-example (the same template with one
+thing broken), failing by that rule's name.
+
+    python scripts/check-template-rules.py CFN_GUARD [TEMPLATE]
+"""
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+from samcli.yamlhelper import yaml_parse
+from samtranslator.translator.transform import transform
+
+RULES = os.path.join(os.path.dirname(__file__), "..", "policy", "template.guard")
+
+
+class NoManagedPolicies:
+    """The functions' policies are inline statements: no managed policy name to look up in IAM."""
+
+    def load(self):
+        return {}
+
+
+def cloudformation(path):
+    with open(path) as source:
+        template = yaml_parse(source.read())
+    # Where `sam deploy` would upload the code (as `sam validate` does): any S3 address.
+    template.get("Globals", {}).get("Function", {})["CodeUri"] = "s3://bucket/code.zip"
+    # The transform asks boto for the region; any region gives the same resources.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-northeast-1")
+    return transform(template, {"SenderEmail": "no-reply@example.com"}, NoManagedPolicies())
+
+
+def of_type(template, kind):
+    return [(name, r) for name, r in template["Resources"].items() if r["Type"] == kind]
+
+
+def first(template, kind):
+    return of_type(template, kind)[0][1]
+
+
+def wildcard_policy(t):
+    first(t, "AWS::IAM::Role")["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Action": ["dynamodb:*"], "Resource": "*"})
+
+
+def emulator_endpoint(t):
+    first(t, "AWS::Lambda::Function")["Properties"]["Environment"]["Variables"]["AWS_ENDPOINT_URL"] = "http://127.0.0.1:5051"
+
+
+def no_timeout(t):
+    del first(t, "AWS::Lambda::Function")["Properties"]["Timeout"]
+
+
+def basic_pool(t):
+    del first(t, "AWS::Cognito::UserPool")["Properties"]["UserPoolTier"]
+
+
+def retained_table(t):
+    first(t, "AWS::DynamoDB::Table")["DeletionPolicy"] = "Retain"
+
+
+def unlogged_api(t):
+    del first(t, "AWS::ApiGatewayV2::Stage")["Properties"]["AccessLogSettings"]
+
+
+def no_5xx_alarm(t):
+    del t["Resources"]["ApiServerErrorsAlarm"]
+
+
+def unwatched_function(t):
+    del t["Resources"]["InviteMemberFailuresAlarm"]
+
+
+# rule name -> the counter-example it must reject
+COUNTER_EXAMPLES = {
+    "function_policies_name_their_actions_and_resources": wildcard_policy,
+    "no_local_only_setting_is_deployed": emulator_endpoint,
+    "functions_have_timeouts_and_json_logs": no_timeout,
+    "user_pool_tier_and_deletion": basic_pool,
+    "table_deletion_and_recovery": retained_table,
+    "api_throttled_and_logged": unlogged_api,
+    "alarms_watch_the_service": no_5xx_alarm,
+    "every_function_has_an_errors_and_throttles_alarm": unwatched_function,
+}
+
+
+def guard(cfn_guard, template):
+    """The names of the rules the template fails, and guard's report."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as data:
+        json.dump(template, data)
+    try:
+        run = subprocess.run([cfn_guard, "validate", "--rules", RULES, "--data", data.name, "--show-summary", "fail"],
+                             capture_output=True, text=True)
+    finally:
+        os.unlink(data.name)
+    report = run.stdout + run.stderr
+    if run.returncode not in (0, 19):
+        sys.exit(f"cfn-guard could not check the template ({run.returncode}):\n{report}")
+    with open(RULES) as rules:
+        names = [line.split()[1] for line in rules if line.startswith("rule ")]
+    failed = [name for name in names if re.search(rf"/{name}\s+FAIL", report)]
+    return failed, report
+
+
+def main():
+    cfn_guard = sys.argv[1]
+    template = cloudformation(sys.argv[2] if len(sys.argv) > 2 else "template.yaml")
+    failed, report = guard(cfn_guard, template)
+    if failed:
+        sys.exit(f"template.yaml breaks {', '.join(failed)}:\n{report}")
+    with open(RULES) as rules:
+        names = {line.split()[1] for line in rules if line.startswith("rule ")}
+    if names != set(COUNTER_EXAMPLES):
+        sys.exit(f"every rule needs a counter-example: rules {sorted(names)}, counter-examples {sorted(COUNTER_EXAMPLES)}")
+    for rule, breaks in COUNTER_EXAMPLES.items():
+        broken = copy.deepcopy(template)
+        breaks(broken)
+        failed, report = guard(cfn_guard, broken)
+        if rule not in failed:
+            sys.exit(f"rule {rule} let its counter-example ({breaks.__name__}) through:\n{report}")
+    print(f"template.yaml holds the {len(names)} rules of policy/template.guard; each rejects its counter-example")
+
+
+if __name__ == "__main__":
+    main()
