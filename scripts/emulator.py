@@ -14,13 +14,19 @@ Three Cognito fixes:
   EMAIL_OTP factor (listed in UserMFASettingList, PreferredMfaSetting EMAIL_OTP when preferred).
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
+
+And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
+here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
 """
 import argparse
+import datetime
+import json
 import os
 import threading
 
 from moto.cognitoidp import models as cognito
 from moto.cognitoidp import responses as cognito_responses
+from moto.sesv2 import responses as sesv2_responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -84,6 +90,21 @@ cognito_responses.CognitoIdpResponse.admin_set_user_mfa_preference = set_mfa_pre
 cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
+
+
+def send_email_keeping_both_parts(self):
+    answer = _send_email(self)
+    content = json.loads(self.body).get("Content", {}).get("Simple")
+    if content:
+        message = self.sesv2_backend.core_backend.sent_messages[-1]
+        message.text = content["Body"].get("Text", {}).get("Data")
+        message.html = content["Body"].get("Html", {}).get("Data")
+        message.sentAt = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+    return answer
+
+
+_send_email = sesv2_responses.SESV2Response.send_email
+sesv2_responses.SESV2Response.send_email = send_email_keeping_both_parts
 
 
 def main() -> None:

@@ -91,6 +91,23 @@ ensure_cfn_guard() {
   fi
 }
 
+# ---- The browser tests: Debian's Chromium and ChromeDriver, and axe-core from npm ----
+
+AXE_CORE_VERSION=4.10.3
+
+ensure_browser() {
+  # And a Japanese font, so that the Japanese pages' screenshots show their text.
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -d /usr/share/fonts/opentype/ipafont-gothic ]; then
+    phase "installing Debian's chromium, chromium-driver and fonts-ipafont-gothic"
+    apt_install chromium chromium-driver fonts-ipafont-gothic
+  fi
+  export AXE_CORE_JS="$TOOLS/axe-core-$AXE_CORE_VERSION/node_modules/axe-core/axe.min.js"
+  if [ ! -f "$AXE_CORE_JS" ]; then
+    phase "installing axe-core $AXE_CORE_VERSION (npm, into $TOOLS)"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/axe-core-$AXE_CORE_VERSION" "axe-core@$AXE_CORE_VERSION" >/dev/null
+  fi
+}
+
 # ---- Docker, for sam local: Debian's docker.io and a private daemon under .local/docker ----
 DOCKER_DIR="$ROOT/.local/docker"
 export DOCKER_HOST="unix://$DOCKER_DIR/docker.sock"
@@ -98,14 +115,19 @@ export DOCKER_HOST="unix://$DOCKER_DIR/docker.sock"
 # so it is built here from the host's own sh, mv, chmod and glibc (SAM needs nothing more of it).
 LAMBDA_BASE_IMAGE=public.ecr.aws/lambda/provided:al2023-x86_64
 
+# Installs Debian packages (as root, or through sudo); refreshes the package lists only if needed.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends "$@" >/dev/null; }
+}
+
 # Installs Docker from Debian's packages unless dockerd is already there.
 ensure_docker() {
   command -v dockerd >/dev/null && return 0
   phase "installing Docker (Debian's docker.io)"
-  local sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get install -y --no-install-recommends docker.io iptables >/dev/null 2>&1 ||
-    { $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends docker.io iptables >/dev/null; }
+  apt_install docker.io iptables
 }
 
 docker_up() { docker info >/dev/null 2>&1; }

@@ -26,6 +26,7 @@ python scripts/check-deploy-template.py .aws-sam/build/template.yaml samconfig.t
 bridge=$(docker_host_address)
 export SAM_EMULATOR_PORT="${SAM_EMULATOR_PORT:-5060}"
 emulator_up "$SAM_EMULATOR_PORT" "$bridge" || { start_emulator "$SAM_EMULATOR_PORT" "$bridge"; on_exit stop_emulator "$SAM_EMULATOR_PORT"; }
+ensure_browser
 phase "tests"
 # The suites' figures (isolation, faults, races, idempotency, fuzz), shown once all have run.
 export TEST_FIGURES="$ROOT/.local/test-figures.txt"

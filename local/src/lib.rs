@@ -2,6 +2,7 @@
 //! loopback through the same operation code the Lambda functions run.
 pub mod fixtures;
 pub mod gateway;
+pub mod portal;
 pub mod provision;
 pub mod template;
 pub mod traffic;
@@ -37,7 +38,12 @@ pub struct StackFile {
 pub struct StackOptions {
     pub template: PathBuf,
     pub listen: SocketAddr,
+    /// Where the portal's link pages and the outbox are served (`portal.rs`), if anywhere.
+    pub portal_listen: Option<SocketAddr>,
+    /// The pages it serves: the project's `pages/`.
+    pub pages: PathBuf,
     pub names: StackNames,
+    /// What the email links are built on; empty: the address the portal listens at.
     pub portal_base_url: String,
     pub invitation_ttl: Duration,
     pub password_reset_ttl: Duration,
@@ -52,9 +58,12 @@ pub type AdjustSdk = Box<dyn FnOnce(&aws_config::SdkConfig) -> aws_config::SdkCo
 impl StackOptions {
     /// The names `make start` uses; a second start finds and reuses what the first created.
     pub fn local_default(template: PathBuf) -> Self {
+        let pages = template.parent().map(|root| root.join("pages")).unwrap_or_else(|| PathBuf::from("pages"));
         Self {
             template,
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            portal_listen: Some(SocketAddr::from(([127, 0, 0, 1], 5173))),
+            pages,
             names: StackNames {
                 table: "tenant-members-local".into(),
                 user_pool: "tenant-members-local".into(),
@@ -103,6 +112,13 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     let region = sdk.region().map(|r| r.to_string()).ok_or("AWS_REGION is not set")?;
     let template = Template::load(&options.template)?;
     let provisioned = provision(&sdk, &template, &options.names).await?;
+    let portal_listener = match options.portal_listen {
+        Some(address) => Some(tokio::net::TcpListener::bind(address).await?),
+        None => None,
+    };
+    if let (Some(listener), true) = (&portal_listener, options.portal_base_url.is_empty()) {
+        options.portal_base_url = format!("http://{}", listener.local_addr()?);
+    }
 
     let service_sdk = match options.service_sdk.take() {
         Some(adjust) => adjust(&sdk),
@@ -112,6 +128,21 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();
+    if let Some(listener) = portal_listener {
+        let portal = portal::Portal {
+            pages: options.pages.clone(),
+            ses_url: std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone()),
+            cognito_url: endpoint.clone(),
+            client_id: provisioned.user_pool_client_id.clone(),
+            password_policy: provisioned.password_policy.clone(),
+        };
+        let pages = portal::router(portal, router.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, pages).await {
+                tracing::error!(error = %e, "local portal stopped");
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
     let server = tokio::spawn(async move {

@@ -26,18 +26,25 @@ async fn main() -> Result<(), local_stack::BoxError> {
     if let Ok(port) = std::env::var("API_PORT") {
         options.listen.set_port(port.parse()?);
     }
+    if let Ok(port) = std::env::var("PORTAL_PORT") {
+        let port: u16 = port.parse()?;
+        options.portal_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+        options.portal_base_url = format!("http://localhost:{port}");
+    }
     let running = start(options).await?;
     let stack_file = root.join(".local/stack.json");
     write_stack_file(&stack_file, &running.stack)?;
     let s = &running.stack;
     println!(
         "\nLocal API on {api}  (emulator {aws}; ids in {file})\n\
+         The emails' link pages on {portal}, and the emails sent: {portal}/outbox\n\
          Sign in as the operator:\n  \
          curl -s {aws} -H 'Content-Type: application/x-amz-json-1.1' \\\n    \
          -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' \\\n    \
          -d '{{\"AuthFlow\":\"USER_PASSWORD_AUTH\",\"ClientId\":\"{client}\",\"AuthParameters\":{{\"USERNAME\":\"{email}\",\"PASSWORD\":\"{password}\"}}}}'\n\
          then call the API with  -H \"Authorization: Bearer <AuthenticationResult.IdToken>\"\n",
         api = s.api_url,
+        portal = s.portal_base_url,
         aws = s.aws_endpoint_url,
         file = stack_file.display(),
         client = s.user_pool_client_id,

@@ -75,6 +75,8 @@ impl TestStack {
         let id = ulid::Ulid::new().to_string().to_lowercase();
         let mut options = StackOptions::local_default(template());
         options.listen.set_port(0);
+        // The portal's pages only for the browser tests, which ask for them.
+        options.portal_listen = None;
         options.names = StackNames {
             table: format!("test-{id}"),
             user_pool: format!("test-{id}"),

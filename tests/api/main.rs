@@ -4,6 +4,7 @@ mod helpers;
 
 mod audit;
 mod authorization;
+mod browser;
 mod budgets;
 mod events;
 mod faults;

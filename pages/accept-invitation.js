@@ -1,0 +1,89 @@
+// accept-invitation: looks the invitation up; a new person sets a password, a person with an
+// account signs in (Cognito InitiateAuth, answering an MFA challenge) and joins.
+"use strict";
+
+(async () => {
+  const $ = (id) => document.getElementById(id);
+  const page = "accept-invitation";
+  const token = Portal.token(page);
+  let t = Portal.speak(Portal.browserLanguage());
+  const fail = (text) => { Portal.show($("status"), ""); Portal.show($("problem"), text); };
+  if (!token) return fail(t.noToken);
+
+  const cfg = await Portal.config();
+  const lookup = await Portal.api(cfg, "/invitations/lookup", { token });
+  if (lookup.status !== 200) return fail(Portal.explain(t, lookup));
+  const invitation = lookup.body;
+  t = Portal.speak(invitation.language);
+  const expires = new Date(invitation.expiresAt).toLocaleString(invitation.language === "ja" ? "ja-JP" : "en-GB");
+  Portal.show($("status"), t.expires(expires));
+
+  const finish = (joined) => {
+    Portal.forget(page);
+    for (const form of document.querySelectorAll("form")) form.hidden = true;
+    Portal.show($("problem"), "");
+    Portal.show($("status"), "");
+    Portal.show($("finished"), t.joined(joined.tenantName || invitation.tenantName));
+    $("finished").focus();
+  };
+
+  if (!invitation.accountExists) {
+    const form = $("set-password");
+    $("invited-to").textContent = t.invitedTo(invitation.tenantName, invitation.email);
+    // The rules are ticked as the person types; the API says why a password is refused.
+    Portal.policy(cfg, t, $("new-password"), $("policy"));
+    form.hidden = false;
+    $("new-password").focus();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const password = $("new-password").value;
+      if (password !== $("repeat-password").value) return Portal.show($("problem"), t.mismatch);
+      form.querySelector("button").disabled = true;
+      const accepted = await Portal.api(cfg, "/invitations/accept", { token, password });
+      form.querySelector("button").disabled = false;
+      if (accepted.status === 200) return finish(accepted.body);
+      Portal.show($("problem"), Portal.explain(t, accepted));
+    });
+    return;
+  }
+
+  // A person with an account signs in, then joins with their ID token.
+  const form = $("sign-in");
+  $("join-to").textContent = t.joinTo(invitation.tenantName, invitation.email);
+  $("email").value = invitation.email;
+  form.hidden = false;
+  $("password").focus();
+  const join = async (idToken) => {
+    const joined = await Portal.api(cfg, "/invitations/join", { token }, idToken);
+    if (joined.status === 200) return finish(joined.body);
+    Portal.show($("problem"), Portal.explain(t, joined));
+  };
+  const signedIn = async (answer) => {
+    if (answer.status !== 200) return Portal.show($("problem"), t.signInFailed);
+    if (answer.body.AuthenticationResult) return join(answer.body.AuthenticationResult.IdToken);
+    // An MFA challenge: the code, then Cognito's answer again.
+    const challenge = answer.body.ChallengeName;
+    const codeField = { EMAIL_OTP: "EMAIL_OTP_CODE", SOFTWARE_TOKEN_MFA: "SOFTWARE_TOKEN_MFA_CODE", SMS_MFA: "SMS_MFA_CODE" }[challenge];
+    if (!codeField) return Portal.show($("problem"), t.other);
+    form.hidden = true;
+    const step = $("challenge");
+    $("code-label").textContent = challenge === "SOFTWARE_TOKEN_MFA" ? t.codeByApp : t.codeByEmail;
+    step.hidden = false;
+    $("code").focus();
+    step.onsubmit = async (event) => {
+      event.preventDefault();
+      const responses = { USERNAME: invitation.email, [codeField]: $("code").value.trim() };
+      signedIn(await Portal.cognito(cfg, "RespondToAuthChallenge", {
+        ClientId: cfg.clientId, ChallengeName: challenge, Session: answer.body.Session, ChallengeResponses: responses,
+      }));
+    };
+  };
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Portal.show($("problem"), "");
+    signedIn(await Portal.cognito(cfg, "InitiateAuth", {
+      AuthFlow: "USER_PASSWORD_AUTH", ClientId: cfg.clientId,
+      AuthParameters: { USERNAME: invitation.email, PASSWORD: $("password").value },
+    }));
+  });
+})();
