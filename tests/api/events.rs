@@ -145,13 +145,16 @@ async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_
         }
         // The function's log: one JSON line per request, with what an operator needs to find it.
         // SAM stops reading a container's output when the invocation ends and now and then loses
-        // some of its lines (even before the runtime's REPORT line): a line may be missing, never
-        // doubled or incomplete.
-        let requests: Vec<serde_json::Value> = stderr
+        // some of its lines (even before the runtime's REPORT line), or prints a line again after
+        // the REPORT line: a line may be missing or repeated verbatim (its latency to the
+        // nanosecond included, which a second log call would not repeat), never two different
+        // request lines for one event, nor an incomplete one.
+        let mut requests: Vec<serde_json::Value> = stderr
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|l| l["fields"]["message"] == "request")
             .collect();
+        requests.dedup();
         for line in &requests {
             for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
                 assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
