@@ -2,7 +2,7 @@
 // account signs in (Cognito InitiateAuth, answering an MFA challenge) and joins.
 "use strict";
 
-(async () => {
+Portal.run(async () => {
   const $ = (id) => document.getElementById(id);
   const page = "accept-invitation";
   const token = Portal.token(page);
@@ -86,4 +86,4 @@
       AuthParameters: { USERNAME: invitation.email, PASSWORD: $("password").value },
     }));
   });
-})();
+});

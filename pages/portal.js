@@ -143,5 +143,16 @@ const Portal = (() => {
     return t[code] || t.other;
   }
 
-  return { browserLanguage, speak, token, forget, config, api, cognito, policy, show, explain };
+  /** Runs a page; a call that fails outright (the network, a proxy) says so instead of leaving
+   *  the page loading forever. */
+  function run(page) {
+    page().catch(() => {
+      const t = texts[document.documentElement.lang] || texts.en;
+      const status = document.getElementById("status");
+      if (status) show(status, "");
+      show(document.getElementById("problem"), t.upstream_unavailable);
+    });
+  }
+
+  return { browserLanguage, speak, token, forget, config, api, cognito, policy, show, explain, run };
 })();

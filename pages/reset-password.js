@@ -1,7 +1,7 @@
 // reset-password: sets the new password the administrator's email lets the person choose.
 "use strict";
 
-(async () => {
+Portal.run(async () => {
   const $ = (id) => document.getElementById(id);
   const page = "reset-password";
   const token = Portal.token(page);
@@ -28,4 +28,4 @@
     Portal.show($("problem"), "");
     Portal.show($("finished"), t.passwordSaved);
   });
-})();
+});

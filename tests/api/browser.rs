@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 use crate::helpers::{project_root, unique_email, wait, TestStack, PASSWORD};
 
 const NEW_PASSWORD: &str = "Br0wser-Chosen-Pass!";
+/// How many tenths of a second a page may take to show something: the emulator serves every
+/// test running at once one request at a time, so a page's first call can wait seconds.
+const PATIENCE: usize = 300;
 
 /// Chromium under chromedriver, for one test.
 struct Browser {
@@ -88,7 +91,7 @@ impl Browser {
 
     /// The text of the element, once it is shown and says something.
     async fn text(&self, css: &str) -> String {
-        for _ in 0..100 {
+        for _ in 0..PATIENCE {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 if element.is_displayed().await.unwrap_or(false) {
                     let text = element.text().await.unwrap_or_default();
@@ -117,7 +120,7 @@ impl Browser {
     }
 
     async fn text_or_field(&self, css: &str) {
-        for _ in 0..100 {
+        for _ in 0..PATIENCE {
             if self.shown(css).await {
                 return;
             }
