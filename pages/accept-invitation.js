@@ -28,22 +28,8 @@ Portal.run(async () => {
   };
 
   if (!invitation.accountExists) {
-    const form = $("set-password");
     $("invited-to").textContent = t.invitedTo(invitation.tenantName, invitation.email);
-    // The rules are ticked as the person types; the API says why a password is refused.
-    Portal.policy(cfg, t, $("new-password"), $("policy"));
-    form.hidden = false;
-    $("new-password").focus();
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const password = $("new-password").value;
-      if (password !== $("repeat-password").value) return Portal.show($("problem"), t.mismatch);
-      form.querySelector("button").disabled = true;
-      const accepted = await Portal.api(cfg, "/invitations/accept", { token, password });
-      form.querySelector("button").disabled = false;
-      if (accepted.status === 200) return finish(accepted.body);
-      Portal.show($("problem"), Portal.explain(t, accepted));
-    });
+    Portal.newPassword(cfg, t, $("set-password"), 200, (password) => Portal.api(cfg, "/invitations/accept", { token, password }), finish);
     return;
   }
 

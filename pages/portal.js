@@ -143,6 +143,29 @@ const Portal = (() => {
     return t[code] || t.other;
   }
 
+  /** The new-password form both pages share: the policy ticked as the person types (the API
+   *  says why a password is refused), the two fields compared, then `send(password)`, which
+   *  answers the API's { status, body }; `done(body)` when it is `expected`. */
+  function newPassword(cfg, t, form, expected, send, done) {
+    const field = form.querySelector("#new-password");
+    const problem = document.getElementById("problem");
+    policy(cfg, t, field, form.querySelector("#policy"));
+    form.hidden = false;
+    field.focus();
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const password = field.value;
+      if (password !== form.querySelector("#repeat-password").value) return show(problem, t.mismatch);
+      const button = form.querySelector("button");
+      button.disabled = true;
+      const answer = await send(password);
+      button.disabled = false;
+      if (answer.status !== expected) return show(problem, explain(t, answer));
+      show(problem, "");
+      done(answer.body);
+    });
+  }
+
   /** Runs a page; a call that fails outright (the network, a proxy) says so instead of leaving
    *  the page loading forever. */
   function run(page) {
@@ -154,5 +177,5 @@ const Portal = (() => {
     });
   }
 
-  return { browserLanguage, speak, token, forget, config, api, cognito, policy, show, explain, run };
+  return { browserLanguage, speak, token, forget, config, api, cognito, policy, newPassword, show, explain, run };
 })();

@@ -51,7 +51,7 @@ impl Browser {
     /// network needs (no background connections to Google).
     async fn start(language: &str) -> Self {
         let port = free_port();
-        let driver = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
+        let mut driver = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -82,6 +82,7 @@ impl Browser {
             }
             wait(Duration::from_millis(100)).await;
         }
+        let _ = driver.kill();
         panic!("chromedriver did not answer on {url}: {last:?}");
     }
 
