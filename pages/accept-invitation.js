@@ -1,5 +1,5 @@
 // accept-invitation: looks the invitation up; a new person sets a password, a person with an
-// account signs in (Cognito InitiateAuth, answering an MFA challenge) and joins.
+// account signs in (Cognito's SRP flow, answering an MFA challenge) and joins.
 "use strict";
 
 Portal.run(async () => {
@@ -64,12 +64,20 @@ Portal.run(async () => {
       }));
     };
   };
+  // Sign-in by SRP: Cognito gets a proof of the password, never the password itself.
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     Portal.show($("problem"), "");
-    signedIn(await Portal.cognito(cfg, "InitiateAuth", {
-      AuthFlow: "USER_PASSWORD_AUTH", ClientId: cfg.clientId,
-      AuthParameters: { USERNAME: invitation.email, PASSWORD: $("password").value },
+    const { a, srpA } = CognitoSrp.start();
+    const challenge = await Portal.cognito(cfg, "InitiateAuth", {
+      AuthFlow: "USER_SRP_AUTH", ClientId: cfg.clientId, AuthParameters: { USERNAME: invitation.email, SRP_A: srpA },
+    });
+    if (challenge.status !== 200 || challenge.body.ChallengeName !== "PASSWORD_VERIFIER") return signedIn(challenge);
+    const responses = await CognitoSrp.claim({
+      poolId: cfg.userPoolId, password: $("password").value, a, challenge: challenge.body.ChallengeParameters, at: new Date(),
+    });
+    signedIn(await Portal.cognito(cfg, "RespondToAuthChallenge", {
+      ClientId: cfg.clientId, ChallengeName: "PASSWORD_VERIFIER", Session: challenge.body.Session, ChallengeResponses: responses,
     }));
   });
 });

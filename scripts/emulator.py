@@ -15,13 +15,22 @@ Three Cognito fixes:
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
 
+Cognito's SRP sign-in (USER_SRP_AUTH): moto answers with a random SALT and SRP_B and takes any
+PASSWORD_VERIFIER signature. Here the challenge is a real SRP-6a server's, computed from the
+user's password (moto keeps it), and the claim's signature and timestamp are checked as Cognito
+checks them: a wrong password, or a client that derives the key differently, is refused.
+
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
 """
 import argparse
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
+import re
 import threading
 
 from moto.cognitoidp import models as cognito
@@ -90,6 +99,102 @@ cognito_responses.CognitoIdpResponse.admin_set_user_mfa_preference = set_mfa_pre
 cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
+
+
+# ---- SRP-6a as Cognito computes it (the group and derivations of amazon-cognito-identity-js) ----
+SRP_N = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF", 16)
+SRP_G = 2
+CLAIM_TIME = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [1-9][0-9]? [0-9]{2}:[0-9]{2}:[0-9]{2} UTC [0-9]{4}$")
+
+
+def pad_hex(value):
+    digits = value if isinstance(value, str) else f"{value:x}"
+    if len(digits) % 2:
+        return "0" + digits
+    return "00" + digits if digits[0] in "89abcdefABCDEF" else digits
+
+
+def hash_of_hex(digits):
+    return int(hashlib.sha256(bytes.fromhex(digits)).hexdigest(), 16)
+
+
+SRP_K = hash_of_hex(pad_hex(SRP_N) + pad_hex(SRP_G))
+# An open challenge by its SECRET_BLOCK: moto's session, and what the server needs to check the claim.
+srp_challenges = {}
+
+
+def srp_verifier(pool_id, user_id, password, salt):
+    identity = hashlib.sha256(f"{pool_id.split('_')[1]}{user_id}:{password}".encode()).hexdigest()
+    return pow(SRP_G, hash_of_hex(pad_hex(salt) + identity), SRP_N)
+
+
+def initiate_srp_auth(self, client_id, auth_flow, auth_parameters):
+    answer = _initiate_auth(self, client_id, auth_flow, auth_parameters)
+    if answer.get("ChallengeName") != "PASSWORD_VERIFIER":
+        return answer
+    big_a = int(auth_parameters["SRP_A"], 16)
+    if big_a % SRP_N == 0:
+        raise cognito.NotAuthorizedError("Invalid SRP_A")
+    _, pool = self.sessions[answer["Session"]]
+    user = pool._get_user(auth_parameters["USERNAME"])
+    salt = os.urandom(16).hex()
+    verifier = srp_verifier(pool.id, user.id, user.password, salt)
+    small_b = int.from_bytes(os.urandom(128), "big") % SRP_N
+    big_b = (SRP_K * verifier + pow(SRP_G, small_b, SRP_N)) % SRP_N
+    secret_block = base64.b64encode(os.urandom(64)).decode()
+    srp_challenges[secret_block] = (answer["ChallengeParameters"]["SECRET_BLOCK"], pool.id, user.id, verifier, big_a, small_b, big_b)
+    answer["ChallengeParameters"].update(SALT=salt, SRP_B=f"{big_b:x}", SECRET_BLOCK=secret_block)
+    return answer
+
+
+def expected_claim(pool_id, user_id, verifier, big_a, small_b, big_b, secret_block, timestamp):
+    u = hash_of_hex(pad_hex(big_a) + pad_hex(big_b))
+    shared = pow(big_a * pow(verifier, u, SRP_N), small_b, SRP_N)
+    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(shared)), hashlib.sha256).digest()
+    key = hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
+    message = pool_id.split("_")[1].encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def claim_time_is_cognitos(timestamp):
+    if not CLAIM_TIME.match(timestamp or ""):
+        return False
+    at = datetime.datetime.strptime(timestamp, "%a %b %d %H:%M:%S UTC %Y").replace(tzinfo=datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return at.strftime("%a") == timestamp[:3] and abs((now - at).total_seconds()) < 300
+
+
+def respond_to_srp_challenge(self, session, client_id, challenge_name, challenge_responses):
+    if challenge_name == "PASSWORD_VERIFIER":
+        opened = srp_challenges.pop(challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK"), None)
+        if opened is None:
+            raise cognito.NotAuthorizedError("Invalid PASSWORD_CLAIM_SECRET_BLOCK")
+        moto_session, pool_id, user_id, verifier, big_a, small_b, big_b = opened
+        timestamp = challenge_responses.get("TIMESTAMP")
+        try:
+            signature = base64.b64decode(challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", ""), validate=True)
+        except ValueError:
+            signature = b""
+        expected = expected_claim(pool_id, user_id, verifier, big_a, small_b, big_b,
+                                  challenge_responses["PASSWORD_CLAIM_SECRET_BLOCK"], timestamp or "")
+        if not claim_time_is_cognitos(timestamp) or not hmac.compare_digest(signature, expected):
+            raise cognito.NotAuthorizedError("Incorrect username or password.")
+        challenge_responses = dict(challenge_responses, PASSWORD_CLAIM_SECRET_BLOCK=moto_session)
+    return _respond_to_auth_challenge(self, session, client_id, challenge_name, challenge_responses)
+
+
+_initiate_auth = cognito.CognitoIdpBackend.initiate_auth
+_respond_to_auth_challenge = cognito.CognitoIdpBackend.respond_to_auth_challenge
+cognito.CognitoIdpBackend.initiate_auth = initiate_srp_auth
+cognito.CognitoIdpBackend.respond_to_auth_challenge = respond_to_srp_challenge
 
 
 def send_email_keeping_both_parts(self):

@@ -133,6 +133,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
             pages: options.pages.clone(),
             ses_url: std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone()),
             cognito_url: endpoint.clone(),
+            user_pool_id: provisioned.user_pool_id.clone(),
             client_id: provisioned.user_pool_client_id.clone(),
             password_policy: provisioned.password_policy.clone(),
         };

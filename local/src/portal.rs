@@ -17,7 +17,7 @@ use tenant_members::password::PasswordPolicy;
 /// The pages and their scripts: nothing else of `pages/` is served.
 const PAGES: [(&str, &str); 3] =
     [("/accept-invitation", "accept-invitation.html"), ("/reset-password", "reset-password.html"), ("/outbox", "outbox.html")];
-const ASSETS: [&str; 5] = ["portal.css", "portal.js", "accept-invitation.js", "reset-password.js", "outbox.js"];
+const ASSETS: [&str; 6] = ["portal.css", "portal.js", "cognito-srp.js", "accept-invitation.js", "reset-password.js", "outbox.js"];
 
 /// What the pages may load: their own files, and calls to their own origin.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; \
@@ -30,6 +30,7 @@ pub struct Portal {
     /// The emulator serving SES (its outbox) and Cognito.
     pub ses_url: String,
     pub cognito_url: String,
+    pub user_pool_id: String,
     pub client_id: String,
     pub password_policy: PasswordPolicy,
 }
@@ -86,12 +87,14 @@ async fn asset(State(shared): State<Arc<Shared>>, Path(asset): Path<String>) -> 
     }
 }
 
-/// What the pages need to know: where the API and Cognito are, the app client, the policy.
+/// What the pages need to know: where the API and Cognito are, the pool and its app client, the
+/// password policy.
 async fn config(State(shared): State<Arc<Shared>>) -> Response {
     let p = &shared.portal.password_policy;
     let body = json!({
         "apiUrl": "api",
         "cognitoUrl": "cognito",
+        "userPoolId": shared.portal.user_pool_id,
         "clientId": shared.portal.client_id,
         "passwordPolicy": {
             "minimumLength": p.minimum_length, "requireLowercase": p.require_lowercase, "requireUppercase": p.require_uppercase,

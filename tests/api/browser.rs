@@ -21,8 +21,8 @@ const NEW_PASSWORD: &str = "Br0wser-Chosen-Pass!";
 const PATIENCE: usize = 300;
 
 /// Chromium under chromedriver, for one test.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: std::process::Child,
     _profile: TempDir,
 }
@@ -49,7 +49,7 @@ fn free_port() -> u16 {
 impl Browser {
     /// A headless Chromium whose browser language is `language`, with the flags this closed
     /// network needs (no background connections to Google).
-    async fn start(language: &str) -> Self {
+    pub(crate) async fn start(language: &str) -> Self {
         let port = free_port();
         let mut driver = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -86,12 +86,12 @@ impl Browser {
         panic!("chromedriver did not answer on {url}: {last:?}");
     }
 
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("the page loads");
     }
 
     /// The text of the element, once it is shown and says something.
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         for _ in 0..PATIENCE {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {
                 if element.is_displayed().await.unwrap_or(false) {
@@ -186,7 +186,7 @@ impl Browser {
 
     /// Runs the steps of a test in this browser; a failure leaves a screenshot of the page in
     /// `.local/screenshots/`.
-    async fn run(&self, name: &str, steps: impl std::future::Future<Output = ()>) {
+    pub(crate) async fn run(&self, name: &str, steps: impl std::future::Future<Output = ()>) {
         if let Err(panic) = AssertUnwindSafe(steps).catch_unwind().await {
             self.screenshot(&format!("FAILED-{name}")).await;
             std::panic::resume_unwind(panic);
@@ -195,7 +195,7 @@ impl Browser {
 }
 
 /// A stack whose portal serves the pages at the address the emails link to.
-async fn stack_with_portal() -> TestStack {
+pub(crate) async fn stack_with_portal() -> TestStack {
     TestStack::start_with(|options| {
         options.portal_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
         options.portal_base_url = String::new();

@@ -22,5 +22,6 @@ mod races;
 mod representative;
 mod routes;
 mod seed_walkthrough;
+mod srp;
 mod tokens;
 mod walkthrough;

@@ -1,0 +1,62 @@
+//! Cognito's SRP sign-in, which the join page uses outside `dev` (the password never reaches
+//! Cognito): the emulator's SRP server and the page's client (`pages/cognito-srp.js`), each held
+//! to pycognito, the Python client people sign in to AWS Cognito with
+//! (`scripts/cognito-srp-reference.py`).
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::browser::Browser;
+use crate::helpers::{project_root, TestStack, PASSWORD};
+
+/// Runs the reference script with the project's Python (`.venv`, where `make test` installs
+/// pycognito); its output.
+fn reference(args: &[&str]) -> String {
+    let output = Command::new(project_root().join(".venv/bin/python"))
+        .arg(project_root().join("scripts/cognito-srp-reference.py"))
+        .args(args)
+        .output()
+        .expect("the project's .venv runs (make test installs it)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn pycognito_signs_in_to_the_emulator_by_srp_with_the_password_and_is_refused_without() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let s = &stack.stack;
+    let sign_in = |password: &str| {
+        reference(&["sign-in", &s.aws_endpoint_url, &s.user_pool_id, &s.user_pool_client_id, &person.email, password])
+    };
+    assert_eq!(sign_in(PASSWORD), "signed in");
+    assert_eq!(sign_in("Not-The-Passw0rd!"), "refused: NotAuthorizedException");
+    assert_eq!(sign_in(&PASSWORD.to_lowercase()), "refused: NotAuthorizedException", "a near miss is a miss");
+}
+
+#[tokio::test]
+async fn the_pages_srp_claims_are_pycognitos_on_known_vectors() {
+    let vectors: Vec<Value> = serde_json::from_str(&reference(&["vectors"])).expect("the vectors are JSON");
+    assert!(vectors.len() >= 20);
+    let stack = crate::browser::stack_with_portal().await;
+    let b = Browser::start("en-US").await;
+    b.run("srp-vectors", async {
+        b.goto(&format!("{}/accept-invitation", stack.stack.portal_base_url)).await;
+        b.text("#problem").await;
+        let claims = b
+            .client
+            .execute_async(
+                "const [vectors, done] = arguments;
+                 Promise.all(vectors.map((v) => CognitoSrp.claim({
+                   poolId: v.poolId, password: v.password, a: BigInt(`0x${v.a}`), challenge: v.challenge, at: new Date(v.at),
+                 }))).then(done, (e) => done(String(e)));",
+                vec![json!(vectors)],
+            )
+            .await
+            .expect("the claims are computed");
+        let expected: Vec<Value> = vectors.iter().map(|v| v["claim"].clone()).collect();
+        assert_eq!(claims, json!(expected));
+    })
+    .await;
+}
