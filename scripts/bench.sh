@@ -8,6 +8,10 @@ use_own_emulators "${BENCH_EMULATOR_PORT:-5055}"
 cd "$ROOT"
 functions=()
 for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
-echo "==> cargo build --release (every function, and the bench)"
-cargo build --release "${functions[@]}" -p bench -p bench-baselines
+# Two builds: built together, the functions would get the features the bench's aws-config turns
+# on (its default HTTPS client), and be measured with code a deployed function does not have.
+echo "==> cargo build --release (every function, as sam build builds them)"
+cargo build --release "${functions[@]}"
+echo "==> cargo build --release (the bench and its baselines)"
+cargo build --release -p bench -p bench-baselines
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench" "$@"

@@ -123,7 +123,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     let service_sdk = match options.service_sdk.take() {
         Some(adjust) => adjust(&sdk),
         // The functions' own timeouts (their provisioning above has none: the emulator is slow).
-        None => sdk.to_builder().timeout_config(tenant_members::app::sdk_timeouts()).build(),
+        None => sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(),
     };
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);

@@ -89,7 +89,7 @@ impl Traffic {
 
     /// An HTTP client for an `SdkConfig` that records through this `Traffic`.
     pub fn http_client(&self) -> SharedHttpClient {
-        let inner = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc)).build_https();
+        let inner = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
         SharedHttpClient::new(RecordingClient { inner, traffic: self.clone() })
     }
 

@@ -1,8 +1,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
+use aws_types::sdk_config::SdkConfig;
 
 use crate::adapters::{CognitoDirectory, DynamoStore, SesMailer};
 use crate::config::Config;
@@ -81,29 +80,6 @@ impl<T: ?Sized> Deref for Port<T> {
     }
 }
 
-/// How long one attempt of an AWS call, and the call with its retries, may take. A Lambda has
-/// 10 s (template.yaml): a hung dependency fails the call in 3 s, leaving the operation the time
-/// to take its change back and free its idempotency key.
-pub fn sdk_timeouts() -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
-        .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(3))
-        .build()
-}
-
-/// The AWS SDK's configuration from the environment, with the service's timeouts. Lambda hands
-/// a function its role's credentials in environment variables (as the local stack does): taking
-/// them from there skips building the default provider chain (profiles, SSO, web identity, ECS,
-/// IMDS), which was most of a function's start (measured: 2.9 ms of `load_defaults`, 0.1 ms so).
-pub async fn aws_sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
-        .timeout_config(sdk_timeouts())
-        .load()
-        .await
-}
-
 impl App {
     /// The service on the given adapters, every port wired.
     pub fn wired(config: Config, store: Arc<dyn Store>, directory: Arc<dyn Directory>, mailer: Arc<dyn Mailer>) -> Self {
@@ -137,14 +113,14 @@ impl App {
     }
 
     /// The service on real AWS clients (or an emulator, when `sdk` points at one).
-    pub fn on_aws(sdk: &aws_config::SdkConfig, config: Config) -> Self {
+    pub fn on_aws(sdk: &SdkConfig, config: Config) -> Self {
         Self::on_aws_with(sdk, config, Ports::ALL)
     }
 
     /// The service with only the clients of `ports`. Inlined, so that with constant `ports` a
     /// function's binary does not link the SDK of a service it never calls.
     #[inline(always)]
-    pub fn on_aws_with(sdk: &aws_config::SdkConfig, config: Config, ports: Ports) -> Self {
+    pub fn on_aws_with(sdk: &SdkConfig, config: Config, ports: Ports) -> Self {
         let store = if ports.store {
             Port::wired(
                 Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone())) as Arc<dyn Store>,

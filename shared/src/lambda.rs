@@ -8,6 +8,7 @@ use lambda_http::{service_fn, LambdaEvent, Request};
 use crate::app::App;
 use crate::config::Config;
 use crate::operations::{respond, Handler};
+use crate::sdk::MissingVariable;
 use crate::triggers::Trigger;
 
 /// One JSON line per log event, as CloudWatch Logs Insights reads best, at the level Lambda's
@@ -26,7 +27,7 @@ pub fn init_logging() {
 pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let sdk = crate::app::aws_sdk_config().await;
+    let sdk = crate::sdk::aws_sdk_config()?;
     let app = std::sync::OnceLock::new();
     lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let pool = event.payload["userPoolId"].as_str().unwrap_or_default();
@@ -49,11 +50,11 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
 /// AWS service neither loads nor links the SDK's configuration: the branch is decided at compile
 /// time, in a plain function (an `.await` in a dead branch of an async fn stays linked, as a
 /// state of its state machine).
-fn app_of<H: Handler>(config: Config) -> BoxFuture<'static, App> {
+fn app_of<H: Handler>(config: Config) -> BoxFuture<'static, Result<App, MissingVariable>> {
     if const { H::PORTS.is_none() } {
-        Box::pin(std::future::ready(App::without_aws(config)))
+        Box::pin(std::future::ready(Ok(App::without_aws(config))))
     } else {
-        Box::pin(async move { App::on_aws_with(&crate::app::aws_sdk_config().await, config, H::PORTS) })
+        Box::pin(async move { Ok(App::on_aws_with(&crate::sdk::aws_sdk_config()?, config, H::PORTS)) })
     }
 }
 
@@ -61,7 +62,7 @@ fn app_of<H: Handler>(config: Config) -> BoxFuture<'static, App> {
 pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
     init_logging();
     let config = Config::from_env()?;
-    let app = Arc::new(app_of::<H>(config).await);
+    let app = Arc::new(app_of::<H>(config).await?);
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(respond::<H>(&app, req).await) }

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod lambda;
 pub mod operations;
+pub mod sdk;
 pub mod triggers;
 
 pub use app::App;

@@ -509,7 +509,7 @@ async fn a_hung_call_is_cut_by_the_sdk_timeouts_and_leaves_nothing_behind_and_th
     let stack = TestStack::start_with(|options| {
         let testing = options.service_sdk.take().expect("the tests adjust the service's SDK");
         options.service_sdk =
-            Some(Box::new(move |sdk| testing(sdk).to_builder().timeout_config(tenant_members::app::sdk_timeouts()).build()));
+            Some(Box::new(move |sdk| testing(sdk).to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build()));
     })
     .await;
     let tenant = stack.tenant_with_admin(None).await;
