@@ -8,10 +8,12 @@ use_own_emulators "${BENCH_EMULATOR_PORT:-5055}"
 cd "$ROOT"
 functions=()
 for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
-# Two builds: built together, the functions would get the features the bench's aws-config turns
-# on (its default HTTPS client), and be measured with code a deployed function does not have.
+# Three builds, so that each binary has only its own crates' features (built together, cargo
+# would give the functions the bench's aws-config HTTPS client, and the baselines the bench's).
 echo "==> cargo build --release (every function, as sam build builds them)"
 cargo build --release "${functions[@]}"
-echo "==> cargo build --release (the bench and its baselines)"
-cargo build --release -p bench -p bench-baselines
+echo "==> cargo build --release (the baselines, as the SDK's guide writes them)"
+cargo build --release -p bench-baselines
+echo "==> cargo build --release (the bench)"
+cargo build --release -p bench
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench" "$@"
