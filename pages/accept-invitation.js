@@ -58,7 +58,9 @@ Portal.run(async () => {
     $("code").focus();
     step.onsubmit = async (event) => {
       event.preventDefault();
-      const responses = { USERNAME: invitation.email, [codeField]: $("code").value.trim() };
+      // Cognito names the user it challenges (after SRP, by its internal name); else the email.
+      const username = (answer.body.ChallengeParameters || {}).USER_ID_FOR_SRP || invitation.email;
+      const responses = { USERNAME: username, [codeField]: $("code").value.trim() };
       signedIn(await Portal.cognito(cfg, "RespondToAuthChallenge", {
         ClientId: cfg.clientId, ChallengeName: challenge, Session: answer.body.Session, ChallengeResponses: responses,
       }));

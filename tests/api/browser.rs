@@ -272,6 +272,35 @@ async fn a_person_with_an_account_joins_by_signing_in_in_their_language() {
 }
 
 #[tokio::test]
+async fn a_person_with_an_authenticator_app_joins_with_the_apps_code_after_the_srp_sign_in() {
+    let stack = stack_with_portal().await;
+    let first = stack.tenant_with_admin(None).await;
+    let person = stack.join(&first, "member").await;
+    stack.cognito.associate_software_token().access_token(&person.access_token).send().await.unwrap();
+    stack.cognito.verify_software_token().access_token(&person.access_token).user_code("123456").send().await.unwrap();
+    let mfa = format!("{}/mfa", TestStack::member_path(&first, &person.member_id));
+    assert_eq!(stack.put(&mfa, &first.admin_token, json!({ "enabled": true })).await.status, StatusCode::OK);
+    let second = stack.tenant_with_admin(None).await;
+    stack.invite(&second, &person.email, "en", json!({ "service-management-portal": "member" })).await;
+    let link = stack.last_email_to(&person.email).await.token();
+    let b = Browser::start("en-US").await;
+    b.run("join-with-app-code", async {
+        b.goto(&format!("{}/accept-invitation?token={link}", portal(&stack))).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("#sign-in button").await;
+        assert_eq!(b.text("#code-label").await, "Enter the code from your authenticator app");
+        assert!(!b.shown("#sign-in").await, "the password form gives way to the code");
+        b.accessible("accept-invitation, the MFA code").await;
+        b.fill("#code", "123456").await;
+        b.click("#challenge button").await;
+        assert!(b.text("#finished").await.contains("You are now a member"));
+    })
+    .await;
+    let joined = stack.members(&second).await.into_iter().find(|m| m["email"] == person.email.as_str()).unwrap_or(Value::Null);
+    assert_eq!(joined["status"], "active", "{joined}");
+}
+
+#[tokio::test]
 async fn a_weak_password_shows_the_policy_and_cognitos_reason_and_the_link_still_works() {
     let stack = stack_with_portal().await;
     let tenant = stack.tenant_with_admin(None).await;
