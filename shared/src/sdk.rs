@@ -129,9 +129,9 @@ impl HttpConnector for Connection {
     }
 }
 
-/// What the SDK's retry strategy needs to know of a failed request: whether it never reached the
-/// service (a connection that failed, timed out or was closed under it: retried) or failed some
-/// other way (not retried).
+/// What the SDK's retry strategy needs to know of a failed request, as its own client tells it:
+/// a timeout, or a connection that failed or was closed under the request (both retried), or
+/// another failure (not retried).
 fn retry_class(error: hyper_util::client::legacy::Error) -> ConnectorError {
     let cause = |kind: fn(&hyper::Error) -> bool| caused_by(&error, kind);
     if cause(hyper::Error::is_timeout) {
