@@ -404,6 +404,45 @@ async fn the_pages_send_no_referrer_a_strict_policy_and_load_nothing_from_elsewh
     assert_eq!(http.get(format!("{}/Cargo.toml", portal(&stack))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn the_portal_forwards_only_the_two_sign_in_calls_to_cognito() {
+    let stack = stack_with_portal().await;
+    let http = reqwest::Client::new();
+    let call = |target: &str| {
+        http.post(format!("{}/cognito", portal(&stack)))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("AWSCognitoIdentityProviderService.{target}"))
+            .body(json!({ "UserPoolId": stack.stack.user_pool_id, "Username": "someone@example.com" }).to_string())
+            .send()
+    };
+    for target in ["AdminCreateUser", "AdminSetUserPassword", "AdminDeleteUser", "ListUsers", "SignUp", "GetUser"] {
+        assert_eq!(call(target).await.unwrap().status(), StatusCode::FORBIDDEN, "{target} is not forwarded");
+    }
+    // The two the pages need reach the emulator (which refuses these bodies on its own terms).
+    for target in ["InitiateAuth", "RespondToAuthChallenge"] {
+        let answer = call(target).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{target}");
+        assert!(answer.text().await.unwrap().contains("__type"), "{target}: Cognito's own error");
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_shows_each_email_as_its_text_part_too() {
+    let stack = stack_with_portal().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = unique_email("outbox-text");
+    stack.invite(&tenant, &email, "en", json!({ "service-management-portal": "member" })).await;
+    let http = reqwest::Client::new();
+    let listed: Value = http.get(format!("{}/outbox.json", portal(&stack))).send().await.unwrap().json().await.unwrap();
+    let sent = listed.as_array().unwrap().iter().find(|m| m["to"][0] == email.as_str()).cloned().expect("the invitation is listed");
+    let text = http.get(format!("{}/{}", portal(&stack), sent["text"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(text.headers()["content-type"], "text/plain; charset=utf-8");
+    let text = text.text().await.unwrap();
+    let link = stack.last_email_to(&email).await.token();
+    assert!(text.contains(&format!("accept-invitation?token={link}")), "the text part carries the link: {text}");
+    assert!(!text.contains('<'), "no markup in the text part");
+}
+
 /// The README's pictures: each page in both languages (written to `docs/screenshots/` with
 /// `SCREENSHOTS=update`), each checked for accessibility as shown.
 #[tokio::test]
