@@ -4,6 +4,7 @@
 //! browser (labels, focus order, contrast: WCAG 2 A and AA); a failing test leaves a screenshot in
 //! `.local/screenshots/`. `SCREENSHOTS=update` also writes the README's screenshots to
 //! `docs/screenshots/`.
+use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,7 +37,10 @@ impl Drop for TempDir {
 }
 
 impl Drop for Browser {
+    /// Chromium outlives a killed chromedriver: the whole process group goes (the session is
+    /// normally closed first, by `run`).
     fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-KILL", "--", &format!("-{}", self.driver.id())]).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -53,6 +57,7 @@ impl Browser {
         let port = free_port();
         let mut driver = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -187,8 +192,13 @@ impl Browser {
     /// Runs the steps of a test in this browser; a failure leaves a screenshot of the page in
     /// `.local/screenshots/`.
     pub(crate) async fn run(&self, name: &str, steps: impl std::future::Future<Output = ()>) {
-        if let Err(panic) = AssertUnwindSafe(steps).catch_unwind().await {
+        let outcome = AssertUnwindSafe(steps).catch_unwind().await;
+        if outcome.is_err() {
             self.screenshot(&format!("FAILED-{name}")).await;
+        }
+        // Ends the WebDriver session: chromedriver quits this Chromium.
+        let _ = self.client.clone().close().await;
+        if let Err(panic) = outcome {
             std::panic::resume_unwind(panic);
         }
     }
