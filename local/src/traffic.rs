@@ -5,7 +5,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
 };
@@ -87,9 +86,10 @@ impl Traffic {
         Self::default()
     }
 
-    /// An HTTP client for an `SdkConfig` that records through this `Traffic`.
+    /// An HTTP client for an `SdkConfig` that records through this `Traffic`: the functions' own
+    /// HTTPS client underneath, so that the suites go through what a deployed function uses.
     pub fn http_client(&self) -> SharedHttpClient {
-        let inner = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
+        let inner = tenant_members::sdk::https_client();
         SharedHttpClient::new(RecordingClient { inner, traffic: self.clone() })
     }
 

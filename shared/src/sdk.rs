@@ -65,13 +65,18 @@ fn sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SdkConfig,
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(SharedHttpClient::new(Https::default()))
+        .http_client(https_client())
         .sleep_impl(TokioSleep::new())
         .time_source(SystemTimeSource::new())
         .retry_config(RetryConfig::standard())
         .timeout_config(sdk_timeouts())
         .service_config(EndpointFromEnvironment)
         .build())
+}
+
+/// The functions' HTTPS client (the local stack's recording client wraps it too).
+pub fn https_client() -> SharedHttpClient {
+    SharedHttpClient::new(Https::default())
 }
 
 /// HTTP/1.1 over rustls (`ring`), verified against the Mozilla roots compiled into the binary
@@ -133,12 +138,11 @@ impl HttpConnector for Connection {
 /// a timeout, or a connection that failed or was closed under the request (both retried), or
 /// another failure (not retried).
 fn retry_class(error: hyper_util::client::legacy::Error) -> ConnectorError {
-    let cause = |kind: fn(&hyper::Error) -> bool| caused_by(&error, kind);
-    if cause(hyper::Error::is_timeout) {
+    if caused_by(&error, hyper::Error::is_timeout) {
         ConnectorError::timeout(error.into())
-    } else if error.is_connect() || cause(|e| e.is_closed() || e.is_canceled() || e.is_incomplete_message()) {
+    } else if error.is_connect() || caused_by(&error, |e| e.is_closed() || e.is_canceled() || e.is_incomplete_message()) {
         ConnectorError::io(error.into())
-    } else if cause(hyper::Error::is_user) {
+    } else if caused_by(&error, hyper::Error::is_user) {
         ConnectorError::user(error.into())
     } else {
         ConnectorError::other(error.into(), None)
@@ -228,6 +232,29 @@ mod tests {
         assert!(error.contains("UnknownIssuer"), "{error}");
         let refused = handshake.await.unwrap().expect_err("the client ends the handshake");
         assert!(refused.to_lowercase().contains("unknown"), "the server hears why: {refused}");
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_under_a_request_is_tried_again() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(tcp);
+            }
+        });
+        let env = [("AWS_REGION", "ap-northeast-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")];
+        let sdk = sdk_config_from(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())).unwrap();
+        let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1)))
+            .build();
+        let answer = aws_sdk_dynamodb::Client::from_conf(config).list_tables().send().await;
+        assert!(answer.is_err());
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3, "the standard retries' three attempts");
     }
 
     #[test]
