@@ -3,9 +3,10 @@
 
   vectors                       known-answer vectors for pages/cognito-srp.js, as JSON: for a
                                 fixed `a`, challenge and time, the SRP_A and the claim pycognito sends
-  sign-in ENDPOINT POOL CLIENT USERNAME PASSWORD
-                                pycognito's whole SRP sign-in against ENDPOINT (the emulator);
-                                prints `signed in` or `refused: <Cognito's code>`
+  sign-in ENDPOINT POOL CLIENT USERNAME PASSWORD [AT]
+                                pycognito's whole SRP sign-in against ENDPOINT (the emulator),
+                                its claim dated AT (ISO 8601, UTC) if given, else now; prints
+                                `signed in` or `refused: <Cognito's code>`
 """
 import base64
 import datetime
@@ -68,7 +69,9 @@ class FixedClock:
         self.datetime = type("datetime", (), {"utcnow": staticmethod(lambda: at)})
 
 
-def sign_in(endpoint, pool, client, username, password):
+def sign_in(endpoint, pool, client, username, password, at=None):
+    if at:
+        aws_srp.datetime = FixedClock(datetime.datetime.fromisoformat(at))
     cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=pool.split("_")[0],
                            aws_access_key_id="testing", aws_secret_access_key="testing")
     try:
@@ -81,7 +84,7 @@ def sign_in(endpoint, pool, client, username, password):
 if __name__ == "__main__":
     if sys.argv[1:2] == ["vectors"]:
         print(json.dumps(vectors(), ensure_ascii=False))
-    elif sys.argv[1:2] == ["sign-in"] and len(sys.argv) == 7:
+    elif sys.argv[1:2] == ["sign-in"] and len(sys.argv) in (7, 8):
         print(sign_in(*sys.argv[2:]))
     else:
         sys.exit(__doc__)

@@ -25,7 +25,7 @@ const PATIENCE: usize = 300;
 pub(crate) struct Browser {
     pub(crate) client: Client,
     driver: std::process::Child,
-    _profile: TempDir,
+    profile: TempDir,
 }
 
 struct TempDir(PathBuf);
@@ -82,7 +82,7 @@ impl Browser {
                 .connect(&url)
                 .await
             {
-                Ok(client) => return Self { client, driver, _profile: profile },
+                Ok(client) => return Self { client, driver, profile },
                 Err(error) => last = Some(error),
             }
             wait(Duration::from_millis(100)).await;
@@ -412,6 +412,32 @@ async fn the_pages_send_no_referrer_a_strict_policy_and_load_nothing_from_elsewh
     }
     // Only the pages and their scripts are served: not the rest of the project.
     assert_eq!(http.get(format!("{}/Cargo.toml", portal(&stack))).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+/// The processes whose command line names `profile` (each Chromium names its profile directory).
+fn processes_using(profile: &std::path::Path) -> Vec<String> {
+    let profile = profile.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read(entry.ok()?.path().join("cmdline")).ok())
+        .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        .filter(|cmdline| cmdline.contains(&profile))
+        .collect()
+}
+
+#[tokio::test]
+async fn no_chromium_outlives_its_test() {
+    let b = Browser::start("en-US").await;
+    let profile = b.profile.0.clone();
+    b.run("no-leftover", async { b.client.goto("about:blank").await.unwrap() }).await;
+    drop(b);
+    for _ in 0..50 {
+        if processes_using(&profile).is_empty() {
+            return;
+        }
+        wait(Duration::from_millis(100)).await;
+    }
+    panic!("Chromium still runs after its test: {:?}", processes_using(&profile));
 }
 
 #[tokio::test]

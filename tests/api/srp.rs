@@ -27,11 +27,13 @@ async fn pycognito_signs_in_to_the_emulator_by_srp_with_the_password_and_is_refu
     let tenant = stack.tenant_with_admin(None).await;
     let person = stack.join(&tenant, "member").await;
     let s = &stack.stack;
-    let sign_in =
-        |password: &str| reference(&["sign-in", &s.aws_endpoint_url, &s.user_pool_id, &s.user_pool_client_id, &person.email, password]);
-    assert_eq!(sign_in(PASSWORD), "signed in");
-    assert_eq!(sign_in("Not-The-Passw0rd!"), "refused: NotAuthorizedException");
-    assert_eq!(sign_in(&PASSWORD.to_lowercase()), "refused: NotAuthorizedException", "a near miss is a miss");
+    let sign_in = |password: &str, at: &[&str]| {
+        reference(&[&["sign-in", &s.aws_endpoint_url, &s.user_pool_id, &s.user_pool_client_id, &person.email, password], at].concat())
+    };
+    assert_eq!(sign_in(PASSWORD, &[]), "signed in");
+    assert_eq!(sign_in("Not-The-Passw0rd!", &[]), "refused: NotAuthorizedException");
+    assert_eq!(sign_in(&PASSWORD.to_lowercase(), &[]), "refused: NotAuthorizedException", "a near miss is a miss");
+    assert_eq!(sign_in(PASSWORD, &["2026-01-01T00:00:00"]), "refused: NotAuthorizedException", "a claim dated long ago is stale");
 }
 
 #[tokio::test]
