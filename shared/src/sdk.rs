@@ -197,6 +197,12 @@ mod tests {
         assert_eq!(endpoint_of("DynamoDB", &[]), None, "AWS's own endpoints when nothing is set");
     }
 
+    /// The configuration a function builds from what Lambda puts in its environment.
+    fn lambda_sdk_config() -> SdkConfig {
+        let env = [("AWS_REGION", "ap-northeast-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")];
+        sdk_config_from(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())).unwrap()
+    }
+
     /// A TLS server on loopback whose certificate (for `localhost`) no public root signed: the
     /// function's client must refuse it. Returns its port and how its handshake ended.
     async fn self_signed_server() -> (u16, tokio::task::JoinHandle<Result<(), String>>) {
@@ -221,8 +227,7 @@ mod tests {
     #[tokio::test]
     async fn the_functions_client_speaks_tls_and_refuses_a_certificate_no_public_root_signed() {
         let (port, handshake) = self_signed_server().await;
-        let env = [("AWS_REGION", "ap-northeast-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")];
-        let sdk = sdk_config_from(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())).unwrap();
+        let sdk = lambda_sdk_config();
         let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
             .endpoint_url(format!("https://localhost:{port}"))
             .retry_config(RetryConfig::disabled())
@@ -246,8 +251,7 @@ mod tests {
                 drop(tcp);
             }
         });
-        let env = [("AWS_REGION", "ap-northeast-1"), ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "secret")];
-        let sdk = sdk_config_from(|name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())).unwrap();
+        let sdk = lambda_sdk_config();
         let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
             .endpoint_url(format!("http://127.0.0.1:{port}"))
             .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(1)))
