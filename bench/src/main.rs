@@ -25,7 +25,7 @@ use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
 use tenant_members::model::Member;
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 use tenant_members::{App, Config};
 
 use crate::runtime_stub::RuntimeStub;
@@ -356,7 +356,7 @@ async fn scale(
     );
 
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
-    let now = tenant_members::model::now();
+    let now = tenant_members::clock::now();
     // One in 200 is an active tenant-admin: 50 representative candidates among 10,000 members.
     let members: Vec<Member> = (0..SCALE_MEMBERS)
         .map(|n| {

@@ -8,7 +8,6 @@
 //! which `join-tenant` events redeem), and so is the target, who has an account (`SIGN_IN_TOKEN`:
 //! accepting it with a password is refused). The events' operator is a real operator of the pool.
 use tenant_members::audit::{Actor, Change};
-use tenant_members::auth::Caller;
 use tenant_members::catalog::Roles;
 use tenant_members::changes::{self, Joining};
 use tenant_members::email::Email;
@@ -109,17 +108,17 @@ async fn operator(cognito: &aws_sdk_cognitoidentityprovider::Client, user_pool_i
 
 pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) -> Result<(), ApiError> {
     operator(cognito, &app.config.user_pool_id).await?;
-    let now = tenant_members::model::now();
+    let now = tenant_members::clock::now();
     let store = &app.store;
     let known = Joining { created_user: false };
-    let seeding = || Change::by(Actor::operator(&Caller { sub: UserSub::new("events-fixtures"), operator: true }));
+    let seeding = || Change::by(Actor::operator(&UserSub::new("events-fixtures")), now);
 
     let mut admin = member(TENANT_ID, ADMIN_ID, ADMIN_EMAIL, Roles::tenant_admin(), UserSub::new(ADMIN_SUB), now)?;
     admin.representative = true;
     let admin_invitation = invite(&mut admin, &Token::generate()?, now);
     let events_inc = tenant(TENANT_ID, "Events Inc.", None, &admin, now)?;
     store.commit(&changes::create_tenant(&events_inc, &admin, &admin_invitation, known, &[], &seeding())).await?;
-    store.commit(&changes::accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin))).1).await?;
+    store.commit(&changes::accept_invitation(&admin_invitation, None, &admin, &Change::by(Actor::member(&admin), now)).1).await?;
 
     let real_sub = |email: &'static str| async move { Ok::<_, ApiError>(app.directory.ensure_user(&Email::parse(email)?).await?.sub) };
     let members = [
@@ -136,7 +135,7 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
         let invitation = invite(&mut new, &token, now);
         store.commit(&changes::invite_member(&new, &invitation, known, &[], &seeding())).await?;
         if registers {
-            let (active, accepting) = changes::accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new)));
+            let (active, accepting) = changes::accept_invitation(&invitation, None, &new, &Change::by(Actor::member(&new), now));
             store.commit(&accepting).await?;
             if id == TARGET_ID {
                 let reset = TokenRecord::for_member(

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{json, Map, Value};
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 use tenant_members::{ApiError, App};
 use time::OffsetDateTime;
 use tokio::sync::RwLock;
@@ -63,7 +63,7 @@ impl Gateway {
 }
 
 fn problem(error: ApiError) -> Response {
-    lambda_response(tenant_members::http::problem(&error))
+    lambda_response(tenant_members::edge::problem(&error))
 }
 
 async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {

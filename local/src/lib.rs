@@ -193,7 +193,7 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
         ("PORTAL_BASE_URL".into(), config.portal_base_url),
     ]
     .into_iter()
-    .chain(config.password_policy.to_env())
+    .chain(tenant_members::environment::password_policy_vars(&config.password_policy))
     .collect())
 }
 

@@ -7,7 +7,7 @@ use local_stack::{start, write_stack_file, StackOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), local_stack::BoxError> {
-    tenant_members::lambda::init_logging();
+    tenant_members::log::init();
     let root = std::env::current_dir()?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("seed-events") {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use aws_types::sdk_config::SdkConfig;
 
 use crate::adapters::{CognitoDirectory, DynamoStore, SesMailer};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::ports::{Directory, Mailer, Store};
 
@@ -14,6 +15,8 @@ pub struct App {
     pub store: Port<dyn Store>,
     pub directory: Port<dyn Directory>,
     pub mailer: Port<dyn Mailer>,
+    /// Where each request reads its time.
+    pub clock: Clock,
 }
 
 /// The ports a function calls: its Lambda builds (and links) only their AWS clients. The
@@ -88,6 +91,7 @@ impl App {
             store: Port::wired(store, "store"),
             directory: Port::wired(directory, "directory"),
             mailer: Port::wired(mailer, "mailer"),
+            clock: Clock::system(),
         }
     }
 
@@ -98,7 +102,13 @@ impl App {
             store: Port::unwired("store"),
             directory: Port::unwired("directory"),
             mailer: Port::unwired("mailer"),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same app on another clock (a test's).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
     }
 
     /// The same app with only `ports` wired: what the function of an operation has, so that the
@@ -109,6 +119,7 @@ impl App {
             store: self.store.kept(ports.store),
             directory: self.directory.kept(ports.directory),
             mailer: self.mailer.kept(ports.mailer),
+            clock: self.clock.clone(),
         }
     }
 
@@ -142,6 +153,6 @@ impl App {
         } else {
             Port::unwired("mailer")
         };
-        Self { config: Arc::new(config), store, directory, mailer }
+        Self { config: Arc::new(config), store, directory, mailer, clock: Clock::system() }
     }
 }

@@ -7,26 +7,16 @@ use lambda_http::{service_fn, LambdaEvent, Request};
 
 use crate::app::App;
 use crate::config::Config;
-use crate::operations::{respond, Handler};
+use crate::edge::respond;
+use crate::operations::Handler;
 use crate::sdk::MissingVariable;
 use crate::triggers::Trigger;
-
-/// One JSON line per log event, as CloudWatch Logs Insights reads best, at the level Lambda's
-/// logging configuration sets (`AWS_LAMBDA_LOG_LEVEL`), else `RUST_LOG`'s, else info. A level,
-/// not a per-module filter: the filter's regex engine would be a fifth of a small function.
-pub fn init_logging() {
-    let level = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse::<tracing_subscriber::filter::LevelFilter>().ok())
-        .unwrap_or(tracing_subscriber::filter::LevelFilter::INFO);
-    let _ = tracing_subscriber::fmt().json().with_max_level(level).with_current_span(false).without_time().with_target(false).try_init();
-}
 
 /// The entry point of the function of trigger `T`. Its clients are built once, for the pool of
 /// the first event (the pool names its triggers, so every event names that same pool).
 pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
-    init_logging();
-    let config = Config::from_env()?;
+    crate::log::init();
+    let config = crate::environment::config()?;
     let sdk = crate::sdk::aws_sdk_config()?;
     let app = std::sync::OnceLock::new();
     lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
@@ -38,7 +28,7 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
                 return Err(lambda_http::Error::from("this trigger serves one user pool; the event names another"));
             }
             T::answer(app, event.payload).await.map_err(|error| {
-                tracing::error!(error = %crate::operations::error_chain(&error), "the trigger failed");
+                tracing::error!(error = %crate::log::error_chain(&error), "the trigger failed");
                 lambda_http::Error::from(error)
             })
         }
@@ -60,8 +50,8 @@ fn app_of<H: Handler>(config: Config) -> BoxFuture<'static, Result<App, MissingV
 
 /// The entry point of the function of operation `H`.
 pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
-    init_logging();
-    let config = Config::from_env()?;
+    crate::log::init();
+    let config = crate::environment::config()?;
     let app = Arc::new(app_of::<H>(config).await?);
     lambda_http::run(service_fn(move |req: Request| {
         let app = Arc::clone(&app);

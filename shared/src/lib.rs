@@ -2,16 +2,20 @@
 //! which knows neither HTTP nor the AWS SDK), the adapters, and the operations every Lambda
 //! function and the local API share, with their HTTP edge.
 pub use tenant_members_domain::{
-    audit, auth, catalog, changes, config, email, error, ids, language, links, model, password, ports, rules, tokens, views,
+    audit, auth, catalog, changes, config, email, error, ids, language, links, listing, model, password, ports, rules, tokens, views,
 };
 pub mod adapters;
 pub mod app;
+pub mod clock;
+pub mod edge;
 pub mod emails;
-pub mod http;
+pub mod environment;
 pub mod idempotency;
 pub mod invitations;
 pub mod lambda;
+pub mod log;
 pub mod operations;
+pub mod registry;
 pub mod sdk;
 pub mod triggers;
 

@@ -66,7 +66,7 @@ impl Trigger for CustomMessage {
             Some(user) if locale.and_then(crate::language::Language::of_locale).is_none() => match app.store.memberships_of(&user).await {
                 Ok(memberships) => memberships,
                 Err(error) => {
-                    tracing::warn!(error = %crate::operations::error_chain(&error), "Cognito's message goes out in its default language");
+                    tracing::warn!(error = %crate::log::error_chain(&error), "Cognito's message goes out in its default language");
                     return Ok(event);
                 }
             },

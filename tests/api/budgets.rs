@@ -4,7 +4,7 @@
 use local_stack::traffic::Tally;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 
 use crate::helpers::{figure, unique_email, TestStack, PASSWORD};
 
@@ -27,7 +27,7 @@ const AUTHORIZATION_ITEMS: usize = 10;
 /// its page (one over the limit) or its bounded share of a filtered search, plus authorization.
 fn items_read_bound(case: &str) -> Option<usize> {
     let page = match case {
-        "list-members" => tenant_members::ports::MEMBERS_READ_PER_PAGE,
+        "list-members" => tenant_members::listing::MEMBERS_READ_PER_PAGE,
         "list-audit" | "list-tenants" => 50 + 1,
         "list-representative-candidates" => 100 + 1,
         _ => return None,

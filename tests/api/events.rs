@@ -5,7 +5,7 @@
 //! `local_stack::fixtures`.
 use std::path::{Path, PathBuf};
 
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 
 use crate::helpers::{project_root, TestStack};
 

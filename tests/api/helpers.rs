@@ -71,7 +71,7 @@ impl TestStack {
 
     pub async fn start_with(adjust: impl FnOnce(&mut StackOptions)) -> Self {
         // The functions' log lines, shown with a failing test's output.
-        tenant_members::lambda::init_logging();
+        tenant_members::log::init();
         let id = ulid::Ulid::new().to_string().to_lowercase();
         let mut options = StackOptions::local_default(template());
         options.listen.set_port(0);

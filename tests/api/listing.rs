@@ -154,8 +154,8 @@ async fn a_filtered_search_of_a_large_tenant_reads_a_bounded_page_and_its_cursor
     use tenant_members::email::Email;
     use tenant_members::ids::{TenantId, UserSub};
     use tenant_members::language::Language;
+    use tenant_members::listing::MEMBERS_READ_PER_PAGE;
     use tenant_members::model::Member;
-    use tenant_members::ports::MEMBERS_READ_PER_PAGE;
 
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
@@ -174,7 +174,7 @@ async fn a_filtered_search_of_a_large_tenant_reads_a_bounded_page_and_its_cursor
                 Language::En,
                 roles.clone(),
                 UserSub::new(format!("bulk-{n}")),
-                tenant_members::model::now(),
+                tenant_members::clock::now(),
             )
         })
         .collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use local_stack::template::Template;
 use reqwest::{Method, StatusCode};
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 
 use crate::helpers::{project_root, TestStack};
 

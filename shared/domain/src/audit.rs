@@ -3,12 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::auth::{Caller, ManagerAccess};
 use crate::catalog::Roles;
 use crate::email::Email;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Mfa};
-use crate::views::AuditEntryView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,7 +44,7 @@ pub struct ActingMembership {
 }
 
 impl ActingMembership {
-    fn of(member: &Member) -> Self {
+    pub fn of(member: &Member) -> Self {
         Self { tenant_id: member.tenant_id.clone(), member_id: member.member_id.clone(), email: member.email.clone() }
     }
 }
@@ -60,20 +58,15 @@ pub struct Actor {
 }
 
 impl Actor {
-    /// The caller of a manager operation. An administrator's change is only written while the
-    /// membership that allowed it is still an active tenant-admin (see the store adapters).
-    pub fn manager(access: &ManagerAccess) -> Self {
-        match (&access.grant, access.caller.operator) {
-            (Some(grant), false) => {
-                Self { kind: ActorKind::Administrator, user_sub: access.caller.sub.clone(), via: Some(ActingMembership::of(grant)) }
-            }
-            _ => Self { kind: ActorKind::Operator, user_sub: access.caller.sub.clone(), via: None },
-        }
+    /// An operator, acting through no membership.
+    pub fn operator(user: &UserSub) -> Self {
+        Self { kind: ActorKind::Operator, user_sub: user.clone(), via: None }
     }
 
-    /// An operator acting outside any tenant (creating one).
-    pub fn operator(caller: &Caller) -> Self {
-        Self { kind: ActorKind::Operator, user_sub: caller.sub.clone(), via: None }
+    /// An active tenant-admin, acting through `grant` (of the tenant or of an ancestor). Their
+    /// change is only written while that membership is still an active tenant-admin.
+    pub fn administrator(user: &UserSub, grant: &Member) -> Self {
+        Self { kind: ActorKind::Administrator, user_sub: user.clone(), via: Some(ActingMembership::of(grant)) }
     }
 
     /// A person redeeming a link sent to their own membership.
@@ -144,8 +137,9 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn by(actor: Actor) -> Self {
-        Self { audit_id: AuditId::generate(), actor, at: crate::model::now() }
+    /// A change by `actor` at `at`; its entry's id sorts by that time.
+    pub fn by(actor: Actor, at: OffsetDateTime) -> Self {
+        Self { audit_id: AuditId::at(at), actor, at }
     }
 
     /// The entry for `action` on a member seen `before` and `after` the change.
@@ -163,40 +157,5 @@ impl Change {
             former_representative_id: None,
             from_another_tenant: false,
         }
-    }
-}
-
-impl AuditEntry {
-    /// The entry as the tenant's managers see it.
-    pub fn view(&self) -> AuditEntryView<'_> {
-        AuditEntryView::from(self)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::language::Language;
-
-    fn member(tenant: &TenantId, email: &str) -> Member {
-        let roles = Roles::tenant_admin();
-        Member::new_invited(tenant.clone(), Email::parse(email).unwrap(), Language::En, roles, UserSub::new(email), crate::model::now())
-    }
-
-    #[test]
-    fn a_change_made_from_a_tenant_that_does_not_manage_this_one_names_no_one() {
-        let (acting_tenant, other_tenant) = (TenantId::generate(), TenantId::generate());
-        let admin = member(&acting_tenant, "admin@a.example.com");
-        let actor = Actor { kind: ActorKind::Administrator, user_sub: admin.user_sub.clone(), via: Some(ActingMembership::of(&admin)) };
-        let change = Change::by(actor);
-        let person = member(&other_tenant, "person@b.example.com");
-        let mut entry = change.entry(AuditAction::MfaChanged, Some(&person), Some(&person));
-        entry.from_another_tenant = true;
-        let view = serde_json::to_value(entry.view()).unwrap();
-        assert_eq!(view["actor"], serde_json::json!({ "kind": "another_tenant_admin" }));
-        assert!(!view.to_string().contains("admin@a.example.com"));
-
-        let own = serde_json::to_value(change.entry(AuditAction::MfaChanged, Some(&admin), Some(&admin)).view()).unwrap();
-        assert_eq!(own["actor"]["kind"], "tenant_admin", "an administrator of the entry's own tenant is named");
     }
 }

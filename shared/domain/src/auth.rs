@@ -1,4 +1,6 @@
 //! Who is calling, and what they may do in which tenant.
+use crate::audit::Actor;
+use crate::error::ApiError;
 use crate::ids::{TenantId, UserSub};
 use crate::model::{Member, MemberStatus, Tenant};
 
@@ -9,6 +11,17 @@ pub const OPERATORS_GROUP: &str = "operators";
 pub struct Caller {
     pub sub: UserSub,
     pub operator: bool,
+}
+
+impl Caller {
+    /// Only operators create tenants. The token's group claim is a first answer; the operation
+    /// asks the pool again, as a token issued before the caller left the group still carries it.
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if !self.operator {
+            return Err(ApiError::Forbidden("only operators may create tenants"));
+        }
+        Ok(())
+    }
 }
 
 /// Why a caller may act on a tenant.
@@ -46,6 +59,11 @@ pub fn granting_membership<'a>(tenant: &Tenant, memberships: &'a [Member]) -> Op
     lineage.iter().rev().find_map(|t| memberships.iter().find(|m| m.tenant_id == **t && m.is_active_tenant_admin()))
 }
 
+/// The tenants whose administrators' rights `memberships` carry (descendants not included).
+pub fn administered(memberships: &[Member]) -> Vec<TenantId> {
+    memberships.iter().filter(|m| m.is_active_tenant_admin()).map(|m| m.tenant_id.clone()).collect()
+}
+
 /// A caller cleared to manage one tenant.
 pub struct ManagerAccess {
     pub caller: Caller,
@@ -59,6 +77,30 @@ pub struct ManagerAccess {
 }
 
 impl ManagerAccess {
+    /// Clears `caller` to manage `tenant`, from every membership of theirs. A member of the
+    /// tenant who does not manage it learns that it exists (403); anyone else, that it does not
+    /// (404), as for a tenant that does not exist.
+    pub fn clear(caller: Caller, tenant: Option<Tenant>, memberships: Vec<Member>) -> Result<Self, ApiError> {
+        let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
+        match standing(&caller, &tenant, &memberships) {
+            Standing::Operator | Standing::Manager => {}
+            Standing::Member => return Err(ApiError::Forbidden("only tenant administrators may manage members")),
+            Standing::Stranger => return Err(ApiError::NotFound("no such tenant")),
+        }
+        let grant = granting_membership(&tenant, &memberships).cloned();
+        let own_membership = memberships.iter().find(|m| m.tenant_id == tenant.tenant_id).cloned();
+        Ok(Self { caller, tenant, own_membership, grant, memberships })
+    }
+
+    /// Who the audit trail names for this caller's changes: an operator, or an administrator
+    /// through the membership that grants them the tenant.
+    pub fn actor(&self) -> Actor {
+        match (&self.grant, self.caller.operator) {
+            (Some(grant), false) => Actor::administrator(&self.caller.sub, grant),
+            _ => Actor::operator(&self.caller.sub),
+        }
+    }
+
     /// Whether the caller manages `tenant` too.
     pub fn manages(&self, tenant: &Tenant) -> bool {
         matches!(standing(&self.caller, tenant, &self.memberships), Standing::Operator | Standing::Manager)
@@ -74,7 +116,6 @@ mod tests {
     use crate::language::Language;
     use crate::model::RepresentativeSummary;
     use std::collections::BTreeMap;
-    use time::OffsetDateTime;
 
     fn tenant(ancestors: &[&TenantId]) -> Tenant {
         let id = TenantId::generate();
@@ -89,14 +130,21 @@ mod tests {
             tenant_id: id,
             name: "t".into(),
             member_count: 1,
-            created_at: OffsetDateTime::now_utc(),
+            created_at: time::macros::datetime!(2026-12-03 09:00 UTC),
         }
     }
 
     fn membership(tenant: &TenantId, role: &str, status: MemberStatus) -> Member {
         let roles = Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap();
         let email = Email::parse("caller@example.com").unwrap();
-        let mut member = Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("caller"), OffsetDateTime::now_utc());
+        let mut member = Member::new_invited(
+            tenant.clone(),
+            email,
+            Language::En,
+            roles,
+            UserSub::new("caller"),
+            time::macros::datetime!(2026-12-03 09:00 UTC),
+        );
         member.status = status;
         member
     }

@@ -156,7 +156,7 @@ fn token_invalid(_: &Write) -> ApiError {
 
 fn rate_limited(write: &Write) -> ApiError {
     let retry_after = match write {
-        Write::CountEmail(quota) => quota.retry_after(crate::model::now()),
+        Write::CountEmail(quota) => quota.retry_after(),
         _ => 1,
     };
     ApiError::RateLimited { retry_after }
@@ -395,13 +395,26 @@ pub fn complete_password_reset(link: &TokenRecord, claim: &LinkClaim, member: &M
 
 /// The person's MFA, and its copy on each of their memberships (`before` as read with the
 /// person), with one audit entry each.
-pub fn set_mfa(person: &Person, memberships: &[(Member, Member)], mfa: &Mfa, entries: Vec<AuditEntry>) -> Changeset {
+pub fn set_mfa(
+    person: &Person,
+    memberships: Vec<Member>,
+    mfa: &Mfa,
+    change: &Change,
+    manages: impl Fn(&TenantId) -> bool,
+) -> (Vec<Member>, Changeset) {
     let person_mfa = Write::SetPersonMfa { person: person.clone(), memberships: memberships.len() as u64, mfa: mfa.clone() };
     let mut changes = Changeset::default().write(person_mfa, version_conflict);
-    for (before, after) in memberships {
-        changes = changes.write(update(before, after), version_conflict);
+    let mut entries = Vec::with_capacity(memberships.len());
+    let mut changed = Vec::with_capacity(memberships.len());
+    for before in memberships {
+        let after = before.revised(|m| m.mfa = mfa.clone());
+        changes = changes.write(update(&before, &after), version_conflict);
+        let mut entry = change.entry(AuditAction::MfaChanged, Some(&before), Some(&after));
+        entry.from_another_tenant = !manages(&before.tenant_id);
+        entries.push(entry);
+        changed.push(after);
     }
-    changes.audited(entries)
+    (changed, changes.audited(entries))
 }
 
 /// The representative role passes from `from` to `to`; both and the tenant must be as read.
@@ -461,18 +474,19 @@ pub fn change_representative_email(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::{Actor, ActorKind};
+    use crate::audit::Actor;
     use crate::language::Language;
     use crate::tokens::Token;
 
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-12-03 09:00 UTC);
+
     fn member(tenant: &TenantId, email: &str, roles: Roles) -> Member {
         let email = Email::parse(email).unwrap();
-        Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("sub"), crate::model::now())
+        Member::new_invited(tenant.clone(), email, Language::En, roles, UserSub::new("sub"), NOW)
     }
 
     fn administrator(of: &Member) -> Change {
-        let via = ActingMembership { tenant_id: of.tenant_id.clone(), member_id: of.member_id.clone(), email: of.email.clone() };
-        Change::by(Actor { kind: ActorKind::Administrator, user_sub: of.user_sub.clone(), via: Some(via) })
+        Change::by(Actor::administrator(&of.user_sub, of), NOW)
     }
 
     #[test]
@@ -485,7 +499,7 @@ mod tests {
         let (_, on_other) = change_roles(&other, &Roles::tenant_admin(), &administrator(&admin));
         assert!(requires(&on_other));
         let (_, on_own) = transfer_representative(
-            &Tenant::founded(tenant.clone(), "t".into(), Vec::new(), &admin, crate::model::now()),
+            &Tenant::founded(tenant.clone(), "t".into(), Vec::new(), &admin, NOW),
             &admin,
             &other,
             &administrator(&admin),
@@ -498,7 +512,7 @@ mod tests {
         let tenant = TenantId::generate();
         let admin = member(&tenant, "admin@example.com", Roles::tenant_admin());
         let invited = member(&tenant, "new@example.com", Roles::tenant_admin());
-        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &invited, crate::model::now());
+        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &invited, NOW);
         let changes = invite_member(&invited, &link, Joining { created_user: true }, &[], &administrator(&admin));
         let undo: Vec<Write> = changes.undo().writes.into_iter().map(|g| g.write).collect();
 

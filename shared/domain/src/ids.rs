@@ -12,6 +12,11 @@ macro_rules! ulid_id {
         pub struct $name(String);
 
         impl $name {
+            /// A new id, ordered by `at`: ids made in one request sort by that request's time.
+            pub fn at(at: time::OffsetDateTime) -> Self {
+                Self(ulid::Ulid::from_datetime(std::time::SystemTime::from(at)).to_string())
+            }
+            /// A new id at the wall clock's time, for what is made outside a request.
             pub fn generate() -> Self {
                 Self(ulid::Ulid::new().to_string())
             }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod language;
 pub mod links;
+pub mod listing;
 pub mod model;
 pub mod password;
 pub mod ports;

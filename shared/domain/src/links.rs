@@ -2,6 +2,7 @@
 use time::OffsetDateTime;
 
 use crate::email::Email;
+use crate::error::ApiError;
 use crate::ids::{MemberId, TenantId, UserSub};
 use crate::model::Member;
 use crate::tokens::{Token, TokenHash, TokenPurpose};
@@ -17,6 +18,18 @@ pub struct TokenRecord {
 }
 
 impl TokenRecord {
+    /// Whether the link may be redeemed now for `purpose`, by `member` (the record's member as
+    /// read). Unknown, used, replaced and malformed tokens are all `TokenInvalid`, so answers
+    /// tell nothing; only a live link past its expiry is `TokenExpired`.
+    pub fn redeemable(&self, purpose: TokenPurpose, member: Option<Member>, now: OffsetDateTime) -> Result<Member, ApiError> {
+        let member =
+            member.filter(|m| self.purpose == purpose && m.live_token(purpose) == Some(&self.hash)).ok_or(ApiError::TokenInvalid)?;
+        if self.expires_at <= now {
+            return Err(ApiError::TokenExpired);
+        }
+        Ok(member)
+    }
+
     pub fn for_member(token: &Token, purpose: TokenPurpose, member: &Member, expires_at: OffsetDateTime) -> Self {
         Self { hash: token.hash(), purpose, tenant_id: member.tenant_id.clone(), member_id: member.member_id.clone(), expires_at }
     }
@@ -38,7 +51,11 @@ impl LinkClaim {
     pub const HOLD_SECONDS: i64 = 30;
 
     pub fn new(now: OffsetDateTime) -> Self {
-        Self { id: ulid::Ulid::new().to_string(), at: now, until: now + time::Duration::seconds(Self::HOLD_SECONDS) }
+        Self {
+            id: ulid::Ulid::from_datetime(std::time::SystemTime::from(now)).to_string(),
+            at: now,
+            until: now + time::Duration::seconds(Self::HOLD_SECONDS),
+        }
     }
 }
 
@@ -68,6 +85,8 @@ pub enum QuotaScope {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quota {
     pub scope: QuotaScope,
+    /// When the email is counted: a refusal says how long from then to wait.
+    pub at: OffsetDateTime,
     pub window_start: OffsetDateTime,
     pub window_seconds: i64,
     pub max: u32,
@@ -79,16 +98,16 @@ const DAY: i64 = 24 * HOUR;
 impl Quota {
     fn window(scope: QuotaScope, now: OffsetDateTime, window_seconds: i64, max: u32) -> Self {
         let start = now.unix_timestamp() - now.unix_timestamp().rem_euclid(window_seconds);
-        Self { scope, window_start: OffsetDateTime::from_unix_timestamp(start).unwrap_or(now), window_seconds, max }
+        Self { scope, at: now, window_start: OffsetDateTime::from_unix_timestamp(start).unwrap_or(now), window_seconds, max }
     }
 
     pub fn window_end(&self) -> OffsetDateTime {
         self.window_start + time::Duration::seconds(self.window_seconds)
     }
 
-    /// Whole seconds from `now` until the window ends (at least one).
-    pub fn retry_after(&self, now: OffsetDateTime) -> u64 {
-        u64::try_from((self.window_end() - now).whole_seconds()).unwrap_or(0).max(1)
+    /// Whole seconds from the count until the window ends (at least one).
+    pub fn retry_after(&self) -> u64 {
+        u64::try_from((self.window_end() - self.at).whole_seconds()).unwrap_or(0).max(1)
     }
 }
 
@@ -126,20 +145,6 @@ impl EmailQuotas {
         }
         quotas
     }
-
-    /// From the environment `template.yaml` gives every function (each variable optional).
-    pub fn from_env() -> Result<Self, String> {
-        let defaults = Self::default();
-        let count = |name: &str, default: u32| match std::env::var(name) {
-            Ok(raw) => raw.parse::<u32>().map_err(|_| format!("{name} must be a whole number")),
-            Err(_) => Ok(default),
-        };
-        Ok(Self {
-            per_address_per_day: count("EMAILS_PER_ADDRESS_PER_DAY", defaults.per_address_per_day)?,
-            per_tenant_per_day: count("EMAILS_PER_TENANT_PER_DAY", defaults.per_tenant_per_day)?,
-            per_service_per_day: count("EMAILS_PER_SERVICE_PER_DAY", defaults.per_service_per_day)?,
-        })
-    }
 }
 
 #[cfg(test)]
@@ -155,13 +160,13 @@ mod tests {
         let today = quotas.for_email(&tenant, &to, None, noon);
         assert_eq!(today.len(), 3);
         assert!(today.iter().all(|q| q.window_start == time::macros::datetime!(2026-12-02 00:00:00 UTC)));
-        assert_eq!(today[0].retry_after(noon), 11 * 3600 + 1800);
+        assert_eq!(today[0].retry_after(), 11 * 3600 + 1800);
         let tomorrow = quotas.for_email(&tenant, &Email::parse("someone@example.com").unwrap(), None, noon + time::Duration::days(1));
         assert_eq!(today[0].scope, tomorrow[0].scope, "one address, one count, in any case of letters");
         assert_ne!(today[0].window_start, tomorrow[0].window_start, "a new day starts a new count");
 
         let member = MemberId::generate();
         let resend = quotas.for_email(&tenant, &to, Some((&member, TokenPurpose::Invitation)), noon);
-        assert_eq!((resend[3].max, resend[3].retry_after(noon)), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
+        assert_eq!((resend[3].max, resend[3].retry_after()), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
     }
 }

@@ -8,7 +8,6 @@ use crate::ids::{MemberId, TenantId, UserSub};
 use crate::language::Language;
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
-use crate::views::{MemberView, TenantView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,12 +27,6 @@ pub enum MfaType {
 pub struct Mfa {
     pub enabled: bool,
     pub r#type: Option<MfaType>,
-}
-
-/// The current time at the precision the service shows (milliseconds).
-pub fn now() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000).unwrap_or(now)
 }
 
 /// One person's membership of one tenant.
@@ -75,7 +68,7 @@ impl Member {
         invited_at: OffsetDateTime,
     ) -> Self {
         Self {
-            member_id: MemberId::generate(),
+            member_id: MemberId::at(invited_at),
             tenant_id,
             email,
             language,
@@ -99,11 +92,6 @@ impl Member {
         change(&mut after);
         after.version = self.version + 1;
         after
-    }
-
-    /// The member as the contract shows it.
-    pub fn view(&self) -> MemberView<'_> {
-        MemberView::from(self)
     }
 
     /// Cognito's "forgot password" flow cannot get past email MFA, so such members rely on an
@@ -209,11 +197,6 @@ impl Tenant {
             member_count: 1,
             created_at,
         }
-    }
-
-    /// The tenant overview of the contract.
-    pub fn view(&self) -> TenantView<'_> {
-        TenantView::from(self)
     }
 
     /// The tenant and its ancestors: the tenants whose administrators manage it.

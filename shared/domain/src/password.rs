@@ -21,30 +21,6 @@ pub struct PasswordPolicy {
 }
 
 impl PasswordPolicy {
-    /// From the environment `template.yaml` gives every function.
-    pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-        let flag = |name: &str| var(name)?.parse::<bool>().map_err(|_| format!("{name} must be true or false"));
-        Ok(Self {
-            minimum_length: var("PASSWORD_MINIMUM_LENGTH")?.parse().map_err(|_| "PASSWORD_MINIMUM_LENGTH must be a number")?,
-            require_lowercase: flag("PASSWORD_REQUIRE_LOWERCASE")?,
-            require_uppercase: flag("PASSWORD_REQUIRE_UPPERCASE")?,
-            require_numbers: flag("PASSWORD_REQUIRE_NUMBERS")?,
-            require_symbols: flag("PASSWORD_REQUIRE_SYMBOLS")?,
-        })
-    }
-
-    /// The environment variables `from_env` reads, as `template.yaml` sets them.
-    pub fn to_env(&self) -> Vec<(String, String)> {
-        vec![
-            ("PASSWORD_MINIMUM_LENGTH".into(), self.minimum_length.to_string()),
-            ("PASSWORD_REQUIRE_LOWERCASE".into(), self.require_lowercase.to_string()),
-            ("PASSWORD_REQUIRE_UPPERCASE".into(), self.require_uppercase.to_string()),
-            ("PASSWORD_REQUIRE_NUMBERS".into(), self.require_numbers.to_string()),
-            ("PASSWORD_REQUIRE_SYMBOLS".into(), self.require_symbols.to_string()),
-        ]
-    }
-
     /// `PasswordRejected` with the first reason the pool (or Cognito's API) would give.
     pub fn check(&self, password: &str) -> Result<(), ApiError> {
         let reject = |reason: String| Err(ApiError::PasswordRejected(reason));

@@ -9,97 +9,9 @@ use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::links::TokenRecord;
-use crate::model::{Member, MemberStatus, MfaType, Person, Tenant};
+use crate::listing::{MemberFilter, MemberPage, Page, TenantPage};
+use crate::model::{Member, MfaType, Person, Tenant};
 use crate::tokens::TokenHash;
-
-/// What `GET …/members` may filter on.
-#[derive(Debug, Clone, Default)]
-pub struct MemberFilter {
-    pub status: Option<MemberStatus>,
-    /// `(application, role)`.
-    pub role: Option<(String, String)>,
-    /// A lower-case prefix of the email.
-    pub email_prefix: Option<String>,
-}
-
-impl MemberFilter {
-    pub fn matches(&self, member: &Member) -> bool {
-        self.status.is_none_or(|s| member.status == s)
-            && self.role.as_ref().is_none_or(|(app, role)| member.roles.has(app, role))
-            && self.email_prefix.as_ref().is_none_or(|p| member.email.as_str().starts_with(p.as_str()))
-    }
-}
-
-/// One page of a list, and where the next one starts.
-#[derive(Debug)]
-pub struct Page<T, Id> {
-    pub items: Vec<T>,
-    /// The id of the page's last item when more follow.
-    pub last: Option<Id>,
-}
-
-impl<T, Id> Page<T, Id> {
-    /// The first `limit` of `items`, read one over the limit to tell whether more follow.
-    pub fn of(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> Id) -> Self {
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let last = if more { items.last().map(id) } else { None };
-        Self { items, last }
-    }
-}
-
-/// Members in creation order.
-pub type MemberPage = Page<Member, MemberId>;
-
-/// Tenants in id order.
-pub type TenantPage = Page<Tenant, TenantId>;
-
-/// A member page filled from the tenant's members in order, as a store reads them: it keeps
-/// what matches, stops at `limit` matches or `MEMBERS_READ_PER_PAGE` members read, and knows
-/// where the next page starts. Both stores page the same way through it.
-pub struct MemberPageBuilder<'a> {
-    filter: &'a MemberFilter,
-    limit: usize,
-    page: MemberPage,
-    read: usize,
-}
-
-impl<'a> MemberPageBuilder<'a> {
-    pub fn new(filter: &'a MemberFilter, limit: usize) -> Self {
-        Self { filter, limit, page: MemberPage { items: Vec::with_capacity(limit), last: None }, read: 0 }
-    }
-
-    /// How many more members this page may read.
-    pub fn room(&self) -> usize {
-        MEMBERS_READ_PER_PAGE - self.read
-    }
-
-    /// Takes the next member read; `Some(page)` once the page is done (a match past `limit`).
-    pub fn offer(&mut self, member: Member) -> Option<MemberPage> {
-        self.read += 1;
-        if self.filter.matches(&member) {
-            if self.page.items.len() == self.limit {
-                self.page.last = self.page.items.last().map(|m| m.member_id.clone());
-                return Some(std::mem::replace(&mut self.page, MemberPage { items: Vec::new(), last: None }));
-            }
-            self.page.items.push(member.clone());
-        }
-        self.page.last = Some(member.member_id);
-        None
-    }
-
-    /// The page once the store stops reading: `exhausted` when no member follows.
-    pub fn finish(mut self, exhausted: bool) -> MemberPage {
-        if exhausted {
-            self.page.last = None;
-        }
-        self.page
-    }
-}
-
-/// The most members one page of a list reads, however few of them match its filter: a page
-/// may then hold fewer than asked, even none, with a cursor to go on from.
-pub const MEMBERS_READ_PER_PAGE: usize = 300;
 
 #[async_trait]
 pub trait TenantStore: Send + Sync {

@@ -1,8 +1,83 @@
 //! The rules of the Members tab, as pure functions of what was read.
-use crate::auth::Caller;
+use crate::auth::{Caller, ManagerAccess};
 use crate::catalog::Roles;
 use crate::error::ApiError;
-use crate::model::{Member, MemberStatus};
+use crate::ids::TenantId;
+use crate::model::{Member, MemberStatus, Tenant};
+
+/// Deep enough for any organisation chart; bounds the transaction that creates a tenant.
+pub const MAX_TENANT_DEPTH: usize = 10;
+pub const MAX_TENANT_NAME_CHARS: usize = 100;
+/// More administrators than a person picks from.
+pub const MAX_REPRESENTATIVE_CANDIDATES: usize = 100;
+
+/// A tenant's name: 1 to 100 printable characters, trimmed.
+pub fn tenant_name(raw: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > MAX_TENANT_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(ApiError::validation(format!("name must be 1 to {MAX_TENANT_NAME_CHARS} printable characters")));
+    }
+    Ok(name.to_string())
+}
+
+/// The ancestors of a new tenant under `parent` (root first, parent last), at most
+/// `MAX_TENANT_DEPTH` levels deep.
+pub fn nested_under(parent: Option<&Tenant>) -> Result<Vec<TenantId>, ApiError> {
+    match parent {
+        None => Ok(Vec::new()),
+        Some(parent) if parent.ancestors.len() + 1 >= MAX_TENANT_DEPTH => {
+            Err(ApiError::validation(format!("tenants nest at most {MAX_TENANT_DEPTH} levels deep")))
+        }
+        Some(parent) => Ok(parent.lineage().cloned().collect()),
+    }
+}
+
+/// An operator's account (password, MFA) is out of every tenant manager's reach.
+pub fn not_an_operator(operator: bool) -> Result<(), ApiError> {
+    if operator {
+        return Err(ApiError::IdentityProtected);
+    }
+    Ok(())
+}
+
+/// Only the invited person joins with their invitation, proven by their own sign-in.
+pub fn invited_person(caller: &Caller, member: &Member) -> Result<(), ApiError> {
+    if member.user_sub != caller.sub {
+        return Err(ApiError::WrongAccount);
+    }
+    Ok(())
+}
+
+/// Only the representative hands the role on: the caller's own membership, marked as the
+/// representative the tenant names.
+pub fn acting_representative(access: &ManagerAccess) -> Result<&Member, ApiError> {
+    access
+        .own_membership
+        .as_ref()
+        .filter(|m| m.representative && m.member_id == access.tenant.representative.member_id)
+        .ok_or(ApiError::NotRepresentative)
+}
+
+/// Who could take over as representative, from the tenant's administrators as an index that
+/// may lag a change found them: the members themselves say who is eligible.
+pub fn representative_candidates(admins: &[Member]) -> Vec<&Member> {
+    admins.iter().filter(|m| eligible_representative(m).is_ok()).take(MAX_REPRESENTATIVE_CANDIDATES).collect()
+}
+
+/// MFA belongs to the person: any manager of one of their tenants may switch it on; switching it
+/// off needs a caller who manages every tenant where the person is a member (`tenants`, as read
+/// for their memberships).
+pub fn may_switch_mfa(access: &ManagerAccess, enabled: bool, memberships: &[Member], tenants: &[Tenant]) -> Result<(), ApiError> {
+    if !enabled && !memberships.iter().all(|m| manages_tenant(access, tenants, &m.tenant_id)) {
+        return Err(ApiError::MfaRequiredElsewhere);
+    }
+    Ok(())
+}
+
+/// Whether the caller manages the tenant `id`, one of `tenants` as read.
+pub fn manages_tenant(access: &ManagerAccess, tenants: &[Tenant], id: &TenantId) -> bool {
+    tenants.iter().any(|t| t.tenant_id == *id && access.manages(t))
+}
 
 /// A tenant administrator never changes their own roles or deletes themselves.
 pub fn not_self(caller: &Caller, member: &Member, action: &'static str) -> Result<(), ApiError> {
@@ -77,7 +152,7 @@ mod tests {
             Language::En,
             roles,
             UserSub::new("member-sub"),
-            crate::model::now(),
+            time::macros::datetime!(2026-12-03 09:00 UTC),
         );
         m.status = status;
         m.representative = representative;

@@ -155,10 +155,10 @@ mod tests {
             Language::Ja,
             Roles::tenant_admin(),
             UserSub::new("cognito-sub"),
-            crate::model::now(),
+            time::macros::datetime!(2026-12-03 09:00 UTC),
         );
         member.invitation_token_hash = Some(Token::generate().unwrap().hash());
-        let view = serde_json::to_value(member.view()).unwrap();
+        let view = serde_json::to_value(MemberView::from(&member)).unwrap();
         let fields: Vec<&str> = view.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             fields,
@@ -179,5 +179,29 @@ mod tests {
             ]
         );
         assert!(!view.to_string().contains("cognito-sub"));
+    }
+
+    fn member(tenant: &TenantId, email: &str) -> Member {
+        let roles = Roles::tenant_admin();
+        let at = time::macros::datetime!(2026-12-03 09:00 UTC);
+        Member::new_invited(tenant.clone(), Email::parse(email).unwrap(), Language::En, roles, UserSub::new(email), at)
+    }
+
+    #[test]
+    fn a_change_made_from_a_tenant_that_does_not_manage_this_one_names_no_one() {
+        use crate::audit::{Actor, Change};
+        let (acting_tenant, other_tenant) = (TenantId::generate(), TenantId::generate());
+        let admin = member(&acting_tenant, "admin@a.example.com");
+        let change = Change::by(Actor::administrator(&admin.user_sub, &admin), time::macros::datetime!(2026-12-03 09:00 UTC));
+        let person = member(&other_tenant, "person@b.example.com");
+        let mut entry = change.entry(AuditAction::MfaChanged, Some(&person), Some(&person));
+        entry.from_another_tenant = true;
+        let view = serde_json::to_value(AuditEntryView::from(&entry)).unwrap();
+        assert_eq!(view["actor"], serde_json::json!({ "kind": "another_tenant_admin" }));
+        assert!(!view.to_string().contains("admin@a.example.com"));
+
+        let own = change.entry(AuditAction::MfaChanged, Some(&admin), Some(&admin));
+        let own = serde_json::to_value(AuditEntryView::from(&own)).unwrap();
+        assert_eq!(own["actor"]["kind"], "tenant_admin", "an administrator of the entry's own tenant is named");
     }
 }

@@ -35,10 +35,10 @@ use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
+use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberFilter, MemberPage, MemberPageBuilder, MemberStore, PersonStore,
-    Reservation, StoredResponse, TenantPage, TenantStore, TokenStore,
+    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, Reservation, StoredResponse, TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;

@@ -15,10 +15,11 @@ use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
 use crate::links::{QuotaScope, TokenRecord};
+use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage, MEMBERS_READ_PER_PAGE};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberFilter, MemberPage, MemberPageBuilder,
-    MemberStore, OutgoingEmail, PersonStore, Reservation, StoredResponse, TenantPage, TenantStore, TokenStore, MEMBERS_READ_PER_PAGE,
+    AuditPage, AuditStore, ChangeStore, Directory, DirectoryUser, IdempotencyStore, Mailer, MemberStore, OutgoingEmail, PersonStore,
+    Reservation, StoredResponse, TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
 
@@ -570,7 +571,7 @@ mod tests {
 
     #[test]
     fn a_claim_holds_a_link_until_it_runs_out() {
-        let now = crate::model::now();
+        let now = crate::clock::now();
         let claim = LinkClaim::new(now);
         let link = StoredLink {
             record: TokenRecord {

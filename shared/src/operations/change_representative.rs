@@ -1,39 +1,43 @@
 //! `PUT /tenants/{tenantId}/representative`: the representative hands the role to another
 //! registered tenant administrator.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-use crate::app::App;
-use crate::audit::{Actor, Change};
+use crate::app::{App, Ports};
+use crate::audit::Change;
 use crate::changes;
 use crate::error::ApiError;
-use crate::http::{json, json_body};
 use crate::ids::MemberId;
-use crate::operations::managed_tenant;
+use crate::operations::input::Json;
+use crate::operations::scope::ManagedTenant;
+use crate::operations::{Call, Handler, Reply};
 use crate::rules;
+use crate::views::TenantView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct ChangeRepresentative {
+pub struct NewRepresentative {
     member_id: String,
 }
 
-/// One transaction guarded on the old representative, the new one and the tenant as read, so
-/// there is always exactly one representative.
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    let body: ChangeRepresentative = json_body(req)?;
-    let current = access
-        .own_membership
-        .as_ref()
-        .filter(|m| m.representative && m.member_id == access.tenant.representative.member_id)
-        .ok_or(ApiError::NotRepresentative)?;
-    let not_a_member = || ApiError::NotEligible("the member is not a member of this tenant");
-    let target_id = MemberId::parse(&body.member_id).map_err(|_| not_a_member())?;
-    let target = app.store.get_member(&access.tenant.tenant_id, &target_id).await?.ok_or_else(not_a_member)?;
-    rules::eligible_representative(&target)?;
-    let (tenant, changes) = changes::transfer_representative(&access.tenant, current, &target, &Change::by(Actor::manager(&access)));
-    app.store.commit(&changes).await?;
-    Ok(json(StatusCode::OK, &tenant.view()))
+pub struct ChangeRepresentative;
+
+impl Handler for ChangeRepresentative {
+    const NAME: &'static str = "change-representative";
+    const PORTS: Ports = Ports::STORE;
+    type Scope = ManagedTenant;
+    type Input = Json<NewRepresentative>;
+
+    /// One transaction guarded on the old representative, the new one and the tenant as read, so
+    /// there is always exactly one representative.
+    async fn handle(app: &App, call: Call<ManagedTenant, Json<NewRepresentative>>) -> Result<Reply, ApiError> {
+        let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
+        let current = rules::acting_representative(&access)?;
+        let not_a_member = || ApiError::NotEligible("the member is not a member of this tenant");
+        let target_id = MemberId::parse(&body.member_id).map_err(|_| not_a_member())?;
+        let target = app.store.get_member(&access.tenant.tenant_id, &target_id).await?.ok_or_else(not_a_member)?;
+        rules::eligible_representative(&target)?;
+        let (tenant, changes) = changes::transfer_representative(&access.tenant, current, &target, &Change::by(access.actor(), now));
+        app.store.commit(&changes).await?;
+        Ok(Reply::ok(&TenantView::from(&tenant)))
+    }
 }

@@ -1,80 +1,88 @@
 //! `PUT /tenants/{tenantId}/representative/email`: while the representative has not registered,
 //! invite the administrator at another address instead.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-use crate::app::App;
-use crate::audit::{Actor, Change};
+use crate::app::{App, Ports};
+use crate::audit::Change;
 use crate::changes;
 use crate::email::Email;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
-use crate::http::{json, json_body};
 use crate::invitations;
-use crate::operations::{managed_tenant, people};
+use crate::operations::input::Json;
+use crate::operations::people;
+use crate::operations::scope::ManagedTenant;
+use crate::operations::{Call, Handler, Reply};
 use crate::rules;
 use crate::tokens::TokenPurpose;
+use crate::views::TenantView;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ChangeEmail {
+pub struct NewEmail {
     email: Email,
 }
 
-/// Order: refuse a registered address, read the old person (the one leaving), find or create
-/// the new person in Cognito, move the member, its email marker and its invitation and count the
-/// membership on the new person and off the old one in one transaction, send the administrator
-/// invitation, then delete the old address's Cognito user if the contract allows. Asking again
-/// for the address the representative already has re-sends that invitation, so a retry after a
-/// failed email succeeds.
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    let body: ChangeEmail = json_body(req)?;
-    let tenant = &access.tenant;
-    let representative = app
-        .store
-        .get_member(&tenant.tenant_id, &tenant.representative.member_id)
-        .await?
-        .ok_or(ApiError::NotFound("the tenant has no representative"))?;
-    rules::must_be_invited(&representative)?;
-    let now = crate::model::now();
-    let change = Change::by(Actor::manager(&access));
-    // Every administrator invitation, to the same address or a new one, counts as a resend of
-    // the representative's: changing the address is no way around the quota.
-    let resend_quotas = |to: &Email| {
-        let representative = Some((&representative.member_id, TokenPurpose::Invitation));
-        app.config.email_quotas.for_email(&tenant.tenant_id, to, representative, now)
-    };
+pub struct ChangeRepresentativeEmail;
 
-    if body.email == representative.email {
-        let has_account = app.directory.has_account(&representative.user_sub).await?;
+impl Handler for ChangeRepresentativeEmail {
+    const NAME: &'static str = "change-representative-email";
+    const PORTS: Ports = Ports::ALL;
+    type Scope = ManagedTenant;
+    type Input = Json<NewEmail>;
+
+    /// Order: refuse a registered address, read the old person (the one leaving), find or create
+    /// the new person in Cognito, move the member, its email marker and its invitation and count
+    /// the membership on the new person and off the old one in one transaction, send the
+    /// administrator invitation, then delete the old address's Cognito user if the contract
+    /// allows. Asking again for the address the representative already has re-sends that
+    /// invitation, so a retry after a failed email succeeds.
+    async fn handle(app: &App, call: Call<ManagedTenant, Json<NewEmail>>) -> Result<Reply, ApiError> {
+        let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
+        let tenant = &access.tenant;
+        let representative = app
+            .store
+            .get_member(&tenant.tenant_id, &tenant.representative.member_id)
+            .await?
+            .ok_or(ApiError::NotFound("the tenant has no representative"))?;
+        rules::must_be_invited(&representative)?;
+        let change = Change::by(access.actor(), now);
+        // Every administrator invitation, to the same address or a new one, counts as a resend
+        // of the representative's: changing the address is no way around the quota.
+        let resend_quotas = |to: &Email| {
+            let representative = Some((&representative.member_id, TokenPurpose::Invitation));
+            app.config.email_quotas.for_email(&tenant.tenant_id, to, representative, now)
+        };
+
+        if body.email == representative.email {
+            let has_account = app.directory.has_account(&representative.user_sub).await?;
+            let invitation = invitations::issue(app, &representative, now)?;
+            let quotas = resend_quotas(&body.email);
+            let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
+            app.store.commit(&changes).await?;
+            invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
+            return Ok(Reply::ok(&TenantView::from(tenant)));
+        }
+
+        if app.directory.is_registered(&body.email).await? {
+            return Err(ApiError::EmailInUse);
+        }
+        let departure = people::departure(app, &representative).await?;
         let invitation = invitations::issue(app, &representative, now)?;
-        let quotas = resend_quotas(&body.email);
-        let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
-        app.store.commit(&changes).await?;
-        invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
-        return Ok(json(StatusCode::OK, &tenant.view()));
+        let mut moved = representative.revised(|m| {
+            m.email = body.email.clone();
+            invitation.record_on(m);
+        });
+        let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
+            let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);
+            let quotas = resend_quotas(&moved.email);
+            let (updated, changes) =
+                changes::change_representative_email(tenant, representative, &moved, invitation, leaving, joining, &quotas, change);
+            async move { app.store.commit(&changes).await.map(|()| updated) }
+        })
+        .await?;
+        invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await?;
+        people::finish_departure(app, &representative.user_sub, &departure).await;
+        Ok(Reply::ok(&TenantView::from(&updated)))
     }
-
-    if app.directory.is_registered(&body.email).await? {
-        return Err(ApiError::EmailInUse);
-    }
-    let departure = people::departure(app, &representative).await?;
-    let invitation = invitations::issue(app, &representative, now)?;
-    let mut moved = representative.revised(|m| {
-        m.email = body.email.clone();
-        invitation.record_on(m);
-    });
-    let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
-        let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);
-        let quotas = resend_quotas(&moved.email);
-        let (updated, changes) =
-            changes::change_representative_email(tenant, representative, &moved, invitation, leaving, joining, &quotas, change);
-        async move { app.store.commit(&changes).await.map(|()| updated) }
-    })
-    .await?;
-    invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await?;
-    people::finish_departure(app, &representative.user_sub, &departure).await;
-    Ok(json(StatusCode::OK, &updated.view()))
 }

@@ -1,12 +1,18 @@
 //! `GET /tenants/{tenantId}/members/{memberId}`.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::error::ApiError;
-use crate::operations::{managed_member, member_response};
+use crate::operations::scope::ManagedMember;
+use crate::operations::{Call, Handler, Reply};
 
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let (_, member) = managed_member(app, req).await?;
-    Ok(member_response(StatusCode::OK, &member))
+pub struct GetMember;
+
+impl Handler for GetMember {
+    const NAME: &'static str = "get-member";
+    const PORTS: Ports = Ports::STORE;
+    type Scope = ManagedMember;
+    type Input = ();
+
+    async fn handle(_: &App, call: Call<ManagedMember, ()>) -> Result<Reply, ApiError> {
+        Ok(Reply::member(200, &call.scope.member))
+    }
 }

@@ -1,13 +1,19 @@
 //! `GET /tenants/{tenantId}`: the tenant overview.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::error::ApiError;
-use crate::http::json;
-use crate::operations::managed_tenant;
+use crate::operations::scope::ManagedTenant;
+use crate::operations::{Call, Handler, Reply};
+use crate::views::TenantView;
 
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    Ok(json(StatusCode::OK, &access.tenant.view()))
+pub struct GetTenant;
+
+impl Handler for GetTenant {
+    const NAME: &'static str = "get-tenant";
+    const PORTS: Ports = Ports::STORE;
+    type Scope = ManagedTenant;
+    type Input = ();
+
+    async fn handle(_: &App, call: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
+        Ok(Reply::ok(&TenantView::from(&call.scope.0.tenant)))
+    }
 }

@@ -1,20 +1,26 @@
 //! `GET /tenants/{tenantId}/audit`: the tenant's audit trail, newest first.
-use lambda_http::{Body, Request, Response};
-
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::error::ApiError;
-use crate::http::{decode_cursor, page_json, page_limit, query_param};
 use crate::ids::AuditId;
-use crate::operations::managed_tenant;
+use crate::operations::input::Paging;
+use crate::operations::scope::ManagedTenant;
+use crate::operations::{Call, Handler, Reply};
+use crate::views::AuditEntryView;
 
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 100;
+pub struct ListAudit;
 
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let access = managed_tenant(app, req).await?;
-    let limit = page_limit(query_param(req, "limit"), DEFAULT_LIMIT, MAX_LIMIT)?;
-    let before = query_param(req, "cursor").map(|c| decode_cursor(&c, AuditId::parse)).transpose()?;
-    let page = app.store.list_audit(&access.tenant.tenant_id, before.as_ref(), limit).await?;
-    let items = page.items.iter().map(|entry| entry.view()).collect();
-    Ok(page_json(items, page.last.as_ref().map(|id| id.as_str())))
+impl Handler for ListAudit {
+    const NAME: &'static str = "list-audit";
+    const PORTS: Ports = Ports::STORE;
+    type Scope = ManagedTenant;
+    type Input = Paging<AuditId>;
+
+    async fn handle(
+        app: &App,
+        Call { scope: ManagedTenant(access), input, .. }: Call<ManagedTenant, Paging<AuditId>>,
+    ) -> Result<Reply, ApiError> {
+        let page = app.store.list_audit(&access.tenant.tenant_id, input.after.as_ref(), input.limit).await?;
+        let items: Vec<_> = page.items.iter().map(AuditEntryView::from).collect();
+        Ok(Reply::page(items, page.last.as_ref().map(AuditId::as_str)))
+    }
 }

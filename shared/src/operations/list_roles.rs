@@ -1,13 +1,19 @@
 //! `GET /roles`: the authorization tables, for any signed-in user.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-
-use crate::app::App;
+use crate::app::{App, Ports};
 use crate::catalog::CATALOG;
 use crate::error::ApiError;
-use crate::http::json;
+use crate::operations::scope::SignedIn;
+use crate::operations::{Call, Handler, Reply};
 
-pub async fn handle(_app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    crate::http::caller(req)?;
-    Ok(json(StatusCode::OK, &serde_json::json!({ "applications": CATALOG })))
+pub struct ListRoles;
+
+impl Handler for ListRoles {
+    const NAME: &'static str = "list-roles";
+    const PORTS: Ports = Ports::NONE;
+    type Scope = SignedIn;
+    type Input = ();
+
+    async fn handle(_: &App, _: Call<SignedIn, ()>) -> Result<Reply, ApiError> {
+        Ok(Reply::ok(&serde_json::json!({ "applications": CATALOG })))
+    }
 }

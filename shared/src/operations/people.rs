@@ -8,8 +8,8 @@ use crate::changes::{Joining, Leaving};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
+use crate::log::error_chain;
 use crate::model::{Member, Mfa, MfaType, Person};
-use crate::operations::error_chain;
 use crate::ports::DirectoryUser;
 
 /// How often a new membership is tried again when its person changed in between.

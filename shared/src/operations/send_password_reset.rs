@@ -1,46 +1,49 @@
 //! `POST /tenants/{tenantId}/members/{memberId}/password-reset`: email the member a reset link.
 //! This is the way back in for members whose email MFA blocks Cognito's "forgot password".
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
-
-use crate::app::App;
-use crate::audit::{Actor, Change};
+use crate::app::{App, Ports};
+use crate::audit::Change;
 use crate::changes;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
-use crate::http::empty;
 use crate::links::TokenRecord;
-use crate::operations::{managed_member, people};
+use crate::operations::people;
+use crate::operations::scope::ManagedMember;
+use crate::operations::{Call, Handler, Reply};
 use crate::rules;
-use crate::tokens::Token;
-use crate::tokens::TokenPurpose;
+use crate::tokens::{Token, TokenPurpose};
 
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let (access, member) = managed_member(app, req).await?;
-    rules::not_self(&access.caller, &member, "you cannot send yourself a password reset; use the sign-in page")?;
-    rules::must_be_active(&member)?;
-    if people::is_operator(app, &member.user_sub).await? {
-        return Err(ApiError::IdentityProtected);
-    }
+pub struct SendPasswordReset;
 
-    let now = crate::model::now();
-    let token = Token::generate()?;
-    let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
-    let quotas =
-        app.config.email_quotas.for_email(&member.tenant_id, &member.email, Some((&member.member_id, TokenPurpose::PasswordReset)), now);
-    let (_, changes) = changes::replace_link(&member, &record, &quotas, &Change::by(Actor::manager(&access)));
-    app.store.commit(&changes).await?;
-    let email = LinkEmail {
-        kind: LinkKind::PasswordReset,
-        has_account: true,
-        to: &member.email,
-        language: member.language,
-        tenant_name: &access.tenant.name,
-        portal_base_url: &app.config.portal_base_url,
-        token: token.expose(),
-        expires_at: record.expires_at,
+impl Handler for SendPasswordReset {
+    const NAME: &'static str = "send-password-reset";
+    const PORTS: Ports = Ports::ALL;
+    type Scope = ManagedMember;
+    type Input = ();
+
+    async fn handle(app: &App, Call { scope, now, .. }: Call<ManagedMember, ()>) -> Result<Reply, ApiError> {
+        let ManagedMember { access, member } = scope;
+        rules::not_self(&access.caller, &member, "you cannot send yourself a password reset; use the sign-in page")?;
+        rules::must_be_active(&member)?;
+        rules::not_an_operator(people::is_operator(app, &member.user_sub).await?)?;
+
+        let token = Token::generate()?;
+        let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
+        let reset = Some((&member.member_id, TokenPurpose::PasswordReset));
+        let quotas = app.config.email_quotas.for_email(&member.tenant_id, &member.email, reset, now);
+        let (_, changes) = changes::replace_link(&member, &record, &quotas, &Change::by(access.actor(), now));
+        app.store.commit(&changes).await?;
+        let email = LinkEmail {
+            kind: LinkKind::PasswordReset,
+            has_account: true,
+            to: &member.email,
+            language: member.language,
+            tenant_name: &access.tenant.name,
+            portal_base_url: &app.config.portal_base_url,
+            token: token.expose(),
+            expires_at: record.expires_at,
+        }
+        .render();
+        app.mailer.send(email).await?;
+        Ok(Reply::accepted())
     }
-    .render();
-    app.mailer.send(email).await?;
-    Ok(empty(StatusCode::ACCEPTED))
 }

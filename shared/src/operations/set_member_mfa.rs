@@ -1,76 +1,65 @@
 //! `PUT /tenants/{tenantId}/members/{memberId}/mfa`: the person's multi-factor authentication on
 //! or off. MFA belongs to the person: every membership of theirs shows it.
-use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
-use crate::app::App;
-use crate::audit::{Actor, AuditAction, Change};
+use crate::app::{App, Ports};
+use crate::audit::Change;
 use crate::changes;
 use crate::error::ApiError;
-use crate::http::json_body;
 use crate::ids::TenantId;
 use crate::model::{Member, Mfa, Person};
-use crate::operations::{managed_member, member_response, people};
+use crate::operations::input::Json;
+use crate::operations::people;
+use crate::operations::scope::ManagedMember;
+use crate::operations::{Call, Handler, Reply};
 use crate::rules;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SetMfa {
+pub struct MfaSwitch {
     enabled: bool,
 }
 
 /// How often the person's memberships are read again while the index lags behind their count.
 const READ_ATTEMPTS: usize = 3;
 
-/// Order: the person, their groups and memberships (one round trip), the tenants of those
-/// memberships; Cognito; then one transaction for the person and each membership's copy. A lost
-/// race or a failed write makes Cognito follow the record again (`people::sync_mfa`), so the two
-/// never disagree for long; repeating the request converges.
-pub async fn handle(app: &App, req: &Request) -> Result<Response<Body>, ApiError> {
-    let (access, member) = managed_member(app, req).await?;
-    let body: SetMfa = json_body(req)?;
-    rules::not_self(&access.caller, &member, "you cannot switch your own multi-factor authentication here")?;
-    rules::must_be_active(&member)?;
+pub struct SetMemberMfa;
 
-    let (person, memberships, operator) = person_with_memberships(app, &member).await?;
-    if operator {
-        return Err(ApiError::IdentityProtected);
-    }
-    let tenant_ids: Vec<TenantId> = memberships.iter().map(|m| m.tenant_id.clone()).collect();
-    let tenants = app.store.get_tenants(&tenant_ids).await?;
-    let managed = |tenant: &TenantId| tenants.iter().any(|t| t.tenant_id == *tenant && access.manages(t));
-    if !body.enabled && !tenant_ids.iter().all(managed) {
-        return Err(ApiError::MfaRequiredElsewhere);
-    }
+impl Handler for SetMemberMfa {
+    const NAME: &'static str = "set-member-mfa";
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
+    type Scope = ManagedMember;
+    type Input = Json<MfaSwitch>;
 
-    let mfa = Mfa { enabled: body.enabled, r#type: people::apply_mfa(app, &member.user_sub, body.enabled).await? };
-    let change = Change::by(Actor::manager(&access));
-    let updates: Vec<(Member, Member)> = memberships
-        .into_iter()
-        .map(|before| {
-            let after = before.revised(|m| m.mfa = mfa.clone());
-            (before, after)
-        })
-        .collect();
-    let entries = updates
-        .iter()
-        .map(|(before, after)| {
-            let mut entry = change.entry(AuditAction::MfaChanged, Some(before), Some(after));
-            entry.from_another_tenant = !managed(&before.tenant_id);
-            entry
-        })
-        .collect();
-    let written = app.store.commit(&changes::set_mfa(&person, &updates, &mfa, entries)).await;
-    // Whoever won, Cognito ends as the record says.
-    let synced = match &written {
-        Ok(()) => confirm(app, &person).await,
-        Err(_) => people::sync_mfa(app, &person.user_sub).await,
-    };
-    written?;
-    synced?;
-    let (_, changed) = updates.into_iter().find(|(before, _)| before.member_id == member.member_id).ok_or(ApiError::VersionConflict)?;
-    Ok(member_response(StatusCode::OK, &changed))
+    /// Order: the person, their groups and memberships (one round trip), the tenants of those
+    /// memberships; Cognito; then one transaction for the person and each membership's copy. A
+    /// lost race or a failed write makes Cognito follow the record again (`people::sync_mfa`), so
+    /// the two never disagree for long; repeating the request converges.
+    async fn handle(app: &App, Call { scope, input: Json(body), now }: Call<ManagedMember, Json<MfaSwitch>>) -> Result<Reply, ApiError> {
+        let ManagedMember { access, member } = scope;
+        rules::not_self(&access.caller, &member, "you cannot switch your own multi-factor authentication here")?;
+        rules::must_be_active(&member)?;
+
+        let (person, memberships, operator) = person_with_memberships(app, &member).await?;
+        rules::not_an_operator(operator)?;
+        let tenant_ids: Vec<TenantId> = memberships.iter().map(|m| m.tenant_id.clone()).collect();
+        let tenants = app.store.get_tenants(&tenant_ids).await?;
+        rules::may_switch_mfa(&access, body.enabled, &memberships, &tenants)?;
+
+        let mfa = Mfa { enabled: body.enabled, r#type: people::apply_mfa(app, &member.user_sub, body.enabled).await? };
+        let manages = |tenant: &TenantId| rules::manages_tenant(&access, &tenants, tenant);
+        let (changed, changes) = changes::set_mfa(&person, memberships, &mfa, &Change::by(access.actor(), now), manages);
+        let written = app.store.commit(&changes).await;
+        // Whoever won, Cognito ends as the record says.
+        let synced = match &written {
+            Ok(()) => confirm(app, &person).await,
+            Err(_) => people::sync_mfa(app, &person.user_sub).await,
+        };
+        written?;
+        synced?;
+        let changed = changed.into_iter().find(|after| after.member_id == member.member_id).ok_or(ApiError::VersionConflict)?;
+        Ok(Reply::member(200, &changed))
+    }
 }
 
 /// After a successful write: if someone else changed the person since, follow the record.

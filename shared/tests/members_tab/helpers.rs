@@ -10,8 +10,8 @@ use tenant_members::adapters::{MemoryDirectory, MemoryMailer, MemoryStore};
 use tenant_members::email::Email;
 use tenant_members::ids::UserSub;
 use tenant_members::links::EmailQuotas;
-use tenant_members::operations::Operation;
 use tenant_members::password::PasswordPolicy;
+use tenant_members::registry::Operation;
 use tenant_members::{App, Config};
 
 pub const PASSWORD: &str = "Correct-Horse-7";

@@ -7,7 +7,7 @@ use helpers::{World, PASSWORD};
 use serde_json::json;
 use tenant_members::email::Email;
 use tenant_members::model::MfaType;
-use tenant_members::operations::Operation;
+use tenant_members::registry::Operation;
 
 fn member_path<'a>(tenant: &'a str, member: &'a str) -> [(&'a str, &'a str); 2] {
     [("tenantId", tenant), ("memberId", member)]
@@ -394,7 +394,8 @@ async fn a_change_is_refused_once_the_administrator_who_made_it_is_demoted() {
         via: Some(ActingMembership { tenant_id: tenant_id.clone(), member_id: acting.member_id.clone(), email: acting.email.clone() }),
     };
     let target = read(&member.member_id).await;
-    let (_, pending) = changes::change_roles(&target, &tenant_members::catalog::Roles::tenant_admin(), &Change::by(actor));
+    let (_, pending) =
+        changes::change_roles(&target, &tenant_members::catalog::Roles::tenant_admin(), &Change::by(actor, tenant_members::clock::now()));
     let roles = json!({ "roles": { "service-management-portal": "member" } });
     let demoted =
         world.call(Operation::ChangeMemberRoles, Some(&tenant.admin.sub), &member_path(&tenant.id, &second.member_id), Some(roles)).await;
@@ -511,7 +512,7 @@ async fn quota_counts_start_again_in_the_next_window() {
     let world = World::new();
     let quotas = &world.app.config.email_quotas;
     let (tenant, to) = (TenantId::generate(), Email::parse("x@example.com").unwrap());
-    let today = tenant_members::model::now();
+    let today = tenant_members::clock::now();
     let count = |at| Changeset::default().counted(&quotas.for_email(&tenant, &to, None, at));
     for _ in 0..quotas.per_address_per_day {
         world.store.commit(&count(today)).await.unwrap();
@@ -527,20 +528,17 @@ async fn a_filtered_page_reads_a_bounded_share_of_the_tenant_and_its_cursors_fin
     use tenant_members::ids::{TenantId, UserSub};
     use tenant_members::language::Language;
     use tenant_members::links::TokenRecord;
+    use tenant_members::listing::MEMBERS_READ_PER_PAGE;
     use tenant_members::model::Member;
-    use tenant_members::ports::{ChangeStore, MEMBERS_READ_PER_PAGE};
+    use tenant_members::ports::ChangeStore;
     use tenant_members::tokens::{Token, TokenPurpose};
 
     let world = World::new();
     let tenant = world.tenant("Large", None, "admin@large.example.com").await;
     let tenant_id = TenantId::parse(&tenant.id).unwrap();
     let mut needles = std::collections::BTreeSet::new();
-    let operator_change = || {
-        tenant_members::audit::Change::by(tenant_members::audit::Actor::operator(&tenant_members::auth::Caller {
-            sub: world.operator.clone(),
-            operator: true,
-        }))
-    };
+    let operator_change =
+        || tenant_members::audit::Change::by(tenant_members::audit::Actor::operator(&world.operator), tenant_members::clock::now());
     for n in 0..(3 * MEMBERS_READ_PER_PAGE) {
         let local = if n % 101 == 7 { format!("needle-{n}") } else { format!("hay-{n}") };
         let roles = tenant_members::catalog::Roles::tenant_admin();
@@ -550,9 +548,9 @@ async fn a_filtered_page_reads_a_bounded_share_of_the_tenant_and_its_cursors_fin
             Language::En,
             roles,
             UserSub::new(format!("u{n}")),
-            tenant_members::model::now(),
+            tenant_members::clock::now(),
         );
-        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &member, tenant_members::model::now());
+        let link = TokenRecord::for_member(&Token::generate().unwrap(), TokenPurpose::Invitation, &member, tenant_members::clock::now());
         world.store.commit(&changes::invite_member(&member, &link, Joining { created_user: true }, &[], &operator_change())).await.unwrap();
         if local.starts_with("needle") {
             needles.insert(member.member_id.as_str().to_string());

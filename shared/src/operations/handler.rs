@@ -1,0 +1,47 @@
+//! The shape of every operation: who may call it (`Scope`), what it takes (`Input`), what it
+//! does (`handle`), and how a request reaches it once the edge has read it (`serve`).
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+use crate::app::{App, Ports};
+use crate::error::ApiError;
+use crate::idempotency::{self, IdempotencyKey};
+use crate::operations::input::{Input, RequestParts};
+use crate::operations::reply::Reply;
+use crate::operations::scope::Scope;
+
+/// One operation as its Lambda function runs it. A function's binary names its operation's type
+/// (`lambda::run::<InviteMember>()`), so it links that handler and no other.
+pub trait Handler {
+    /// The function's name: its folder under `functions/` and its binary.
+    const NAME: &'static str;
+    /// The ports it calls: its function builds those clients and no other.
+    const PORTS: Ports;
+    /// A retried request with the same `Idempotency-Key` gets the first answer again.
+    const IDEMPOTENT: bool = false;
+    /// Who may call, decided before the rest of the request is read.
+    type Scope: Scope;
+    /// What it takes of the request besides who calls and the path.
+    type Input: Input;
+    fn handle(app: &App, call: Call<Self::Scope, Self::Input>) -> impl Future<Output = Result<Reply, ApiError>> + Send;
+}
+
+/// One call of a handler: its cleared scope, its input, and the time the request is served at.
+pub struct Call<S, I> {
+    pub scope: S,
+    pub input: I,
+    pub now: OffsetDateTime,
+}
+
+/// Runs `H` on a request as the edge read it, in the contract's order: the idempotency key, who
+/// calls and whether they may (401, then 403/404), the input (400), then the operation.
+pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateTime) -> Result<Reply, ApiError> {
+    let key = if H::IDEMPOTENT { IdempotencyKey::of(parts)? } else { None };
+    idempotency::once(app, key, now, async {
+        let scope = H::Scope::resolve(app, parts).await?;
+        let input = H::Input::parse(parts)?;
+        H::handle(app, Call { scope, input, now }).await
+    })
+    .await
+}

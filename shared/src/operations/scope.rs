@@ -1,0 +1,96 @@
+//! Who may call a handler, decided from the caller and the path before anything else of the
+//! request is read: each handler names its `Scope`, and receives it cleared.
+use std::future::Future;
+
+use crate::app::App;
+use crate::auth::{Caller, ManagerAccess};
+use crate::error::ApiError;
+use crate::ids::{MemberId, TenantId};
+use crate::model::Member;
+use crate::operations::input::RequestParts;
+
+pub trait Scope: Sized + Send {
+    fn resolve(app: &App, parts: &RequestParts) -> impl Future<Output = Result<Self, ApiError>> + Send;
+}
+
+/// A public route: anyone, with an emailed link's token in the body.
+pub struct Public;
+
+impl Scope for Public {
+    async fn resolve(_: &App, _: &RequestParts) -> Result<Self, ApiError> {
+        Ok(Public)
+    }
+}
+
+/// Any signed-in caller.
+pub struct SignedIn(pub Caller);
+
+impl Scope for SignedIn {
+    async fn resolve(_: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        signed_in(parts).map(SignedIn)
+    }
+}
+
+fn signed_in(parts: &RequestParts) -> Result<Caller, ApiError> {
+    parts.caller.clone().ok_or(ApiError::Unauthenticated)
+}
+
+/// A caller whose token says they are an operator (the operation asks the pool again).
+pub struct OperatorClaim(pub Caller);
+
+impl Scope for OperatorClaim {
+    async fn resolve(_: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let caller = signed_in(parts)?;
+        caller.require_operator()?;
+        Ok(OperatorClaim(caller))
+    }
+}
+
+/// A manager of the path's tenant.
+pub struct ManagedTenant(pub ManagerAccess);
+
+impl Scope for ManagedTenant {
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let caller = signed_in(parts)?;
+        let tenant_id = path_tenant(parts)?;
+        require_manager(app, caller, &tenant_id).await.map(ManagedTenant)
+    }
+}
+
+/// A manager of the path's tenant, and the path's member in it. The member is read in the
+/// same round trip as the caller's authorization, and shown only once that clears.
+pub struct ManagedMember {
+    pub access: ManagerAccess,
+    pub member: Member,
+}
+
+impl Scope for ManagedMember {
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let caller = signed_in(parts)?;
+        let tenant_id = path_tenant(parts)?;
+        let member_id = parts.member_id.as_deref().and_then(|id| MemberId::parse(id).ok());
+        let read_member = async {
+            match &member_id {
+                Some(id) => app.store.get_member(&tenant_id, id).await,
+                None => Ok(None),
+            }
+        };
+        let (access, member) = tokio::join!(require_manager(app, caller, &tenant_id), read_member);
+        let access = access?;
+        let member = member?.ok_or(ApiError::NotFound("no such member"))?;
+        Ok(ManagedMember { access, member })
+    }
+}
+
+/// A malformed id names no tenant: answered as for any unknown tenant.
+fn path_tenant(parts: &RequestParts) -> Result<TenantId, ApiError> {
+    let raw = parts.tenant_id.as_deref().ok_or_else(|| ApiError::validation("missing path parameter tenantId"))?;
+    TenantId::parse(raw).map_err(|_| ApiError::NotFound("no such tenant"))
+}
+
+/// Reads the tenant and the caller's memberships in parallel (one round trip); the domain
+/// decides.
+async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
+    let (tenant, memberships) = tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
+    ManagerAccess::clear(caller, tenant, memberships)
+}
