@@ -10,7 +10,6 @@ pub mod clock;
 pub mod edge;
 pub mod emails;
 pub mod environment;
-pub mod idempotency;
 pub mod invitations;
 pub mod lambda;
 pub mod log;

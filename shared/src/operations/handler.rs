@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::app::{App, Ports};
 use crate::error::ApiError;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::operations::idempotency::{self, IdempotencyKey};
 use crate::operations::input::{Input, RequestParts};
 use crate::operations::reply::Reply;
 use crate::operations::scope::Scope;

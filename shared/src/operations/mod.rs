@@ -2,6 +2,7 @@
 //! what it does), and what they share: `scope` (access), `input` (the request's content),
 //! `reply`, `links` (redeeming emailed links) and `people` (the person behind a membership).
 mod handler;
+mod idempotency;
 pub mod input;
 mod links;
 pub(crate) mod people;

@@ -1,18 +1,20 @@
 //! A service on the in-memory adapters, driven through its operations with the API Gateway
 //! events Lambda would receive, and the people who use it.
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lambda_http::Body;
 use serde_json::{json, Value};
 use tenant_members::adapters::{MemoryDirectory, MemoryMailer, MemoryStore};
+use tenant_members::clock::Clock;
 use tenant_members::email::Email;
 use tenant_members::ids::UserSub;
 use tenant_members::links::EmailQuotas;
 use tenant_members::password::PasswordPolicy;
 use tenant_members::registry::Operation;
 use tenant_members::{App, Config};
+use time::OffsetDateTime;
 
 pub const PASSWORD: &str = "Correct-Horse-7";
 
@@ -20,6 +22,8 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 pub struct World {
     pub app: App,
+    /// The time every request is served at: the wall clock's at the start, moved by `advance`.
+    time: Arc<Mutex<OffsetDateTime>>,
     pub store: Arc<MemoryStore>,
     pub directory: Arc<MemoryDirectory>,
     pub mailer: Arc<MemoryMailer>,
@@ -87,8 +91,18 @@ impl World {
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);
-        let app = App::wired(config, store.clone(), directory.clone(), mailer.clone());
-        Self { app, store, directory, mailer, operator }
+        let time = Arc::new(Mutex::new(tenant_members::clock::now()));
+        let clock = {
+            let time = Arc::clone(&time);
+            Clock::from_fn(move || *time.lock().expect("the clock's lock is never poisoned"))
+        };
+        let app = App::wired(config, store.clone(), directory.clone(), mailer.clone()).with_clock(clock);
+        Self { app, time, store, directory, mailer, operator }
+    }
+
+    /// Moves the time the service's requests are served at.
+    pub fn advance(&self, by: time::Duration) {
+        *self.time.lock().expect("the clock's lock is never poisoned") += by;
     }
 
     /// Calls an operation as `caller` (none: a public route) with the path's parameters.

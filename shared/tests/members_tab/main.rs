@@ -182,6 +182,25 @@ async fn a_resent_invitation_kills_the_old_link_and_resends_are_limited() {
 }
 
 #[tokio::test]
+async fn an_invitation_expires_at_the_end_of_its_lifetime_by_the_services_clock() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    world.invite(&tenant.id, &tenant.admin.sub, "late@acme.example.com", "member").await;
+    let token = json!({ "token": world.last_token_to("late@acme.example.com") });
+    let lifetime = time::Duration::try_from(world.app.config.invitation_ttl).unwrap();
+
+    world.advance(lifetime - time::Duration::seconds(1));
+    let on_time = world.call(Operation::LookupInvitation, None, &[], Some(token.clone())).await;
+    assert_eq!(on_time.status, 200, "a second before its expiry the link works: {on_time:?}");
+    world.advance(time::Duration::seconds(1));
+    let late = world.call(Operation::LookupInvitation, None, &[], Some(token.clone())).await;
+    assert_eq!((late.status, late.code()), (410, "token_expired"));
+    let accept = json!({ "token": token["token"], "password": PASSWORD });
+    let late = world.call(Operation::AcceptInvitation, None, &[], Some(accept)).await;
+    assert_eq!((late.status, late.code()), (410, "token_expired"));
+}
+
+#[tokio::test]
 async fn an_invitation_link_is_single_use() {
     let world = World::new();
     let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;

@@ -1,0 +1,248 @@
+//! Committing a changeset: each write one item of one transaction, a failed condition mapped back
+//! to that write's own conflict.
+use super::*;
+
+impl DynamoStore {
+    /// The transaction item of one write.
+    fn transact_item(&self, write: &Write) -> TransactWriteItem {
+        match write {
+            Write::RequireTenant(tenant) => self.check(key(tenant_pk(tenant), "TENANT"), "attribute_exists(pk)"),
+            Write::CreateTenant(tenant) => self.put_new(tenant_item(tenant)),
+            Write::DeleteTenant(tenant) => self.delete(key(tenant_pk(tenant), "TENANT")),
+            Write::AddDescendant { ancestor, tenant } => self.put_new(descendant_key(ancestor, tenant)),
+            Write::RemoveDescendant { ancestor, tenant } => self.delete(descendant_key(ancestor, tenant)),
+            Write::CountMembers { tenant, delta } => update(
+                self.update(key(tenant_pk(tenant), "TENANT"))
+                    .update_expression("ADD memberCount :delta")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":delta", number(delta)),
+            ),
+            Write::SetRepresentative { tenant, expected, summary } => update(
+                self.update(key(tenant_pk(tenant), "TENANT"))
+                    .update_expression("SET representative = :summary")
+                    .condition_expression("representative.memberId = :expected")
+                    .expression_attribute_values(":summary", serde_dynamo::to_attribute_value(summary).expect("a summary serialises"))
+                    .expression_attribute_values(":expected", s(expected.as_str())),
+            ),
+            Write::InsertMember(member) => self.put_new(member_item(member)),
+            Write::UpdateMember { version, after } => {
+                self.put(member_item(after), "version = :version", HashMap::from([(":version".into(), number(version))]))
+            }
+            Write::DeleteMember(member) => {
+                self.delete_if(member_key(member), "version = :version", HashMap::from([(":version".into(), number(member.version))]))
+            }
+            Write::RequireAuthority(authority) => self.require_authority(authority),
+            Write::ReserveEmail { tenant, email, member } => self.put_new(email_marker(tenant, email, member)),
+            Write::ReleaseEmail { tenant, email } => self.delete(email_marker_key(tenant, email)),
+            Write::PutLink(link) => self.put_new(token_item(link)),
+            Write::DeleteLink(hash) => self.delete(token_key(hash)),
+            Write::ClaimLink { hash, claim } => self.claim(hash, claim),
+            Write::ReleaseLink { hash, claim } => update(
+                self.update(token_key(hash))
+                    .update_expression("REMOVE claimId, claimedUntil")
+                    .condition_expression("claimId = :claim")
+                    .expression_attribute_values(":claim", s(claim)),
+            ),
+            Write::BurnLink { hash, claim: Some(claim), .. } => {
+                self.delete_if(token_key(hash), "claimId = :claim", HashMap::from([(":claim".into(), s(claim))]))
+            }
+            Write::BurnLink { hash, claim: None, at } => self.delete_if(
+                token_key(hash),
+                "attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
+                HashMap::from([(":now".into(), number(at.unix_timestamp()))]),
+            ),
+            Write::CountEmail(quota) => self.count_email(quota),
+            Write::JoinPerson { user, mfa, created_user } => self.join_person(user, mfa, *created_user),
+            Write::UnjoinPerson(user) => update(
+                self.update(person_key(user))
+                    .update_expression("ADD memberships :minus, version :one")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":minus", number(-1))
+                    .expression_attribute_values(":one", number(1)),
+            ),
+            Write::LeavePerson { person, retire, at } => self.leave_person(person, *retire, *at),
+            Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
+            Write::SetFirstPassword { user, link, account_exists } => {
+                let condition = if *account_exists {
+                    "firstPassword = :link"
+                } else {
+                    "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link)"
+                };
+                update(
+                    self.update(person_key(user))
+                        .update_expression("SET firstPassword = :link")
+                        .condition_expression(condition)
+                        .expression_attribute_values(":link", s(link.as_str())),
+                )
+            }
+            Write::PutAudit(entry) => self.put_new(audit_item(entry)),
+            Write::DeleteAudit { tenant, audit } => self.delete(audit_key(tenant, audit)),
+        }
+    }
+
+    fn update(&self, key: Item) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder().table_name(&self.table).set_key(Some(key))
+    }
+
+    fn check(&self, key: Item, condition: &str) -> TransactWriteItem {
+        let check = ConditionCheck::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+        TransactWriteItem::builder().condition_check(check.build().expect("table, key and condition are set")).build()
+    }
+
+    fn put(&self, item: Item, condition: &str, values: Item) -> TransactWriteItem {
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item)).condition_expression(condition);
+        if !values.is_empty() {
+            put = put.set_expression_attribute_values(Some(values));
+        }
+        TransactWriteItem::builder().put(put.build().expect("table, item and condition are set")).build()
+    }
+
+    fn put_new(&self, item: Item) -> TransactWriteItem {
+        self.put(item, "attribute_not_exists(pk)", Item::new())
+    }
+
+    fn delete(&self, key: Item) -> TransactWriteItem {
+        let delete = Delete::builder().table_name(&self.table).set_key(Some(key));
+        TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
+    }
+
+    fn delete_if(&self, key: Item, condition: &str, values: Item) -> TransactWriteItem {
+        let mut delete = Delete::builder().table_name(&self.table).set_key(Some(key)).condition_expression(condition);
+        if !values.is_empty() {
+            delete = delete.set_expression_attribute_values(Some(values));
+        }
+        TransactWriteItem::builder().delete(delete.build().expect("table and key are set")).build()
+    }
+
+    fn require_authority(&self, authority: &ActingMembership) -> TransactWriteItem {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(&authority.tenant_id), member_sk(&authority.member_id))))
+            .condition_expression("#status = :active AND #roles.#portal = :admin")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#roles", "roles")
+            .expression_attribute_names("#portal", PORTAL)
+            .expression_attribute_values(":active", s("active"))
+            .expression_attribute_values(":admin", s(TENANT_ADMIN))
+            .build()
+            .expect("table, key and condition are set");
+        TransactWriteItem::builder().condition_check(check).build()
+    }
+
+    fn claim(&self, hash: &TokenHash, claim: &LinkClaim) -> TransactWriteItem {
+        update(
+            self.update(token_key(hash))
+                .update_expression("SET claimId = :claim, claimedUntil = :until")
+                .condition_expression("attribute_exists(pk) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)")
+                .expression_attribute_values(":claim", s(&claim.id))
+                .expression_attribute_values(":until", number(claim.until.unix_timestamp()))
+                .expression_attribute_values(":now", number(claim.at.unix_timestamp())),
+        )
+    }
+
+    fn join_person(&self, user: &UserSub, mfa: &Mfa, created_user: bool) -> TransactWriteItem {
+        let created = if created_user { ":true" } else { "if_not_exists(createdByService, :false)" };
+        let mut join = self
+            .update(person_key(user))
+            .update_expression(format!(
+                "SET userSub = :sub, mfaEnabled = if_not_exists(mfaEnabled, :false), createdByService = {created} ADD memberships :one, version :one"
+            ))
+            .expression_attribute_values(":sub", s(user.as_str()))
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":false", AttributeValue::Bool(false));
+        join = match mfa_type_value(mfa).filter(|_| mfa.enabled) {
+            Some(mfa_type) => join
+                .condition_expression("attribute_not_exists(retiring) AND mfaEnabled = :true AND mfaType = :type")
+                .expression_attribute_values(":type", mfa_type),
+            None => join.condition_expression("attribute_not_exists(pk) OR (attribute_not_exists(retiring) AND mfaEnabled = :false)"),
+        };
+        if created_user || mfa.enabled {
+            join = join.expression_attribute_values(":true", AttributeValue::Bool(true));
+        }
+        update(join)
+    }
+
+    fn leave_person(&self, person: &Person, retire: bool, at: OffsetDateTime) -> TransactWriteItem {
+        let leave = self
+            .update(person_key(&person.user_sub))
+            .condition_expression("version = :version")
+            .expression_attribute_values(":version", number(person.version))
+            .expression_attribute_values(":minus", number(-1))
+            .expression_attribute_values(":one", number(1));
+        update(if retire {
+            leave
+                .update_expression("SET retiring = :true, #ttl = :ttl ADD memberships :minus, version :one")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":true", AttributeValue::Bool(true))
+                .expression_attribute_values(":ttl", number(at.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS))
+        } else {
+            leave.update_expression("ADD memberships :minus, version :one")
+        })
+    }
+
+    fn set_person_mfa(&self, person: &Person, memberships: u64, mfa: &Mfa) -> TransactWriteItem {
+        let set = self
+            .update(person_key(&person.user_sub))
+            .condition_expression("version = :version AND memberships = :memberships")
+            .expression_attribute_values(":version", number(person.version))
+            .expression_attribute_values(":memberships", number(memberships))
+            .expression_attribute_values(":enabled", AttributeValue::Bool(mfa.enabled))
+            .expression_attribute_values(":one", number(1));
+        update(match mfa_type_value(mfa) {
+            Some(mfa_type) => set
+                .update_expression("SET mfaEnabled = :enabled, mfaType = :type ADD version :one")
+                .expression_attribute_values(":type", mfa_type),
+            None => set.update_expression("SET mfaEnabled = :enabled REMOVE mfaType ADD version :one"),
+        })
+    }
+
+    fn count_email(&self, quota: &Quota) -> TransactWriteItem {
+        let window = quota.window_start.unix_timestamp();
+        let key = match &quota.scope {
+            QuotaScope::Member { tenant, member, purpose } => {
+                let purpose = match purpose {
+                    TokenPurpose::Invitation => "invitation",
+                    TokenPurpose::PasswordReset => "password-reset",
+                };
+                key(tenant_pk(tenant), format!("RATE#{member}#{purpose}#{window}"))
+            }
+            QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
+            QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
+            QuotaScope::Service => key("SERVICE".into(), format!("RATE#{window}")),
+        };
+        update(
+            self.update(key)
+                .update_expression("SET #ttl = :ttl ADD sends :one")
+                .condition_expression("attribute_not_exists(sends) OR sends < :max")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":ttl", number(quota.window_end().unix_timestamp() + 3600))
+                .expression_attribute_values(":one", number(1))
+                .expression_attribute_values(":max", number(quota.max)),
+        )
+    }
+}
+
+#[async_trait]
+impl ChangeStore for DynamoStore {
+    async fn commit(&self, changes: &Changeset) -> Result<(), ApiError> {
+        if changes.writes.is_empty() {
+            return Ok(());
+        }
+        let items = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    // Cancellation reasons come in item order, one item per write.
+                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
+                    match failed.and_then(|index| changes.writes.get(index)) {
+                        Some(guarded) => Err((guarded.conflict)(&guarded.write)),
+                        None => Err(ApiError::upstream(SdkError::ServiceError(e))),
+                    }
+                }
+                _ => Err(ApiError::upstream(SdkError::ServiceError(e))),
+            },
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+}

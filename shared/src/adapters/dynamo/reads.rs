@@ -1,0 +1,189 @@
+//! The reads: tenants, members, people, links and the audit trail.
+use super::*;
+
+#[async_trait]
+impl TenantStore for DynamoStore {
+    async fn get_tenant(&self, id: &TenantId) -> Result<Option<Tenant>, ApiError> {
+        match self.get(key(tenant_pk(id), "TENANT")).await? {
+            Some(item) => Ok(Some(from_item::<TenantItem>(item)?.tenant)),
+            None => Ok(None),
+        }
+    }
+
+    async fn get_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
+        self.read_tenants(ids).await
+    }
+
+    async fn tenant_ids_under(&self, roots: &[TenantId]) -> Result<Vec<TenantId>, ApiError> {
+        let mut ids: Vec<TenantId> = roots.to_vec();
+        let lookups = roots.iter().map(|root| {
+            self.query_all(
+                None,
+                "pk = :pk AND begins_with(sk, :desc)",
+                HashMap::from([(":pk".to_string(), s(tenant_pk(root))), (":desc".to_string(), s("DESC#"))]),
+            )
+        });
+        for items in futures::future::try_join_all(lookups).await? {
+            for item in items {
+                if let Some(AttributeValue::S(sk)) = item.get("sk") {
+                    if let Some(id) = sk.strip_prefix("DESC#").and_then(|id| TenantId::parse(id).ok()) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn tenants_page(&self, after: Option<&TenantId>, limit: usize) -> Result<TenantPage, ApiError> {
+        let mut request = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .key_condition_expression("gsi1pk = :pk")
+            .expression_attribute_values(":pk", s("TENANTS"))
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX));
+        if let Some(after) = after {
+            request = request.set_exclusive_start_key(Some(HashMap::from([
+                ("gsi1pk".to_string(), s("TENANTS")),
+                ("gsi1sk".to_string(), s(tenant_pk(after))),
+                ("pk".to_string(), s(tenant_pk(after))),
+                ("sk".to_string(), s("TENANT")),
+            ])));
+        }
+        let output = request.send().await.map_err(ApiError::upstream)?;
+        let tenants = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Ok(from_item::<TenantItem>(item)?.tenant))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(TenantPage::of(tenants, limit, |t| t.tenant_id.clone()))
+    }
+}
+
+#[async_trait]
+impl MemberStore for DynamoStore {
+    async fn get_member(&self, tenant: &TenantId, member: &MemberId) -> Result<Option<Member>, ApiError> {
+        match self.get(key(tenant_pk(tenant), member_sk(member))).await? {
+            Some(item) => Ok(Some(from_item::<MemberItem>(item)?.member)),
+            None => Ok(None),
+        }
+    }
+
+    async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError> {
+        let items =
+            self.query_all(Some(GSI1), "gsi1pk = :pk", HashMap::from([(":pk".to_string(), s(format!("USER#{}", user.as_str())))])).await?;
+        items.into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
+    }
+
+    async fn tenant_admins(&self, tenant: &TenantId, limit: usize) -> Result<Vec<Member>, ApiError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(ADMINS_INDEX)
+            .key_condition_expression("adminOf = :tenant")
+            .expression_attribute_values(":tenant", s(tenant_pk(tenant)))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        output.items.unwrap_or_default().into_iter().map(|item| Ok(from_item::<MemberItem>(item)?.member)).collect()
+    }
+
+    async fn list_members(
+        &self,
+        tenant: &TenantId,
+        after: Option<&MemberId>,
+        limit: usize,
+        filter: &MemberFilter,
+    ) -> Result<MemberPage, ApiError> {
+        let unfiltered = filter.status.is_none() && filter.role.is_none() && filter.email_prefix.is_none();
+        let mut page = MemberPageBuilder::new(filter, limit);
+        let mut start = after.map(|m| key(tenant_pk(tenant), member_sk(m)));
+        // Without a filter, one Query of one more than asked tells whether another page follows.
+        // With one, Queries go on until enough members match or the page has read its share.
+        loop {
+            let want = if unfiltered { limit + 1 } else { page.room() };
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :member)")
+                .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+                .expression_attribute_values(":member", s("MEMBER#"))
+                .set_exclusive_start_key(start)
+                .limit(i32::try_from(want).unwrap_or(i32::MAX))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(ApiError::upstream)?;
+            for item in output.items.unwrap_or_default() {
+                if let Some(done) = page.offer(from_item::<MemberItem>(item)?.member) {
+                    return Ok(done);
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() || page.room() == 0 {
+                return Ok(page.finish(start.is_none()));
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TokenStore for DynamoStore {
+    async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError> {
+        let Some(item) = self.get(token_key(hash)).await? else {
+            return Ok(None);
+        };
+        let item: TokenItem = from_item(item)?;
+        Ok(Some(TokenRecord {
+            hash: hash.clone(),
+            purpose: item.purpose,
+            tenant_id: item.tenant_id,
+            member_id: item.member_id,
+            expires_at: OffsetDateTime::from_unix_timestamp(item.expires_at).map_err(ApiError::upstream)?,
+        }))
+    }
+}
+
+#[async_trait]
+impl PersonStore for DynamoStore {
+    async fn get_person(&self, user: &UserSub) -> Result<Option<Person>, ApiError> {
+        match self.get(person_key(user)).await? {
+            Some(item) => Ok(Some(from_item::<PersonItem>(item)?.into())),
+            None => Ok(None),
+        }
+    }
+}
+
+#[async_trait]
+impl AuditStore for DynamoStore {
+    async fn list_audit(&self, tenant: &TenantId, before: Option<&AuditId>, limit: usize) -> Result<AuditPage, ApiError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :audit)")
+            .expression_attribute_values(":pk", s(tenant_pk(tenant)))
+            .expression_attribute_values(":audit", s("AUDIT#"))
+            .set_exclusive_start_key(before.map(|id| audit_key(tenant, id)))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(ApiError::upstream)?;
+        let items = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Ok(from_item::<AuditItem>(item)?.entry))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(AuditPage::of(items, limit, |e| e.audit_id.clone()))
+    }
+}
