@@ -23,5 +23,6 @@ mod representative;
 mod routes;
 mod seed_walkthrough;
 mod srp;
+mod store_conformance;
 mod tokens;
 mod walkthrough;

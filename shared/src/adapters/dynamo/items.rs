@@ -52,7 +52,11 @@ pub(super) struct TokenItem {
     pub(super) purpose: TokenPurpose,
     pub(super) tenant_id: TenantId,
     pub(super) member_id: MemberId,
+    /// Whole seconds, as links stored before `expires_at_ms` say it.
     pub(super) expires_at: i64,
+    /// The exact expiry (milliseconds), as the member's `invitationExpiresAt` shows it.
+    #[serde(default)]
+    pub(super) expires_at_ms: Option<i64>,
     pub(super) ttl: i64,
 }
 
@@ -175,6 +179,7 @@ pub(super) fn token_item(token: &TokenRecord) -> Item {
         tenant_id: token.tenant_id.clone(),
         member_id: token.member_id.clone(),
         expires_at,
+        expires_at_ms: i64::try_from(token.expires_at.unix_timestamp_nanos() / 1_000_000).ok(),
         ttl: expires_at + TOKEN_TTL_GRACE_SECONDS,
     })
 }

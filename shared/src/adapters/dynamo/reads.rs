@@ -147,7 +147,11 @@ impl TokenStore for DynamoStore {
             purpose: item.purpose,
             tenant_id: item.tenant_id,
             member_id: item.member_id,
-            expires_at: OffsetDateTime::from_unix_timestamp(item.expires_at).map_err(ApiError::upstream)?,
+            expires_at: match item.expires_at_ms {
+                Some(ms) => OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000),
+                None => OffsetDateTime::from_unix_timestamp(item.expires_at),
+            }
+            .map_err(ApiError::upstream)?,
         }))
     }
 }

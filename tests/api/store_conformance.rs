@@ -1,0 +1,284 @@
+//! The two stores interpret every kind of `Write` alike: one script of changesets, covering each
+//! kind, committed on the in-memory store and on DynamoDB (the emulator), must give the same
+//! outcome at each step and leave the same state as the read ports show it. The in-process
+//! suite (`shared/tests/members_tab`) stands on the memory store; this holds it to DynamoDB's.
+use std::collections::BTreeSet;
+
+use tenant_members::adapters::MemoryStore;
+use tenant_members::audit::{Actor, AuditEntry, Change};
+use tenant_members::catalog::Roles;
+use tenant_members::changes::{self, Changeset, Joining, Leaving, Write};
+use tenant_members::email::Email;
+use tenant_members::ids::{AuditId, MemberId, TenantId, UserSub};
+use tenant_members::language::Language;
+use tenant_members::links::{EmailQuotas, FirstPassword, LinkClaim, TokenRecord};
+use tenant_members::listing::MemberFilter;
+use tenant_members::model::{Member, MemberStatus, Mfa, MfaType, Tenant};
+use tenant_members::ports::Store;
+use tenant_members::tokens::{Token, TokenPurpose};
+use time::OffsetDateTime;
+
+use crate::helpers::{figure, TestStack};
+
+/// The write's kind. The match has no wildcard: a new kind of `Write` does not compile here
+/// until it is named, next to `KINDS`, which the script must cover.
+fn kind(write: &Write) -> &'static str {
+    match write {
+        Write::RequireTenant(_) => "RequireTenant",
+        Write::CreateTenant(_) => "CreateTenant",
+        Write::DeleteTenant(_) => "DeleteTenant",
+        Write::AddDescendant { .. } => "AddDescendant",
+        Write::RemoveDescendant { .. } => "RemoveDescendant",
+        Write::CountMembers { .. } => "CountMembers",
+        Write::SetRepresentative { .. } => "SetRepresentative",
+        Write::InsertMember(_) => "InsertMember",
+        Write::UpdateMember { .. } => "UpdateMember",
+        Write::DeleteMember(_) => "DeleteMember",
+        Write::RequireAuthority(_) => "RequireAuthority",
+        Write::ReserveEmail { .. } => "ReserveEmail",
+        Write::ReleaseEmail { .. } => "ReleaseEmail",
+        Write::PutLink(_) => "PutLink",
+        Write::DeleteLink(_) => "DeleteLink",
+        Write::ClaimLink { .. } => "ClaimLink",
+        Write::ReleaseLink { .. } => "ReleaseLink",
+        Write::BurnLink { .. } => "BurnLink",
+        Write::CountEmail(_) => "CountEmail",
+        Write::JoinPerson { .. } => "JoinPerson",
+        Write::UnjoinPerson(_) => "UnjoinPerson",
+        Write::LeavePerson { .. } => "LeavePerson",
+        Write::SetPersonMfa { .. } => "SetPersonMfa",
+        Write::SetFirstPassword { .. } => "SetFirstPassword",
+        Write::PutAudit(_) => "PutAudit",
+        Write::DeleteAudit { .. } => "DeleteAudit",
+    }
+}
+
+const KINDS: [&str; 26] = [
+    "RequireTenant",
+    "CreateTenant",
+    "DeleteTenant",
+    "AddDescendant",
+    "RemoveDescendant",
+    "CountMembers",
+    "SetRepresentative",
+    "InsertMember",
+    "UpdateMember",
+    "DeleteMember",
+    "RequireAuthority",
+    "ReserveEmail",
+    "ReleaseEmail",
+    "PutLink",
+    "DeleteLink",
+    "ClaimLink",
+    "ReleaseLink",
+    "BurnLink",
+    "CountEmail",
+    "JoinPerson",
+    "UnjoinPerson",
+    "LeavePerson",
+    "SetPersonMfa",
+    "SetFirstPassword",
+    "PutAudit",
+    "DeleteAudit",
+];
+
+/// What the script is made of, the same for both stores.
+struct Cast {
+    now: OffsetDateTime,
+    root: TenantId,
+    child: TenantId,
+    dropped: TenantId,
+    rep: Member,
+    child_rep: Member,
+    dropped_rep: Member,
+    member: Member,
+    links: Vec<(Token, TokenRecord)>,
+    subs: Vec<UserSub>,
+}
+
+fn person(tenant: &TenantId, email: &str, sub: &UserSub, now: OffsetDateTime) -> Member {
+    Member::new_invited(tenant.clone(), Email::parse(email).unwrap(), Language::Ja, Roles::tenant_admin(), sub.clone(), now)
+}
+
+impl Cast {
+    fn new() -> Self {
+        let now = tenant_members::clock::now();
+        let (root, child, dropped) = (TenantId::at(now), TenantId::at(now), TenantId::at(now));
+        let subs: Vec<UserSub> = (0..4).map(|n| UserSub::new(format!("conformance-{}-{n}", MemberId::at(now)))).collect();
+        let mut rep = person(&root, "rep@conformance.example.com", &subs[0], now);
+        rep.representative = true;
+        let mut child_rep = person(&child, "child@conformance.example.com", &subs[1], now);
+        child_rep.representative = true;
+        let mut dropped_rep = person(&dropped, "dropped@conformance.example.com", &subs[3], now);
+        dropped_rep.representative = true;
+        let member = person(&root, "member@conformance.example.com", &subs[2], now);
+        let links = (0..6)
+            .map(|_| {
+                let token = Token::generate().unwrap();
+                let record = TokenRecord::for_member(&token, TokenPurpose::Invitation, &rep, now + time::Duration::days(7));
+                (token, record)
+            })
+            .collect();
+        Self { now, root, child, dropped, rep, child_rep, dropped_rep, member, links, subs }
+    }
+
+    fn link(&self, n: usize, member: &Member, purpose: TokenPurpose) -> TokenRecord {
+        TokenRecord::for_member(&self.links[n].0, purpose, member, self.links[n].1.expires_at)
+    }
+}
+
+/// Each step's outcome and the state after it, as the read ports show it.
+async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) -> Vec<String> {
+    let mut transcript = Vec::new();
+    let now = cast.now;
+    let operator = || Change::by(Actor::operator(&UserSub::new("conformance-operator")), now);
+    let joining = Joining { created_user: true };
+    let one_email = EmailQuotas { per_address_per_day: 1, per_tenant_per_day: 100, per_service_per_day: 100 };
+
+    let (mut rep, mut child_rep, mut member) = (cast.rep.clone(), cast.child_rep.clone(), cast.member.clone());
+    let rep_link = cast.link(0, &rep, TokenPurpose::Invitation);
+    rep.invitation_token_hash = Some(rep_link.hash.clone());
+    let root = Tenant::founded(cast.root.clone(), "Root".into(), Vec::new(), &rep, now);
+    let child_link = cast.link(1, &child_rep, TokenPurpose::Invitation);
+    child_rep.invitation_token_hash = Some(child_link.hash.clone());
+    let child = Tenant::founded(cast.child.clone(), "Child".into(), vec![cast.root.clone()], &child_rep, now);
+    let dropped_link = cast.link(2, &cast.dropped_rep, TokenPurpose::Invitation);
+    let dropped = Tenant::founded(cast.dropped.clone(), "Dropped".into(), vec![cast.root.clone()], &cast.dropped_rep, now);
+    let quotas = one_email.for_email(&cast.root, &rep.email, None, now);
+
+    let mut steps: Vec<(&str, Changeset)> = vec![
+        ("create the root tenant", changes::create_tenant(&root, &rep, &rep_link, joining, &quotas, &operator())),
+        ("create it again", changes::create_tenant(&root, &rep, &rep_link, joining, &[], &operator())),
+        ("create a child tenant", changes::create_tenant(&child, &child_rep, &child_link, joining, &[], &operator())),
+    ];
+    let dropped_tenant = changes::create_tenant(&dropped, &cast.dropped_rep, &dropped_link, joining, &[], &operator());
+    steps.push(("create a tenant to take back", dropped_tenant.clone()));
+    steps.push(("take it back", dropped_tenant.undo()));
+    steps.push(("email the same address past its quota", Changeset::default().counted(&quotas)));
+    let claim = LinkClaim::new(now);
+    let first = FirstPassword { user: rep.user_sub.clone(), account_exists: false };
+    steps.push(("claim the representative's link", changes::claim_link(&rep_link, &claim, Some(&first))));
+    steps.push(("claim it again", changes::claim_link(&rep_link, &LinkClaim::new(now), None)));
+    steps.push(("release it", changes::release_link(&rep_link, &claim)));
+    let (accepted, accept) = changes::accept_invitation(&rep_link, None, &rep, &Change::by(Actor::member(&rep), now));
+    steps.push(("accept the invitation", accept));
+    rep = accepted;
+    child_rep.status = MemberStatus::Invited;
+    for (name, changes) in steps.drain(..) {
+        transcript.push(commit(store, name, &changes, seen).await);
+    }
+
+    let admin = |of: &Member| Change::by(Actor::administrator(&of.user_sub, of), now);
+    let member_link = cast.link(3, &member, TokenPurpose::Invitation);
+    member.invitation_token_hash = Some(member_link.hash.clone());
+    let invite = changes::invite_member(&member, &member_link, joining, &[], &admin(&rep));
+    transcript.push(commit(store, "invite a member", &invite, seen).await);
+    let (changed, roles) = changes::change_roles(&member, &Roles::tenant_admin(), &admin(&rep));
+    transcript.push(commit(store, "change their roles", &roles, seen).await);
+    transcript.push(commit(store, "change them again from a stale read", &roles, seen).await);
+    member = changed;
+    let reset = cast.link(4, &member, TokenPurpose::Invitation);
+    let (resent, replace) = changes::replace_link(&member, &reset, &[], &admin(&rep));
+    transcript.push(commit(store, "resend the invitation", &replace, seen).await);
+    member = resent;
+    let (joined, accept) = changes::accept_invitation(&reset, None, &member, &Change::by(Actor::member(&member), now));
+    transcript.push(commit(store, "the member joins", &accept, seen).await);
+    member = joined;
+
+    let person = store.get_person(&member.user_sub).await.unwrap().expect("the member's person");
+    let mfa = Mfa { enabled: true, r#type: Some(MfaType::Email) };
+    let (mut switched, set_mfa) = changes::set_mfa(&person, vec![member.clone()], &mfa, &admin(&rep), |_| true);
+    transcript.push(commit(store, "switch the person's MFA on", &set_mfa, seen).await);
+    member = switched.remove(0);
+    let password_link = cast.link(5, &member, TokenPurpose::PasswordReset);
+    let (reset_member, send) = changes::replace_link(&member, &password_link, &[], &admin(&rep));
+    transcript.push(commit(store, "send a password reset", &send, seen).await);
+    member = reset_member;
+    let claim = LinkClaim::new(now);
+    transcript.push(commit(store, "claim the reset link", &changes::claim_link(&password_link, &claim, None), seen).await);
+    let complete = changes::complete_password_reset(&password_link, &claim, &member, &Change::by(Actor::member(&member), now));
+    transcript.push(commit(store, "complete the reset", &complete, seen).await);
+    let root = store.get_tenant(&cast.root).await.unwrap().expect("the root tenant");
+    let (_, transfer) = changes::transfer_representative(&root, &rep, &member, &admin(&rep));
+    transcript.push(commit(store, "hand the representative role on", &transfer, seen).await);
+
+    let moved_sub = &cast.subs[3];
+    let child_tenant = store.get_tenant(&cast.child).await.unwrap().expect("the child tenant");
+    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true };
+    let mut moved = child_rep.revised(|m| {
+        m.email = Email::parse("moved@conformance.example.com").unwrap();
+        m.user_sub = moved_sub.clone();
+    });
+    let moved_link = cast.link(2, &moved, TokenPurpose::Invitation);
+    moved.invitation_token_hash = Some(moved_link.hash.clone());
+    let (_, email_change) =
+        changes::change_representative_email(&child_tenant, &child_rep, &moved, &moved_link, &leaving, joining, &[], &operator());
+    transcript.push(commit(store, "move the child's representative to another address", &email_change, seen).await);
+
+    let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
+    let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false };
+    transcript.push(commit(store, "delete the former representative", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
+    transcript.push(commit(store, "delete them again", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
+    transcript.push(state(store, cast).await);
+    transcript
+}
+
+async fn commit(store: &dyn Store, step: &str, changes: &Changeset, seen: &mut BTreeSet<&'static str>) -> String {
+    seen.extend(changes.writes.iter().map(|g| kind(&g.write)));
+    let outcome = match store.commit(changes).await {
+        Ok(()) => "ok".to_string(),
+        Err(error) => format!("refused: {}", error.code()),
+    };
+    format!("{step}: {outcome}")
+}
+
+/// Everything the read ports show of the script's tenants, people and links.
+async fn state(store: &dyn Store, cast: &Cast) -> String {
+    let mut shown = Vec::new();
+    for tenant in [&cast.root, &cast.child, &cast.dropped] {
+        shown.push(format!("tenant {tenant}: {:?}", store.get_tenant(tenant).await.unwrap()));
+        let members = store.list_members(tenant, None, 100, &MemberFilter::default()).await.unwrap();
+        shown.push(format!("members: {:?}", members.items));
+        shown.push(format!("admins: {:?}", store.tenant_admins(tenant, 100).await.unwrap()));
+        // Entries of one instant are ordered by their ids' random part: shown without ids, sorted.
+        let no_id = AuditId::parse("00000000000000000000000000").unwrap();
+        let audit = store.list_audit(tenant, None, 100).await.unwrap();
+        let mut entries: Vec<String> =
+            audit.items.into_iter().map(|entry| format!("{:?}", AuditEntry { audit_id: no_id.clone(), ..entry })).collect();
+        entries.sort();
+        shown.push(format!("audit: {entries:?}"));
+    }
+    shown.push(format!("under root: {:?}", store.tenant_ids_under(std::slice::from_ref(&cast.root)).await.unwrap()));
+    for sub in &cast.subs {
+        shown.push(format!("person {}: {:?}", sub.as_str(), store.get_person(sub).await.unwrap()));
+        shown.push(format!("memberships: {:?}", store.memberships_of(sub).await.unwrap()));
+    }
+    for (token, _) in &cast.links {
+        shown.push(format!("link: {:?}", store.get_token(&token.hash()).await.unwrap()));
+    }
+    shown.join("\n")
+}
+
+#[tokio::test]
+async fn both_stores_commit_every_kind_of_write_alike() {
+    let stack = TestStack::start().await;
+    let cast = Cast::new();
+    let mut seen = BTreeSet::new();
+    let memory = run(&MemoryStore::default(), &cast, &mut seen).await;
+    let dynamo = run(&*stack.running.app.store, &cast, &mut BTreeSet::new()).await;
+    let missing: Vec<_> = KINDS.iter().filter(|k| !seen.contains(*k)).collect();
+    assert!(missing.is_empty(), "the script commits no write of kind {missing:?}");
+    for (step, (in_memory, in_dynamo)) in memory.iter().zip(&dynamo).enumerate() {
+        for (line, (a, b)) in in_memory.lines().zip(in_dynamo.lines()).enumerate() {
+            assert_eq!(a, b, "step {step}, line {line}: the memory store and DynamoDB differ");
+        }
+        assert_eq!(in_memory, in_dynamo, "step {step}: the memory store and DynamoDB differ");
+    }
+    assert_eq!(memory.len(), dynamo.len());
+    let refused = memory.iter().filter(|line| line.contains("refused")).count();
+    figure(format!(
+        "store conformance: {} changesets of {} kinds of write, {refused} of them refused, alike on memory and DynamoDB",
+        memory.len() - 1,
+        seen.len()
+    ));
+}
