@@ -57,6 +57,39 @@ fn template_and_openapi_describe_the_same_routes_for_every_operation() {
     assert_eq!(public, BTreeSet::from(["/invitations/accept", "/invitations/lookup", "/password-resets/complete"]));
 }
 
+/// Everything an operation needs besides its code, by name: a newcomer who added an operation
+/// to the registry learns here, in one fast test (no emulator), what else to write.
+#[test]
+fn every_operation_has_its_binary_function_route_contract_and_events() {
+    let root = project_root();
+    let template = Template::load(&root.join("template.yaml")).unwrap();
+    let (routes, functions) = (template.routes().unwrap(), template.function_services().unwrap());
+    let openapi = openapi_routes();
+    let events: Vec<String> =
+        std::fs::read_dir(root.join("events")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut missing = Vec::new();
+    for operation in Operation::ALL {
+        let name = operation.name();
+        let binary = std::fs::read_to_string(root.join(format!("functions/{name}/src/main.rs"))).unwrap_or_default();
+        if !binary.contains("tenant_members::lambda::run::<") {
+            missing.push(format!("{name}: no thin binary functions/{name}/src/main.rs calling tenant_members::lambda::run::<Handler>()"));
+        }
+        if !functions.iter().any(|(function, _)| function == name) {
+            missing.push(format!("{name}: no AWS::Serverless::Function in template.yaml with Metadata.BuildProperties.Binary: {name}"));
+        }
+        if !routes.iter().any(|route| route.function == name) {
+            missing.push(format!("{name}: no HttpApi event (its route) on its function in template.yaml"));
+        }
+        if !openapi.iter().any(|route| route.2 == name) {
+            missing.push(format!("{name}: no operation in openapi.yaml with operationId: {name}"));
+        }
+        if !events.iter().any(|event| event.starts_with(&format!("{name}."))) {
+            missing.push(format!("{name}: no sample event events/{name}.<status>-<case>.json (scripts/generate-events.py writes them)"));
+        }
+    }
+    assert!(missing.is_empty(), "operations miss what they need (README, \"Adding an operation\"):\n{}", missing.join("\n"));
+}
+
 #[tokio::test]
 async fn the_local_api_serves_exactly_the_template_routes() {
     let stack = TestStack::start().await;
