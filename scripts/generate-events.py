@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
 """Writes events/<function>.<status>-<case>.json: API Gateway HTTP API (v2) events in the shape
 `sam local generate-event apigateway http-api-proxy` produces (each starts as its output), for
-the fixtures of local/src/fixtures.rs. Run from the project root with the venv's sam on PATH:
+the fixtures of local/fixtures.json (which local/src/fixtures.rs seeds). Run from the project root with the venv's sam on PATH:
     PATH=.venv/bin:$PATH scripts/generate-events.py
 """
 import base64
 import json
 import os
-import re
 import subprocess
 
-# The fixtures' ids, tokens, callers and password: written once, in local/src/fixtures.rs.
-FIXTURES = dict(re.findall(r'^(?:pub )?const ([A-Z_]+): &str = "([^"]*)";',
-                           open(os.path.join(os.path.dirname(__file__), "..", "local", "src", "fixtures.rs")).read(), re.M))
+# The fixtures' ids, tokens, callers and password: one source, local/fixtures.json, which the
+# local stack's seeding reads too.
+FIXTURES = {name: fixture["value"] for name, fixture in
+            json.load(open(os.path.join(os.path.dirname(__file__), "..", "local", "fixtures.json"))).items()}
 T = FIXTURES["TENANT_ID"]
 M = FIXTURES["MEMBER_ID"]
 CH = FIXTURES["CHILD_TENANT_ID"]

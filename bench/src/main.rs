@@ -381,7 +381,7 @@ async fn scale(
     let mut ids: Vec<&MemberId> = members.iter().map(|m| &m.member_id).collect();
     ids.sort();
     let deep = ids[SCALE_MEMBERS - 60];
-    let deep_event = with_query(&list, &[("limit", "50"), ("cursor", &tenant_members::http::encode_cursor(deep.as_str()))]);
+    let deep_event = with_query(&list, &[("limit", "50"), ("cursor", &tenant_members::operations::input::encode_cursor(deep.as_str()))]);
     // An operator's GET /tenants among 5,000 tenants: one page of the tenants index.
     let representative = members.first().expect("members were made");
     let tenants: Vec<tenant_members::model::Tenant> = (0..SCALE_TENANTS)
@@ -402,7 +402,7 @@ async fn scale(
         ("list-representative-candidates (50 admins)", Operation::ListRepresentativeCandidates, candidates),
         ("list-tenants, an operator's first page of 5,000 tenants", Operation::ListTenants, operator_list),
     ];
-    println!("scale: a filtered page reads at most {} members", tenant_members::ports::MEMBERS_READ_PER_PAGE);
+    println!("scale: a filtered page reads at most {} members", tenant_members::listing::MEMBERS_READ_PER_PAGE);
     for (name, operation, event) in cases {
         // The emulator takes about a second per query of a 10,000-member partition (DynamoDB
         // reads only the page): a few samples.

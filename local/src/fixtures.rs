@@ -20,36 +20,9 @@ use tenant_members::tokens::TokenPurpose;
 use tenant_members::{ApiError, App};
 use time::OffsetDateTime;
 
-pub const TENANT_ID: &str = "01JEVENTS00000000000TENANT";
-pub const CHILD_TENANT_ID: &str = "01JEVENTS000000000000CHD01";
-pub const ADMIN_ID: &str = "01JEVENTS0000000000000ADMN";
-pub const SECOND_ADMIN_ID: &str = "01JEVENTS000000000000ADMN2";
-pub const MEMBER_ID: &str = "01JEVENTS000000000000MEMBR";
-pub const TARGET_ID: &str = "01JEVENTS000000000000TARGT";
-pub const INVITED_ID: &str = "01JEVENTS00000000000NVTD01";
-pub const CHILD_REPRESENTATIVE_ID: &str = "01JEVENTS00000000000CHDREP";
-/// The callers of the events, as their JWT `sub` and `email` claims name them.
-pub const ADMIN_SUB: &str = "event-admin-sub";
-pub const ADMIN_EMAIL: &str = "admin@events.example.com";
-pub const SECOND_ADMIN_SUB: &str = "event-second-admin-sub";
-pub const SECOND_ADMIN_EMAIL: &str = "second.admin@events.example.com";
-pub const MEMBER_SUB: &str = "event-member-sub";
-pub const MEMBER_EMAIL: &str = "member@events.example.com";
-/// The invited member's invitation, which `accept-invitation` events redeem.
-pub const INVITATION_TOKEN: &str = "ZXZlbnRzLWFjY2VwdC10b2tlbi0wMDAwMDAwMDAwMDA";
-/// The target's password reset, which `complete-password-reset` events redeem.
-pub const RESET_TOKEN: &str = "ZXZlbnRzLXJlc2V0LXRva2VuLTAwMDAwMDAwMDAwMDA";
-/// The administrator's invitation to the child tenant, which `join-tenant` events redeem.
-pub const JOIN_TOKEN: &str = "ZXZlbnRzLWpvaW4tdG9rZW4tMDAwMDAwMDAwMDAwMDA";
-/// The target's invitation to the child tenant: they have an account, so they must join.
-pub const SIGN_IN_TOKEN: &str = "ZXZlbnRzLXNpZ24taW4tdG9rZW4tMDAwMDAwMDAwMDA";
-pub const CHILD_ADMIN_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDADMN";
-pub const CHILD_TARGET_MEMBERSHIP_ID: &str = "01JEVENTS0000000000CHDTRGT";
-/// The events' operator, as their JWT `sub` claim names them.
-pub const OPERATOR_SUB: &str = "event-operator-sub";
-pub const OPERATOR_EMAIL: &str = "events.operator@example.com";
-/// The target's password (they have an account).
-pub const TARGET_PASSWORD: &str = "Corr3ct-Horse-Battery!";
+// The fixtures' ids, tokens, callers and password: one source, `local/fixtures.json`, which
+// `scripts/generate-events.py` writes the events from and `build.rs` makes these constants of.
+include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 
 fn portal(role: &str) -> Result<Roles, ApiError> {
     Roles::parse([("service-management-portal".to_string(), role.to_string())].into())
