@@ -54,12 +54,12 @@ prepare() {
   unset AWS_ENDPOINT_URL_SESV2
   local functions_endpoint="http://host.docker.internal:$SAM_EMULATOR_PORT"
   cargo build --quiet -p local-stack
-  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > .local/sam-env-vars.json
+  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   SAM_LOCAL=(
     --skip-pull-image
     --add-host host.docker.internal:host-gateway
     --parameter-overrides "Architecture=$ARCH SenderEmail=no-reply@example.com EmulatorEndpoint=$functions_endpoint"
-    --env-vars .local/sam-env-vars.json
+    --env-vars ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   )
 }
 

@@ -24,8 +24,13 @@ scripts/sam-local.sh build
 phase "the template sam deploy sends: nothing local-only"
 python scripts/check-deploy-template.py .aws-sam/build/template.yaml samconfig.toml
 bridge=$(docker_host_address)
-export SAM_EMULATOR_PORT="${SAM_EMULATOR_PORT:-5060}"
-emulator_up "$SAM_EMULATOR_PORT" "$bridge" || { start_emulator "$SAM_EMULATOR_PORT" "$bridge"; on_exit stop_emulator "$SAM_EMULATOR_PORT"; }
+# One emulator per `sam local invoke` worker: the events test invokes as many events at a time,
+# each worker on its own seeded stack (SAM_EMULATOR_PORTS; the first is `make invoke`'s too).
+export SAM_EMULATOR_PORTS="${SAM_EMULATOR_PORTS:-5060 5061}"
+export SAM_EMULATOR_PORT="${SAM_EMULATOR_PORTS%% *}"
+for port in $SAM_EMULATOR_PORTS; do
+  emulator_up "$port" "$bridge" || { start_emulator "$port" "$bridge"; on_exit stop_emulator "$port"; }
+done
 ensure_browser
 phase "tests"
 # The suites' figures (isolation, faults, races, idempotency, fuzz), shown once all have run.

@@ -108,70 +108,92 @@ fn every_function_has_events_and_is_an_operation() {
     }
 }
 
+/// What `sam local invoke` printed for one event, and what was wrong with it.
+struct Invoked {
+    failure: Option<String>,
+    /// Whether SAM printed the function's request line (an API Gateway event's).
+    logged: Option<bool>,
+    printed: String,
+}
+
+/// Invokes one event under `sam local invoke` against the emulator on `port`.
+fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
+    let (function, expected) = parse_name(file);
+    let output = std::process::Command::new(root.join("scripts/sam-local.sh"))
+        .args(["invoke", &function])
+        .arg(file)
+        .env("SAM_EMULATOR_PORT", port)
+        .current_dir(root)
+        .output()
+        .expect("scripts/sam-local.sh runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut failure = None;
+    // SAM prints the function's answer last on stdout, and the function's logs on stderr.
+    let response: Option<serde_json::Value> = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok());
+    // A trigger hands Cognito its event back: that is its 200.
+    let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
+    if status != Some(u64::from(expected)) {
+        failure = Some(format!("{}: expected {expected}, got {status:?}\n{stdout}\n{stderr}", file.display()));
+    } else if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
+        let event = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        failure = check_trigger_answer(file, &event, answer).err();
+    }
+    // The function's log: one JSON line per request, with what an operator needs to find it.
+    // SAM stops reading a container's output when the invocation ends and now and then loses
+    // some of its lines (even before the runtime's REPORT line), or prints a line again after
+    // the REPORT line: a line may be missing or repeated verbatim (its latency to the
+    // nanosecond included, which a second log call would not repeat), never two different
+    // request lines for one event, nor an incomplete one.
+    let mut requests: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "request")
+        .collect();
+    requests.dedup();
+    for line in &requests {
+        for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
+            assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
+        }
+    }
+    let logged = (!TRIGGERS.contains(&function.as_str())).then(|| {
+        assert!(requests.len() <= 1, "{}: one request line in the function's log\n{stderr}", file.display());
+        !requests.is_empty()
+    });
+    Invoked { failure, logged, printed: format!("{stdout}{stderr}") }
+}
+
 /// Every event, invoked on its function's `sam build` artifact under real `sam local invoke`
 /// (Docker, the Lambda runtime interface emulator) through `scripts/sam-local.sh`, each on a
-/// freshly seeded events stack. `make test` starts Docker and builds first; run alone, the script
-/// does both.
+/// freshly seeded events stack. The events are shared among workers, one per emulator of
+/// `SAM_EMULATOR_PORTS` (`make test` starts two, one a core): each worker invokes its events one
+/// after another on its own stack. `make test` starts Docker and builds first; run alone, the
+/// script does both.
 #[tokio::test]
 async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_for() {
     let root = project_root();
     let started = std::time::Instant::now();
-    let mut failures = Vec::new();
-    let mut printed = String::new();
-    // API Gateway events whose request line SAM printed, and those whose line it lost.
-    let (mut logged, mut cut_short) = (0, 0);
+    let ports: Vec<String> =
+        std::env::var("SAM_EMULATOR_PORTS").unwrap_or_else(|_| "5060".into()).split_whitespace().map(str::to_string).collect();
     let files = event_files();
-    for file in &files {
-        let (function, expected) = parse_name(file);
-        let output = std::process::Command::new(root.join("scripts/sam-local.sh"))
-            .args(["invoke", &function])
-            .arg(file)
-            .current_dir(&root)
-            .output()
-            .expect("scripts/sam-local.sh runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        // SAM prints the function's answer last on stdout, and the function's logs on stderr.
-        let response: Option<serde_json::Value> = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok());
-        // A trigger hands Cognito its event back: that is its 200.
-        let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
-        if status != Some(u64::from(expected)) {
-            failures.push(format!("{}: expected {expected}, got {status:?}\n{stdout}\n{stderr}", file.display()));
-        } else if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
-            let event = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-            if let Err(wrong) = check_trigger_answer(file, &event, answer) {
-                failures.push(wrong);
-            }
-        }
-        // The function's log: one JSON line per request, with what an operator needs to find it.
-        // SAM stops reading a container's output when the invocation ends and now and then loses
-        // some of its lines (even before the runtime's REPORT line), or prints a line again after
-        // the REPORT line: a line may be missing or repeated verbatim (its latency to the
-        // nanosecond included, which a second log call would not repeat), never two different
-        // request lines for one event, nor an incomplete one.
-        let mut requests: Vec<serde_json::Value> = stderr
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|l| l["fields"]["message"] == "request")
+    let invoked: Vec<Invoked> = std::thread::scope(|scope| {
+        let workers: Vec<_> = ports
+            .iter()
+            .enumerate()
+            .map(|(worker, port)| {
+                let (root, files) = (&root, &files);
+                let mine: Vec<&PathBuf> = files.iter().skip(worker).step_by(ports.len()).collect();
+                scope.spawn(move || mine.into_iter().map(|file| invoke_under_sam(root, file, port)).collect::<Vec<_>>())
+            })
             .collect();
-        requests.dedup();
-        for line in &requests {
-            for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
-                assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
-            }
-        }
-        if !TRIGGERS.contains(&function.as_str()) {
-            assert!(requests.len() <= 1, "{}: one request line in the function's log\n{stderr}", file.display());
-            if requests.is_empty() {
-                cut_short += 1;
-            } else {
-                logged += 1;
-            }
-        }
-        printed.push_str(&stdout);
-        printed.push_str(&stderr);
-    }
+        workers.into_iter().flat_map(|w| w.join().expect("a sam local invoke worker")).collect()
+    });
+    let failures: Vec<&String> = invoked.iter().filter_map(|i| i.failure.as_ref()).collect();
+    let logged = invoked.iter().filter(|i| i.logged == Some(true)).count();
+    let cut_short = invoked.iter().filter(|i| i.logged == Some(false)).count();
+    let printed: String = invoked.iter().map(|i| i.printed.as_str()).collect();
     let elapsed = started.elapsed().as_secs_f64();
+    let failures: Vec<&str> = failures.into_iter().map(String::as_str).collect();
     assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
     assert!(logged > cut_short, "SAM printed the request line of {logged} events only, and lost {cut_short}");
     let secrets = [
@@ -186,9 +208,10 @@ async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_
         assert!(!printed.contains(secret), "a token or password reached what sam local invoke printed");
     }
     crate::helpers::figure(format!(
-        "sam local invoke: {n} of {n} events answered the status in their names, {elapsed:.0} s ({each:.1} s each, seeding \
-         included); a request log line in {logged} of them ({cut_short} lost by SAM)",
+        "sam local invoke: {n} of {n} events answered the status in their names, {elapsed:.0} s ({each:.1} s an event, seeding \
+         included, {workers} at a time); a request log line in {logged} of them ({cut_short} lost by SAM)",
         n = files.len(),
+        workers = ports.len(),
         each = elapsed / files.len() as f64
     ));
 
