@@ -58,6 +58,22 @@ pub fn acting_representative(access: &ManagerAccess) -> Result<&Member, ApiError
         .ok_or(ApiError::NotRepresentative)
 }
 
+/// The member named to take over as representative, as read in the tenant (none: not a member
+/// of it), if they are eligible.
+pub fn new_representative(target: Option<Member>) -> Result<Member, ApiError> {
+    let target = target.ok_or(ApiError::NotEligible("the member is not a member of this tenant"))?;
+    eligible_representative(&target)?;
+    Ok(target)
+}
+
+/// The address an unregistered representative moves to must not be a registered person's.
+pub fn unregistered_address(registered: bool) -> Result<(), ApiError> {
+    if registered {
+        return Err(ApiError::EmailInUse);
+    }
+    Ok(())
+}
+
 /// Who could take over as representative, from the tenant's administrators as an index that
 /// may lag a change found them: the members themselves say who is eligible.
 pub fn representative_candidates(admins: &[Member]) -> Vec<&Member> {
@@ -144,6 +160,8 @@ mod tests {
     use crate::language::Language;
     use std::collections::BTreeMap;
 
+    const NOW: time::OffsetDateTime = time::macros::datetime!(2026-12-03 09:00 UTC);
+
     fn member(role: &str, status: MemberStatus, representative: bool) -> Member {
         let roles = Roles::parse(BTreeMap::from([("service-management-portal".into(), role.into())])).unwrap();
         let mut m = Member::new_invited(
@@ -197,5 +215,24 @@ mod tests {
         assert!(eligible_representative(&member("tenant-admin", MemberStatus::Invited, false)).is_err());
         assert!(eligible_representative(&member("member", MemberStatus::Active, false)).is_err());
         assert!(eligible_representative(&member("tenant-admin", MemberStatus::Active, true)).is_err());
+    }
+
+    #[test]
+    fn only_a_member_of_the_tenant_can_take_over() {
+        assert!(matches!(new_representative(None), Err(ApiError::NotEligible(_))));
+        assert!(new_representative(Some(member("tenant-admin", MemberStatus::Active, false))).is_ok());
+        assert!(matches!(unregistered_address(true), Err(ApiError::EmailInUse)));
+    }
+
+    #[test]
+    fn tenants_nest_ten_levels_deep_at_most() {
+        let parent = |depth: usize| Tenant {
+            ancestors: (0..depth).map(|_| TenantId::generate()).collect(),
+            ..Tenant::founded(TenantId::generate(), "t".into(), Vec::new(), &member("tenant-admin", MemberStatus::Active, true), NOW)
+        };
+        assert_eq!(nested_under(Some(&parent(8))).unwrap().len(), 9);
+        assert!(nested_under(Some(&parent(9))).is_err(), "a tenant under nine ancestors would be the eleventh level");
+        assert!(tenant_name("  Acme  ").is_ok_and(|n| n == "Acme"));
+        assert!(tenant_name(" ").is_err());
     }
 }

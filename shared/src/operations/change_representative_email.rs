@@ -64,9 +64,7 @@ impl Handler for ChangeRepresentativeEmail {
             return Ok(Reply::ok(&TenantView::from(tenant)));
         }
 
-        if app.directory.is_registered(&body.email).await? {
-            return Err(ApiError::EmailInUse);
-        }
+        rules::unregistered_address(app.directory.is_registered(&body.email).await?)?;
         let departure = people::departure(app, &representative).await?;
         let invitation = invitations::issue(app, &representative, now)?;
         let mut moved = representative.revised(|m| {
