@@ -14,7 +14,6 @@ use tenant_members::links::EmailQuotas;
 use tenant_members::password::PasswordPolicy;
 use tenant_members::registry::Operation;
 use tenant_members::{App, Config};
-use time::OffsetDateTime;
 
 pub const PASSWORD: &str = "Correct-Horse-7";
 
@@ -22,8 +21,8 @@ static NEXT_REQUEST: AtomicU64 = AtomicU64::new(1);
 
 pub struct World {
     pub app: App,
-    /// The time every request is served at: the wall clock's at the start, moved by `advance`.
-    time: Arc<Mutex<OffsetDateTime>>,
+    /// How far ahead of the wall clock the service's requests are served: moved by `advance`.
+    ahead: Arc<Mutex<time::Duration>>,
     pub store: Arc<MemoryStore>,
     pub directory: Arc<MemoryDirectory>,
     pub mailer: Arc<MemoryMailer>,
@@ -91,18 +90,18 @@ impl World {
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);
-        let time = Arc::new(Mutex::new(tenant_members::clock::now()));
+        let ahead = Arc::new(Mutex::new(time::Duration::ZERO));
         let clock = {
-            let time = Arc::clone(&time);
-            Clock::from_fn(move || *time.lock().expect("the clock's lock is never poisoned"))
+            let ahead = Arc::clone(&ahead);
+            Clock::from_fn(move || tenant_members::clock::now() + *ahead.lock().expect("the clock's lock is never poisoned"))
         };
         let app = App::wired(config, store.clone(), directory.clone(), mailer.clone()).with_clock(clock);
-        Self { app, time, store, directory, mailer, operator }
+        Self { app, ahead, store, directory, mailer, operator }
     }
 
     /// Moves the time the service's requests are served at.
     pub fn advance(&self, by: time::Duration) {
-        *self.time.lock().expect("the clock's lock is never poisoned") += by;
+        *self.ahead.lock().expect("the clock's lock is never poisoned") += by;
     }
 
     /// Calls an operation as `caller` (none: a public route) with the path's parameters.
