@@ -109,6 +109,10 @@ def main():
         for name, environment in Resolver(template, overrides, REAL_ACCOUNT).function_environments():
             failures += [f"{env} with EmulatorEndpoint set: {name} gets {what}" for what in local_only(environment)]
 
+    # A template with no functions (a wrong path, a broken transform) checks nothing.
+    if functions == 0:
+        failures.append(f"{template_path} has no AWS::Serverless::Function: nothing was checked")
+
     # The control: in the emulator's account, with the endpoint sam-local.sh passes, every function
     # has its override, so the check above looks where the override would be.
     emulator = Resolver(template, {"EmulatorEndpoint": "http://host.docker.internal:5060"}, EMULATOR_ACCOUNT)
@@ -117,7 +121,7 @@ def main():
             failures.append(f"control: {name} has no AWS_ENDPOINT_URL on the emulator")
 
     if failures:
-        print("local-only settings would reach a deployed stack:\n  " + "\n  ".join(failures), file=sys.stderr)
+        print("the template sam deploy sends fails its checks:\n  " + "\n  ".join(failures), file=sys.stderr)
         sys.exit(1)
     names = ", ".join(env for env, _ in environments)
     print(f"{template_path}: deploy environments {names}: {functions} function environments, "

@@ -255,6 +255,74 @@ impl TestStack {
             .collect()
     }
 
+    /// How many emails the emulator's SES accepted for each of these addresses that got any.
+    pub async fn emails_to_each(&self, addresses: &std::collections::BTreeSet<String>) -> Vec<(String, usize)> {
+        let data = self.emulator_state().await;
+        let mut counts: std::collections::BTreeMap<String, usize> = addresses.iter().map(|a| (a.clone(), 0)).collect();
+        for message in data["ses"]["Message"].as_array().into_iter().flatten() {
+            for to in message["destinations"]["ToAddresses"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if let Some(count) = counts.get_mut(to) {
+                    *count += 1;
+                }
+            }
+        }
+        counts.into_iter().filter(|(_, n)| *n > 0).collect()
+    }
+
+    /// Every item of the stack's own table, each written with its attributes in order.
+    pub async fn table_items(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb
+                .scan()
+                .table_name(&self.stack.table_name)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("the table answers");
+            items.extend(
+                page.items.unwrap_or_default().iter().map(|item| canonical(&aws_sdk_dynamodb::types::AttributeValue::M(item.clone()))),
+            );
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        items.sort();
+        items
+    }
+
+    /// Every user of the stack's own pool: name, status, whether enabled, attributes in order.
+    pub async fn pool_users(&self) -> Vec<String> {
+        let mut users = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .cognito
+                .list_users()
+                .user_pool_id(&self.stack.user_pool_id)
+                .set_pagination_token(token)
+                .send()
+                .await
+                .expect("the user pool answers");
+            for user in page.users() {
+                let mut attributes: Vec<String> =
+                    user.attributes().iter().map(|a| format!("{}={}", a.name(), a.value().unwrap_or_default())).collect();
+                attributes.sort();
+                users.push(format!("{:?} {:?} {} {attributes:?}", user.username(), user.user_status(), user.enabled()));
+            }
+            token = page.pagination_token.filter(|t| !t.is_empty());
+            if token.is_none() {
+                break;
+            }
+        }
+        users.sort();
+        users
+    }
+
     /// The SES emulator's whole state. moto builds it while other requests change it and then
     /// answers 500 now and then (an attribute changed between its checks), so try again.
     async fn emulator_state(&self) -> Value {
@@ -411,4 +479,23 @@ pub fn figure(line: String) {
 
 pub async fn wait(duration: Duration) {
     tokio::time::sleep(duration).await;
+}
+
+/// A DynamoDB value written the same way whatever the order its maps came in.
+fn canonical(value: &aws_sdk_dynamodb::types::AttributeValue) -> String {
+    use aws_sdk_dynamodb::types::AttributeValue as V;
+    match value {
+        V::M(map) => {
+            let mut fields: Vec<String> = map.iter().map(|(k, v)| format!("{k}:{}", canonical(v))).collect();
+            fields.sort();
+            format!("{{{}}}", fields.join(","))
+        }
+        V::L(list) => format!("[{}]", list.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        V::Ss(set) | V::Ns(set) => {
+            let mut set = set.clone();
+            set.sort();
+            format!("{set:?}")
+        }
+        other => format!("{other:?}"),
+    }
 }

@@ -170,7 +170,9 @@ async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_daily_quota() 
     let tenant = stack.tenant_with_admin(None).await;
     let email = format!("loop-{}@example.com", ulid::Ulid::new().to_string().to_lowercase());
     let roles = || json!({ "service-management-portal": "member" });
-    let per_day = tenant_members::links::EmailQuotas::default().per_address_per_day;
+    // The quota as the template's parameter `EmailsPerAddressPerDay` sets it for the stack.
+    let template = local_stack::template::Template::load(&crate::helpers::project_root().join("template.yaml")).unwrap();
+    let per_day = template.email_quotas().unwrap().per_address_per_day;
     for n in 1..=per_day {
         let invited = stack.invite(&tenant, &email, "en", roles()).await;
         assert_eq!(invited.status, StatusCode::CREATED, "invitation {n}: {:?}", invited.body);
