@@ -1,6 +1,7 @@
 //! The HTTP API without Docker: routes from `template.yaml`, the JWT authorizer's checks, and the
 //! same API Gateway v2 event Lambda would receive, handed to the same operation code.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -30,6 +31,8 @@ struct Target {
 pub struct Gateway {
     routes: HashMap<Method, matchit::Router<Target>>,
     authorizer: JwtAuthorizer,
+    /// Requests that reached an operation (past the route table and the authorizer).
+    served: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +44,7 @@ pub enum GatewayError {
 }
 
 impl Gateway {
-    pub fn new(routes: Vec<Route>, app: App, authorizer: JwtAuthorizer) -> Result<Self, GatewayError> {
+    pub fn new(routes: Vec<Route>, app: App, authorizer: JwtAuthorizer, served: Arc<AtomicUsize>) -> Result<Self, GatewayError> {
         let mut table: HashMap<Method, matchit::Router<Target>> = HashMap::new();
         for route in routes {
             let operation = Operation::from_name(&route.function)
@@ -54,7 +57,7 @@ impl Gateway {
                 .insert(path.clone(), Target { route, operation, app: app.only(operation.ports()) })
                 .map_err(|e| GatewayError::Route(path, e))?;
         }
-        Ok(Self { routes: table, authorizer })
+        Ok(Self { routes: table, authorizer, served })
     }
 
     pub fn router(self) -> axum::Router {
@@ -92,6 +95,7 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
         Ok(request) => request,
         Err(e) => return problem(ApiError::validation(format!("request could not be read: {e}"))),
     };
+    gateway.served.fetch_add(1, Ordering::Relaxed);
     lambda_response(target.operation.respond(&target.app, request).await)
 }
 

@@ -82,6 +82,8 @@ pub struct RunningStack {
     pub stack: StackFile,
     pub app: App,
     pub server: tokio::task::JoinHandle<()>,
+    /// How many requests reached an operation (past the route table and the authorizer).
+    pub served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The emulator's address, as every AWS client here finds it: `AWS_ENDPOINT_URL`.
@@ -127,7 +129,8 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     };
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
-    let router = Gateway::new(template.routes()?, app.clone(), authorizer)?.router();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let router = Gateway::new(template.routes()?, app.clone(), authorizer, std::sync::Arc::clone(&served))?.router();
     if let Some(listener) = portal_listener {
         let portal = portal::Portal {
             pages: options.pages.clone(),
@@ -162,7 +165,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         portal_base_url: options.portal_base_url,
         operator: options.names.operator,
     };
-    Ok(RunningStack { stack, app, server })
+    Ok(RunningStack { stack, app, server, served })
 }
 
 /// The stack the sample events run against (`scripts/sam-local.sh`): rebuilt from scratch with

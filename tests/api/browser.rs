@@ -505,7 +505,11 @@ async fn each_page_in_both_languages_is_accessible_and_pictured() {
             b.accessible(&format!("accept-invitation, sign in to join, {language}")).await;
             b.screenshot(&format!("accept-invitation-sign-in-{language}")).await;
             b.goto(&format!("{base}/accept-invitation?token=dW5rbm93bi10b2tlbi0wMDAwMDAwMDAwMDAwMDAwMDA")).await;
-            b.text("#problem").await;
+            let unknown = match language {
+                "ja" => "このリンクは使用済みか、新しいメールで置き換えられています。管理者に再送を依頼してください。",
+                _ => "This link was already used, or a newer email replaced it. Ask your administrator to send a new one.",
+            };
+            assert_eq!(b.text("#problem").await.trim(), unknown, "an unknown link is explained in {language}");
             b.accessible(&format!("accept-invitation, an unknown link, {language}")).await;
             b.screenshot(&format!("accept-invitation-unknown-link-{language}")).await;
             b.goto(&format!("{base}/reset-password?token=dW5rbm93bi10b2tlbi0wMDAwMDAwMDAwMDAwMDAwMDA")).await;

@@ -14,6 +14,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::{figure, unique_email, Answer, Tenant, TestStack, PASSWORD};
 
+/// Defects this suite finds and that are not mended yet, by operation and failing call: each is
+/// counted in the figures, never passed over in silence. Moving an unregistered representative to
+/// a new address is committed before their invitation goes out, and a failed email does not take
+/// the move back (the same request again re-sends it): taking it back needs the old person
+/// counted again and no longer retiring, a write the store does not have yet.
+const KNOWN_DEFECTS: [(&str, &str); 1] = [("change-representative-email", "ses:SendEmail")];
+
 /// One request to break, and whom it concerns.
 struct Case {
     method: Method,
@@ -160,6 +167,18 @@ async fn person_agrees(stack: &TestStack, member: &Item) -> Result<(), String> {
     if person.get("mfaEnabled") != Some(&AttributeValue::Bool(shown)) {
         return Err(format!("the member shows MFA {shown}, the person has {:?}", person.get("mfaEnabled")));
     }
+    // Cognito agrees: the person's MFA preference, and a password of their own once active.
+    let email = text(member, "email");
+    let cognito = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(&email).send().await;
+    let user = cognito.map_err(|e| format!("Cognito has no user for the member: {e}"))?;
+    // The emulator gives an empty preference where Cognito gives none.
+    if user.preferred_mfa_setting().is_some_and(|m| !m.is_empty()) != shown {
+        return Err(format!("the member shows MFA {shown}, Cognito prefers {:?}", user.preferred_mfa_setting()));
+    }
+    let confirmed = user.user_status() == Some(&aws_sdk_cognitoidentityprovider::types::UserStatusType::Confirmed);
+    if text(member, "status") == "active" && !confirmed {
+        return Err(format!("the member is active but Cognito's user is {:?}", user.user_status()));
+    }
     Ok(())
 }
 
@@ -204,9 +223,13 @@ where
     assert_eq!(answer.status, case.success, "{operation} without faults: {:?}", answer.body);
     let calls = stack.traffic.tally();
     println!("faults: {operation} calls {}", calls.describe());
+    assert!(!calls.calls.is_empty(), "{operation}: no AWS call was seen, so none could be faulted");
+    // The commit point: the last transaction. A call after it (but an email) is cleanup.
+    let commit = calls.calls.iter().rposition(|c| c.service == "dynamodb" && c.operation == "TransactWriteItems");
+    let emails_promised = calls.count("ses", "SendEmail");
 
     let mut failures = Vec::new();
-    let mut cases = 0;
+    let (mut cases, mut known) = (0, 0);
     for index in 0..calls.calls.len() {
         for kind in FaultKind::ALL {
             let call = &calls.calls[index];
@@ -224,6 +247,13 @@ where
                 failures.push(format!("{what}: answered {} {:?}", first.status, first.body));
                 continue;
             }
+            // A success after a fault is right only when the fault hit cleanup after the commit;
+            // an email is a promise, never cleanup.
+            let cleanup = commit.is_some_and(|commit| index > commit) && call.service != "ses";
+            if !failed && !cleanup {
+                failures.push(format!("{what}: answered {} although the call failed before its change was done", first.status));
+                continue;
+            }
             let after = match observe(stack, &case).await {
                 Ok(after) => after,
                 Err(e) => {
@@ -233,6 +263,16 @@ where
             };
             if failed && after.1 == before.1 && after.2 != before.2 {
                 failures.push(format!("{what}: an email was sent for a change that was not made"));
+            }
+            if failed && after.1 != before.1 {
+                if KNOWN_DEFECTS.contains(&(operation, format!("{}:{}", call.service, call.operation).as_str())) {
+                    known += 1;
+                } else {
+                    failures.push(format!("{what}: answered 503 but its audit entry was written ({} -> {})", before.1, after.1));
+                }
+            }
+            if !failed && after.2 != before.2 + emails_promised {
+                failures.push(format!("{what}: answered {} but sent {} of its {emails_promised} emails", first.status, after.2 - before.2));
             }
             if failed && after.0 != before.0 {
                 failures.push(format!("{what}: a tenant was left behind by a failed creation"));
@@ -248,16 +288,36 @@ where
             if let Err(e) = observe(stack, &case).await {
                 failures.push(format!("{what}: inconsistent after the retry: {e}"));
             }
+            let users = stack.cognito_users(&case.email).await;
+            if case.success != StatusCode::NO_CONTENT && users != 1 {
+                failures.push(format!("{what}: after the retry {} has {users} Cognito users", case.email));
+            }
         }
     }
     figure(format!(
-        "faults: {operation}: {cases} cases ({} AWS calls x {} kinds), {} inconsistencies",
+        "faults: {operation}: {cases} cases ({} AWS calls x {} kinds, each call faulted and reached), {} inconsistencies{}",
         calls.calls.len(),
         FaultKind::ALL.len(),
-        failures.len()
+        failures.len(),
+        if known > 0 { format!(", {known} of a known defect (KNOWN_DEFECTS)") } else { String::new() }
     ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     cases
+}
+
+/// Every write route of `template.yaml` has its case here (an `each_call_failing` call naming
+/// its function): a new write route fails this until it is faulted too.
+#[test]
+fn every_write_route_is_faulted() {
+    let routes = local_stack::template::Template::load(&crate::helpers::project_root().join("template.yaml")).unwrap().routes().unwrap();
+    let source = include_str!("faults.rs");
+    let missing: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.method != "GET" && r.function != "lookup-invitation")
+        .map(|r| r.function.as_str())
+        .filter(|f| !source.contains(&format!("each_call_failing(&stack, \"{f}\"")) && !source.contains(&format!("\"{f} (")))
+        .collect();
+    assert!(missing.is_empty(), "write routes without a faults case: {missing:?}");
 }
 
 fn request(method: Method, path: String, token: &str, body: Option<Value>, tenant: &Tenant, email: &str, success: StatusCode) -> Case {

@@ -277,8 +277,17 @@ async fn check(stack: &TestStack, w: &World, row: &str, answer: &Answer, expecte
 async fn run(row: &'static str) -> Vec<String> {
     let stack = TestStack::start().await;
     let w = world(&stack).await;
+    let preferences = || async { (stack.preferred_mfa(&w.p.email).await, stack.preferred_mfa(&w.o.email).await) };
+    let before = preferences().await;
     let (answer, expected) = act(&stack, &w, row).await;
-    check(&stack, &w, row, &answer, expected).await
+    let refused = expected.code.is_some();
+    let mut wrong = check(&stack, &w, row, &answer, expected).await;
+    // A refused request leaves Cognito's MFA as it was (a switch rolled back is no refusal).
+    let after = preferences().await;
+    if refused && after != before {
+        wrong.push(format!("{row}: refused, yet Cognito's MFA preferences went from {before:?} to {after:?}"));
+    }
+    wrong
 }
 
 #[tokio::test]

@@ -178,8 +178,13 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     transcript.push(commit(store, "change them again from a stale read", &roles, seen).await);
     member = changed;
     let reset = cast.link(4, &member, TokenPurpose::Invitation);
-    let (resent, replace) = changes::replace_link(&member, &reset, &[], &admin(&rep));
+    let resend = admin(&rep);
+    let (resent, replace) = changes::replace_link(&member, &reset, &[], &resend);
     transcript.push(commit(store, "resend the invitation", &replace, seen).await);
+    let take_back = changes::take_back_link(&member, &resent, &reset, &resend);
+    transcript.push(commit(store, "take the resend back, as when its email fails", &take_back, seen).await);
+    let (resent, replace) = changes::replace_link(&member, &reset, &[], &resend);
+    transcript.push(commit(store, "resend it again", &replace, seen).await);
     member = resent;
     let (joined, accept) = changes::accept_invitation(&reset, None, &member, &Change::by(Actor::member(&member), now));
     transcript.push(commit(store, "the member joins", &accept, seen).await);

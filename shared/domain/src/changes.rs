@@ -319,29 +319,35 @@ pub fn delete_member(member: &Member, leaving: &Leaving, change: &Change) -> Cha
     changes.audited([change.entry(AuditAction::MemberDeleted, Some(member), None)])
 }
 
-/// `link` becomes the member's one live link of its purpose (the previous one dies), its email
-/// counted against the quotas.
+/// `link` becomes the member's one live link of its purpose, its email counted against the
+/// quotas. The previous link dies, as a link is only redeemed while its member names it; its
+/// record is left to expire (`TTL`), so that `take_back_link` can name it again when the new
+/// link's email cannot be sent.
 pub fn replace_link(member: &Member, link: &TokenRecord, quotas: &[Quota], change: &Change) -> (Member, Changeset) {
-    let mut old = None;
-    let after = member.revised(|m| {
-        old = match link.purpose {
-            TokenPurpose::Invitation => {
-                m.invitation_expires_at = Some(link.expires_at);
-                m.invitation_token_hash.replace(link.hash.clone())
-            }
-            TokenPurpose::PasswordReset => m.password_reset_token_hash.replace(link.hash.clone()),
-        };
+    let after = member.revised(|m| match link.purpose {
+        TokenPurpose::Invitation => {
+            m.invitation_expires_at = Some(link.expires_at);
+            m.invitation_token_hash = Some(link.hash.clone());
+        }
+        TokenPurpose::PasswordReset => m.password_reset_token_hash = Some(link.hash.clone()),
     });
-    let mut changes =
+    let changes =
         Changeset::default().counted(quotas).write(update(member, &after), version_conflict).write(Write::PutLink(link.clone()), collision);
-    if let Some(old) = old {
-        changes = changes.write(Write::DeleteLink(old), collision);
-    }
     let action = match link.purpose {
         TokenPurpose::Invitation => AuditAction::InvitationResent,
         TokenPurpose::PasswordReset => AuditAction::PasswordResetSent,
     };
     (after.clone(), changes.audited([change.entry(action, Some(member), Some(&after))]))
+}
+
+/// Takes back a `replace_link` whose email could not be sent: the member is as it was `before`
+/// (naming its previous link again), the new link and the audit entry go. The email stays
+/// counted: a failing send is no way around a quota.
+pub fn take_back_link(before: &Member, after: &Member, link: &TokenRecord, change: &Change) -> Changeset {
+    Changeset::default()
+        .write(Write::UpdateMember { version: after.version, after: before.clone() }, changed_while_taken_back)
+        .write(Write::DeleteLink(link.hash.clone()), changed_while_taken_back)
+        .write(Write::DeleteAudit { tenant: before.tenant_id.clone(), audit: change.audit_id.clone() }, changed_while_taken_back)
 }
 
 /// Holds a link for a redemption, with the person's first password when it sets one.

@@ -60,7 +60,11 @@ impl Handler for ChangeRepresentativeEmail {
             let quotas = resend_quotas(&body.email);
             let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
             app.store.commit(&changes).await?;
-            invitations::send(app, LinkKind::AdministratorInvitation, &renewed, has_account, &tenant.name, &invitation).await?;
+            let kind = LinkKind::AdministratorInvitation;
+            if let Err(error) = invitations::send(app, kind, &renewed, has_account, &tenant.name, &invitation).await {
+                app.store.commit(&changes::take_back_link(&representative, &renewed, &invitation.record, &change)).await?;
+                return Err(error);
+            }
             return Ok(Reply::ok(&TenantView::from(tenant)));
         }
 

@@ -27,11 +27,15 @@ impl Handler for ResendInvitation {
         let invitation = invitations::issue(app, &member, now)?;
         let resent = Some((&member.member_id, TokenPurpose::Invitation));
         let quotas = app.config.email_quotas.for_email(&member.tenant_id, &member.email, resent, now);
-        let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quotas, &Change::by(access.actor(), now));
+        let change = Change::by(access.actor(), now);
+        let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quotas, &change);
         app.store.commit(&changes).await?;
         // The representative's invitation keeps its administrator wording.
         let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
-        invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await?;
+        if let Err(error) = invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await {
+            app.store.commit(&changes::take_back_link(&member, &renewed, &invitation.record, &change)).await?;
+            return Err(error);
+        }
         Ok(Reply::accepted())
     }
 }

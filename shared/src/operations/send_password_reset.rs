@@ -30,7 +30,8 @@ impl Handler for SendPasswordReset {
         let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
         let reset = Some((&member.member_id, TokenPurpose::PasswordReset));
         let quotas = app.config.email_quotas.for_email(&member.tenant_id, &member.email, reset, now);
-        let (_, changes) = changes::replace_link(&member, &record, &quotas, &Change::by(access.actor(), now));
+        let change = Change::by(access.actor(), now);
+        let (renewed, changes) = changes::replace_link(&member, &record, &quotas, &change);
         app.store.commit(&changes).await?;
         let email = LinkEmail {
             kind: LinkKind::PasswordReset,
@@ -43,7 +44,10 @@ impl Handler for SendPasswordReset {
             expires_at: record.expires_at,
         }
         .render();
-        app.mailer.send(email).await?;
+        if let Err(error) = app.mailer.send(email).await {
+            app.store.commit(&changes::take_back_link(&member, &renewed, &record, &change)).await?;
+            return Err(error);
+        }
         Ok(Reply::accepted())
     }
 }

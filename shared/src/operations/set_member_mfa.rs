@@ -7,6 +7,7 @@ use crate::audit::Change;
 use crate::changes;
 use crate::error::ApiError;
 use crate::ids::TenantId;
+use crate::log::error_chain;
 use crate::model::{Member, Mfa, Person};
 use crate::operations::input::Json;
 use crate::operations::people;
@@ -50,13 +51,20 @@ impl Handler for SetMemberMfa {
         let manages = |tenant: &TenantId| rules::manages_tenant(&access, &tenants, tenant);
         let (changed, changes) = changes::set_mfa(&person, memberships, &mfa, &Change::by(access.actor(), now), manages);
         let written = app.store.commit(&changes).await;
-        // Whoever won, Cognito ends as the record says.
-        let synced = match &written {
-            Ok(()) => confirm(app, &person).await,
-            Err(_) => people::sync_mfa(app, &person.user_sub).await,
-        };
-        written?;
-        synced?;
+        // Whoever won, Cognito ends as the record says. After our own commit that is cleanup: the
+        // switch is made, and whoever changed the person since has Cognito follow them.
+        match &written {
+            Ok(()) => {
+                if let Err(error) = confirm(app, &person).await {
+                    tracing::warn!(error = %error_chain(&error), "the person's MFA was not read again after the switch");
+                }
+            }
+            Err(_) => {
+                let synced = people::sync_mfa(app, &person.user_sub).await;
+                written?;
+                synced?;
+            }
+        }
         let changed = changed.into_iter().find(|after| after.member_id == member.member_id).ok_or(ApiError::VersionConflict)?;
         Ok(Reply::member(200, &changed))
     }

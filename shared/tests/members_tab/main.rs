@@ -182,6 +182,38 @@ async fn a_resent_invitation_kills_the_old_link_and_resends_are_limited() {
 }
 
 #[tokio::test]
+async fn a_resend_or_reset_whose_email_fails_changes_nothing_and_the_previous_link_still_works() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await;
+    let first = world.last_token_to("new@acme.example.com");
+    let invited =
+        world.call(Operation::ListMembers, Some(&tenant.admin.sub), &[("tenantId", &tenant.id)], None).await.body["items"][1].clone();
+    let path = member_path(&tenant.id, invited["memberId"].as_str().unwrap());
+    let audit = world.audit_actions(&tenant.id).await.len();
+
+    world.mailer.refuse_next();
+    let resent = world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &path, None).await;
+    assert_eq!((resent.status, resent.code()), (503, "upstream_unavailable"));
+    assert_eq!(world.audit_actions(&tenant.id).await.len(), audit, "no audit entry for a resend that was not sent");
+    let member = world.get_member(&tenant.id, invited["memberId"].as_str().unwrap()).await;
+    assert_eq!(member.body, invited, "the member is as it was");
+    let lookup = world.call(Operation::LookupInvitation, None, &[], Some(json!({ "token": first }))).await;
+    assert_eq!(lookup.status, 200, "the previous link still works: {lookup:?}");
+
+    let registered = world.member(&tenant, "staff@acme.example.com", "member").await;
+    let staff = member_path(&tenant.id, &registered.member_id);
+    assert_eq!(world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &staff, None).await.status, 202);
+    let reset = world.last_token_to("staff@acme.example.com");
+    world.mailer.refuse_next();
+    let again = world.call(Operation::SendPasswordReset, Some(&tenant.admin.sub), &staff, None).await;
+    assert_eq!((again.status, again.code()), (503, "upstream_unavailable"));
+    let completed =
+        world.call(Operation::CompletePasswordReset, None, &[], Some(json!({ "token": reset, "password": "Another-Pass-9" }))).await;
+    assert_eq!(completed.status, 204, "the reset link sent before still works: {completed:?}");
+}
+
+#[tokio::test]
 async fn an_invitation_expires_at_the_end_of_its_lifetime_by_the_services_clock() {
     let world = World::new();
     let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
