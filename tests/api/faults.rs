@@ -251,7 +251,7 @@ where
             // an email is a promise, never cleanup.
             let cleanup = commit.is_some_and(|commit| index > commit) && call.service != "ses";
             if !failed && !cleanup {
-                failures.push(format!("{what}: answered {} although the call failed before its change was done", first.status));
+                failures.push(format!("{what}: answered {} although the failed call was no cleanup after its commit", first.status));
                 continue;
             }
             let after = match observe(stack, &case).await {
