@@ -243,12 +243,9 @@ impl TestStack {
     /// Every email the emulator's SES accepted for this address, oldest first.
     pub async fn emails_to(&self, address: &str) -> Vec<SentEmail> {
         let data = self.emulator_state().await;
-        data["ses"]["Message"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|to| to.iter().any(|a| a.as_str() == Some(address))))
-            .map(|m| SentEmail {
+        sent(&data)
+            .filter(|(to, _)| *to == address)
+            .map(|(_, m)| SentEmail {
                 subject: m["subject"].as_str().unwrap_or("").to_string(),
                 body: m["body"].as_str().unwrap_or("").to_string(),
             })
@@ -259,11 +256,9 @@ impl TestStack {
     pub async fn emails_to_each(&self, addresses: &std::collections::BTreeSet<String>) -> Vec<(String, usize)> {
         let data = self.emulator_state().await;
         let mut counts: std::collections::BTreeMap<String, usize> = addresses.iter().map(|a| (a.clone(), 0)).collect();
-        for message in data["ses"]["Message"].as_array().into_iter().flatten() {
-            for to in message["destinations"]["ToAddresses"].as_array().into_iter().flatten().filter_map(Value::as_str) {
-                if let Some(count) = counts.get_mut(to) {
-                    *count += 1;
-                }
+        for (to, _) in sent(&data) {
+            if let Some(count) = counts.get_mut(to) {
+                *count += 1;
             }
         }
         counts.into_iter().filter(|(_, n)| *n > 0).collect()
@@ -498,4 +493,11 @@ fn canonical(value: &aws_sdk_dynamodb::types::AttributeValue) -> String {
         }
         other => format!("{other:?}"),
     }
+}
+
+/// Every (recipient, message) of the SES emulator's state, oldest first.
+fn sent(data: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    data["ses"]["Message"].as_array().into_iter().flatten().flat_map(|message| {
+        message["destinations"]["ToAddresses"].as_array().into_iter().flatten().filter_map(Value::as_str).map(move |to| (to, message))
+    })
 }

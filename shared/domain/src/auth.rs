@@ -17,11 +17,16 @@ impl Caller {
     /// Only operators create tenants. The token's group claim is a first answer; the operation
     /// asks the pool again, as a token issued before the caller left the group still carries it.
     pub fn require_operator(&self) -> Result<(), ApiError> {
-        if !self.operator {
-            return Err(ApiError::Forbidden("only operators may create tenants"));
-        }
-        Ok(())
+        require_operator(self.operator)
     }
+}
+
+/// Only operators create tenants (`operator`: the caller is in group `operators`).
+pub fn require_operator(operator: bool) -> Result<(), ApiError> {
+    if !operator {
+        return Err(ApiError::Forbidden("only operators may create tenants"));
+    }
+    Ok(())
 }
 
 /// Why a caller may act on a tenant.

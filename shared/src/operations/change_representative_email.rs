@@ -10,6 +10,7 @@ use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::invitations;
 use crate::operations::input::Json;
+use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
 use crate::operations::scope::ManagedTenant;
 use crate::operations::{Call, Handler, Reply};
@@ -61,10 +62,8 @@ impl Handler for ChangeRepresentativeEmail {
             let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
             app.store.commit(&changes).await?;
             let kind = LinkKind::AdministratorInvitation;
-            if let Err(error) = invitations::send(app, kind, &renewed, has_account, &tenant.name, &invitation).await {
-                app.store.commit(&changes::take_back_link(&representative, &renewed, &invitation.record, &change)).await?;
-                return Err(error);
-            }
+            let sent = invitations::send(app, kind, &renewed, has_account, &tenant.name, &invitation).await;
+            sent_or_taken_back(app, sent, || changes::take_back_link(&representative, &renewed, &invitation.record, &change)).await?;
             return Ok(Reply::ok(&TenantView::from(tenant)));
         }
 

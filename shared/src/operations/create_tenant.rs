@@ -3,7 +3,7 @@ use serde::Deserialize;
 
 use crate::app::{App, Ports};
 use crate::audit::{Actor, Change};
-use crate::auth::Caller;
+use crate::auth;
 use crate::catalog::Roles;
 use crate::changes;
 use crate::email::Email;
@@ -14,6 +14,7 @@ use crate::invitations;
 use crate::language::Language;
 use crate::model::{Member, Tenant};
 use crate::operations::input::Json;
+use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
 use crate::operations::scope::OperatorClaim;
 use crate::operations::{Call, Handler, Reply};
@@ -55,7 +56,7 @@ impl Handler for CreateTenant {
             }
         };
         let (operator, parent) = tokio::try_join!(people::is_operator(app, &caller.sub), parent)?;
-        Caller { operator, ..caller.clone() }.require_operator()?;
+        auth::require_operator(operator)?;
         let ancestors = rules::nested_under(parent.as_ref())?;
 
         let tenant_id = TenantId::at(now);
@@ -76,10 +77,7 @@ impl Handler for CreateTenant {
         .await?;
         let kind = LinkKind::AdministratorInvitation;
         let sent = invitations::send(app, kind, &representative, user.has_account, &tenant.name, &invitation).await;
-        if let Err(error) = sent {
-            app.store.commit(&written.undo()).await?;
-            return Err(error);
-        }
+        sent_or_taken_back(app, sent, || written.undo()).await?;
         Ok(Reply::created(&serde_json::json!({ "tenant": TenantView::from(&tenant), "representative": MemberView::from(&representative) })))
     }
 }

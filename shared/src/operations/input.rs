@@ -96,23 +96,7 @@ pub struct Paging<Id> {
     pub after: Option<Id>,
 }
 
-/// An id a list's cursor may name.
-pub trait CursorId: Sized + Send {
-    fn parse_id(raw: &str) -> Result<Self, ApiError>;
-}
-
-macro_rules! cursor_ids {
-    ($($id:ty),*) => {$(
-        impl CursorId for $id {
-            fn parse_id(raw: &str) -> Result<Self, ApiError> {
-                <$id>::parse(raw)
-            }
-        }
-    )*};
-}
-cursor_ids!(crate::ids::TenantId, crate::ids::MemberId, crate::ids::AuditId);
-
-impl<Id: CursorId> Input for Paging<Id> {
+impl<Id: TryFrom<String, Error = ApiError> + Send> Input for Paging<Id> {
     fn parse(parts: &RequestParts) -> Result<Self, ApiError> {
         let limit = page_limit(parts.query("limit"))?;
         let after = parts.query("cursor").map(decode_cursor).transpose()?;
@@ -120,12 +104,12 @@ impl<Id: CursorId> Input for Paging<Id> {
     }
 }
 
-fn decode_cursor<Id: CursorId>(raw: &str) -> Result<Id, ApiError> {
+fn decode_cursor<Id: TryFrom<String, Error = ApiError>>(raw: &str) -> Result<Id, ApiError> {
     URL_SAFE_NO_PAD
         .decode(raw)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|id| Id::parse_id(&id).ok())
+        .and_then(|id| Id::try_from(id).ok())
         .ok_or_else(|| ApiError::validation("cursor is not valid"))
 }
 

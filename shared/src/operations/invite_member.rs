@@ -13,6 +13,7 @@ use crate::invitations;
 use crate::language::Language;
 use crate::model::Member;
 use crate::operations::input::Json;
+use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
 use crate::operations::scope::ManagedTenant;
 use crate::operations::{Call, Handler, Reply};
@@ -52,10 +53,8 @@ impl Handler for InviteMember {
         })
         .await?;
         let kind = LinkKind::MemberInvitation;
-        if let Err(error) = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await {
-            app.store.commit(&written.undo()).await?;
-            return Err(error);
-        }
+        let sent = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await;
+        sent_or_taken_back(app, sent, || written.undo()).await?;
         let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);
         Ok(Reply::member(201, &member).at(location))
     }

@@ -1,11 +1,12 @@
-//! Redeeming an emailed link: finding it by its token, holding it while Cognito is called, and
-//! letting go of it when that fails. The public routes' bodies carry the token.
+//! Emailed links: sending one after its change is committed (and taking the change back when the
+//! email fails), and redeeming one: finding it by its token, holding it while Cognito is called,
+//! and letting go of it when that fails. The public routes' bodies carry the token.
 use std::future::Future;
 
 use time::OffsetDateTime;
 
 use crate::app::App;
-use crate::changes;
+use crate::changes::{self, Changeset};
 use crate::error::ApiError;
 use crate::links::{FirstPassword, LinkClaim, TokenRecord};
 use crate::log::error_chain;
@@ -26,6 +27,16 @@ pub struct TokenAndPassword {
 #[serde(deny_unknown_fields)]
 pub struct TokenOnly {
     pub token: String,
+}
+
+/// The email of a committed change, sent: if it failed, the change is taken back (`undo`) so
+/// that the error answered changed nothing, and the email's error is the answer.
+pub async fn sent_or_taken_back(app: &App, sent: Result<(), ApiError>, undo: impl FnOnce() -> Changeset) -> Result<(), ApiError> {
+    if let Err(error) = sent {
+        app.store.commit(&undo()).await?;
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// The stored link behind a token from an email, and its member, if it may be redeemed at `now`

@@ -5,6 +5,7 @@ use crate::changes;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::invitations;
+use crate::operations::links::sent_or_taken_back;
 use crate::operations::scope::ManagedMember;
 use crate::operations::{Call, Handler, Reply};
 use crate::rules;
@@ -32,10 +33,8 @@ impl Handler for ResendInvitation {
         app.store.commit(&changes).await?;
         // The representative's invitation keeps its administrator wording.
         let kind = if renewed.representative { LinkKind::AdministratorInvitation } else { LinkKind::MemberInvitation };
-        if let Err(error) = invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await {
-            app.store.commit(&changes::take_back_link(&member, &renewed, &invitation.record, &change)).await?;
-            return Err(error);
-        }
+        let sent = invitations::send(app, kind, &renewed, has_account, &access.tenant.name, &invitation).await;
+        sent_or_taken_back(app, sent, || changes::take_back_link(&member, &renewed, &invitation.record, &change)).await?;
         Ok(Reply::accepted())
     }
 }

@@ -6,6 +6,7 @@ use crate::changes;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
 use crate::links::TokenRecord;
+use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
 use crate::operations::scope::ManagedMember;
 use crate::operations::{Call, Handler, Reply};
@@ -44,10 +45,8 @@ impl Handler for SendPasswordReset {
             expires_at: record.expires_at,
         }
         .render();
-        if let Err(error) = app.mailer.send(email).await {
-            app.store.commit(&changes::take_back_link(&member, &renewed, &record, &change)).await?;
-            return Err(error);
-        }
+        let sent = app.mailer.send(email).await;
+        sent_or_taken_back(app, sent, || changes::take_back_link(&member, &renewed, &record, &change)).await?;
         Ok(Reply::accepted())
     }
 }
