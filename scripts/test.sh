@@ -23,6 +23,12 @@ ensure_lambda_base_image
 scripts/sam-local.sh build
 phase "the template sam deploy sends: nothing local-only"
 python scripts/check-deploy-template.py .aws-sam/build/template.yaml samconfig.toml
+# Its counter-example: a template without functions checks nothing, and must be refused.
+printf 'Resources:\n  Table:\n    Type: AWS::DynamoDB::Table\n' > .local/no-functions.yaml
+if python scripts/check-deploy-template.py .local/no-functions.yaml samconfig.toml 2>/dev/null; then
+  echo "check-deploy-template.py passed a template without functions" >&2
+  exit 1
+fi
 bridge=$(docker_host_address)
 # One emulator per `sam local invoke` worker: the events test invokes as many events at a time,
 # each worker on its own seeded stack (SAM_EMULATOR_PORTS; the first is `make invoke`'s too).

@@ -211,6 +211,20 @@ async fn a_resend_or_reset_whose_email_fails_changes_nothing_and_the_previous_li
     let completed =
         world.call(Operation::CompletePasswordReset, None, &[], Some(json!({ "token": reset, "password": "Another-Pass-9" }))).await;
     assert_eq!(completed.status, 204, "the reset link sent before still works: {completed:?}");
+
+    // The unregistered representative's invitation sent again to the same address.
+    let body = json!({ "name": "Beta", "adminEmail": "rep@beta.example.com", "adminLanguage": "en" });
+    let created = world.call(Operation::CreateTenant, Some(&world.operator), &[], Some(body)).await;
+    let beta = created.body["tenant"]["tenantId"].as_str().unwrap().to_string();
+    let first = world.last_token_to("rep@beta.example.com");
+    let audit = world.audit_actions(&beta).await.len();
+    world.mailer.refuse_next();
+    let same = json!({ "email": "rep@beta.example.com" });
+    let again = world.call(Operation::ChangeRepresentativeEmail, Some(&world.operator), &[("tenantId", &beta)], Some(same)).await;
+    assert_eq!((again.status, again.code()), (503, "upstream_unavailable"));
+    assert_eq!(world.audit_actions(&beta).await.len(), audit, "no audit entry for an invitation that was not sent");
+    let lookup = world.call(Operation::LookupInvitation, None, &[], Some(json!({ "token": first }))).await;
+    assert_eq!(lookup.status, 200, "the representative's previous invitation still works: {lookup:?}");
 }
 
 #[tokio::test]
