@@ -111,13 +111,44 @@ fn every_function_has_events_and_is_an_operation() {
 /// What `sam local invoke` printed for one event, and what was wrong with it.
 struct Invoked {
     failure: Option<String>,
-    /// Whether SAM printed the function's request line (an API Gateway event's).
-    logged: Option<bool>,
+    /// How many times the event was invoked again because SAM printed none of its log.
+    repeats: usize,
     printed: String,
 }
 
-/// Invokes one event under `sam local invoke` against the emulator on `port`.
+/// How many times an event is invoked when SAM prints none of its log.
+const SAM_LOG_ATTEMPTS: usize = 3;
+
+/// Invokes one event under `sam local invoke` against the emulator on `port`. Every invocation
+/// must log its request line. SAM waits a second for the container's log after the answer and
+/// then stops reading it: on a loaded machine it now and then prints none of it (not even the
+/// runtime's START and REPORT lines). Such an invocation is repeated, on a stack seeded anew,
+/// up to `SAM_LOG_ATTEMPTS` times; a function that does not log fails every attempt.
 fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
+    let mut printed = String::new();
+    for attempt in 0..SAM_LOG_ATTEMPTS {
+        let (failure, output) = invoke_once(root, file, port);
+        printed.push_str(&output);
+        match failure {
+            Some(InvokeFailure::LogMissing(_)) if attempt + 1 < SAM_LOG_ATTEMPTS => continue,
+            Some(InvokeFailure::LogMissing(why) | InvokeFailure::Wrong(why)) => {
+                return Invoked { failure: Some(why), repeats: attempt, printed }
+            }
+            None => return Invoked { failure: None, repeats: attempt, printed },
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+enum InvokeFailure {
+    /// The answer, or its log line, was wrong.
+    Wrong(String),
+    /// The answer was right, the log line is missing.
+    LogMissing(String),
+}
+
+/// One `sam local invoke` of the event: what was wrong, and what SAM printed.
+fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, String) {
     let (function, expected) = parse_name(file);
     let output = std::process::Command::new(root.join("scripts/sam-local.sh"))
         .args(["invoke", &function])
@@ -128,23 +159,24 @@ fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
         .expect("scripts/sam-local.sh runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let mut failure = None;
+    let printed = format!("{stdout}{stderr}");
     // SAM prints the function's answer last on stdout, and the function's logs on stderr.
     let response: Option<serde_json::Value> = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok());
     // A trigger hands Cognito its event back: that is its 200.
     let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
     if status != Some(u64::from(expected)) {
-        failure = Some(format!("{}: expected {expected}, got {status:?}\n{stdout}\n{stderr}", file.display()));
-    } else if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
+        return (Some(InvokeFailure::Wrong(format!("{}: expected {expected}, got {status:?}\n{printed}", file.display()))), printed);
+    }
+    if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
         let event = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-        failure = check_trigger_answer(file, &event, answer).err();
+        if let Err(why) = check_trigger_answer(file, &event, answer) {
+            return (Some(InvokeFailure::Wrong(why)), printed);
+        }
     }
     // The function's log: one JSON line per request, with what an operator needs to find it.
-    // SAM stops reading a container's output when the invocation ends and now and then loses
-    // some of its lines (even before the runtime's REPORT line), or prints a line again after
-    // the REPORT line: a line may be missing or repeated verbatim (its latency to the
-    // nanosecond included, which a second log call would not repeat), never two different
-    // request lines for one event, nor an incomplete one.
+    // SAM may print a line again after the REPORT line, verbatim (its latency to the nanosecond
+    // included, which a second log call would not repeat): never two different request lines
+    // for one event, nor an incomplete one.
     let mut requests: Vec<serde_json::Value> = stderr
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -153,14 +185,21 @@ fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
     requests.dedup();
     for line in &requests {
         for field in ["request_id", "function", "tenant", "status", "latency_ms"] {
-            assert!(line["fields"].get(field).is_some(), "{field} missing in {line}");
+            if line["fields"].get(field).is_none() {
+                return (Some(InvokeFailure::Wrong(format!("{}: {field} missing in {line}", file.display()))), printed);
+            }
         }
     }
-    let logged = (!TRIGGERS.contains(&function.as_str())).then(|| {
-        assert!(requests.len() <= 1, "{}: one request line in the function's log\n{stderr}", file.display());
-        !requests.is_empty()
-    });
-    Invoked { failure, logged, printed: format!("{stdout}{stderr}") }
+    if requests.len() > 1 {
+        return (Some(InvokeFailure::Wrong(format!("{}: more than one request line\n{stderr}", file.display()))), printed);
+    }
+    // A trigger logs no request line; the runtime's REPORT line shows SAM printed its log.
+    let logged = if TRIGGERS.contains(&function.as_str()) { stderr.contains("REPORT RequestId:") } else { requests.len() == 1 };
+    if !logged {
+        let why = format!("{}: SAM printed no request line in {SAM_LOG_ATTEMPTS} invocations\n{stderr}", file.display());
+        return (Some(InvokeFailure::LogMissing(why)), printed);
+    }
+    (None, printed)
 }
 
 /// Every event, invoked on its function's `sam build` artifact under real `sam local invoke`
@@ -189,13 +228,11 @@ async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_
         workers.into_iter().flat_map(|w| w.join().expect("a sam local invoke worker")).collect()
     });
     let failures: Vec<&String> = invoked.iter().filter_map(|i| i.failure.as_ref()).collect();
-    let logged = invoked.iter().filter(|i| i.logged == Some(true)).count();
-    let cut_short = invoked.iter().filter(|i| i.logged == Some(false)).count();
+    let repeats: usize = invoked.iter().map(|i| i.repeats).sum();
     let printed: String = invoked.iter().map(|i| i.printed.as_str()).collect();
     let elapsed = started.elapsed().as_secs_f64();
     let failures: Vec<&str> = failures.into_iter().map(String::as_str).collect();
     assert!(failures.is_empty(), "{} of {} events failed:\n{}", failures.len(), files.len(), failures.join("\n"));
-    assert!(logged > cut_short, "SAM printed the request line of {logged} events only, and lost {cut_short}");
     let secrets = [
         local_stack::fixtures::INVITATION_TOKEN,
         local_stack::fixtures::RESET_TOKEN,
@@ -209,7 +246,7 @@ async fn every_event_invoked_under_sam_local_invoke_gets_the_status_it_is_named_
     }
     crate::helpers::figure(format!(
         "sam local invoke: {n} of {n} events answered the status in their names, {elapsed:.0} s ({each:.1} s an event, seeding \
-         included, {workers} at a time); a request log line in {logged} of them ({cut_short} lost by SAM)",
+         included, {workers} at a time), each with its log line ({repeats} invoked again when SAM printed none of their log)",
         n = files.len(),
         workers = ports.len(),
         each = elapsed / files.len() as f64

@@ -45,6 +45,7 @@ fn kind(write: &Write) -> &'static str {
         Write::CountEmail(_) => "CountEmail",
         Write::JoinPerson { .. } => "JoinPerson",
         Write::UnjoinPerson(_) => "UnjoinPerson",
+        Write::ReturnPerson { .. } => "ReturnPerson",
         Write::LeavePerson { .. } => "LeavePerson",
         Write::SetPersonMfa { .. } => "SetPersonMfa",
         Write::SetFirstPassword { .. } => "SetFirstPassword",
@@ -53,7 +54,7 @@ fn kind(write: &Write) -> &'static str {
     }
 }
 
-const KINDS: [&str; 26] = [
+const KINDS: [&str; 27] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -75,6 +76,7 @@ const KINDS: [&str; 26] = [
     "CountEmail",
     "JoinPerson",
     "UnjoinPerson",
+    "ReturnPerson",
     "LeavePerson",
     "SetPersonMfa",
     "SetFirstPassword",
@@ -216,9 +218,17 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     });
     let moved_link = cast.link(2, &moved, TokenPurpose::Invitation);
     moved.invitation_token_hash = Some(moved_link.hash.clone());
+    let move_change = operator();
+    let (_, email_change) =
+        changes::change_representative_email(&child_tenant, &child_rep, &moved, &moved_link, &leaving, joining, &[], &move_change);
+    transcript.push(commit(store, "move the child's representative to another address", &email_change, seen).await);
+    let take_back = changes::take_back_representative_email(&child_rep, &moved, &moved_link, &leaving, &move_change);
+    transcript.push(commit(store, "take the move back, as when its email fails", &take_back, seen).await);
+    transcript.push(commit(store, "take it back again", &take_back, seen).await);
+    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true };
     let (_, email_change) =
         changes::change_representative_email(&child_tenant, &child_rep, &moved, &moved_link, &leaving, joining, &[], &operator());
-    transcript.push(commit(store, "move the child's representative to another address", &email_change, seen).await);
+    transcript.push(commit(store, "move it again", &email_change, seen).await);
 
     let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
     let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false };

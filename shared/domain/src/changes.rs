@@ -94,6 +94,12 @@ pub enum Write {
     },
     /// Uncounts a membership whose creation is taken back.
     UnjoinPerson(UserSub),
+    /// Counts again a membership whose departure is taken back, on the person as that departure
+    /// left them (`version`), who is then no longer retiring.
+    ReturnPerson {
+        user: UserSub,
+        version: u64,
+    },
     /// Uncounts a membership on the person as read, marking them retiring if asked.
     LeavePerson {
         person: Person,
@@ -442,8 +448,10 @@ pub fn transfer_representative(tenant: &Tenant, from: &Member, to: &Member, chan
 }
 
 /// The invited representative moves to a new email (`after`, a membership of another person):
-/// the old email and invitation go, the new ones come, and the membership moves from the old
-/// person to the new one.
+/// the old email goes and the new one comes with its invitation, and the membership moves from
+/// the old person to the new one. The old invitation dies, as a link is only redeemed while its
+/// member names it; its record is left to expire (`TTL`), so that
+/// `take_back_representative_email` can name it again when the new invitation's email fails.
 #[allow(clippy::too_many_arguments)]
 pub fn change_representative_email(
     tenant: &Tenant,
@@ -465,16 +473,40 @@ pub fn change_representative_email(
         .write(
             Write::SetRepresentative { tenant: tenant.tenant_id.clone(), expected: before.member_id.clone(), summary: summary.clone() },
             version_conflict,
-        );
-    if let Some(old) = &before.invitation_token_hash {
-        changes = changes.write(Write::DeleteLink(old.clone()), version_conflict);
-    }
-    changes = changes.write(join(after, joining), person_changed);
+        )
+        .write(join(after, joining), person_changed);
     if let Some(leave) = leave(leaving, change.at) {
         changes = changes.write(leave, version_conflict);
     }
     let changes = changes.audited([change.entry(AuditAction::RepresentativeEmailChanged, Some(before), Some(after))]);
     (Tenant { representative: summary, ..tenant.clone() }, changes)
+}
+
+/// Takes back a `change_representative_email` whose invitation could not be sent: the member,
+/// its email, its previous invitation and the tenant's summary are as `before`, the new address
+/// and invitation go, and the membership is counted on its old person again instead of the new
+/// one. The email stays counted: a failing send is no way around a quota.
+pub fn take_back_representative_email(
+    before: &Member,
+    after: &Member,
+    invitation: &TokenRecord,
+    leaving: &Leaving,
+    change: &Change,
+) -> Changeset {
+    let tenant = &before.tenant_id;
+    let summary = RepresentativeSummary::of(before);
+    let mut changes = Changeset::default()
+        .write(Write::UpdateMember { version: after.version, after: before.clone() }, changed_while_taken_back)
+        .write(Write::ReleaseEmail { tenant: tenant.clone(), email: after.email.clone() }, changed_while_taken_back)
+        .write(reserve_email(before), changed_while_taken_back)
+        .write(Write::DeleteLink(invitation.hash.clone()), changed_while_taken_back)
+        .write(Write::SetRepresentative { tenant: tenant.clone(), expected: before.member_id.clone(), summary }, changed_while_taken_back)
+        .write(Write::UnjoinPerson(after.user_sub.clone()), changed_while_taken_back);
+    if let Some(person) = &leaving.person {
+        let write = Write::ReturnPerson { user: person.user_sub.clone(), version: person.version + 1 };
+        changes = changes.write(write, changed_while_taken_back);
+    }
+    changes.write(Write::DeleteAudit { tenant: tenant.clone(), audit: change.audit_id.clone() }, changed_while_taken_back)
 }
 
 #[cfg(test)]

@@ -36,8 +36,9 @@ impl Handler for ChangeRepresentativeEmail {
     /// the new person in Cognito, move the member, its email marker and its invitation and count
     /// the membership on the new person and off the old one in one transaction, send the
     /// administrator invitation, then delete the old address's Cognito user if the contract
-    /// allows. Asking again for the address the representative already has re-sends that
-    /// invitation, so a retry after a failed email succeeds.
+    /// allows. When the email fails, the move is taken back (the old address, its invitation and
+    /// its person as they were) and the email's error is the answer. Asking again for the
+    /// address the representative already has re-sends that invitation.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<NewEmail>>) -> Result<Reply, ApiError> {
         let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
         let tenant = &access.tenant;
@@ -82,7 +83,11 @@ impl Handler for ChangeRepresentativeEmail {
             async move { app.store.commit(&changes).await.map(|()| updated) }
         })
         .await?;
-        invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await?;
+        let sent = invitations::send(app, LinkKind::AdministratorInvitation, &moved, false, &tenant.name, &invitation).await;
+        sent_or_taken_back(app, sent, || {
+            changes::take_back_representative_email(&representative, &moved, &invitation.record, &departure.leaving, &change)
+        })
+        .await?;
         people::finish_departure(app, &representative.user_sub, &departure).await;
         Ok(Reply::ok(&TenantView::from(&updated)))
     }

@@ -7,6 +7,7 @@ use helpers::{World, PASSWORD};
 use serde_json::json;
 use tenant_members::email::Email;
 use tenant_members::model::MfaType;
+use tenant_members::ports::PersonStore;
 use tenant_members::registry::Operation;
 
 fn member_path<'a>(tenant: &'a str, member: &'a str) -> [(&'a str, &'a str); 2] {
@@ -225,6 +226,23 @@ async fn a_resend_or_reset_whose_email_fails_changes_nothing_and_the_previous_li
     assert_eq!(world.audit_actions(&beta).await.len(), audit, "no audit entry for an invitation that was not sent");
     let lookup = world.call(Operation::LookupInvitation, None, &[], Some(json!({ "token": first }))).await;
     assert_eq!(lookup.status, 200, "the representative's previous invitation still works: {lookup:?}");
+
+    // Moved to a new address: taken back, the old address and its person as they were.
+    let before = world.get_tenant(&beta).await;
+    let old_sub = world.directory.user_of(&Email::parse("rep@beta.example.com").unwrap()).unwrap();
+    world.mailer.refuse_next();
+    let moved = json!({ "email": "moved@beta.example.com" });
+    let again = world.call(Operation::ChangeRepresentativeEmail, Some(&world.operator), &[("tenantId", &beta)], Some(moved.clone())).await;
+    assert_eq!((again.status, again.code()), (503, "upstream_unavailable"));
+    assert_eq!(world.get_tenant(&beta).await, before, "the tenant still names the old address");
+    assert_eq!(world.audit_actions(&beta).await.len(), audit, "no audit entry for a move whose invitation was not sent");
+    let person = world.store.get_person(&old_sub).await.unwrap().expect("the old address's person");
+    assert_eq!((person.memberships, person.retiring), (1, false), "the old person counts the membership again: {person:?}");
+    let lookup = world.call(Operation::LookupInvitation, None, &[], Some(json!({ "token": first }))).await;
+    assert_eq!(lookup.status, 200, "the invitation to the old address still works: {lookup:?}");
+    let retried = world.call(Operation::ChangeRepresentativeEmail, Some(&world.operator), &[("tenantId", &beta)], Some(moved)).await;
+    assert_eq!(retried.status, 200, "the same request again moves it: {retried:?}");
+    assert!(!world.directory.exists(&old_sub), "then the old address's unused account goes");
 }
 
 #[tokio::test]

@@ -60,6 +60,14 @@ impl DynamoStore {
                     .expression_attribute_values(":minus", number(-1))
                     .expression_attribute_values(":one", number(1)),
             ),
+            Write::ReturnPerson { user, version } => update(
+                self.update(person_key(user))
+                    .update_expression("REMOVE retiring, #ttl ADD memberships :one, version :one")
+                    .condition_expression("version = :version")
+                    .expression_attribute_names("#ttl", "ttl")
+                    .expression_attribute_values(":version", number(version))
+                    .expression_attribute_values(":one", number(1)),
+            ),
             Write::LeavePerson { person, retire, at } => self.leave_person(person, *retire, *at),
             Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
             Write::SetFirstPassword { user, link, account_exists } => {

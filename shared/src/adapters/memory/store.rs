@@ -206,6 +206,15 @@ impl Tables {
                 }
                 None => false,
             },
+            Write::ReturnPerson { user, version } => match self.people.get_mut(user) {
+                Some(stored) if stored.person.version == *version => {
+                    stored.person.memberships += 1;
+                    stored.person.version += 1;
+                    stored.person.retiring = false;
+                    true
+                }
+                _ => false,
+            },
             Write::LeavePerson { person, retire, .. } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version => {
                     stored.person.memberships = stored.person.memberships.saturating_sub(1);
