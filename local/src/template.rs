@@ -144,6 +144,7 @@ impl Template {
         };
         Ok(tenant_members::links::EmailQuotas {
             per_address_per_day: default("EmailsPerAddressPerDay")?,
+            per_address_per_tenant_tree_per_day: default("EmailsPerAddressPerTenantTreePerDay")?,
             per_tenant_per_day: default("EmailsPerTenantPerDay")?,
             per_service_per_day: default("EmailsPerServicePerDay")?,
         })

@@ -61,6 +61,10 @@ fn email_quotas() -> Result<EmailQuotas, String> {
     };
     Ok(EmailQuotas {
         per_address_per_day: count("EMAILS_PER_ADDRESS_PER_DAY", defaults.per_address_per_day)?,
+        per_address_per_tenant_tree_per_day: count(
+            "EMAILS_PER_ADDRESS_PER_TENANT_TREE_PER_DAY",
+            defaults.per_address_per_tenant_tree_per_day,
+        )?,
         per_tenant_per_day: count("EMAILS_PER_TENANT_PER_DAY", defaults.per_tenant_per_day)?,
         per_service_per_day: count("EMAILS_PER_SERVICE_PER_DAY", defaults.per_service_per_day)?,
     })

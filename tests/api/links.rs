@@ -165,14 +165,16 @@ async fn a_password_cognito_would_refuse_is_refused_before_any_aws_call_and_the_
 }
 
 #[tokio::test]
-async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_daily_quota() {
+async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_trees_share_and_blocks_no_other_tenant() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let email = format!("loop-{}@example.com", ulid::Ulid::new().to_string().to_lowercase());
     let roles = || json!({ "service-management-portal": "member" });
-    // The quota as the template's parameter `EmailsPerAddressPerDay` sets it for the stack.
+    // The share as the template's parameter `EmailsPerAddressPerTenantTreePerDay` sets it.
     let template = local_stack::template::Template::load(&crate::helpers::project_root().join("template.yaml")).unwrap();
-    let per_day = template.email_quotas().unwrap().per_address_per_day;
+    let quotas = template.email_quotas().unwrap();
+    let per_day = quotas.per_address_per_tenant_tree_per_day;
+    assert!(per_day < quotas.per_address_per_day, "a tree's share is less than the address's total");
     for n in 1..=per_day {
         let invited = stack.invite(&tenant, &email, "en", roles()).await;
         assert_eq!(invited.status, StatusCode::CREATED, "invitation {n}: {:?}", invited.body);
@@ -186,4 +188,19 @@ async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_daily_quota() 
     assert_eq!(stack.emails_to(&email).await.len(), per_day as usize, "the refused invitation sent nothing");
     let members = stack.get(&format!("/tenants/{}/members", tenant.tenant_id), &tenant.admin_token).await;
     assert!(!members.body.to_string().contains(&email), "and stored nothing");
+
+    // Other tenants (top-level, each its own tree) still reach the person.
+    let others = 3;
+    let mut blocked = 0;
+    for _ in 0..others {
+        let other = stack.tenant_with_admin(None).await;
+        let invited = stack.invite(&other, &email, "en", roles()).await;
+        if invited.status != StatusCode::CREATED {
+            blocked += 1;
+        }
+    }
+    crate::helpers::figure(format!(
+        "cross-tenant quota abuse: {blocked} of {others} other tenants' invitations blocked, after one tenant used its share ({per_day}) of an address"
+    ));
+    assert_eq!(blocked, 0, "one tenant's loop blocked other tenants' invitations to the address");
 }

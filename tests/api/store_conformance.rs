@@ -49,12 +49,13 @@ fn kind(write: &Write) -> &'static str {
         Write::LeavePerson { .. } => "LeavePerson",
         Write::SetPersonMfa { .. } => "SetPersonMfa",
         Write::SetFirstPassword { .. } => "SetFirstPassword",
+        Write::ClearFirstPassword { .. } => "ClearFirstPassword",
         Write::PutAudit(_) => "PutAudit",
         Write::DeleteAudit { .. } => "DeleteAudit",
     }
 }
 
-const KINDS: [&str; 27] = [
+const KINDS: [&str; 28] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -80,6 +81,7 @@ const KINDS: [&str; 27] = [
     "LeavePerson",
     "SetPersonMfa",
     "SetFirstPassword",
+    "ClearFirstPassword",
     "PutAudit",
     "DeleteAudit",
 ];
@@ -135,7 +137,8 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let now = cast.now;
     let operator = || Change::by(Actor::operator(&UserSub::new("conformance-operator")), now);
     let joining = Joining { created_user: true };
-    let one_email = EmailQuotas { per_address_per_day: 1, per_tenant_per_day: 100, per_service_per_day: 100 };
+    let one_email =
+        EmailQuotas { per_address_per_day: 1, per_address_per_tenant_tree_per_day: 1, per_tenant_per_day: 100, per_service_per_day: 100 };
 
     let (mut rep, mut child_rep, mut member) = (cast.rep.clone(), cast.child_rep.clone(), cast.member.clone());
     let rep_link = cast.link(0, &rep, TokenPurpose::Invitation);
@@ -146,7 +149,7 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let child = Tenant::founded(cast.child.clone(), "Child".into(), vec![cast.root.clone()], &child_rep, now);
     let dropped_link = cast.link(2, &cast.dropped_rep, TokenPurpose::Invitation);
     let dropped = Tenant::founded(cast.dropped.clone(), "Dropped".into(), vec![cast.root.clone()], &cast.dropped_rep, now);
-    let quotas = one_email.for_email(&cast.root, &rep.email, None, now);
+    let quotas = one_email.for_email(&cast.root, &cast.root, &rep.email, None, now);
 
     let mut steps: Vec<(&str, Changeset)> = vec![
         ("create the root tenant", changes::create_tenant(&root, &rep, &rep_link, joining, &quotas, &operator())),
@@ -161,7 +164,23 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let first = FirstPassword { user: rep.user_sub.clone(), account_exists: false };
     steps.push(("claim the representative's link", changes::claim_link(&rep_link, &claim, Some(&first))));
     steps.push(("claim it again", changes::claim_link(&rep_link, &LinkClaim::new(now), None)));
-    steps.push(("release it", changes::release_link(&rep_link, &claim)));
+    steps.push(("release it", changes::release_link(&rep_link, &claim, Some(&first))));
+    let first_password = |link: &TokenRecord, at: OffsetDateTime| {
+        let until = at + time::Duration::seconds(LinkClaim::HOLD_SECONDS);
+        let write = Write::SetFirstPassword { user: rep.user_sub.clone(), link: link.hash.clone(), account_exists: false, at, until };
+        Changeset::default().write(write, |_| tenant_members::ApiError::SignInRequired)
+    };
+    let (other, third) = (cast.link(4, &rep, TokenPurpose::Invitation), cast.link(5, &rep, TokenPurpose::Invitation));
+    steps.push(("another link sets the first password, the released one holding it no more", first_password(&other, now)));
+    steps.push(("a third link, while that one holds it", first_password(&third, now)));
+    let later = now + time::Duration::seconds(LinkClaim::HOLD_SECONDS + 1);
+    steps.push(("the third link, once the hold ran out", first_password(&third, later)));
+    let clear = |link: &TokenRecord| {
+        let write = Write::ClearFirstPassword { user: rep.user_sub.clone(), link: link.hash.clone() };
+        Changeset::default().write(write, |_| tenant_members::ApiError::TokenInvalid)
+    };
+    steps.push(("let go of it by a link that does not hold it", clear(&other)));
+    steps.push(("let go of it by the one that does", clear(&third)));
     let (accepted, accept) = changes::accept_invitation(&rep_link, None, &rep, &Change::by(Actor::member(&rep), now));
     steps.push(("accept the invitation", accept));
     rep = accepted;

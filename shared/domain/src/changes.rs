@@ -112,12 +112,20 @@ pub enum Write {
         memberships: u64,
         mfa: Mfa,
     },
-    /// Records that `link` sets the person's first password: refused if another link did, and,
-    /// when `account_exists`, unless this link did.
+    /// Records that `link` sets the person's first password, until `until` while no account
+    /// exists: refused while another link holds that, and, when `account_exists`, unless this
+    /// link set it (a retry).
     SetFirstPassword {
         user: UserSub,
         link: TokenHash,
         account_exists: bool,
+        at: OffsetDateTime,
+        until: OffsetDateTime,
+    },
+    /// `link` no longer sets the person's first password (its redemption let go).
+    ClearFirstPassword {
+        user: UserSub,
+        link: TokenHash,
     },
     /// A new audit entry.
     PutAudit(AuditEntry),
@@ -356,20 +364,33 @@ pub fn take_back_link(before: &Member, after: &Member, link: &TokenRecord, chang
         .write(Write::DeleteAudit { tenant: before.tenant_id.clone(), audit: change.audit_id.clone() }, changed_while_taken_back)
 }
 
-/// Holds a link for a redemption, with the person's first password when it sets one.
+/// Holds a link for a redemption, with the person's first password when it sets one (for as
+/// long as the claim, so that a redemption that dies holding it locks no one out).
 pub fn claim_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Changeset {
     let mut changes = Changeset::default().write(Write::ClaimLink { hash: link.hash.clone(), claim: claim.clone() }, token_invalid);
     if let Some(first) = first_password {
-        let write = Write::SetFirstPassword { user: first.user.clone(), link: link.hash.clone(), account_exists: first.account_exists };
+        let write = Write::SetFirstPassword {
+            user: first.user.clone(),
+            link: link.hash.clone(),
+            account_exists: first.account_exists,
+            at: claim.at,
+            until: claim.until,
+        };
         changes = changes.write(write, |_| ApiError::SignInRequired);
     }
     changes
 }
 
-/// Lets go of a claim after a failed redemption; `TokenInvalid` if the link was burnt or taken
-/// over meanwhile (nothing of this claim's to let go).
-pub fn release_link(link: &TokenRecord, claim: &LinkClaim) -> Changeset {
-    Changeset::default().write(Write::ReleaseLink { hash: link.hash.clone(), claim: claim.id.clone() }, token_invalid)
+/// Lets go of a claim after a failed redemption, and of the person's first password if it held
+/// that: another link (another tenant's invitation, a resent one) may set it at once.
+/// `TokenInvalid` if the link was burnt or taken over meanwhile (nothing of this claim's to let
+/// go).
+pub fn release_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Changeset {
+    let mut changes = Changeset::default().write(Write::ReleaseLink { hash: link.hash.clone(), claim: claim.id.clone() }, token_invalid);
+    if let Some(first) = first_password {
+        changes = changes.write(Write::ClearFirstPassword { user: first.user.clone(), link: link.hash.clone() }, token_invalid);
+    }
+    changes
 }
 
 /// The invitation burns and its member becomes active (and so the tenant's representative

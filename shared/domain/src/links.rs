@@ -75,6 +75,9 @@ pub enum QuotaScope {
     Member { tenant: TenantId, member: MemberId, purpose: TokenPurpose },
     /// Every email to one address, whatever the tenant or member: kept by a hash of the address.
     Address(String),
+    /// The emails to one address (its hash) for the tenants of one tree, named by its top-level
+    /// tenant.
+    AddressFromTree { tree: TenantId, address: String },
     /// Every email sent for one tenant.
     Tenant(TenantId),
     /// Every email the service sends (one SES identity for all tenants).
@@ -111,18 +114,26 @@ impl Quota {
     }
 }
 
-/// How many emails the service sends: per member and purpose per hour, per address, per tenant
-/// and in all per day. A caller cannot reset any of them: none is keyed by anything it creates.
+/// How many emails the service sends: per member and purpose per hour; per address, per address
+/// from one tenant tree, per tenant and in all per day. A caller cannot reset any of them: none
+/// is keyed by anything it creates.
+///
+/// An address's daily total protects the person from a flood; the share of it that one tenant
+/// tree (a top-level tenant and every tenant under it) may use keeps any one tree from using it
+/// up for the others: a tree, not a tenant, as an ancestor's administrators manage every tenant
+/// below it and would otherwise multiply their share by the number of its children. The share
+/// leaves room for an invitation and the member's hourly resends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailQuotas {
     pub per_address_per_day: u32,
+    pub per_address_per_tenant_tree_per_day: u32,
     pub per_tenant_per_day: u32,
     pub per_service_per_day: u32,
 }
 
 impl Default for EmailQuotas {
     fn default() -> Self {
-        Self { per_address_per_day: 10, per_tenant_per_day: 1_000, per_service_per_day: 20_000 }
+        Self { per_address_per_day: 20, per_address_per_tenant_tree_per_day: 6, per_tenant_per_day: 1_000, per_service_per_day: 20_000 }
     }
 }
 
@@ -130,12 +141,22 @@ impl EmailQuotas {
     /// Resends, or resets, of one member's link per hour.
     pub const MEMBER_SENDS_PER_HOUR: u32 = 5;
 
-    /// The quotas one email to `to` for `tenant` counts against at `now`; with `member`, also
-    /// that member's hourly quota of the link's purpose.
-    pub fn for_email(&self, tenant: &TenantId, to: &Email, member: Option<(&MemberId, TokenPurpose)>, now: OffsetDateTime) -> Vec<Quota> {
+    /// The quotas one email to `to` for `tenant` (of the tree under `tree`, its top-level tenant)
+    /// counts against at `now`; with `member`, also that member's hourly quota of the link's
+    /// purpose.
+    pub fn for_email(
+        &self,
+        tenant: &TenantId,
+        tree: &TenantId,
+        to: &Email,
+        member: Option<(&MemberId, TokenPurpose)>,
+        now: OffsetDateTime,
+    ) -> Vec<Quota> {
         let address = crate::tokens::sha256_hex(to.as_str().to_lowercase().as_bytes());
+        let from_tree = QuotaScope::AddressFromTree { tree: tree.clone(), address: address.clone() };
         let mut quotas = vec![
             Quota::window(QuotaScope::Address(address), now, DAY, self.per_address_per_day),
+            Quota::window(from_tree, now, DAY, self.per_address_per_tenant_tree_per_day),
             Quota::window(QuotaScope::Tenant(tenant.clone()), now, DAY, self.per_tenant_per_day),
             Quota::window(QuotaScope::Service, now, DAY, self.per_service_per_day),
         ];
@@ -157,16 +178,17 @@ mod tests {
         let tenant = TenantId::generate();
         let to = Email::parse("Someone@Example.com").unwrap();
         let noon = time::macros::datetime!(2026-12-02 12:30:00 UTC);
-        let today = quotas.for_email(&tenant, &to, None, noon);
-        assert_eq!(today.len(), 3);
+        let today = quotas.for_email(&tenant, &tenant, &to, None, noon);
+        assert_eq!(today.len(), 4);
         assert!(today.iter().all(|q| q.window_start == time::macros::datetime!(2026-12-02 00:00:00 UTC)));
         assert_eq!(today[0].retry_after(), 11 * 3600 + 1800);
-        let tomorrow = quotas.for_email(&tenant, &Email::parse("someone@example.com").unwrap(), None, noon + time::Duration::days(1));
+        let tomorrow =
+            quotas.for_email(&tenant, &tenant, &Email::parse("someone@example.com").unwrap(), None, noon + time::Duration::days(1));
         assert_eq!(today[0].scope, tomorrow[0].scope, "one address, one count, in any case of letters");
         assert_ne!(today[0].window_start, tomorrow[0].window_start, "a new day starts a new count");
 
         let member = MemberId::generate();
-        let resend = quotas.for_email(&tenant, &to, Some((&member, TokenPurpose::Invitation)), noon);
-        assert_eq!((resend[3].max, resend[3].retry_after()), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
+        let resend = quotas.for_email(&tenant, &tenant, &to, Some((&member, TokenPurpose::Invitation)), noon);
+        assert_eq!((resend[4].max, resend[4].retry_after()), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
     }
 }

@@ -179,6 +179,11 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// The top-level tenant of this tenant's tree (itself, at the top).
+    pub fn tree(&self) -> &TenantId {
+        self.ancestors.first().unwrap_or(&self.tenant_id)
+    }
+
     /// A new tenant under `ancestors` (root first, parent last) whose one member is its
     /// representative.
     pub fn founded(

@@ -53,7 +53,7 @@ impl Handler for ChangeRepresentativeEmail {
         // of the representative's: changing the address is no way around the quota.
         let resend_quotas = |to: &Email| {
             let representative = Some((&representative.member_id, TokenPurpose::Invitation));
-            app.config.email_quotas.for_email(&tenant.tenant_id, to, representative, now)
+            app.config.email_quotas.for_email(&tenant.tenant_id, tenant.tree(), to, representative, now)
         };
 
         if body.email == representative.email {

@@ -68,7 +68,8 @@ impl Handler for CreateTenant {
         invitation.record_on(&mut representative);
 
         let change = Change::by(Actor::operator(&caller.sub), now);
-        let quotas = app.config.email_quotas.for_email(&tenant_id, &email, None, now);
+        let tree = ancestors.first().unwrap_or(&tenant_id);
+        let quotas = app.config.email_quotas.for_email(&tenant_id, tree, &email, None, now);
         let (user, (tenant, written)) = people::add_membership(app, &email, &mut representative, |representative, joining| {
             let tenant = Tenant::founded(tenant_id.clone(), name.clone(), ancestors.clone(), &representative, now);
             let changes = changes::create_tenant(&tenant, &representative, &invitation.record, joining, &quotas, &change);

@@ -46,7 +46,7 @@ impl Handler for InviteMember {
         invitation.record_on(&mut member);
 
         let change = Change::by(access.actor(), now);
-        let quotas = app.config.email_quotas.for_email(&member.tenant_id, &email, None, now);
+        let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &email, None, now);
         let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
             let changes = changes::invite_member(&member, &invitation.record, joining, &quotas, &change);
             async move { app.store.commit(&changes).await.map(|()| changes) }

@@ -65,7 +65,7 @@ where
     app.store.commit(&changes::claim_link(record, &claim, first_password)).await?;
     let redeemed = redeem(claim.clone()).await;
     if redeemed.is_err() {
-        match app.store.commit(&changes::release_link(record, &claim)).await {
+        match app.store.commit(&changes::release_link(record, &claim, first_password)).await {
             // Burnt or taken over meanwhile: nothing of ours to let go.
             Ok(()) | Err(ApiError::TokenInvalid) => {}
             Err(error) => tracing::warn!(error = %error_chain(&error), "a link stays held until its claim expires"),

@@ -27,7 +27,7 @@ impl Handler for ResendInvitation {
 
         let invitation = invitations::issue(app, &member, now)?;
         let resent = Some((&member.member_id, TokenPurpose::Invitation));
-        let quotas = app.config.email_quotas.for_email(&member.tenant_id, &member.email, resent, now);
+        let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &member.email, resent, now);
         let change = Change::by(access.actor(), now);
         let (renewed, changes) = changes::replace_link(&member, &invitation.record, &quotas, &change);
         app.store.commit(&changes).await?;

@@ -30,7 +30,7 @@ impl Handler for SendPasswordReset {
         let token = Token::generate()?;
         let record = TokenRecord::for_member(&token, TokenPurpose::PasswordReset, &member, now + app.config.password_reset_ttl);
         let reset = Some((&member.member_id, TokenPurpose::PasswordReset));
-        let quotas = app.config.email_quotas.for_email(&member.tenant_id, &member.email, reset, now);
+        let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &member.email, reset, now);
         let change = Change::by(access.actor(), now);
         let (renewed, changes) = changes::replace_link(&member, &record, &quotas, &change);
         app.store.commit(&changes).await?;

@@ -86,7 +86,12 @@ impl World {
                 require_numbers: true,
                 require_symbols: false,
             },
-            email_quotas: EmailQuotas { per_address_per_day: 10, per_tenant_per_day: 30, per_service_per_day: 60 },
+            email_quotas: EmailQuotas {
+                per_address_per_day: 10,
+                per_address_per_tenant_tree_per_day: 6,
+                per_tenant_per_day: 30,
+                per_service_per_day: 60,
+            },
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);

@@ -246,6 +246,58 @@ async fn a_resend_or_reset_whose_email_fails_changes_nothing_and_the_previous_li
 }
 
 #[tokio::test]
+async fn a_first_password_cognito_failed_to_set_locks_no_one_out() {
+    use tenant_members::ports::ChangeStore;
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let to = "new@acme.example.com";
+    let invited = world.invite(&tenant.id, &tenant.admin.sub, to, "member").await;
+    let path = member_path(&tenant.id, invited.body["memberId"].as_str().unwrap());
+    let accept = |token: String| world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": PASSWORD })));
+
+    world.directory.refuse_next_password();
+    let failed = accept(world.last_token_to(to)).await;
+    assert_eq!((failed.status, failed.code()), (503, "upstream_unavailable"));
+    // Another tenant's invitation, and the resent one, each set the person's first password.
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    assert_eq!(world.invite(&other.id, &other.admin.sub, to, "member").await.status, 201);
+    let elsewhere = world.last_token_to(to);
+    assert_eq!(world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &path, None).await.status, 202);
+    world.directory.refuse_next_password();
+    let failed = accept(world.last_token_to(to)).await;
+    assert_eq!((failed.status, failed.code()), (503, "upstream_unavailable"));
+    let joined = accept(elsewhere).await;
+    assert_eq!(joined.status, 200, "the other tenant's link sets the first password: {joined:?}");
+
+    // A redemption that died holding the first password holds it only as long as its claim.
+    let third = world.tenant("Third", None, "admin@third.example.com").await;
+    world.invite(&third.id, &third.admin.sub, "late@third.example.com", "member").await;
+    let late = world.last_token_to("late@third.example.com");
+    let user = world.directory.user_of(&Email::parse("late@third.example.com").unwrap()).unwrap();
+    let stranded = tenant_members::links::LinkClaim::new(world.app.clock.now());
+    let other_link = tenant_members::tokens::Token::generate().unwrap().hash();
+    world
+        .store
+        .commit(&tenant_members::changes::Changeset::default().write(
+            tenant_members::changes::Write::SetFirstPassword {
+                user,
+                link: other_link,
+                account_exists: false,
+                at: stranded.at,
+                until: stranded.until,
+            },
+            |_| tenant_members::ApiError::SignInRequired,
+        ))
+        .await
+        .unwrap();
+    let held = accept(late.clone()).await;
+    assert_eq!((held.status, held.code()), (409, "sign_in_required"), "held by another link's redemption in progress");
+    world.advance(time::Duration::seconds(tenant_members::links::LinkClaim::HOLD_SECONDS + 1));
+    let accepted = accept(late).await;
+    assert_eq!(accepted.status, 200, "once that redemption's hold ran out: {accepted:?}");
+}
+
+#[tokio::test]
 async fn an_invitation_expires_at_the_end_of_its_lifetime_by_the_services_clock() {
     let world = World::new();
     let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
@@ -587,6 +639,43 @@ async fn a_password_reset_counts_against_the_address_whatever_the_tenant() {
 }
 
 #[tokio::test]
+async fn no_tenant_tree_uses_up_an_address_for_the_others_and_the_address_keeps_its_total() {
+    let world = World::new();
+    let quotas = world.app.config.email_quotas.clone();
+    let to = "someone@example.com";
+    let a = world.tenant("A", None, "admin@a.example.com").await;
+    let body = json!({ "name": "A child", "parentTenantId": a.id, "adminEmail": "rep@a-child.example.com", "adminLanguage": "en" });
+    let child = world.call(Operation::CreateTenant, Some(&world.operator), &[], Some(body)).await;
+    let child = child.body["tenant"]["tenantId"].as_str().unwrap().to_string();
+    // A's administrator invites and deletes the address until A's tree has used its share.
+    for n in 0..quotas.per_address_per_tenant_tree_per_day {
+        let invited = world.invite(&a.id, &a.admin.sub, to, "member").await;
+        assert_eq!(invited.status, 201, "invitation {n}: {invited:?}");
+        let path = member_path(&a.id, invited.body["memberId"].as_str().unwrap());
+        assert_eq!(world.call(Operation::DeleteMember, Some(&a.admin.sub), &path, None).await.status, 204);
+    }
+    let refused = world.invite(&a.id, &a.admin.sub, to, "member").await;
+    assert_eq!((refused.status, refused.code()), (429, "rate_limited"), "A's tree has used its share");
+    let from_child = world.invite(&child, &a.admin.sub, to, "member").await;
+    assert_eq!((from_child.status, from_child.code()), (429, "rate_limited"), "a child is of the same tree: no second share");
+
+    // Every other tree still reaches the address, until the address's own total.
+    let mut sent = quotas.per_address_per_tenant_tree_per_day;
+    let mut tree = 0;
+    while sent < quotas.per_address_per_day {
+        tree += 1;
+        let other = world.tenant(&format!("B{tree}"), None, &format!("admin@b{tree}.example.com")).await;
+        let invited = world.invite(&other.id, &other.admin.sub, to, "member").await;
+        assert_eq!(invited.status, 201, "tree B{tree}, email {}: {invited:?}", sent + 1);
+        sent += 1;
+    }
+    assert_eq!(world.emails_to(to) as u32, quotas.per_address_per_day);
+    let last = world.tenant("C", None, "admin@c.example.com").await;
+    let over = world.invite(&last.id, &last.admin.sub, to, "member").await;
+    assert_eq!((over.status, over.code()), (429, "rate_limited"), "the address's total holds across trees");
+}
+
+#[tokio::test]
 async fn quota_counts_start_again_in_the_next_window() {
     use tenant_members::changes::Changeset;
     use tenant_members::ids::TenantId;
@@ -596,8 +685,8 @@ async fn quota_counts_start_again_in_the_next_window() {
     let quotas = &world.app.config.email_quotas;
     let (tenant, to) = (TenantId::generate(), Email::parse("x@example.com").unwrap());
     let today = tenant_members::clock::now();
-    let count = |at| Changeset::default().counted(&quotas.for_email(&tenant, &to, None, at));
-    for _ in 0..quotas.per_address_per_day {
+    let count = |at| Changeset::default().counted(&quotas.for_email(&tenant, &tenant, &to, None, at));
+    for _ in 0..quotas.per_address_per_tenant_tree_per_day {
         world.store.commit(&count(today)).await.unwrap();
     }
     let full = world.store.commit(&count(today)).await;

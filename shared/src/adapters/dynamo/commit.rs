@@ -70,19 +70,27 @@ impl DynamoStore {
             ),
             Write::LeavePerson { person, retire, at } => self.leave_person(person, *retire, *at),
             Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
-            Write::SetFirstPassword { user, link, account_exists } => {
-                let condition = if *account_exists {
-                    "firstPassword = :link"
+            Write::SetFirstPassword { user, link, account_exists, at, until } => {
+                let set = self
+                    .update(person_key(user))
+                    .update_expression("SET firstPassword = :link, firstPasswordUntil = :until")
+                    .expression_attribute_values(":link", s(link.as_str()))
+                    .expression_attribute_values(":until", number(until.unix_timestamp()));
+                update(if *account_exists {
+                    set.condition_expression("firstPassword = :link")
                 } else {
-                    "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link)"
-                };
-                update(
-                    self.update(person_key(user))
-                        .update_expression("SET firstPassword = :link")
-                        .condition_expression(condition)
-                        .expression_attribute_values(":link", s(link.as_str())),
-                )
+                    set.condition_expression(
+                        "attribute_exists(pk) AND (attribute_not_exists(firstPassword) OR firstPassword = :link OR firstPasswordUntil < :at)",
+                    )
+                    .expression_attribute_values(":at", number(at.unix_timestamp()))
+                })
             }
+            Write::ClearFirstPassword { user, link } => update(
+                self.update(person_key(user))
+                    .update_expression("REMOVE firstPassword, firstPasswordUntil")
+                    .condition_expression("firstPassword = :link")
+                    .expression_attribute_values(":link", s(link.as_str())),
+            ),
             Write::PutAudit(entry) => self.put_new(audit_item(entry)),
             Write::DeleteAudit { tenant, audit } => self.delete(audit_key(tenant, audit)),
         }
@@ -215,6 +223,7 @@ impl DynamoStore {
                 key(tenant_pk(tenant), format!("RATE#{member}#{purpose}#{window}"))
             }
             QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
+            QuotaScope::AddressFromTree { tree, address } => key(format!("ADDRESS#{address}"), format!("RATE#TREE#{tree}#{window}")),
             QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
             QuotaScope::Service => key("SERVICE".into(), format!("RATE#{window}")),
         };

@@ -1,6 +1,6 @@
 //! A user pool in memory.
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -21,11 +21,13 @@ struct Account {
     sign_outs: u32,
 }
 
-/// The people of a user pool, in memory.
+/// The people of a user pool, in memory; it can be told to fail the next password it is asked to
+/// set, as Cognito does when it throttles or refuses a password the policy's pre-check passed.
 #[derive(Default)]
 pub struct MemoryDirectory {
     accounts: Mutex<HashMap<UserSub, Account>>,
     next_sub: AtomicU64,
+    refuse_next_password: AtomicBool,
 }
 
 impl MemoryDirectory {
@@ -51,6 +53,10 @@ impl MemoryDirectory {
         };
         self.accounts.lock().expect("the directory's lock is never poisoned").insert(sub.clone(), account);
         sub
+    }
+
+    pub fn refuse_next_password(&self) {
+        self.refuse_next_password.store(true, Ordering::SeqCst);
     }
 
     /// A person who signed up with a password of their own.
@@ -103,6 +109,9 @@ impl Directory for MemoryDirectory {
     }
 
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {
+        if self.refuse_next_password.swap(false, Ordering::SeqCst) {
+            return Err(ApiError::upstream(std::io::Error::other("TooManyRequestsException")));
+        }
         self.with(user, |a| a.password = Some(password.into())).ok_or_else(no_such_user)
     }
 

@@ -36,7 +36,7 @@ impl StoredLink {
 #[derive(Debug, Clone)]
 struct StoredPerson {
     person: Person,
-    first_password: Option<TokenHash>,
+    first_password: Option<(TokenHash, OffsetDateTime)>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,18 +232,27 @@ impl Tables {
                 }
                 _ => false,
             },
-            Write::SetFirstPassword { user, link, account_exists } => match self.people.get_mut(user) {
+            Write::SetFirstPassword { user, link, account_exists, at, until } => match self.people.get_mut(user) {
                 Some(stored) => {
                     let allowed = match &stored.first_password {
-                        Some(first) => first == link,
-                        None => !account_exists,
+                        Some((first, _)) if first == link => true,
+                        _ if *account_exists => false,
+                        Some((_, held_until)) => held_until < at,
+                        None => true,
                     };
                     if allowed {
-                        stored.first_password = Some(link.clone());
+                        stored.first_password = Some((link.clone(), *until));
                     }
                     allowed
                 }
                 None => false,
+            },
+            Write::ClearFirstPassword { user, link } => match self.people.get_mut(user) {
+                Some(stored) if stored.first_password.as_ref().is_some_and(|(first, _)| first == link) => {
+                    stored.first_password = None;
+                    true
+                }
+                _ => false,
             },
             Write::PutAudit(entry) => insert_new(&mut self.audit, (entry.tenant_id.clone(), entry.audit_id.clone()), entry.clone()),
             Write::DeleteAudit { tenant, audit } => {
