@@ -94,6 +94,18 @@ impl Template {
     /// Each function's binary and the AWS services its policy lets it call (the prefixes of its
     /// actions: `dynamodb`, `cognito-idp`, `ses`…).
     pub fn function_services(&self) -> Result<Vec<(String, std::collections::BTreeSet<String>)>, TemplateError> {
+        let functions = self.function_actions()?;
+        Ok(functions
+            .into_iter()
+            .map(|(function, actions)| {
+                let services = actions.iter().filter_map(|action| action.split_once(':').map(|(service, _)| service.to_string()));
+                (function, services.collect())
+            })
+            .collect())
+    }
+
+    /// Each function's binary and the actions its policy allows (`cognito-idp:AdminGetUser`…).
+    pub fn function_actions(&self) -> Result<Vec<(String, std::collections::BTreeSet<String>)>, TemplateError> {
         let mut functions = Vec::new();
         for (name, resource) in self.resources()? {
             if text(&resource["Type"]) != Some("AWS::Serverless::Function") {
@@ -106,11 +118,8 @@ impl Template {
                 .into_iter()
                 .flatten()
                 .flat_map(|p| p["Statement"].as_sequence().into_iter().flatten());
-            let services = statements
-                .flat_map(|statement| strings(&statement["Action"]))
-                .filter_map(|action| action.split_once(':').map(|(service, _)| service.to_string()))
-                .collect();
-            functions.push((function.to_string(), services));
+            let actions = statements.flat_map(|statement| strings(&statement["Action"])).collect();
+            functions.push((function.to_string(), actions));
         }
         Ok(functions)
     }

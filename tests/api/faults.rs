@@ -12,7 +12,7 @@ use local_stack::traffic::FaultKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{figure, unique_email, Answer, Tenant, TestStack, PASSWORD};
+use crate::helpers::{calls_beyond_policy, figure, unique_email, Answer, Tenant, TestStack, PASSWORD};
 
 /// One request to break, and whom it concerns.
 struct Case {
@@ -221,6 +221,8 @@ where
     let calls = stack.traffic.tally();
     println!("faults: {operation} calls {}", calls.describe());
     assert!(!calls.calls.is_empty(), "{operation}: no AWS call was seen, so none could be faulted");
+    let beyond = calls_beyond_policy(operation, &calls);
+    assert!(beyond.is_empty(), "{operation}: called {beyond:?}, which its policy in template.yaml does not allow");
     // The commit point: the last transaction. A call after it (but an email) is cleanup.
     let commit = calls.calls.iter().rposition(|c| c.service == "dynamodb" && c.operation == "TransactWriteItems");
     let emails_promised = calls.count("ses", "SendEmail");
@@ -236,9 +238,13 @@ where
             let before = observe(stack, &case).await.unwrap_or_else(|e| panic!("{what}: inconsistent before: {e}"));
             stack.traffic.fail_call(index, kind);
             let first = case.send(stack).await;
-            let hit = stack.traffic.tally().fault_hit;
+            let tally = stack.traffic.tally();
             stack.traffic.reset();
-            assert!(hit, "{what}: the call was not reached");
+            assert!(tally.fault_hit, "{what}: the call was not reached");
+            let beyond = calls_beyond_policy(operation, &tally);
+            if !beyond.is_empty() {
+                failures.push(format!("{what}: called {beyond:?}, which its policy in template.yaml does not allow"));
+            }
             let failed = first.status == StatusCode::SERVICE_UNAVAILABLE && first.code() == "upstream_unavailable";
             if !failed && first.status != case.success {
                 failures.push(format!("{what}: answered {} {:?}", first.status, first.body));

@@ -462,6 +462,23 @@ pub struct Person {
 /// A figure a suite reports (`isolation: …`, `faults: …`): printed, and appended to the file
 /// `TEST_FIGURES` names, which `make test` shows at the end (the test runner hides the output
 /// of passing tests).
+/// The calls of `tally` that `function`'s policy in `template.yaml` does not allow: each would
+/// be refused in AWS. A transaction is allowed by its items' actions (IAM has no action for it).
+pub fn calls_beyond_policy(function: &str, tally: &local_stack::traffic::Tally) -> Vec<String> {
+    let template = local_stack::template::Template::load(&project_root().join("template.yaml")).unwrap();
+    let actions = template.function_actions().unwrap().into_iter().find(|(f, _)| f == function).map(|(_, a)| a).unwrap_or_default();
+    let allowed = |call: &str| match call {
+        "dynamodb:TransactWriteItems" => {
+            ["PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"].iter().any(|item| actions.contains(&format!("dynamodb:{item}")))
+        }
+        call => actions.contains(call),
+    };
+    let mut beyond: Vec<String> =
+        tally.calls.iter().map(|c| format!("{}:{}", c.service, c.operation)).filter(|call| !allowed(call)).collect();
+    beyond.dedup();
+    beyond
+}
+
 pub fn figure(line: String) {
     println!("{line}");
     if let Ok(path) = std::env::var("TEST_FIGURES") {

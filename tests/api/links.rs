@@ -188,6 +188,7 @@ async fn inviting_and_deleting_one_address_in_a_loop_stops_at_its_trees_share_an
     assert_eq!(stack.emails_to(&email).await.len(), per_day as usize, "the refused invitation sent nothing");
     let members = stack.get(&format!("/tenants/{}/members", tenant.tenant_id), &tenant.admin_token).await;
     assert!(!members.body.to_string().contains(&email), "and stored nothing");
+    assert_eq!(stack.cognito_users(&email).await, 0, "and left no Cognito user behind");
 
     // Other tenants (top-level, each its own tree) still reach the person.
     let others = 3;

@@ -18,7 +18,9 @@ const JOIN_ATTEMPTS: usize = 3;
 /// Adds a membership for the person with `email`: finds or creates their Cognito user, gives
 /// `member` that user and the person's MFA, and stores it with `write`. When the person changed
 /// meanwhile (their MFA, or their last membership went and their user is being deleted), reads
-/// them again (finishing that deletion first) and tries again. Returns the user it used.
+/// them again (finishing that deletion first) and tries again. When `write` is refused (a quota,
+/// an existing member) or fails, a user this call created goes again, unless a membership of
+/// another request came to use it meanwhile. Returns the user it used.
 pub async fn add_membership<T, Written>(
     app: &App,
     email: &Email,
@@ -41,10 +43,30 @@ where
                 Some(person) => mfa = person.mfa,
                 None => mfa = Mfa::default(),
             },
-            other => return other.map(|written| (user, written)),
+            Err(error) => {
+                if user.created {
+                    discard_unused_user(app, &user.sub).await;
+                }
+                return Err(error);
+            }
+            Ok(written) => return Ok((user, written)),
         }
     }
     Err(ApiError::PersonChanged)
+}
+
+/// Deletes a Cognito user this request created for a membership that was not written, if no
+/// person record (no membership) uses it: so that a refused invitation leaves no account behind,
+/// which a later invitation would take for one the service did not create. Failures are logged.
+async fn discard_unused_user(app: &App, user: &UserSub) {
+    let discarded = match app.store.get_person(user).await {
+        Ok(Some(_)) => return,
+        Ok(None) => app.directory.delete_user(user).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = discarded {
+        tracing::warn!(error = %error_chain(&error), "a Cognito user created for a refused membership stays");
+    }
 }
 
 /// Whether the person is an operator, whose account no tenant manager may reach.

@@ -556,10 +556,14 @@ async fn a_tenants_daily_email_quota_counts_every_invitation_and_refuses_past_it
     assert!(refused.retry_after.is_some_and(|s| (1..=24 * 3600).contains(&s)), "{refused:?}");
     assert_eq!(world.emails_to("one.more@acme.example.com"), 0);
     assert_eq!(world.get_tenant(&tenant.id).await["memberCount"], per_day);
+    let address = Email::parse("one.more@acme.example.com").unwrap();
+    assert_eq!(world.directory.user_of(&address), None, "the refused invitation left no Cognito user behind");
 
     let other = world.tenant("Other", None, "admin@other.example.com").await;
     let elsewhere = world.invite(&other.id, &other.admin.sub, "one.more@acme.example.com", "member").await;
     assert_eq!(elsewhere.status, 201, "another tenant has its own quota");
+    let person = world.store.get_person(&world.directory.user_of(&address).unwrap()).await.unwrap().unwrap();
+    assert!(person.created_by_service, "so the account is the service's to delete with the last membership");
 }
 
 #[tokio::test]
