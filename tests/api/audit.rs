@@ -109,13 +109,14 @@ async fn an_invitation_taken_back_after_its_email_failed_leaves_no_entry() {
     let audit_path = format!("/tenants/{}/audit", tenant.tenant_id);
     let before = stack.get(&audit_path, &tenant.admin_token).await.body["items"].as_array().unwrap().len();
 
-    // Invite's calls: tenant, memberships, Cognito user, transaction, then the email (index 4).
-    stack.traffic.fail_call(4, local_stack::traffic::FaultKind::ServerError);
+    // Invite's calls: tenant, memberships, the caller's person, Cognito user, transaction, then the
+    // email (index 5).
+    stack.traffic.fail_call(5, local_stack::traffic::FaultKind::ServerError);
     let failed =
         stack.invite(&tenant, &crate::helpers::unique_email("unlucky"), "en", json!({ "service-management-portal": "member" })).await;
     let tally = stack.traffic.tally();
     stack.traffic.reset();
-    assert!(tally.fault_hit && tally.calls[4].operation == "SendEmail", "{}", tally.describe());
+    assert!(tally.fault_hit && tally.calls[5].operation == "SendEmail", "{}", tally.describe());
     assert_eq!(failed.code(), "upstream_unavailable");
 
     let after = stack.get(&audit_path, &tenant.admin_token).await.body["items"].as_array().unwrap().len();

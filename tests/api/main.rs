@@ -22,6 +22,7 @@ mod races;
 mod representative;
 mod routes;
 mod seed_walkthrough;
+mod sessions;
 mod srp;
 mod store_conformance;
 mod tokens;

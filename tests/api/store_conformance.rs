@@ -47,6 +47,7 @@ fn kind(write: &Write) -> &'static str {
         Write::UnjoinPerson(_) => "UnjoinPerson",
         Write::ReturnPerson { .. } => "ReturnPerson",
         Write::LeavePerson { .. } => "LeavePerson",
+        Write::RecordSignOut { .. } => "RecordSignOut",
         Write::SetPersonMfa { .. } => "SetPersonMfa",
         Write::SetFirstPassword { .. } => "SetFirstPassword",
         Write::ClearFirstPassword { .. } => "ClearFirstPassword",
@@ -55,7 +56,7 @@ fn kind(write: &Write) -> &'static str {
     }
 }
 
-const KINDS: [&str; 28] = [
+const KINDS: [&str; 29] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -79,6 +80,7 @@ const KINDS: [&str; 28] = [
     "UnjoinPerson",
     "ReturnPerson",
     "LeavePerson",
+    "RecordSignOut",
     "SetPersonMfa",
     "SetFirstPassword",
     "ClearFirstPassword",
@@ -230,7 +232,7 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
 
     let moved_sub = &cast.subs[3];
     let child_tenant = store.get_tenant(&cast.child).await.unwrap().expect("the child tenant");
-    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true };
+    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true, sign_out: false };
     let mut moved = child_rep.revised(|m| {
         m.email = Email::parse("moved@conformance.example.com").unwrap();
         m.user_sub = moved_sub.clone();
@@ -244,13 +246,13 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let take_back = changes::take_back_representative_email(&child_rep, &moved, &moved_link, &leaving, &move_change);
     transcript.push(commit(store, "take the move back, as when its email fails", &take_back, seen).await);
     transcript.push(commit(store, "take it back again", &take_back, seen).await);
-    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true };
+    let leaving = Leaving { person: store.get_person(&child_rep.user_sub).await.unwrap(), retire: true, sign_out: false };
     let (_, email_change) =
         changes::change_representative_email(&child_tenant, &child_rep, &moved, &moved_link, &leaving, joining, &[], &operator());
     transcript.push(commit(store, "move it again", &email_change, seen).await);
 
     let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
-    let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false };
+    let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false, sign_out: true };
     transcript.push(commit(store, "delete the former representative", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
     transcript.push(commit(store, "delete them again", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
     transcript.push(state(store, cast).await);

@@ -2,7 +2,7 @@
 use crate::audit::Actor;
 use crate::error::ApiError;
 use crate::ids::{TenantId, UserSub};
-use crate::model::{Member, MemberStatus, Tenant};
+use crate::model::{Member, MemberStatus, Person, Tenant};
 
 pub const OPERATORS_GROUP: &str = "operators";
 
@@ -11,6 +11,22 @@ pub const OPERATORS_GROUP: &str = "operators";
 pub struct Caller {
     pub sub: UserSub,
     pub operator: bool,
+    /// When their token was issued (its `iat`), if it says.
+    pub issued_at: Option<time::OffsetDateTime>,
+}
+
+/// A token issued before the service last ended the person's sessions (a password reset, their
+/// last membership gone) acts for no one: 401, as for no token. Cognito stops renewing it then;
+/// this refuses what it already issued. `iat` counts whole seconds: a token issued in the very
+/// second of the sign-out still counts, so that signing in again at once works.
+pub fn session_current(caller: &Caller, person: Option<&Person>) -> Result<(), ApiError> {
+    let Some(signed_out) = person.and_then(|p| p.signed_out_at) else {
+        return Ok(());
+    };
+    match caller.issued_at {
+        Some(issued) if issued.unix_timestamp() >= signed_out.unix_timestamp() => Ok(()),
+        _ => Err(ApiError::Unauthenticated),
+    }
 }
 
 impl Caller {
@@ -155,7 +171,29 @@ mod tests {
     }
 
     fn caller(operator: bool) -> Caller {
-        Caller { sub: UserSub::new("caller"), operator }
+        Caller { sub: UserSub::new("caller"), operator, issued_at: None }
+    }
+
+    #[test]
+    fn a_token_issued_before_the_last_sign_out_acts_for_no_one() {
+        let at = |seconds: i64| time::OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).unwrap();
+        let person = |signed_out_at| Person {
+            user_sub: UserSub::new("caller"),
+            memberships: 1,
+            created_by_service: true,
+            mfa: crate::model::Mfa::default(),
+            version: 1,
+            retiring: false,
+            signed_out_at,
+        };
+        let token = |issued_at| Caller { issued_at, ..caller(false) };
+        assert!(session_current(&token(Some(at(0))), None).is_ok(), "no person record: nothing ended");
+        assert!(session_current(&token(Some(at(0))), Some(&person(None))).is_ok());
+        let signed_out = person(Some(at(10)));
+        assert!(matches!(session_current(&token(Some(at(9))), Some(&signed_out)), Err(ApiError::Unauthenticated)));
+        assert!(session_current(&token(Some(at(10))), Some(&signed_out)).is_ok(), "signed in again within the second");
+        assert!(session_current(&token(Some(at(11))), Some(&signed_out)).is_ok());
+        assert!(matches!(session_current(&token(None), Some(&signed_out)), Err(ApiError::Unauthenticated)), "no iat: no proof");
     }
 
     #[test]

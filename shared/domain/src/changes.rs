@@ -100,10 +100,17 @@ pub enum Write {
         user: UserSub,
         version: u64,
     },
-    /// Uncounts a membership on the person as read, marking them retiring if asked.
+    /// Uncounts a membership on the person as read, marking them retiring if asked, and their
+    /// sessions ended at `at` if `sign_out`.
     LeavePerson {
         person: Person,
         retire: bool,
+        sign_out: bool,
+        at: OffsetDateTime,
+    },
+    /// The person's sessions were ended at `at` (the person exists).
+    RecordSignOut {
+        user: UserSub,
         at: OffsetDateTime,
     },
     /// The person's MFA, while they are as read with exactly `memberships`.
@@ -250,6 +257,8 @@ pub struct Joining {
 pub struct Leaving {
     pub person: Option<Person>,
     pub retire: bool,
+    /// Their sessions end (their last membership, and in no group).
+    pub sign_out: bool,
 }
 
 fn join(member: &Member, joining: Joining) -> Write {
@@ -258,7 +267,7 @@ fn join(member: &Member, joining: Joining) -> Write {
 
 fn leave(leaving: &Leaving, at: OffsetDateTime) -> Option<Write> {
     let person = leaving.person.clone()?;
-    Some(Write::LeavePerson { person, retire: leaving.retire, at })
+    Some(Write::LeavePerson { person, retire: leaving.retire, sign_out: leaving.sign_out, at })
 }
 
 fn reserve_email(member: &Member) -> Write {
@@ -415,15 +424,16 @@ pub fn accept_invitation(link: &TokenRecord, claim: Option<&LinkClaim>, member: 
     (accepted, changes.audited([entry]))
 }
 
-/// The reset link held by `claim` burns.
+/// The reset link held by `claim` burns, and the person's sessions ended at the change's time.
 pub fn complete_password_reset(link: &TokenRecord, claim: &LinkClaim, member: &Member, change: &Change) -> Changeset {
     let after = member.revised(|m| m.password_reset_token_hash = None);
     let burn = Write::BurnLink { hash: link.hash.clone(), claim: Some(claim.id.clone()), at: change.at };
-    Changeset::default().write(burn, token_invalid).write(update(member, &after), token_invalid).audited([change.entry(
-        AuditAction::PasswordResetCompleted,
-        Some(member),
-        Some(&after),
-    )])
+    let signed_out = Write::RecordSignOut { user: member.user_sub.clone(), at: change.at };
+    Changeset::default()
+        .write(burn, token_invalid)
+        .write(update(member, &after), token_invalid)
+        .write(signed_out, token_invalid)
+        .audited([change.entry(AuditAction::PasswordResetCompleted, Some(member), Some(&after))])
 }
 
 /// The person's MFA, and its copy on each of their memberships (`before` as read with the

@@ -130,6 +130,8 @@ pub struct Person {
     /// The person's last membership is gone and their Cognito user is being deleted: no new
     /// membership may point at it.
     pub retiring: bool,
+    /// When the service last ended their sessions: tokens issued before it act for no one.
+    pub signed_out_at: Option<OffsetDateTime>,
 }
 
 impl Person {

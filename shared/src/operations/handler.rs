@@ -39,9 +39,21 @@ pub struct Call<S, I> {
 pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateTime) -> Result<Reply, ApiError> {
     let key = if H::IDEMPOTENT { IdempotencyKey::of(parts)? } else { None };
     idempotency::once(app, key, now, async {
-        let scope = H::Scope::resolve(app, parts).await?;
+        let (scope, session) = tokio::join!(H::Scope::resolve(app, parts), current_session(app, parts));
+        session?;
+        let scope = scope?;
         let input = H::Input::parse(parts)?;
         H::handle(app, Call { scope, input, now }).await
     })
     .await
+}
+
+/// A signed-in caller's token must postdate the service's last ending of their sessions
+/// (`auth::session_current`); read in the same round trip as the scope.
+async fn current_session(app: &App, parts: &RequestParts) -> Result<(), ApiError> {
+    let Some(caller) = &parts.caller else {
+        return Ok(());
+    };
+    let person = app.store.get_person(&caller.sub).await?;
+    crate::auth::session_current(caller, person.as_ref())
 }

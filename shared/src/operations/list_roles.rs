@@ -9,7 +9,7 @@ pub struct ListRoles;
 
 impl Handler for ListRoles {
     const NAME: &'static str = "list-roles";
-    const PORTS: Ports = Ports::NONE;
+    const PORTS: Ports = Ports::STORE;
     type Scope = SignedIn;
     type Input = ();
 

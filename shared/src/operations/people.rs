@@ -76,9 +76,9 @@ pub async fn is_operator(app: &App, user: &UserSub) -> Result<bool, ApiError> {
 
 /// What removing one membership does to its person, decided from their record and groups.
 pub struct Departure {
+    /// What it does to the person: with their last membership, if they are in no group, their
+    /// sessions end (`sign_out`).
     pub leaving: Leaving,
-    /// It is their last membership and they are in no group: their sessions end.
-    pub sign_out: bool,
 }
 
 /// Reads the person of `member` and their groups (one round trip) and decides: sessions end
@@ -89,7 +89,7 @@ pub async fn departure(app: &App, member: &Member) -> Result<Departure, ApiError
     let last = person.as_ref().is_some_and(Person::last_membership);
     let untouchable = !groups.is_empty();
     let retire = last && !untouchable && person.as_ref().is_some_and(|p| p.created_by_service);
-    Ok(Departure { sign_out: last && !untouchable, leaving: Leaving { person, retire } })
+    Ok(Departure { leaving: Leaving { person, retire, sign_out: last && !untouchable } })
 }
 
 /// After a departure committed: a retired person's Cognito user is deleted (which ends their
@@ -99,7 +99,7 @@ pub async fn departure(app: &App, member: &Member) -> Result<Departure, ApiError
 pub async fn finish_departure(app: &App, user: &UserSub, departure: &Departure) {
     let finished = if departure.leaving.retire {
         app.directory.delete_user(user).await
-    } else if departure.sign_out {
+    } else if departure.leaving.sign_out {
         app.directory.sign_out_everywhere(user).await
     } else {
         return;

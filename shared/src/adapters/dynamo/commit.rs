@@ -68,7 +68,13 @@ impl DynamoStore {
                     .expression_attribute_values(":version", number(version))
                     .expression_attribute_values(":one", number(1)),
             ),
-            Write::LeavePerson { person, retire, at } => self.leave_person(person, *retire, *at),
+            Write::LeavePerson { person, retire, sign_out, at } => self.leave_person(person, *retire, *sign_out, *at),
+            Write::RecordSignOut { user, at } => update(
+                self.update(person_key(user))
+                    .update_expression("SET signedOutAt = :at")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":at", number(at.unix_timestamp())),
+            ),
             Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
             Write::SetFirstPassword { user, link, account_exists, at, until } => {
                 let set = self
@@ -178,22 +184,27 @@ impl DynamoStore {
         update(join)
     }
 
-    fn leave_person(&self, person: &Person, retire: bool, at: OffsetDateTime) -> TransactWriteItem {
-        let leave = self
+    fn leave_person(&self, person: &Person, retire: bool, sign_out: bool, at: OffsetDateTime) -> TransactWriteItem {
+        let mut set = Vec::new();
+        let mut leave = self
             .update(person_key(&person.user_sub))
             .condition_expression("version = :version")
             .expression_attribute_values(":version", number(person.version))
             .expression_attribute_values(":minus", number(-1))
             .expression_attribute_values(":one", number(1));
-        update(if retire {
-            leave
-                .update_expression("SET retiring = :true, #ttl = :ttl ADD memberships :minus, version :one")
+        if retire {
+            set.push("retiring = :true, #ttl = :ttl");
+            leave = leave
                 .expression_attribute_names("#ttl", "ttl")
                 .expression_attribute_values(":true", AttributeValue::Bool(true))
-                .expression_attribute_values(":ttl", number(at.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS))
-        } else {
-            leave.update_expression("ADD memberships :minus, version :one")
-        })
+                .expression_attribute_values(":ttl", number(at.unix_timestamp() + RETIRED_PERSON_TTL_SECONDS));
+        }
+        if sign_out {
+            set.push("signedOutAt = :at");
+            leave = leave.expression_attribute_values(":at", number(at.unix_timestamp()));
+        }
+        let set = if set.is_empty() { String::new() } else { format!("SET {} ", set.join(", ")) };
+        update(leave.update_expression(format!("{set}ADD memberships :minus, version :one")))
     }
 
     fn set_person_mfa(&self, person: &Person, memberships: u64, mfa: &Mfa) -> TransactWriteItem {

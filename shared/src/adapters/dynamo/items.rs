@@ -78,6 +78,9 @@ pub(super) struct PersonItem {
     pub(super) version: u64,
     #[serde(default)]
     pub(super) retiring: bool,
+    /// Unix seconds.
+    #[serde(default)]
+    pub(super) signed_out_at: Option<i64>,
 }
 
 impl From<PersonItem> for Person {
@@ -89,6 +92,7 @@ impl From<PersonItem> for Person {
             mfa: Mfa { enabled: item.mfa_enabled, r#type: item.mfa_type.filter(|_| item.mfa_enabled) },
             version: item.version,
             retiring: item.retiring,
+            signed_out_at: item.signed_out_at.and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok()),
         }
     }
 }

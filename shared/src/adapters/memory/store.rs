@@ -190,6 +190,7 @@ impl Tables {
                         mfa: Mfa::default(),
                         version: 0,
                         retiring: false,
+                        signed_out_at: None,
                     },
                     first_password: None,
                 });
@@ -215,14 +216,24 @@ impl Tables {
                 }
                 _ => false,
             },
-            Write::LeavePerson { person, retire, .. } => match self.people.get_mut(&person.user_sub) {
+            Write::LeavePerson { person, retire, sign_out, at } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version => {
                     stored.person.memberships = stored.person.memberships.saturating_sub(1);
                     stored.person.version += 1;
                     stored.person.retiring |= retire;
+                    if *sign_out {
+                        stored.person.signed_out_at = Some(whole_seconds(*at));
+                    }
                     true
                 }
                 _ => false,
+            },
+            Write::RecordSignOut { user, at } => match self.people.get_mut(user) {
+                Some(stored) => {
+                    stored.person.signed_out_at = Some(whole_seconds(*at));
+                    true
+                }
+                None => false,
             },
             Write::SetPersonMfa { person, memberships, mfa } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version && stored.person.memberships == *memberships => {
@@ -410,6 +421,11 @@ impl IdempotencyStore for MemoryStore {
         self.idempotency.lock().expect("the store's lock is never poisoned").remove(key);
         Ok(())
     }
+}
+
+/// A time as DynamoDB keeps it (unix seconds).
+fn whole_seconds(at: OffsetDateTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(at.unix_timestamp()).unwrap_or(at)
 }
 
 #[cfg(test)]

@@ -1,0 +1,74 @@
+//! Sessions the service ends reach the API at once: a token issued before a password reset, or
+//! before a person's last membership went, is refused on every kind of route (401), though it has
+//! not expired; a token from signing in again works.
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{figure, wait, TestStack, PASSWORD};
+
+/// A route of each kind a token reaches: one any signed-in caller may call, one that lists what
+/// the caller may see, and one a manager of the tenant calls.
+fn routes(tenant_id: &str) -> [String; 3] {
+    ["/roles".to_string(), "/tenants".to_string(), format!("/tenants/{tenant_id}/members")]
+}
+
+/// How many of `tokens` × the routes answer 401, and what the others answered.
+async fn refused(stack: &TestStack, tenant_id: &str, tokens: &[&str]) -> (usize, usize, Vec<String>) {
+    let (mut refused, mut tried, mut others) = (0, 0, Vec::new());
+    for token in tokens {
+        for route in routes(tenant_id) {
+            tried += 1;
+            let answer = stack.get(&route, token).await;
+            if answer.status == StatusCode::UNAUTHORIZED {
+                refused += 1;
+            } else {
+                others.push(format!("{route}: {}", answer.status));
+            }
+        }
+    }
+    (refused, tried, others)
+}
+
+#[tokio::test]
+async fn tokens_issued_before_the_service_ended_a_persons_sessions_are_refused_at_once() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (id_token, access_token) = stack.sign_in_tokens(&tenant.admin_email, PASSWORD).await.unwrap();
+    for route in routes(&tenant.tenant_id) {
+        assert_eq!(stack.get(&route, &id_token).await.status, StatusCode::OK, "{route} before the reset");
+    }
+    // `iat` counts whole seconds: the reset comes in a later second than the sign-in.
+    wait(std::time::Duration::from_millis(1100)).await;
+
+    // The operator sends the administrator a reset, and they set a new password from it.
+    let operator = stack.operator().await;
+    let path = format!("/tenants/{}/members/{}/password-reset", tenant.tenant_id, tenant.admin_member_id);
+    assert_eq!(stack.call(reqwest::Method::POST, &path, Some(&operator), None).await.status, StatusCode::ACCEPTED);
+    let link = stack.last_email_to(&tenant.admin_email).await.token();
+    let new_password = format!("{PASSWORD}-new");
+    let reset = stack.post("/password-resets/complete", None, json!({ "token": link, "password": new_password })).await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{:?}", reset.body);
+
+    let (after_reset, tried_reset, others) = refused(&stack, &tenant.tenant_id, &[&id_token, &access_token]).await;
+    assert!(others.is_empty(), "tokens from before the reset still answered: {others:?}");
+    let fresh = stack.sign_in(&tenant.admin_email, &new_password).await.unwrap();
+    for route in routes(&tenant.tenant_id) {
+        assert_eq!(stack.get(&route, &fresh).await.status, StatusCode::OK, "{route} after signing in again");
+    }
+
+    // A member whose last membership goes is signed out: their token lists nothing more.
+    let tenant = crate::helpers::Tenant { admin_token: fresh.clone(), ..tenant };
+    let member = stack.join(&tenant, "member").await;
+    wait(std::time::Duration::from_millis(1100)).await;
+    let deleted = stack.delete(&TestStack::member_path(&tenant, &member.member_id), &fresh).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    let (after_delete, tried_delete, others) = refused(&stack, &tenant.tenant_id, &[&member.token, &member.access_token]).await;
+    assert!(others.is_empty(), "tokens of a person whose last membership went still answered: {others:?}");
+
+    figure(format!(
+        "revoked tokens refused: {}/{} (ID and access tokens issued before a password reset, or before the last membership went, on {} kinds of route)",
+        after_reset + after_delete,
+        tried_reset + tried_delete,
+        routes("").len()
+    ));
+}
