@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{figure, wait, TestStack, PASSWORD};
+use crate::helpers::{figure, unique_email, wait, TestStack, PASSWORD};
 
 /// A route of each kind a token reaches: one any signed-in caller may call, one that lists what
 /// the caller may see, and one a manager of the tenant calls.
@@ -71,4 +71,50 @@ async fn tokens_issued_before_the_service_ended_a_persons_sessions_are_refused_a
         tried_reset + tried_delete,
         routes("").len()
     ));
+}
+
+#[tokio::test]
+async fn a_person_removed_from_operators_loses_operator_power_at_once() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (pool, email) = (&stack.stack.user_pool_id, unique_email("ex-operator"));
+    let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("email").value(&email).build().unwrap();
+    let suppress = aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress;
+    stack
+        .cognito
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(&email)
+        .user_attributes(attribute)
+        .message_action(suppress)
+        .send()
+        .await
+        .unwrap();
+    stack.cognito.admin_set_user_password().user_pool_id(pool).username(&email).password(PASSWORD).permanent(true).send().await.unwrap();
+    stack.cognito.admin_add_user_to_group().user_pool_id(pool).username(&email).group_name("operators").send().await.unwrap();
+    let token = stack.sign_in(&email, PASSWORD).await.unwrap();
+    let members = format!("/tenants/{}/members", tenant.tenant_id);
+    let new_tenant = || json!({ "name": "Not theirs", "adminEmail": unique_email("not-theirs"), "adminLanguage": "en" });
+    assert_eq!(stack.get(&members, &token).await.status, StatusCode::OK, "an operator manages every tenant");
+    assert!(stack.get("/tenants", &token).await.body.to_string().contains(&tenant.tenant_id));
+
+    stack.cognito.admin_remove_user_from_group().user_pool_id(pool).username(&email).group_name("operators").send().await.unwrap();
+    // The same token, which still says `operators`.
+    let answers = [
+        ("a tenant's members", stack.get(&members, &token).await.status, StatusCode::NOT_FOUND),
+        ("a tenant", stack.get(&format!("/tenants/{}", tenant.tenant_id), &token).await.status, StatusCode::NOT_FOUND),
+        ("a new tenant", stack.post("/tenants", Some(&token), new_tenant()).await.status, StatusCode::FORBIDDEN),
+    ];
+    let wrong: Vec<String> =
+        answers.iter().filter(|(_, got, want)| got != want).map(|(what, got, want)| format!("{what}: {got}, not {want}")).collect();
+    let listed = stack.get("/tenants", &token).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    let still_listed = listed.body.to_string().contains(&tenant.tenant_id);
+    figure(format!(
+        "revoked operators refused: {}/{} (a token that still says `operators`, after leaving the group in Cognito)",
+        answers.len() - wrong.len() + usize::from(!still_listed),
+        answers.len() + 1
+    ));
+    assert!(wrong.is_empty(), "{wrong:?}");
+    assert!(!still_listed, "GET /tenants still lists every tenant");
 }

@@ -12,7 +12,7 @@ pub struct ChangeMemberRoles;
 
 impl Handler for ChangeMemberRoles {
     const NAME: &'static str = "change-member-roles";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedMember;
     type Input = RolesChange;
 

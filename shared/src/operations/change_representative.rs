@@ -23,7 +23,7 @@ pub struct ChangeRepresentative;
 
 impl Handler for ChangeRepresentative {
     const NAME: &'static str = "change-representative";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedTenant;
     type Input = Json<NewRepresentative>;
 

@@ -8,7 +8,7 @@ pub struct GetMember;
 
 impl Handler for GetMember {
     const NAME: &'static str = "get-member";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedMember;
     type Input = ();
 

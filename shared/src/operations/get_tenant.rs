@@ -9,7 +9,7 @@ pub struct GetTenant;
 
 impl Handler for GetTenant {
     const NAME: &'static str = "get-tenant";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedTenant;
     type Input = ();
 

@@ -11,7 +11,7 @@ pub struct ListAudit;
 
 impl Handler for ListAudit {
     const NAME: &'static str = "list-audit";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedTenant;
     type Input = Paging<AuditId>;
 

@@ -11,7 +11,7 @@ pub struct ListMembers;
 
 impl Handler for ListMembers {
     const NAME: &'static str = "list-members";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedTenant;
     type Input = MemberQuery;
 

@@ -11,7 +11,7 @@ pub struct ListRepresentativeCandidates;
 
 impl Handler for ListRepresentativeCandidates {
     const NAME: &'static str = "list-representative-candidates";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = ManagedTenant;
     type Input = ();
 

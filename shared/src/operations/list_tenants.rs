@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::ids::TenantId;
 use crate::listing::{Page, TenantPage};
 use crate::operations::input::Paging;
-use crate::operations::scope::SignedIn;
+use crate::operations::scope::{live_operator, SignedIn};
 use crate::operations::{Call, Handler, Reply};
 use crate::views::TenantView;
 
@@ -13,13 +13,13 @@ pub struct ListTenants;
 
 impl Handler for ListTenants {
     const NAME: &'static str = "list-tenants";
-    const PORTS: Ports = Ports::STORE;
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
     type Scope = SignedIn;
     type Input = Paging<TenantId>;
 
     async fn handle(app: &App, Call { scope: SignedIn(caller), input, .. }: Call<SignedIn, Paging<TenantId>>) -> Result<Reply, ApiError> {
         let Paging { limit, after } = input;
-        let page = if caller.operator {
+        let page = if live_operator(app, &caller).await? {
             app.store.tenants_page(after.as_ref(), limit).await?
         } else {
             let administered = auth::administered(&app.store.memberships_of(&caller.sub).await?);

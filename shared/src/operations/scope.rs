@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::ids::{MemberId, TenantId};
 use crate::model::Member;
 use crate::operations::input::RequestParts;
+use crate::operations::people;
 
 pub trait Scope: Sized + Send {
     fn resolve(app: &App, parts: &RequestParts) -> impl Future<Output = Result<Self, ApiError>> + Send;
@@ -88,9 +89,21 @@ fn path_tenant(parts: &RequestParts) -> Result<TenantId, ApiError> {
     TenantId::parse(raw).map_err(|_| ApiError::NotFound("no such tenant"))
 }
 
-/// Reads the tenant and the caller's memberships in parallel (one round trip); the domain
+/// Reads the tenant and the caller's memberships in parallel (one round trip), and, when their
+/// token says they are an operator, the pool's live groups in the same round trip; the domain
 /// decides.
 async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
-    let (tenant, memberships) = tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub))?;
-    ManagerAccess::clear(caller, tenant, memberships)
+    let (tenant, memberships, operator) =
+        tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
+    ManagerAccess::clear(Caller { operator, ..caller }, tenant, memberships)
+}
+
+/// Whether the caller is an operator now: the token's group claim is only a first answer (a
+/// token issued before they left `operators` still carries it), so a claim is checked against
+/// the pool's groups; no claim, no call.
+pub async fn live_operator(app: &App, caller: &Caller) -> Result<bool, ApiError> {
+    if !caller.operator {
+        return Ok(false);
+    }
+    people::is_operator(app, &caller.sub).await
 }
