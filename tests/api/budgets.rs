@@ -243,20 +243,7 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     // A person who signed up on their own (the service did not create their account), invited as
     // a representative: moved away from, their last membership gone, they are signed out.
     let own = unique_email("own-account");
-    let pool = &stack.stack.user_pool_id;
-    let email_attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("email").value(&own).build().unwrap();
-    let suppress = aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress;
-    stack
-        .cognito
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(&own)
-        .user_attributes(email_attribute)
-        .message_action(suppress)
-        .send()
-        .await
-        .unwrap();
-    stack.cognito.admin_set_user_password().user_pool_id(pool).username(&own).password(PASSWORD).permanent(true).send().await.unwrap();
+    stack.own_account(&own).await;
     let theirs = stack.create_tenant("Budget child of their own", &own, Some(t)).await;
     measure(
         &stack,

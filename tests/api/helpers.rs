@@ -341,6 +341,17 @@ impl TestStack {
     }
 
     /// Creates a tenant as the operator; returns the answer's tenant id.
+    /// A person who signed up on their own (a Cognito user the service did not create), with the
+    /// shared good password.
+    pub async fn own_account(&self, email: &str) {
+        let pool = &self.stack.user_pool_id;
+        let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("email").value(email).build().unwrap();
+        let suppress = aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress;
+        let user = self.cognito.admin_create_user().user_pool_id(pool).username(email).user_attributes(attribute).message_action(suppress);
+        user.send().await.unwrap();
+        self.cognito.admin_set_user_password().user_pool_id(pool).username(email).password(PASSWORD).permanent(true).send().await.unwrap();
+    }
+
     pub async fn create_tenant(&self, name: &str, admin_email: &str, parent: Option<&str>) -> String {
         let mut body = json!({ "name": name, "adminEmail": admin_email, "adminLanguage": "en" });
         if let Some(parent) = parent {

@@ -78,19 +78,7 @@ async fn a_person_removed_from_operators_loses_operator_power_at_once() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let (pool, email) = (&stack.stack.user_pool_id, unique_email("ex-operator"));
-    let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder().name("email").value(&email).build().unwrap();
-    let suppress = aws_sdk_cognitoidentityprovider::types::MessageActionType::Suppress;
-    stack
-        .cognito
-        .admin_create_user()
-        .user_pool_id(pool)
-        .username(&email)
-        .user_attributes(attribute)
-        .message_action(suppress)
-        .send()
-        .await
-        .unwrap();
-    stack.cognito.admin_set_user_password().user_pool_id(pool).username(&email).password(PASSWORD).permanent(true).send().await.unwrap();
+    stack.own_account(&email).await;
     stack.cognito.admin_add_user_to_group().user_pool_id(pool).username(&email).group_name("operators").send().await.unwrap();
     let token = stack.sign_in(&email, PASSWORD).await.unwrap();
     let members = format!("/tenants/{}/members", tenant.tenant_id);
