@@ -391,7 +391,8 @@ pub fn claim_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<
 }
 
 /// Lets go of a claim after a failed redemption, and of the person's first password if it held
-/// that: another link (another tenant's invitation, a resent one) may set it at once.
+/// that and Cognito did not set it (`first_password`): another link (another tenant's
+/// invitation, a resent one) may set it at once.
 /// `TokenInvalid` if the link was burnt or taken over meanwhile (nothing of this claim's to let
 /// go).
 pub fn release_link(link: &TokenRecord, claim: &LinkClaim, first_password: Option<&FirstPassword>) -> Changeset {

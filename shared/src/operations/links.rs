@@ -65,7 +65,13 @@ where
     app.store.commit(&changes::claim_link(record, &claim, first_password)).await?;
     let redeemed = redeem(claim.clone()).await;
     if redeemed.is_err() {
-        match app.store.commit(&changes::release_link(record, &claim, first_password)).await {
+        // A first password Cognito did not set is let go with the claim, so that another link
+        // may set it at once; one it set stays this link's, which a retry may set again.
+        let unset = match first_password {
+            Some(first) if matches!(app.directory.has_account(&first.user).await, Ok(false)) => Some(first),
+            _ => None,
+        };
+        match app.store.commit(&changes::release_link(record, &claim, unset)).await {
             // Burnt or taken over meanwhile: nothing of ours to let go.
             Ok(()) | Err(ApiError::TokenInvalid) => {}
             Err(error) => tracing::warn!(error = %error_chain(&error), "a link stays held until its claim expires"),
