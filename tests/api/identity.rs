@@ -257,6 +257,11 @@ async fn check(stack: &TestStack, w: &World, row: &str, answer: &Answer, expecte
     if !expected.p_untouched && (refreshed || old_password) {
         wrong.push(format!("P reset their password, yet the old session works: {refreshed}, the old password works: {old_password}"));
     }
+    // The API honours a token as long as its session lives: the service's record of a sign-out
+    // reaches every tenant of the person, so only a change that ends their sessions may make it.
+    if expected.p_untouched && stack.get("/tenants", &p.token).await.status != StatusCode::OK {
+        wrong.push("P's token in hand no longer acts on the API".into());
+    }
     let in_b = stack.get(&TestStack::member_path(&w.b, &w.p_in_b), &w.b.admin_token).await;
     let cognito_mfa = stack.preferred_mfa(&p.email).await.as_deref() == Some("SOFTWARE_TOKEN_MFA");
     if in_b.body["status"] != "active" || in_b.body["mfa"]["enabled"] != Value::Bool(cognito_mfa) {
@@ -267,6 +272,9 @@ async fn check(stack: &TestStack, w: &World, row: &str, answer: &Answer, expecte
         None => wrong.push("the operator's account was deleted".into()),
         Some(groups) if !groups.iter().any(|g| g == "operators") => wrong.push("the operator left the operators group".into()),
         Some(_) => {}
+    }
+    if stack.get("/tenants", &o.token).await.status != StatusCode::OK {
+        wrong.push("the operator's token in hand no longer acts on the API".into());
     }
     if stack.sign_in(&o.email, &stack.stack.operator.password).await.is_err() || !stack.refresh_works(&o.refresh).await {
         wrong.push("the operator can no longer sign in, or was signed out".into());
