@@ -221,9 +221,7 @@ where
     let calls = stack.traffic.tally();
     println!("faults: {operation} calls {}", calls.describe());
     assert!(!calls.calls.is_empty(), "{operation}: no AWS call was seen, so none could be faulted");
-    // A case's name may say more than its function's: `set-member-mfa (enabled: true)`.
-    let function = operation.split(" (").next().unwrap_or(operation);
-    let beyond = calls_beyond_policy(function, &calls);
+    let beyond = calls_beyond_policy(operation, &calls);
     assert!(beyond.is_empty(), "{operation}: called {beyond:?}, which its policy in template.yaml does not allow");
     // The commit point: the last transaction. A call after it (but an email) is cleanup.
     let commit = calls.calls.iter().rposition(|c| c.service == "dynamodb" && c.operation == "TransactWriteItems");
@@ -243,7 +241,7 @@ where
             let tally = stack.traffic.tally();
             stack.traffic.reset();
             assert!(tally.fault_hit, "{what}: the call was not reached");
-            let beyond = calls_beyond_policy(function, &tally);
+            let beyond = calls_beyond_policy(operation, &tally);
             if !beyond.is_empty() {
                 failures.push(format!("{what}: called {beyond:?}, which its policy in template.yaml does not allow"));
             }

@@ -514,10 +514,10 @@ pub fn change_representative_email(
     (Tenant { representative: summary, ..tenant.clone() }, changes)
 }
 
-/// Takes back a `change_representative_email` whose invitation could not be sent: the member,
-/// its email, its previous invitation and the tenant's summary are as `before`, the new address
-/// and invitation go, and the membership is counted on its old person again instead of the new
-/// one. The email stays counted: a failing send is no way around a quota.
+/// Takes back a `change_representative_email` whose invitation could not be sent: what
+/// `take_back_link` takes back (the member as `before`, naming its previous invitation again; the
+/// new invitation and the audit entry gone), and the email markers, the tenant's summary and the
+/// membership's count on its old person instead of the new one.
 pub fn take_back_representative_email(
     before: &Member,
     after: &Member,
@@ -527,18 +527,16 @@ pub fn take_back_representative_email(
 ) -> Changeset {
     let tenant = &before.tenant_id;
     let summary = RepresentativeSummary::of(before);
-    let mut changes = Changeset::default()
-        .write(Write::UpdateMember { version: after.version, after: before.clone() }, changed_while_taken_back)
+    let mut changes = take_back_link(before, after, invitation, change)
         .write(Write::ReleaseEmail { tenant: tenant.clone(), email: after.email.clone() }, changed_while_taken_back)
         .write(reserve_email(before), changed_while_taken_back)
-        .write(Write::DeleteLink(invitation.hash.clone()), changed_while_taken_back)
         .write(Write::SetRepresentative { tenant: tenant.clone(), expected: before.member_id.clone(), summary }, changed_while_taken_back)
         .write(Write::UnjoinPerson(after.user_sub.clone()), changed_while_taken_back);
     if let Some(person) = &leaving.person {
         let write = Write::ReturnPerson { user: person.user_sub.clone(), version: person.version + 1 };
         changes = changes.write(write, changed_while_taken_back);
     }
-    changes.write(Write::DeleteAudit { tenant: tenant.clone(), audit: change.audit_id.clone() }, changed_while_taken_back)
+    changes
 }
 
 #[cfg(test)]
