@@ -15,24 +15,38 @@ Three Cognito fixes:
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
 
+A session's tokens keep its `auth_time` when refreshed, as Cognito's do (moto gives every token
+the time it was issued): the API tells a session begun before a sign-out by it.
+
 Cognito's SRP sign-in (USER_SRP_AUTH): moto answers with a random SALT and SRP_B and takes any
 PASSWORD_VERIFIER signature. Here the challenge is a real SRP-6a server's, computed from the
 user's password (moto keeps it), and the claim's signature and timestamp are checked as Cognito
 checks them: a wrong password, or a client that derives the key differently, is refused.
+
+DynamoDB cancels a transaction that meets another one in flight on the same item
+(`TransactionConflict`); moto, serving one request at a time, never does. Here a
+TransactWriteItems that arrived while another one was still to finish (one that then
+succeeded), and writes or checks one of its items, is cancelled as DynamoDB cancels it, so that concurrent requests see the conflicts
+they would see in AWS (`GET /emulator/transaction-conflicts` counts them per table).
 
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
 """
 import argparse
 import base64
+import collections
 import datetime
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
 import threading
+import time
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 from moto.cognitoidp import models as cognito
 from moto.cognitoidp import responses as cognito_responses
 from moto.sesv2 import responses as sesv2_responses
@@ -197,6 +211,29 @@ cognito.CognitoIdpBackend.initiate_auth = initiate_srp_auth
 cognito.CognitoIdpBackend.respond_to_auth_challenge = respond_to_srp_challenge
 
 
+SESSION_BEGAN = {}
+_create_refresh_token = cognito.CognitoIdpUserPool.create_refresh_token
+_create_jwt = cognito.CognitoIdpUserPool.create_jwt
+
+
+def create_refresh_token_noting_when(self, client_id, username):
+    refresh_token, origin_jti = _create_refresh_token(self, client_id, username)
+    SESSION_BEGAN[origin_jti] = int(time.time())
+    return refresh_token, origin_jti
+
+
+def create_jwt_keeping_auth_time(self, client_id, username, token_use, expires_in=60 * 60, extra_data=None):
+    extra_data = dict(extra_data or {})
+    began = SESSION_BEGAN.get(extra_data.get("origin_jti"))
+    if began is not None:
+        extra_data["auth_time"] = began
+    return _create_jwt(self, client_id, username, token_use, expires_in, extra_data)
+
+
+cognito.CognitoIdpUserPool.create_refresh_token = create_refresh_token_noting_when
+cognito.CognitoIdpUserPool.create_jwt = create_jwt_keeping_auth_time
+
+
 def send_email_keeping_both_parts(self):
     answer = _send_email(self)
     content = json.loads(self.body).get("Content", {}).get("Simple")
@@ -212,6 +249,54 @@ _send_email = sesv2_responses.SESV2Response.send_email
 sesv2_responses.SESV2Response.send_email = send_email_keeping_both_parts
 
 
+class TransactionConflicts:
+    """The items of the transactions that finished lately, each with when it finished, in requests served."""
+
+    def __init__(self):
+        self.served = 0
+        self.finished = collections.deque(maxlen=500)
+        self.cancelled = collections.Counter()
+
+    def items_of(self, environ, body):
+        """The (table, key) of every item a TransactWriteItems request names, or None for any other request."""
+        if environ.get("HTTP_X_AMZ_TARGET", "") != "DynamoDB_20120810.TransactWriteItems":
+            return None
+        region = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        items = []
+        for entry in json.loads(body).get("TransactItems", []):
+            (operation,) = entry.values()
+            table = operation["TableName"]
+            key = operation.get("Key") or self.key_of(region.group(1) if region else "us-east-1", table, operation["Item"])
+            items.append((table, json.dumps(key, sort_keys=True)))
+        return items
+
+    @staticmethod
+    def key_of(region, table, item):
+        try:
+            found = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].get_table(table)
+            names = [found.hash_key_attr] + ([found.range_key_attr] if found.range_key_attr else [])
+        except Exception:
+            names = ["pk", "sk"]
+        return {name: item.get(name) for name in names}
+
+    def cancellation(self, items, arrived):
+        """DynamoDB's answer to a transaction that meets one that finished after it arrived, or None."""
+        busy = set()
+        for finished, written in self.finished:
+            if finished > arrived:
+                busy |= written
+        reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"} if item in busy else {"Code": "None"} for item in items]
+        if all(reason["Code"] == "None" for reason in reasons):
+            return None
+        self.cancelled[items[0][0]] += 1
+        codes = ", ".join(reason["Code"] for reason in reasons)
+        return {
+            "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+            "Message": f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+            "CancellationReasons": reasons,
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -221,10 +306,35 @@ def main() -> None:
 
     moto = DomainDispatcherApplication(create_backend_app)
     one_at_a_time = threading.Lock()
+    conflicts = TransactionConflicts()
 
     def serialised(environ, start_response):
+        if environ.get("PATH_INFO") == "/emulator/transaction-conflicts":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(dict(conflicts.cancelled)).encode()]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        items = conflicts.items_of(environ, body)
+        arrived = conflicts.served
         with one_at_a_time:
-            return list(moto(environ, start_response))
+            try:
+                cancelled = items and conflicts.cancellation(items, arrived)
+                if cancelled:
+                    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
+                    return [json.dumps(cancelled).encode()]
+                status = []
+
+                def keeping_status(code, headers, *rest):
+                    status.append(code)
+                    return start_response(code, headers, *rest)
+
+                answer = list(moto(environ, keeping_status))
+                # A transaction cancelled by its conditions lets go of its items at once.
+                if items and status and status[0].startswith("200"):
+                    conflicts.finished.append((conflicts.served + 1, set(items)))
+                return answer
+            finally:
+                conflicts.served += 1
 
     run_simple(args.host, args.port, serialised, threaded=True)
 

@@ -104,21 +104,32 @@ impl Template {
             .collect())
     }
 
-    /// Each function's binary and the actions its policy allows (`cognito-idp:AdminGetUser`…).
+    /// Each function's binary and the actions its policies allow (`cognito-idp:AdminGetUser`…):
+    /// its own, and those of any `AWS::IAM::Policy` attached to its role (`<Function>Role`, as
+    /// SAM names it).
     pub fn function_actions(&self) -> Result<Vec<(String, std::collections::BTreeSet<String>)>, TemplateError> {
+        let resources = self.resources()?;
+        let statements_of = |policies: &Value| -> Vec<Value> {
+            policies.as_sequence().into_iter().flatten().flat_map(|p| p["Statement"].as_sequence().cloned().unwrap_or_default()).collect()
+        };
         let mut functions = Vec::new();
-        for (name, resource) in self.resources()? {
+        for (name, resource) in resources {
             if text(&resource["Type"]) != Some("AWS::Serverless::Function") {
                 continue;
             }
+            let name = name.as_str().unwrap_or("?");
             let function = text(&resource["Metadata"]["BuildProperties"]["Binary"])
-                .ok_or_else(|| shape(format!("{} has no Metadata.BuildProperties.Binary", name.as_str().unwrap_or("?"))))?;
-            let statements = resource["Properties"]["Policies"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .flat_map(|p| p["Statement"].as_sequence().into_iter().flatten());
-            let actions = statements.flat_map(|statement| strings(&statement["Action"])).collect();
+                .ok_or_else(|| shape(format!("{name} has no Metadata.BuildProperties.Binary")))?;
+            let role = format!("{name}Role");
+            let attached = resources.values().filter(|r| {
+                text(&r["Type"]) == Some("AWS::IAM::Policy")
+                    && r["Properties"]["Roles"].as_sequence().is_some_and(|roles| roles.iter().any(|r| text(r) == Some(role.as_str())))
+            });
+            let mut statements = statements_of(&resource["Properties"]["Policies"]);
+            for policy in attached {
+                statements.extend(policy["Properties"]["PolicyDocument"]["Statement"].as_sequence().cloned().unwrap_or_default());
+            }
+            let actions = statements.iter().flat_map(|statement| strings(&statement["Action"])).collect();
             functions.push((function.to_string(), actions));
         }
         Ok(functions)

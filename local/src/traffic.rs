@@ -49,8 +49,17 @@ struct Record {
     /// Time with at least one attempt in flight.
     waiting: Duration,
     busy_since: Option<Instant>,
-    fault: Option<(usize, FaultKind)>,
+    fault: Option<(Target, FaultKind)>,
     fault_hit: bool,
+}
+
+/// The call a fault is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// The `index`th call (0-based, counting operations, not retries).
+    Index(usize),
+    /// The `nth` call (0-based) of this operation of this service, whichever it is.
+    Nth { service: String, operation: String, nth: usize },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -103,7 +112,14 @@ impl Traffic {
     pub fn fail_call(&self, index: usize, kind: FaultKind) {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
-        record.fault = Some((index, kind));
+        record.fault = Some((Target::Index(index), kind));
+    }
+
+    /// Makes the `nth` call (0-based) of `service`'s `operation` from now fail on every attempt.
+    pub fn fail_nth_call_of(&self, service: &str, operation: &str, nth: usize, kind: FaultKind) {
+        let mut record = self.record.lock().expect("traffic lock");
+        *record = Record::default();
+        record.fault = Some((Target::Nth { service: service.into(), operation: operation.into(), nth }, kind));
     }
 
     /// What was recorded since the last reset.
@@ -135,7 +151,14 @@ impl Traffic {
             record.busy_since = Some(Instant::now());
         }
         record.in_flight += 1;
-        let fault = record.fault.filter(|(at, _)| *at == index).map(|(_, kind)| kind);
+        let fault = match &record.fault {
+            Some((Target::Index(at), kind)) if *at == index => Some(*kind),
+            Some((Target::Nth { service, operation, nth }, kind)) => {
+                let mut calls = record.calls.iter().enumerate().filter(|(_, c)| c.service == *service && c.operation == *operation);
+                (calls.nth(*nth).map(|(at, _)| at) == Some(index)).then_some(*kind)
+            }
+            _ => None,
+        };
         record.fault_hit |= fault.is_some();
         fault
     }

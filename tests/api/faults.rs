@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use local_stack::traffic::FaultKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{calls_beyond_policy, figure, unique_email, Answer, Tenant, TestStack, PASSWORD};
+use crate::helpers::{calls_beyond_policy, figure, unique_email, wait, Answer, Tenant, TestStack, PASSWORD};
 
 /// One request to break, and whom it concerns.
 struct Case {
@@ -602,4 +603,77 @@ async fn a_hung_call_is_cut_by_the_sdk_timeouts_and_leaves_nothing_behind_and_th
     assert_eq!(status, StatusCode::CREATED, "the key was freed: the retry runs afresh: {body}");
     assert_eq!(stack.emails_to(&email).await.len(), 1);
     figure(format!("faults: a hung SES call was cut after {:.1} s; nothing left behind, the key freed", waited.as_secs_f64()));
+}
+
+/// Cognito set the new password, then ending the person's sessions failed: the answer says the
+/// password is set, the API refuses the old session at once (even a token Cognito renewed from
+/// it since), and the same request finishes: the session ends at Cognito and the link burns.
+#[tokio::test]
+async fn a_reset_whose_sign_out_fails_refuses_the_old_session_at_once_and_the_same_request_finishes_it() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "tenant-admin").await;
+    let (stolen, refresh) = stack.session(&person.email, PASSWORD).await.unwrap();
+    let members = format!("/tenants/{}/members", tenant.tenant_id);
+    assert_eq!(stack.get(&members, &stolen).await.status, StatusCode::OK);
+    // Session starts count whole seconds: the reset comes in a later one.
+    wait(Duration::from_millis(1100)).await;
+    let path = format!("{}/password-reset", TestStack::member_path(&tenant, &person.member_id));
+    assert_eq!(stack.post(&path, Some(&tenant.admin_token), json!({})).await.status, StatusCode::ACCEPTED);
+    let new_password = format!("{PASSWORD}-new");
+    let body = json!({ "token": stack.last_email_to(&person.email).await.token(), "password": new_password });
+
+    stack.traffic.fail_nth_call_of("cognito-idp", "AdminUserGlobalSignOut", 0, FaultKind::ServerError);
+    let first = stack.post("/password-resets/complete", None, body.clone()).await;
+    assert!(stack.traffic.tally().fault_hit, "the sign-out was reached");
+    stack.traffic.reset();
+    assert_eq!((first.status, first.code()), (StatusCode::SERVICE_UNAVAILABLE, "upstream_unavailable"));
+    let detail = first.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("password is set"), "the answer says what was done: {detail}");
+    assert!(stack.sign_in(&person.email, &new_password).await.is_ok());
+    let renewed = stack.refreshed_id_token(&refresh).await.expect("Cognito still renews the session its sign-out missed");
+    let mut refused = 0;
+    for token in [&stolen, &renewed] {
+        let answer = stack.get(&members, token).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "a token of the session begun before the reset: {:?}", answer.body);
+        refused += 1;
+    }
+
+    let retry = stack.post("/password-resets/complete", None, body.clone()).await;
+    assert_eq!(retry.status, StatusCode::NO_CONTENT, "{:?}", retry.body);
+    assert!(!stack.refresh_works(&refresh).await, "the retry ended the session at Cognito");
+    assert_eq!(stack.post("/password-resets/complete", None, body).await.code(), "token_invalid", "and used up the link");
+    let (fresh, _) = stack.session(&person.email, &new_password).await.unwrap();
+    assert_eq!(stack.get(&members, &fresh).await.status, StatusCode::OK, "a session begun after the reset acts");
+    figure(format!("faults: a reset whose sign-out failed: the old session's tokens refused {refused}/2 at once, ended by the retry"));
+}
+
+/// Cognito set a new person's first password, then the commit that makes them a member failed:
+/// the answer says the password is set, and the same link finishes the join without setting
+/// another password (a link sets a first password once).
+#[tokio::test]
+async fn an_accept_whose_commit_fails_after_the_password_is_set_says_so_and_the_link_only_finishes_the_join() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (member_id, email) = stack.pending(&tenant, "member", "en").await;
+    let token = stack.last_email_to(&email).await.token();
+
+    // The first transaction claims the link; the second makes the member active.
+    stack.traffic.fail_nth_call_of("dynamodb", "TransactWriteItems", 1, FaultKind::ServerError);
+    let first = stack.post("/invitations/accept", None, json!({ "token": token, "password": PASSWORD })).await;
+    assert!(stack.traffic.tally().fault_hit, "the commit was reached");
+    stack.traffic.reset();
+    assert_eq!((first.status, first.code()), (StatusCode::SERVICE_UNAVAILABLE, "upstream_unavailable"));
+    let detail = first.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("password is set"), "the answer says what was done: {detail}");
+    assert!(stack.sign_in(&email, PASSWORD).await.is_ok());
+
+    let other_password = format!("{PASSWORD}-other");
+    let retry = stack.post("/invitations/accept", None, json!({ "token": token, "password": other_password })).await;
+    assert_eq!(retry.status, StatusCode::OK, "{:?}", retry.body);
+    assert!(stack.sign_in(&email, PASSWORD).await.is_ok(), "the password set first stays");
+    assert!(stack.sign_in(&email, &other_password).await.is_err(), "the link did not set a second one");
+    let member = stack.get(&TestStack::member_path(&tenant, &member_id), &tenant.admin_token).await;
+    assert_eq!(member.body["status"], "active");
+    figure("faults: an accept whose commit failed after Cognito set the password: finished by the same link, 1 password set".into());
 }

@@ -160,14 +160,21 @@ impl TestStack {
     /// Whether Cognito still renews a session from this refresh token (it stops after a
     /// global sign-out or once the user is deleted).
     pub async fn refresh_works(&self, refresh_token: &str) -> bool {
-        self.cognito
+        self.refreshed_id_token(refresh_token).await.is_some()
+    }
+
+    /// A new ID token of the session, if Cognito still renews it.
+    pub async fn refreshed_id_token(&self, refresh_token: &str) -> Option<String> {
+        let refreshed = self
+            .cognito
             .initiate_auth()
             .client_id(&self.stack.user_pool_client_id)
             .auth_flow(AuthFlowType::RefreshTokenAuth)
             .auth_parameters("REFRESH_TOKEN", refresh_token)
             .send()
             .await
-            .is_ok_and(|out| out.authentication_result.is_some())
+            .ok()?;
+        refreshed.authentication_result?.id_token
     }
 
     /// The Cognito groups of the user with this email; `None` if there is no such user.
@@ -440,6 +447,14 @@ impl TestStack {
     }
 
     /// How many Cognito users have this email.
+    /// How many transactions on this stack's table the emulator cancelled for a conflict with
+    /// another in flight, as DynamoDB does (`scripts/emulator.py`).
+    pub async fn transaction_conflicts(&self) -> u64 {
+        let url = format!("{}/emulator/transaction-conflicts", self.stack.aws_endpoint_url);
+        let counts: serde_json::Map<String, Value> = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        counts.get(&self.stack.table_name).and_then(Value::as_u64).unwrap_or(0)
+    }
+
     pub async fn cognito_users(&self, email: &str) -> usize {
         let output = self
             .cognito

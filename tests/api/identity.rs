@@ -311,3 +311,36 @@ async fn what_a_manager_does_to_a_membership_reaches_no_further_than_the_contrac
     figure(format!("identity: {} rows over {} write routes, {} reaches beyond the membership", ROWS.len(), writes.len(), failures.len()));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A person whose last membership went stays *retiring* while their account's deletion has not
+/// happened yet (here it failed); made an operator meanwhile, they are never deleted: their
+/// groups are read again when their account is about to go, and a new invitation joins the
+/// operator's account as it is.
+#[tokio::test]
+async fn a_retiring_person_made_an_operator_meanwhile_keeps_their_account() {
+    let stack = TestStack::start().await;
+    let a = stack.tenant_with_admin(None).await;
+    let b = stack.tenant_with_admin(None).await;
+    let person = stack.join(&a, "member").await;
+    stack.traffic.fail_nth_call_of("cognito-idp", "AdminDeleteUser", 0, local_stack::traffic::FaultKind::ServerError);
+    let deleted = stack.delete(&TestStack::member_path(&a, &person.member_id), &a.admin_token).await;
+    assert!(stack.traffic.tally().fault_hit, "the account's deletion was reached");
+    stack.traffic.reset();
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+    stack
+        .cognito
+        .admin_add_user_to_group()
+        .user_pool_id(&stack.stack.user_pool_id)
+        .username(&person.email)
+        .group_name("operators")
+        .send()
+        .await
+        .expect("the pool's operators group takes them");
+
+    let invited = stack.invite(&b, &person.email, "en", json!({ "service-management-portal": "member" })).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+    assert_eq!(stack.groups_of(&person.email).await, Some(vec!["operators".to_string()]), "the operator's account is kept");
+    assert!(stack.sign_in(&person.email, PASSWORD).await.is_ok(), "and signs in with its password");
+    assert_eq!(stack.cognito_users(&person.email).await, 1);
+    figure("identity: a retiring person made an operator meanwhile: account kept, 0 deleted".into());
+}

@@ -46,6 +46,7 @@ fn kind(write: &Write) -> &'static str {
         Write::JoinPerson { .. } => "JoinPerson",
         Write::UnjoinPerson(_) => "UnjoinPerson",
         Write::ReturnPerson { .. } => "ReturnPerson",
+        Write::KeepPerson { .. } => "KeepPerson",
         Write::LeavePerson { .. } => "LeavePerson",
         Write::RecordSignOut { .. } => "RecordSignOut",
         Write::SetPersonMfa { .. } => "SetPersonMfa",
@@ -56,7 +57,7 @@ fn kind(write: &Write) -> &'static str {
     }
 }
 
-const KINDS: [&str; 29] = [
+const KINDS: [&str; 30] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -79,6 +80,7 @@ const KINDS: [&str; 29] = [
     "JoinPerson",
     "UnjoinPerson",
     "ReturnPerson",
+    "KeepPerson",
     "LeavePerson",
     "RecordSignOut",
     "SetPersonMfa",
@@ -250,6 +252,13 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let (_, email_change) =
         changes::change_representative_email(&child_tenant, &child_rep, &moved, &moved_link, &leaving, joining, &[], &operator());
     transcript.push(commit(store, "move it again", &email_change, seen).await);
+    let retiring = store.get_person(&child_rep.user_sub).await.unwrap().expect("the retiring person");
+    transcript.push(
+        commit(store, "keep the retiring person, an operator since", &changes::keep_person(&retiring.user_sub, retiring.version), seen)
+            .await,
+    );
+    let again = changes::keep_person(&retiring.user_sub, retiring.version);
+    transcript.push(commit(store, "keep them again, as read before", &again, seen).await);
 
     let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
     let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false, sign_out: true };

@@ -11,20 +11,23 @@ pub const OPERATORS_GROUP: &str = "operators";
 pub struct Caller {
     pub sub: UserSub,
     pub operator: bool,
-    /// When their token was issued (its `iat`), if it says.
-    pub issued_at: Option<time::OffsetDateTime>,
+    /// When the session their token belongs to began: its `auth_time`, which the tokens Cognito
+    /// issues from a refresh token keep (else, in a token without one, its `iat`).
+    pub session_began: Option<time::OffsetDateTime>,
 }
 
-/// A token issued before the service last ended the person's sessions (a password reset, their
-/// last membership gone) acts for no one: 401, as for no token. Cognito stops renewing it then;
-/// this refuses what it already issued. `iat` counts whole seconds: a token issued in the very
-/// second of the sign-out still counts, so that signing in again at once works.
+/// A token of a session that began before the service last ended the person's sessions (a
+/// password reset, their last membership gone) acts for no one: 401, as for no token. Cognito
+/// stops renewing such a session then; this refuses what it already issued, and what it may still
+/// issue from it if ending it at Cognito failed (a refreshed token keeps its session's start).
+/// Times count whole seconds: a session begun in the very second of the sign-out still counts,
+/// so that signing in again at once works.
 pub fn session_current(caller: &Caller, person: Option<&Person>) -> Result<(), ApiError> {
     let Some(signed_out) = person.and_then(|p| p.signed_out_at) else {
         return Ok(());
     };
-    match caller.issued_at {
-        Some(issued) if issued.unix_timestamp() >= signed_out.unix_timestamp() => Ok(()),
+    match caller.session_began {
+        Some(began) if began.unix_timestamp() >= signed_out.unix_timestamp() => Ok(()),
         _ => Err(ApiError::Unauthenticated),
     }
 }
@@ -171,7 +174,7 @@ mod tests {
     }
 
     fn caller(operator: bool) -> Caller {
-        Caller { sub: UserSub::new("caller"), operator, issued_at: None }
+        Caller { sub: UserSub::new("caller"), operator, session_began: None }
     }
 
     #[test]
@@ -186,7 +189,7 @@ mod tests {
             retiring: false,
             signed_out_at,
         };
-        let token = |issued_at| Caller { issued_at, ..caller(false) };
+        let token = |session_began| Caller { session_began, ..caller(false) };
         assert!(session_current(&token(Some(at(0))), None).is_ok(), "no person record: nothing ended");
         assert!(session_current(&token(Some(at(0))), Some(&person(None))).is_ok());
         let signed_out = person(Some(at(10)));

@@ -100,6 +100,12 @@ pub enum Write {
         user: UserSub,
         version: u64,
     },
+    /// A retiring person, as read (`version`), who is in a group now (made an operator since the
+    /// retirement was decided): no longer retiring, so that their account is kept.
+    KeepPerson {
+        user: UserSub,
+        version: u64,
+    },
     /// Uncounts a membership on the person as read, marking them retiring if asked, and their
     /// sessions ended at `at` if `sign_out`.
     LeavePerson {
@@ -426,6 +432,17 @@ pub fn accept_invitation(link: &TokenRecord, claim: Option<&LinkClaim>, member: 
 }
 
 /// The reset link held by `claim` burns, and the person's sessions ended at the change's time.
+/// A retiring person kept, as they are in a group now (`Write::KeepPerson`).
+pub fn keep_person(user: &UserSub, version: u64) -> Changeset {
+    Changeset::default().write(Write::KeepPerson { user: user.clone(), version }, person_changed)
+}
+
+/// The person's sessions ended at `at`, alone: when Cognito could not end them, the API still
+/// refuses them.
+pub fn record_sign_out(user: &UserSub, at: OffsetDateTime) -> Changeset {
+    Changeset::default().write(Write::RecordSignOut { user: user.clone(), at }, token_invalid)
+}
+
 pub fn complete_password_reset(link: &TokenRecord, claim: &LinkClaim, member: &Member, change: &Change) -> Changeset {
     let after = member.revised(|m| m.password_reset_token_hash = None);
     let burn = Write::BurnLink { hash: link.hash.clone(), claim: Some(claim.id.clone()), at: change.at };

@@ -56,6 +56,14 @@ pub enum ApiError {
     /// The source is logged, never shown: it may name internal resources.
     #[error("a dependency failed; nothing was changed, try again")]
     Upstream(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A dependency failed after another had acted (Cognito set a password): the answer says
+    /// what was done, and that the same request finishes the rest.
+    #[error("{done}")]
+    Unfinished {
+        done: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 impl ApiError {
@@ -65,6 +73,14 @@ impl ApiError {
 
     pub fn upstream(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         ApiError::Upstream(Box::new(source))
+    }
+
+    /// `self`, said as unfinished when it is a dependency's failure after `done` was done.
+    pub fn after(self, done: &'static str) -> Self {
+        match self {
+            ApiError::Upstream(source) | ApiError::Unfinished { source, .. } => ApiError::Unfinished { done, source },
+            other => other,
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -92,7 +108,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
-            ApiError::Upstream(_) => "upstream_unavailable",
+            ApiError::Upstream(_) | ApiError::Unfinished { .. } => "upstream_unavailable",
         }
     }
 }

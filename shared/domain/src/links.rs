@@ -80,8 +80,9 @@ pub enum QuotaScope {
     AddressFromTree { tree: TenantId, address: String },
     /// Every email sent for one tenant.
     Tenant(TenantId),
-    /// Every email the service sends (one SES identity for all tenants).
-    Service,
+    /// Every email the service sends (one SES identity for all tenants), counted in one of
+    /// `shards` counters chosen by the address, each allowed an equal part of the day's total.
+    Service { shard: u8 },
 }
 
 /// At most `max` emails of a scope in the clock window (an hour, a day) that holds the send.
@@ -141,6 +142,28 @@ impl EmailQuotas {
     /// Resends, or resets, of one member's link per hour.
     pub const MEMBER_SENDS_PER_HOUR: u32 = 5;
 
+    /// Above this many emails a day, the service's count is spread over counters of at least this
+    /// many each (at most [`Self::MAX_SERVICE_SHARDS`]).
+    pub const SERVICE_SHARD_SIZE: u32 = 500;
+    pub const MAX_SERVICE_SHARDS: u32 = 16;
+
+    /// The counters the service's daily total is spread over.
+    pub fn service_shards(&self) -> u32 {
+        (self.per_service_per_day / Self::SERVICE_SHARD_SIZE).clamp(1, Self::MAX_SERVICE_SHARDS)
+    }
+
+    /// The service's count as one item every email transaction writes would make concurrent sends
+    /// of every tenant conflict: it is split into shards, each allowed its part of the day's total
+    /// (so the total still never exceeds it), and an email counts in the shard of its address,
+    /// whose own counters its transaction writes anyway. Shards fill unevenly by a few percent,
+    /// so near the day's total an address may be refused a little before the total is reached.
+    fn service_share(&self, address: &str, now: OffsetDateTime) -> Quota {
+        let shards = self.service_shards();
+        let bucket = u32::from_str_radix(&address[..2], 16).unwrap_or(0) % shards;
+        let shard = u8::try_from(bucket).unwrap_or(0);
+        Quota::window(QuotaScope::Service { shard }, now, DAY, (self.per_service_per_day / shards).max(1))
+    }
+
     /// The quotas one email to `to` for `tenant` (of the tree under `tree`, its top-level tenant)
     /// counts against at `now`; with `member`, also that member's hourly quota of the link's
     /// purpose.
@@ -155,10 +178,10 @@ impl EmailQuotas {
         let address = crate::tokens::sha256_hex(to.as_str().to_lowercase().as_bytes());
         let from_tree = QuotaScope::AddressFromTree { tree: tree.clone(), address: address.clone() };
         let mut quotas = vec![
-            Quota::window(QuotaScope::Address(address), now, DAY, self.per_address_per_day),
+            Quota::window(QuotaScope::Address(address.clone()), now, DAY, self.per_address_per_day),
             Quota::window(from_tree, now, DAY, self.per_address_per_tenant_tree_per_day),
             Quota::window(QuotaScope::Tenant(tenant.clone()), now, DAY, self.per_tenant_per_day),
-            Quota::window(QuotaScope::Service, now, DAY, self.per_service_per_day),
+            self.service_share(&address, now),
         ];
         if let Some((member, purpose)) = member {
             let scope = QuotaScope::Member { tenant: tenant.clone(), member: member.clone(), purpose };
@@ -190,5 +213,27 @@ mod tests {
         let member = MemberId::generate();
         let resend = quotas.for_email(&tenant, &tenant, &to, Some((&member, TokenPurpose::Invitation)), noon);
         assert_eq!((resend[4].max, resend[4].retry_after()), (EmailQuotas::MEMBER_SENDS_PER_HOUR, 1800));
+    }
+
+    #[test]
+    fn the_services_total_is_spread_over_shards_that_never_add_up_to_more() {
+        let tenant = TenantId::generate();
+        let noon = time::macros::datetime!(2026-12-02 12:30:00 UTC);
+        let service = |quotas: &EmailQuotas, n: usize| {
+            let to = Email::parse(&format!("person{n}@example.com")).unwrap();
+            quotas.for_email(&tenant, &tenant, &to, None, noon).remove(3)
+        };
+        let small = EmailQuotas { per_service_per_day: 60, ..EmailQuotas::default() };
+        assert_eq!(
+            (service(&small, 1).scope, service(&small, 1).max),
+            (QuotaScope::Service { shard: 0 }, 60),
+            "a small total is one count"
+        );
+
+        let quotas = EmailQuotas::default();
+        let shards: std::collections::HashSet<_> = (0..200).map(|n| service(&quotas, n).scope).collect();
+        assert_eq!(shards.len() as u32, EmailQuotas::MAX_SERVICE_SHARDS, "different addresses count in different shards");
+        assert!(service(&quotas, 1).max * quotas.service_shards() <= quotas.per_service_per_day);
+        assert_eq!(service(&quotas, 7).scope, service(&quotas, 7).scope, "an address always counts in the same shard");
     }
 }

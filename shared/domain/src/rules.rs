@@ -184,8 +184,8 @@ mod tests {
     #[test]
     fn self_change_is_refused_for_the_same_person() {
         let m = member("tenant-admin", MemberStatus::Active, false);
-        let me = Caller { sub: UserSub::new("member-sub"), operator: false, issued_at: None };
-        let other = Caller { sub: UserSub::new("other"), operator: false, issued_at: None };
+        let me = Caller { sub: UserSub::new("member-sub"), operator: false, session_began: None };
+        let other = Caller { sub: UserSub::new("other"), operator: false, session_began: None };
         assert!(matches!(not_self(&me, &m, "x"), Err(ApiError::SelfChangeForbidden(_))));
         assert!(not_self(&other, &m, "x").is_ok());
     }

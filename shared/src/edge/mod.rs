@@ -32,7 +32,7 @@ fn log(function: &'static str, started: Instant, parts: &RequestParts, result: &
         Err(error) => status_of(error).as_u16(),
     };
     let upstream_error = match result {
-        Err(ApiError::Upstream(source)) => Some(error_chain(source.as_ref())),
+        Err(ApiError::Upstream(source) | ApiError::Unfinished { source, .. }) => Some(error_chain(source.as_ref())),
         _ => None,
     };
     tracing::info!(

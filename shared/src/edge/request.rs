@@ -43,9 +43,10 @@ fn caller(req: &Request) -> Option<Caller> {
     let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
     let sub = claims.get("sub").filter(|s| !s.is_empty())?;
     let operator = claims.get("cognito:groups").is_some_and(|groups| parse_groups(groups).any(|g| g == OPERATORS_GROUP));
-    let issued_at =
-        claims.get("iat").and_then(|iat| iat.parse::<i64>().ok()).and_then(|iat| time::OffsetDateTime::from_unix_timestamp(iat).ok());
-    Some(Caller { sub: UserSub::new(sub.clone()), operator, issued_at })
+    // A refreshed token keeps its session's `auth_time`; `iat` is when this one was issued.
+    let seconds = |claim: &str| claims.get(claim).and_then(|at| at.parse::<i64>().ok());
+    let session_began = seconds("auth_time").or_else(|| seconds("iat")).and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok());
+    Some(Caller { sub: UserSub::new(sub.clone()), operator, session_began })
 }
 
 /// API Gateway flattens the `cognito:groups` array to `[a b]`; a JSON array or a single name

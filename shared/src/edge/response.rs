@@ -56,7 +56,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
         ApiError::TokenExpired => StatusCode::GONE,
         ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ApiError::Upstream(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::Upstream(_) | ApiError::Unfinished { .. } => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

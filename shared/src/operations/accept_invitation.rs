@@ -22,8 +22,10 @@ impl Handler for AcceptInvitation {
     /// Order: the password against the pool's policy (no AWS call), the link and its member,
     /// whether the person has an account; then the link is claimed (with the person's first
     /// password, so that no other link sets it), Cognito sets the password, and one transaction
-    /// burns the link and activates the member. A failure lets go of the claim; a retry of the
-    /// same link may set the password it set before, no other link may.
+    /// burns the link and activates the member. A failure lets go of the claim. A password
+    /// Cognito set stays this link's: a failure after it says so, and the same link finishes
+    /// the join without setting a password again (a link sets a first password once); no other
+    /// link may set one.
     async fn handle(app: &App, Call { input: Json(body), now, .. }: Call<Public, Json<TokenAndPassword>>) -> Result<Reply, ApiError> {
         app.config.password_policy.check(&body.password)?;
         let (record, member) = redeem(app, &body.token, TokenPurpose::Invitation, now).await?;
@@ -32,13 +34,18 @@ impl Handler for AcceptInvitation {
         let member = claimed(app, &record, Some(&first), now, |claim| {
             let (record, member, password) = (&record, &member, &body.password);
             async move {
-                app.directory.set_password(&member.user_sub, password).await?;
+                if !account_exists {
+                    app.directory.set_password(&member.user_sub, password).await?;
+                }
                 let change = Change::by(Actor::member(member), now);
                 let (accepted, changes) = changes::accept_invitation(record, Some(&claim), member, &change);
-                app.store.commit(&changes).await.map(|()| accepted)
+                app.store.commit(&changes).await.map(|()| accepted).map_err(|error| error.after(NOT_JOINED))
             }
         })
         .await?;
         Ok(Reply::joined(&member))
     }
 }
+
+const NOT_JOINED: &str =
+    "your password is set, but joining the tenant failed: open the same link again to finish (your password stays as set)";

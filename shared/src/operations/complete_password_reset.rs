@@ -3,6 +3,7 @@ use crate::app::{App, Ports};
 use crate::audit::{Actor, Change};
 use crate::changes;
 use crate::error::ApiError;
+use crate::log::error_chain;
 use crate::operations::input::Json;
 use crate::operations::links::{claimed, redeem, TokenAndPassword};
 use crate::operations::scope::Public;
@@ -19,7 +20,9 @@ impl Handler for CompletePasswordReset {
 
     /// Order: the password against the pool's policy (no AWS call), the link; then the link is
     /// claimed, Cognito sets the password, every session of the person ends, and the link burns.
-    /// A failure lets go of the claim, and the link simply works again.
+    /// A failure lets go of the claim, and the link works again: the same request sets the same
+    /// password and finishes. Once the password is set, a failure says so; if ending the sessions
+    /// at Cognito failed, the API refuses them at once all the same (`Write::RecordSignOut`).
     async fn handle(app: &App, Call { input: Json(body), now, .. }: Call<Public, Json<TokenAndPassword>>) -> Result<Reply, ApiError> {
         app.config.password_policy.check(&body.password)?;
         let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset, now).await?;
@@ -27,12 +30,23 @@ impl Handler for CompletePasswordReset {
             let (record, member, password) = (&record, &member, &body.password);
             async move {
                 app.directory.set_password(&member.user_sub, password).await?;
-                app.directory.sign_out_everywhere(&member.user_sub).await?;
+                if let Err(error) = app.directory.sign_out_everywhere(&member.user_sub).await {
+                    if let Err(unrecorded) = app.store.commit(&changes::record_sign_out(&member.user_sub, now)).await {
+                        tracing::warn!(error = %error_chain(&unrecorded), "the API accepts the person's old sessions until the reset is finished");
+                    }
+                    return Err(error.after(SESSIONS_NOT_ENDED));
+                }
                 let change = Change::by(Actor::member(member), now);
-                app.store.commit(&changes::complete_password_reset(record, &claim, member, &change)).await
+                let changes = changes::complete_password_reset(record, &claim, member, &change);
+                app.store.commit(&changes).await.map_err(|error| error.after(LINK_NOT_USED_UP))
             }
         })
         .await?;
         Ok(Reply::no_content())
     }
 }
+
+const SESSIONS_NOT_ENDED: &str =
+    "your new password is set, but ending your other sessions failed: send the same request again to finish (until then they cannot use this service)";
+const LINK_NOT_USED_UP: &str =
+    "your new password is set and your other sessions ended, but the reset could not be finished: send the same request again";

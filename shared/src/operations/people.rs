@@ -4,7 +4,7 @@ use std::future::Future;
 
 use crate::app::App;
 use crate::auth::OPERATORS_GROUP;
-use crate::changes::{Joining, Leaving};
+use crate::changes::{self, Joining, Leaving};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
@@ -39,7 +39,7 @@ where
             Err(ApiError::PersonChanged) => match app.store.get_person(&user.sub).await? {
                 // Its deletion was decided (no membership, created by us, in no group): finish
                 // it, and the next attempt creates a new user for the email.
-                Some(person) if person.retiring => app.directory.delete_user(&user.sub).await?,
+                Some(person) if person.retiring => retire(app, &user.sub, person.version).await?,
                 Some(person) => mfa = person.mfa,
                 None => mfa = Mfa::default(),
             },
@@ -59,14 +59,25 @@ where
 /// person record (no membership) uses it: so that a refused invitation leaves no account behind,
 /// which a later invitation would take for one the service did not create. Failures are logged.
 async fn discard_unused_user(app: &App, user: &UserSub) {
-    let discarded = match app.store.get_person(user).await {
-        Ok(Some(_)) => return,
-        Ok(None) => app.directory.delete_user(user).await,
+    let discarded = match tokio::try_join!(app.store.get_person(user), app.directory.groups_of(user)) {
+        Ok((None, groups)) if groups.is_empty() => app.directory.delete_user(user).await,
+        Ok(_) => return,
         Err(error) => Err(error),
     };
     if let Err(error) = discarded {
         tracing::warn!(error = %error_chain(&error), "a Cognito user created for a refused membership stays");
     }
+}
+
+/// Deletes a retiring person's Cognito user (`version`: their record as read), unless they are
+/// in a group now: their groups are read again at this moment, not taken from when the
+/// retirement was decided, so that a person made an operator since is never deleted; they are
+/// kept instead, no longer retiring.
+async fn retire(app: &App, user: &UserSub, version: u64) -> Result<(), ApiError> {
+    if app.directory.groups_of(user).await?.is_empty() {
+        return app.directory.delete_user(user).await;
+    }
+    app.store.commit(&changes::keep_person(user, version)).await
 }
 
 /// Whether the person is an operator, whose account no tenant manager may reach.
@@ -97,8 +108,9 @@ pub async fn departure(app: &App, member: &Member) -> Result<Departure, ApiError
 /// logged, not answered: the membership is gone, the person's requests are refused, and the next
 /// invitation of that email finishes a retirement.
 pub async fn finish_departure(app: &App, user: &UserSub, departure: &Departure) {
-    let finished = if departure.leaving.retire {
-        app.directory.delete_user(user).await
+    let finished = if let Some(person) = departure.leaving.person.as_ref().filter(|_| departure.leaving.retire) {
+        // As the departure left them: one version on.
+        retire(app, user, person.version + 1).await
     } else if departure.leaving.sign_out {
         app.directory.sign_out_everywhere(user).await
     } else {

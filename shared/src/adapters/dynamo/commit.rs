@@ -68,6 +68,14 @@ impl DynamoStore {
                     .expression_attribute_values(":version", number(version))
                     .expression_attribute_values(":one", number(1)),
             ),
+            Write::KeepPerson { user, version } => update(
+                self.update(person_key(user))
+                    .update_expression("REMOVE retiring, #ttl ADD version :one")
+                    .condition_expression("version = :version")
+                    .expression_attribute_names("#ttl", "ttl")
+                    .expression_attribute_values(":version", number(version))
+                    .expression_attribute_values(":one", number(1)),
+            ),
             Write::LeavePerson { person, retire, sign_out, at } => self.leave_person(person, *retire, *sign_out, *at),
             Write::RecordSignOut { user, at } => update(
                 self.update(person_key(user))
@@ -236,7 +244,7 @@ impl DynamoStore {
             QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
             QuotaScope::AddressFromTree { tree, address } => key(format!("ADDRESS#{address}"), format!("RATE#TREE#{tree}#{window}")),
             QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
-            QuotaScope::Service => key("SERVICE".into(), format!("RATE#{window}")),
+            QuotaScope::Service { shard } => key(format!("SERVICE#{shard}"), format!("RATE#{window}")),
         };
         update(
             self.update(key)
@@ -250,27 +258,52 @@ impl DynamoStore {
     }
 }
 
+/// How often a transaction cancelled by another one on the same item is tried, and the first
+/// backoff's ceiling: DynamoDB advises retrying a `TransactionConflict` after an exponential
+/// backoff with jitter (the SDK does not: to it a cancelled transaction is final).
+const CONFLICT_ATTEMPTS: u32 = 6;
+const CONFLICT_BACKOFF_MS: u64 = 25;
+
 #[async_trait]
 impl ChangeStore for DynamoStore {
     async fn commit(&self, changes: &Changeset) -> Result<(), ApiError> {
         if changes.writes.is_empty() {
             return Ok(());
         }
-        let items = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) => match e.err() {
-                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                    // Cancellation reasons come in item order, one item per write.
-                    let failed = cancelled.cancellation_reasons().iter().position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed.and_then(|index| changes.writes.get(index)) {
-                        Some(guarded) => Err((guarded.conflict)(&guarded.write)),
-                        None => Err(ApiError::upstream(SdkError::ServiceError(e))),
-                    }
-                }
-                _ => Err(ApiError::upstream(SdkError::ServiceError(e))),
-            },
-            Err(e) => Err(ApiError::upstream(e)),
+        let items: Vec<_> = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let error = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(()),
+                Err(error) => error,
+            };
+            let cancelled = match &error {
+                SdkError::ServiceError(e) => match e.err() {
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
+                    _ => return Err(ApiError::upstream(error)),
+                },
+                _ => return Err(ApiError::upstream(error)),
+            };
+            // Cancellation reasons come in item order, one item per write.
+            let reasons = cancelled.cancellation_reasons();
+            if let Some(guarded) =
+                reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")).and_then(|i| changes.writes.get(i))
+            {
+                return Err((guarded.conflict)(&guarded.write));
+            }
+            let conflict = reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
+            if !conflict || attempt == CONFLICT_ATTEMPTS {
+                return Err(ApiError::upstream(error));
+            }
+            tokio::time::sleep(full_jitter(attempt)).await;
         }
     }
+}
+
+/// A random wait up to the attempt's exponential ceiling ("full jitter"), so that transactions
+/// that conflicted once do not meet again.
+fn full_jitter(attempt: u32) -> std::time::Duration {
+    let ceiling = CONFLICT_BACKOFF_MS << attempt.min(10);
+    std::time::Duration::from_millis(u64::from(getrandom::u32().unwrap_or(0)) % (ceiling + 1))
 }

@@ -5,7 +5,7 @@
 //!   `TENANT#<t>` / `MEMBER#<m>` while an active tenant-admin)
 //! - email marker    `TENANT#<t>` / `EMAIL#<email>`   (keeps an email unique per tenant)
 //! - email quotas    `TENANT#<t>` / `RATE#<m>#<purpose>#<hour>`, `TENANT#<t>` / `RATE#TENANT#<day>`,
-//!   `ADDRESS#<sha256>` / `RATE#<day>`, `SERVICE` / `RATE#<day>` (expire by TTL)
+//!   `ADDRESS#<sha256>` / `RATE#<day>`, `SERVICE#<shard>` / `RATE#<day>` (expire by TTL)
 //! - person          `PERSON#<sub>` / `PERSON`        (membership count, MFA; changed with each membership)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)

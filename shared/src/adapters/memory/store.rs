@@ -216,6 +216,14 @@ impl Tables {
                 }
                 _ => false,
             },
+            Write::KeepPerson { user, version } => match self.people.get_mut(user) {
+                Some(stored) if stored.person.version == *version => {
+                    stored.person.version += 1;
+                    stored.person.retiring = false;
+                    true
+                }
+                _ => false,
+            },
             Write::LeavePerson { person, retire, sign_out, at } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version => {
                     stored.person.memberships = stored.person.memberships.saturating_sub(1);
