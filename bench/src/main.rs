@@ -13,7 +13,6 @@
 //!   invite throughput at 20 at once.
 //!
 //! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
-mod runtime_stub;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,7 +27,7 @@ use tenant_members::model::Member;
 use tenant_members::registry::Operation;
 use tenant_members::{App, Config};
 
-use crate::runtime_stub::RuntimeStub;
+use local_stack::runtime_api::RuntimeStub;
 
 const STARTS: usize = 20;
 const INVOCATIONS: usize = 1000;

@@ -4,6 +4,7 @@ pub mod fixtures;
 pub mod gateway;
 pub mod portal;
 pub mod provision;
+pub mod runtime_api;
 pub mod template;
 pub mod traffic;
 
@@ -189,15 +190,20 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
     let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
     let config = service_config(&provisioned, &options);
     fixtures::seed(&App::on_aws(&sdk, config.clone()), &cognito).await?;
-    Ok([
-        ("TABLE_NAME".into(), config.table_name),
-        ("USER_POOL_ID".into(), config.user_pool_id),
-        ("SENDER_EMAIL".into(), config.sender_email),
-        ("PORTAL_BASE_URL".into(), config.portal_base_url),
+    Ok(function_env(&config))
+}
+
+/// The environment a function built from `template.yaml` needs to serve a stack of `config`.
+pub fn function_env(config: &Config) -> Vec<(String, String)> {
+    [
+        ("TABLE_NAME".into(), config.table_name.clone()),
+        ("USER_POOL_ID".into(), config.user_pool_id.clone()),
+        ("SENDER_EMAIL".into(), config.sender_email.clone()),
+        ("PORTAL_BASE_URL".into(), config.portal_base_url.clone()),
     ]
     .into_iter()
     .chain(tenant_members::environment::password_policy_vars(&config.password_policy))
-    .collect())
+    .collect()
 }
 
 pub fn write_stack_file(path: &Path, stack: &StackFile) -> Result<(), BoxError> {

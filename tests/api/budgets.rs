@@ -41,11 +41,11 @@ fn budget(case: &str) -> Budget {
         "complete-password-reset" => (6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "list-representative-candidates" => (2, &AUTHORIZATION),
         "change-representative" => (3, &[COMMIT]),
-        "change-representative-email" => (8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "change-representative-email" => (9, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "change-representative-email (away from an account of the person's own)" => {
             (8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL, "cognito-idp:AdminUserGlobalSignOut"])
         }
-        "delete-member" => (4, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
+        "delete-member" => (5, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
         "list-audit" => (2, &AUTHORIZATION),
         other => panic!("{other} has no budget: give it one here and in the README"),
     };

@@ -313,3 +313,57 @@ impl Drop for ProcessGroup {
         }
     }
 }
+
+/// At TRACE the Lambda runtime prints each raw event it receives: the body of a password's
+/// reset (the link's token and the new password) would be in the log. The function's `sam build`
+/// artifact, run at TRACE on a runtime API of our own with the event of a valid reset, logs its
+/// request line and neither the token nor the password.
+#[tokio::test]
+async fn at_trace_a_function_logs_no_password_or_token_it_was_sent() {
+    let root = project_root();
+    let bootstrap = root.join(".aws-sam/build/CompletePasswordResetFunction/bootstrap");
+    assert!(bootstrap.exists(), "{} is missing: `scripts/sam-local.sh build` makes it (make test does)", bootstrap.display());
+    let event = std::fs::read_to_string(events_dir().join("complete-password-reset.204-valid-token.json")).unwrap();
+    let request = lambda_http::request::from_str(&event).unwrap();
+    let sent: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+    // The body as API Gateway hands it over (base64 here) and what it carries.
+    let raw: serde_json::Value = serde_json::from_str(&event).unwrap();
+    let secrets =
+        [&raw["body"], &sent["token"], &sent["password"]].map(|secret| secret.as_str().expect("a string").chars().take(40).collect::<String>());
+
+    let stack = TestStack::start().await;
+    local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.expect("the events' fixtures are seeded");
+    let env = local_stack::function_env(&stack.running.app.config);
+    let stub = local_stack::runtime_api::RuntimeStub::start().await;
+    let mut answered = stub.serve(&event, 1);
+    // A file, not a pipe: at TRACE a pipe nobody reads would fill and stop the function.
+    let log_path = std::env::temp_dir().join(format!("trace-{}.log", ulid::Ulid::new()));
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let mut function = tokio::process::Command::new(&bootstrap)
+        .env_clear()
+        .envs(env)
+        .envs(
+            ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SESV2"]
+                .map(|name| (name, std::env::var(name).unwrap_or_default())),
+        )
+        .env("AWS_LAMBDA_RUNTIME_API", stub.address.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "complete-password-reset")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_LEVEL", "TRACE")
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the function's bootstrap starts");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(30), answered.wait_for(|n| *n == 1)).await;
+    let _ = function.kill().await;
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(answer.is_ok_and(|a| a.is_ok()), "the function answered the event:\n{log}");
+    assert!(log.contains("\"message\":\"request\""), "the function logged its request line at TRACE:\n{log}");
+    assert!(log.contains("\"level\":\"DEBUG\""), "below INFO (the AWS SDK's DEBUG events):\n{log}");
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "the log holds what the request sent ({secret}):\n{log}");
+    }
+}

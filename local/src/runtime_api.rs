@@ -1,5 +1,6 @@
 //! A minimal Lambda Runtime API on loopback: hands a function binary the same event again and
-//! again, notes when it first asks for work (the end of its init) and counts its answers.
+//! again, notes when it first asks for work (the end of its init) and counts its answers. `make
+//! bench` runs the functions on it, and a test runs one at TRACE.
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -78,9 +79,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> (StatusCode, HeaderMap, Stri
     let id = shared.request_ids.fetch_add(1, Ordering::SeqCst);
     let mut headers = HeaderMap::new();
     let deadline = (time::OffsetDateTime::now_utc().unix_timestamp() + 30) * 1000;
-    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&format!("bench-{id}")).unwrap());
+    headers.insert("lambda-runtime-aws-request-id", HeaderValue::from_str(&format!("stub-{id}")).unwrap());
     headers.insert("lambda-runtime-deadline-ms", HeaderValue::from_str(&deadline.to_string()).unwrap());
-    headers.insert("lambda-runtime-invoked-function-arn", HeaderValue::from_static("arn:aws:lambda:us-east-1:000000000000:function:bench"));
+    headers.insert("lambda-runtime-invoked-function-arn", HeaderValue::from_static("arn:aws:lambda:us-east-1:000000000000:function:stub"));
     headers.insert("lambda-runtime-trace-id", HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Sampled=0"));
     (StatusCode::OK, headers, shared.event.lock().unwrap().clone())
 }
