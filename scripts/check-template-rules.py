@@ -98,6 +98,16 @@ def unlogged_api(t):
     del first(t, "AWS::ApiGatewayV2::Stage")["Properties"]["AccessLogSettings"]
 
 
+def one_bucket_for_every_client(t):
+    for rule in first(t, "AWS::WAFv2::WebACL")["Properties"]["Rules"]:
+        rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] = "CONSTANT"
+
+
+def no_origin_header(t):
+    for origin in first(t, "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]["Origins"]:
+        origin.pop("OriginCustomHeaders", None)
+
+
 def no_5xx_alarm(t):
     del t["Resources"]["ApiServerErrorsAlarm"]
 
@@ -121,6 +131,7 @@ COUNTER_EXAMPLES = {
     "user_pool_tier_and_deletion": [basic_pool],
     "table_deletion_and_recovery": [retained_table],
     "api_throttled_and_logged": [unlogged_api],
+    "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header],
     "alarms_watch_the_service": [no_5xx_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
 }

@@ -232,6 +232,7 @@ fn config_from(env: &[(String, String)]) -> Config {
         password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
         password_policy: template.password_policy().expect("template.yaml has the PasswordPolicy mapping"),
         email_quotas: template.email_quotas().expect("template.yaml has the email quota parameters"),
+        public_origin_secret: None,
     }
 }
 

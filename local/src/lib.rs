@@ -105,6 +105,8 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         password_reset_ttl: options.password_reset_ttl,
         password_policy: provisioned.password_policy.clone(),
         email_quotas: provisioned.email_quotas.clone(),
+        // No firewall locally: the public routes are served directly.
+        public_origin_secret: None,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn config() -> Result<Config, String> {
         password_reset_ttl: seconds("PASSWORD_RESET_TTL_SECONDS", Config::DEFAULT_PASSWORD_RESET_TTL)?,
         password_policy: password_policy()?,
         email_quotas: email_quotas()?,
+        public_origin_secret: std::env::var("PUBLIC_ORIGIN_SECRET").ok().filter(|s| !s.is_empty()),
     })
 }
 

@@ -307,3 +307,26 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
         Operation::ALL.len()
     ));
 }
+
+/// Anyone may call the public routes, with any token: one that names no link costs one read
+/// (the link's `GetItem`) and nothing else, whichever route it is sent to.
+#[tokio::test]
+async fn a_public_request_with_a_junk_token_costs_one_read() {
+    let stack = TestStack::start().await;
+    let mut cheap = 0;
+    let routes = ["/invitations/lookup", "/invitations/accept", "/password-resets/complete"];
+    for route in routes {
+        let junk = tenant_members::tokens::Token::generate().unwrap().expose().to_string();
+        stack.traffic.reset();
+        let body = match route {
+            "/invitations/lookup" => json!({ "token": junk }),
+            _ => json!({ "token": junk, "password": format!("{PASSWORD}-junk") }),
+        };
+        let answer = stack.post(route, None, body).await;
+        assert_eq!((answer.status.as_u16(), answer.code()), (400, "token_invalid"), "{route}");
+        let tally = stack.traffic.tally();
+        assert_eq!(tally.describe(), "dynamodb:GetItem", "{route}: a junk token's AWS calls");
+        cheap += 1;
+    }
+    figure(format!("budgets: public requests with a junk token that cost one read: {cheap}/{}", routes.len()));
+}

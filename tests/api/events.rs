@@ -328,8 +328,8 @@ async fn at_trace_a_function_logs_no_password_or_token_it_was_sent() {
     let sent: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
     // The body as API Gateway hands it over (base64 here) and what it carries.
     let raw: serde_json::Value = serde_json::from_str(&event).unwrap();
-    let secrets =
-        [&raw["body"], &sent["token"], &sent["password"]].map(|secret| secret.as_str().expect("a string").chars().take(40).collect::<String>());
+    let secrets = [&raw["body"], &sent["token"], &sent["password"]]
+        .map(|secret| secret.as_str().expect("a string").chars().take(40).collect::<String>());
 
     let stack = TestStack::start().await;
     local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.expect("the events' fixtures are seeded");

@@ -119,11 +119,13 @@ pub enum Write {
         user: UserSub,
         at: OffsetDateTime,
     },
-    /// The person's MFA, while they are as read with exactly `memberships`.
+    /// The person's MFA, while they are as read with exactly `memberships`; with
+    /// `sessions_end_at`, the API refuses the sessions begun before it, as after a sign-out.
     SetPersonMfa {
         person: Person,
         memberships: u64,
         mfa: Mfa,
+        sessions_end_at: Option<OffsetDateTime>,
     },
     /// Records that `link` sets the person's first password, until `until` while no account
     /// exists: refused while another link holds that, and, when `account_exists`, unless this
@@ -463,7 +465,11 @@ pub fn set_mfa(
     change: &Change,
     manages: impl Fn(&TenantId) -> bool,
 ) -> (Vec<Member>, Changeset) {
-    let person_mfa = Write::SetPersonMfa { person: person.clone(), memberships: memberships.len() as u64, mfa: mfa.clone() };
+    // A session begun without MFA would go on without it, renewed by its refresh token (Cognito
+    // asks for MFA at sign-in only): switched on, the API refuses sessions begun before.
+    let sessions_end_at = (mfa.enabled && !person.mfa.enabled).then_some(change.at);
+    let memberships_read = memberships.len() as u64;
+    let person_mfa = Write::SetPersonMfa { person: person.clone(), memberships: memberships_read, mfa: mfa.clone(), sessions_end_at };
     let mut changes = Changeset::default().write(person_mfa, version_conflict);
     let mut entries = Vec::with_capacity(memberships.len());
     let mut changed = Vec::with_capacity(memberships.len());

@@ -19,6 +19,10 @@ pub struct Config {
     pub password_policy: PasswordPolicy,
     /// How many emails may go out (`template.yaml`'s `EmailsPer*` parameters).
     pub email_quotas: EmailQuotas,
+    /// With the stack's firewall on (`PublicRoutesFirewall`), the value its CloudFront
+    /// distribution sends in `X-Origin-Verify`: a public request without it came around the
+    /// per-client limit, straight to the API's own address.
+    pub public_origin_secret: Option<String>,
 }
 
 impl Config {

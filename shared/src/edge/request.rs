@@ -7,6 +7,9 @@ use crate::auth::{Caller, OPERATORS_GROUP};
 use crate::ids::UserSub;
 use crate::operations::input::{BodyType, RequestParts};
 
+/// The header the stack's CloudFront distribution adds to every request it forwards.
+pub const ORIGIN_VERIFY: &str = "x-origin-verify";
+
 pub fn read(req: &Request) -> RequestParts {
     let path = req.path_parameters_ref();
     let path_param = |name: &str| path.and_then(|p| p.first(name)).map(str::to_string);
@@ -27,6 +30,7 @@ pub fn read(req: &Request) -> RequestParts {
         query,
         if_match: header(header::IF_MATCH.as_str()),
         idempotency_key: header("idempotency-key"),
+        origin_verify: header(ORIGIN_VERIFY),
         route: format!("{} {}", req.method(), req.uri().path()),
         body: req.body().to_vec(),
         body_type,

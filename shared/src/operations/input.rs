@@ -27,6 +27,8 @@ pub struct RequestParts {
     /// `If-Match`, `Idempotency-Key` (as bytes: it may not be text).
     pub if_match: Option<Vec<u8>>,
     pub idempotency_key: Option<Vec<u8>>,
+    /// `X-Origin-Verify`: the stack's CloudFront distribution sets it on the public routes.
+    pub origin_verify: Option<Vec<u8>>,
     /// `METHOD /path`, which scopes an idempotency key to its route.
     pub route: String,
     pub body: Vec<u8>,

@@ -9,17 +9,25 @@ use crate::ids::{MemberId, TenantId};
 use crate::model::Member;
 use crate::operations::input::RequestParts;
 use crate::operations::people;
+use crate::tokens::sha256_hex;
 
 pub trait Scope: Sized + Send {
     fn resolve(app: &App, parts: &RequestParts) -> impl Future<Output = Result<Self, ApiError>> + Send;
 }
 
-/// A public route: anyone, with an emailed link's token in the body.
+/// A public route: anyone, with an emailed link's token in the body; through the stack's
+/// firewall when it has one (`Config::public_origin_secret`).
 pub struct Public;
 
 impl Scope for Public {
-    async fn resolve(_: &App, _: &RequestParts) -> Result<Self, ApiError> {
-        Ok(Public)
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        match &app.config.public_origin_secret {
+            // Compared as hashes: how long a comparison takes tells nothing of the secret.
+            Some(secret) if !parts.origin_verify.as_deref().is_some_and(|sent| sha256_hex(sent) == sha256_hex(secret.as_bytes())) => {
+                Err(ApiError::Forbidden("call the public routes through the portal's API address"))
+            }
+            _ => Ok(Public),
+        }
     }
 }
 

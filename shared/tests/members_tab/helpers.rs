@@ -92,6 +92,7 @@ impl World {
                 per_tenant_per_day: 30,
                 per_service_per_day: 60,
             },
+            public_origin_secret: None,
         };
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);

@@ -813,3 +813,19 @@ async fn cognitos_code_emails_speak_the_locale_the_person_chose_else_their_lates
     assert!(code_email(None).await["emailSubject"].as_str().unwrap().contains("サインイン"), "the latest invitation was Japanese");
     assert!(code_email(Some("en-US")).await["emailSubject"].as_str().unwrap().contains("sign-in code"), "the chosen locale wins");
 }
+
+#[tokio::test]
+async fn behind_the_firewall_a_public_route_refuses_a_request_that_came_around_it() {
+    let mut world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    assert_eq!(world.invite(&tenant.id, &tenant.admin.sub, "new@acme.example.com", "member").await.status, 201);
+    std::sync::Arc::make_mut(&mut world.app.config).public_origin_secret = Some("from-the-distribution".into());
+    let body = json!({ "token": world.last_token_to("new@acme.example.com") });
+    for headers in [json!({}), json!({ "x-origin-verify": "a-guess" })] {
+        let around = world.call_with(Operation::LookupInvitation, None, &[], Some(body.clone()), headers).await;
+        assert_eq!((around.status, around.code()), (403, "forbidden"), "straight to the API's own address");
+    }
+    let through =
+        world.call_with(Operation::LookupInvitation, None, &[], Some(body), json!({ "x-origin-verify": "from-the-distribution" })).await;
+    assert_eq!(through.status, 200, "{:?}", through.body);
+}

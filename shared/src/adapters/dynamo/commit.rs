@@ -83,7 +83,9 @@ impl DynamoStore {
                     .condition_expression("attribute_exists(pk)")
                     .expression_attribute_values(":at", number(at.unix_timestamp())),
             ),
-            Write::SetPersonMfa { person, memberships, mfa } => self.set_person_mfa(person, *memberships, mfa),
+            Write::SetPersonMfa { person, memberships, mfa, sessions_end_at } => {
+                self.set_person_mfa(person, *memberships, mfa, *sessions_end_at)
+            }
             Write::SetFirstPassword { user, link, account_exists, at, until } => {
                 let set = self
                     .update(person_key(user))
@@ -215,20 +217,28 @@ impl DynamoStore {
         update(leave.update_expression(format!("{set}ADD memberships :minus, version :one")))
     }
 
-    fn set_person_mfa(&self, person: &Person, memberships: u64, mfa: &Mfa) -> TransactWriteItem {
-        let set = self
+    fn set_person_mfa(&self, person: &Person, memberships: u64, mfa: &Mfa, sessions_end_at: Option<OffsetDateTime>) -> TransactWriteItem {
+        let mut set = self
             .update(person_key(&person.user_sub))
             .condition_expression("version = :version AND memberships = :memberships")
             .expression_attribute_values(":version", number(person.version))
             .expression_attribute_values(":memberships", number(memberships))
             .expression_attribute_values(":enabled", AttributeValue::Bool(mfa.enabled))
             .expression_attribute_values(":one", number(1));
-        update(match mfa_type_value(mfa) {
-            Some(mfa_type) => set
-                .update_expression("SET mfaEnabled = :enabled, mfaType = :type ADD version :one")
-                .expression_attribute_values(":type", mfa_type),
-            None => set.update_expression("SET mfaEnabled = :enabled REMOVE mfaType ADD version :one"),
-        })
+        let mut assignments = vec!["mfaEnabled = :enabled"];
+        if let Some(at) = sessions_end_at {
+            assignments.push("signedOutAt = :at");
+            set = set.expression_attribute_values(":at", number(at.unix_timestamp()));
+        }
+        let expression = match mfa_type_value(mfa) {
+            Some(mfa_type) => {
+                assignments.push("mfaType = :type");
+                set = set.expression_attribute_values(":type", mfa_type);
+                format!("SET {} ADD version :one", assignments.join(", "))
+            }
+            None => format!("SET {} REMOVE mfaType ADD version :one", assignments.join(", ")),
+        };
+        update(set.update_expression(expression))
     }
 
     fn count_email(&self, quota: &Quota) -> TransactWriteItem {

@@ -243,9 +243,10 @@ impl Tables {
                 }
                 None => false,
             },
-            Write::SetPersonMfa { person, memberships, mfa } => match self.people.get_mut(&person.user_sub) {
+            Write::SetPersonMfa { person, memberships, mfa, sessions_end_at } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version && stored.person.memberships == *memberships => {
                     stored.person.mfa = mfa.clone();
+                    stored.person.signed_out_at = sessions_end_at.or(stored.person.signed_out_at);
                     stored.person.version += 1;
                     true
                 }
