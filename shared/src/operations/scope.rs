@@ -23,7 +23,7 @@ impl Scope for Public {
     async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
         match &app.config.public_origin_secret {
             // Compared as hashes: how long a comparison takes tells nothing of the secret.
-            Some(secret) if !parts.origin_verify.as_deref().is_some_and(|sent| sha256_hex(sent) == sha256_hex(secret.as_bytes())) => {
+            Some(secret) if parts.origin_verify.as_deref().is_none_or(|sent| sha256_hex(sent) != sha256_hex(secret.as_bytes())) => {
                 Err(ApiError::Forbidden("call the public routes through the portal's API address"))
             }
             _ => Ok(Public),
