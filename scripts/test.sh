@@ -48,10 +48,11 @@ status=0
 alone=a_hung_call_is_cut_by_the_sdk_timeouts
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast -E "not test(/$alone/)" "$@" || status=$?
-  cargo nextest run -p end-to-end-tests -E "test(/$alone/)" "$@" || status=$?
+  # --workspace, as above: `-p` would resolve features anew and rebuild half the dependencies.
+  cargo nextest run --workspace -E "test(/$alone/)" "$@" || status=$?
 else
   cargo test --workspace "$@" -- --skip "$alone" || status=$?
-  cargo test -p end-to-end-tests "$@" -- "$alone" || status=$?
+  cargo test --workspace "$@" -- "$alone" || status=$?
 fi
 phase "figures"
 sort "$TEST_FIGURES"
