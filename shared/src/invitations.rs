@@ -5,8 +5,8 @@ use time::OffsetDateTime;
 use crate::app::App;
 use crate::emails::{LinkEmail, LinkKind};
 use crate::error::ApiError;
-use crate::links::TokenRecord;
-use crate::model::Member;
+use crate::links::{InvitationLifetime, TokenRecord};
+use crate::model::{Actor, Member};
 use crate::tokens::Token;
 use crate::tokens::TokenPurpose;
 
@@ -15,18 +15,21 @@ pub struct IssuedInvitation {
     pub record: TokenRecord,
 }
 
-/// A new invitation link for the member.
-pub fn issue(app: &App, member: &Member, now: OffsetDateTime) -> Result<IssuedInvitation, ApiError> {
+/// A new invitation link for the member, living `lifetime` if its sender chose one, else the
+/// stack's invitation lifetime.
+pub fn issue(app: &App, member: &Member, now: OffsetDateTime, lifetime: Option<InvitationLifetime>) -> Result<IssuedInvitation, ApiError> {
     let token = Token::generate()?;
-    let record = TokenRecord::for_member(&token, TokenPurpose::Invitation, member, now + app.config.invitation_ttl);
+    let lives = lifetime.map_or(app.config.invitation_ttl, InvitationLifetime::duration);
+    let record = TokenRecord::for_member(&token, TokenPurpose::Invitation, member, now + lives);
     Ok(IssuedInvitation { token, record })
 }
 
 impl IssuedInvitation {
-    /// Records the invitation on a new member as its only live link.
-    pub fn record_on(&self, member: &mut Member) {
+    /// Records the invitation, sent `by`, on a new member as its only live link.
+    pub fn record_on(&self, member: &mut Member, by: &Actor) {
         member.invitation_expires_at = Some(self.record.expires_at);
         member.invitation_token_hash = Some(self.record.hash.clone());
+        member.invited_by = Some(by.clone());
     }
 }
 

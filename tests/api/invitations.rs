@@ -5,6 +5,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::format_description::well_known::Rfc3339;
+
 use crate::helpers::{unique_email, wait, TestStack, PASSWORD};
 
 #[tokio::test]
@@ -75,6 +78,9 @@ async fn bad_invitations_are_validation_failed_and_change_nothing() {
         ("no portal role", json!({ "email": email, "language": "en", "roles": { "device-management": "viewer" } })),
         ("unknown field", json!({ "email": email, "language": "en", "roles": member, "admin": true })),
         ("wrong type", json!({ "email": email, "language": "en", "roles": ["member"] })),
+        ("expiry of 0 days", json!({ "email": email, "language": "en", "roles": member, "expiresInDays": 0 })),
+        ("expiry of 31 days", json!({ "email": email, "language": "en", "roles": member, "expiresInDays": 31 })),
+        ("expiry of half a day", json!({ "email": email, "language": "en", "roles": member, "expiresInDays": 0.5 })),
     ];
     for (case, body) in cases {
         let answer = stack.post(&path, Some(&tenant.admin_token), body).await;
@@ -142,4 +148,61 @@ async fn a_weak_password_is_rejected_by_cognito_policy_and_the_link_still_works(
 
     let good = stack.post("/invitations/accept", None, json!({ "token": token, "password": PASSWORD })).await;
     assert_eq!(good.status, StatusCode::OK, "{:?}", good.body);
+}
+
+/// The expiry an inviter chooses reaches the member and the link; an invitation past it reads
+/// `expired` (made so through the store, as time would), filters as such, and a resend makes it
+/// `invited` again.
+#[tokio::test]
+async fn an_invitation_expires_when_its_sender_chose_and_a_resend_revives_it() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let email = unique_email("three-days");
+    let body = json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" }, "expiresInDays": 3 });
+    let invited = stack.post(&format!("/tenants/{}/members", tenant.tenant_id), Some(&tenant.admin_token), body).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+    let at = |field: &str| time::OffsetDateTime::parse(invited.body[field].as_str().unwrap(), &Rfc3339).unwrap();
+    assert_eq!(at("invitationExpiresAt") - at("invitedAt"), time::Duration::days(3));
+    assert_eq!(invited.body["invitedBy"]["kind"], "tenant_admin");
+    assert_eq!(invited.body["invitedBy"]["memberId"], tenant.admin_member_id.as_str());
+    let member_id = invited.body["memberId"].as_str().unwrap().to_string();
+
+    // The link expires with the member's invitation: its stored expiry is the member's.
+    let token = stack.last_email_to(&email).await.token();
+    let lookup = stack.post("/invitations/lookup", None, json!({ "token": token })).await;
+    assert_eq!(lookup.status, StatusCode::OK, "{:?}", lookup.body);
+
+    // Time passes, as the store sees it: the invitation's expiry is yesterday.
+    let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1)).format(&Rfc3339).unwrap();
+    stack
+        .dynamodb
+        .update_item()
+        .table_name(&stack.stack.table_name)
+        .key("pk", AttributeValue::S(format!("TENANT#{}", tenant.tenant_id)))
+        .key("sk", AttributeValue::S(format!("MEMBER#{member_id}")))
+        .update_expression("SET invitationExpiresAt = :yesterday")
+        .expression_attribute_values(":yesterday", AttributeValue::S(yesterday))
+        .send()
+        .await
+        .unwrap();
+    let path = TestStack::member_path(&tenant, &member_id);
+    assert_eq!(stack.get(&path, &tenant.admin_token).await.body["status"], "expired");
+    let listed = |status: &'static str| {
+        let (stack, tenant) = (&stack, &tenant);
+        async move {
+            let page = stack.get(&format!("/tenants/{}/members?status={status}", tenant.tenant_id), &tenant.admin_token).await;
+            page.body["items"].as_array().unwrap().iter().map(|m| m["memberId"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("expired").await, std::slice::from_ref(&member_id));
+    assert!(!listed("invited").await.contains(&member_id));
+
+    let resent = stack.post(&format!("{path}/invitation"), Some(&tenant.admin_token), json!({ "expiresInDays": 1 })).await;
+    assert_eq!(resent.status, StatusCode::ACCEPTED, "{:?}", resent.body);
+    let revived = stack.get(&path, &tenant.admin_token).await;
+    assert_eq!(revived.body["status"], "invited");
+    let expires = time::OffsetDateTime::parse(revived.body["invitationExpiresAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    let lives = expires - time::OffsetDateTime::now_utc();
+    assert!(lives > time::Duration::hours(23) && lives <= time::Duration::days(1), "the resend's own expiry: {expires}");
+    assert_eq!(listed("invited").await, [member_id]);
 }

@@ -5,7 +5,8 @@ use time::OffsetDateTime;
 
 use crate::catalog::Roles;
 use crate::email::Email;
-use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, MemberId, TenantId};
+pub use crate::model::{ActingMembership, Actor, ActorKind};
 use crate::model::{Member, MemberStatus, Mfa};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,65 +23,6 @@ pub enum AuditAction {
     PasswordResetCompleted,
     RepresentativeChanged,
     RepresentativeEmailChanged,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    Operator,
-    /// An active tenant-admin of the tenant or of an ancestor.
-    Administrator,
-    /// A member acting on their own membership through an emailed link.
-    Member,
-}
-
-/// The membership through which an actor acted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ActingMembership {
-    pub tenant_id: TenantId,
-    pub member_id: MemberId,
-    pub email: Email,
-}
-
-impl ActingMembership {
-    pub fn of(member: &Member) -> Self {
-        Self { tenant_id: member.tenant_id.clone(), member_id: member.member_id.clone(), email: member.email.clone() }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Actor {
-    pub kind: ActorKind,
-    pub user_sub: UserSub,
-    pub via: Option<ActingMembership>,
-}
-
-impl Actor {
-    /// An operator, acting through no membership.
-    pub fn operator(user: &UserSub) -> Self {
-        Self { kind: ActorKind::Operator, user_sub: user.clone(), via: None }
-    }
-
-    /// An active tenant-admin, acting through `grant` (of the tenant or of an ancestor). Their
-    /// change is only written while that membership is still an active tenant-admin.
-    pub fn administrator(user: &UserSub, grant: &Member) -> Self {
-        Self { kind: ActorKind::Administrator, user_sub: user.clone(), via: Some(ActingMembership::of(grant)) }
-    }
-
-    /// A person redeeming a link sent to their own membership.
-    pub fn member(member: &Member) -> Self {
-        Self { kind: ActorKind::Member, user_sub: member.user_sub.clone(), via: Some(ActingMembership::of(member)) }
-    }
-
-    /// The membership that must still be an active tenant-admin when the change is written.
-    pub fn authority(&self) -> Option<&ActingMembership> {
-        match self.kind {
-            ActorKind::Administrator => self.via.as_ref(),
-            ActorKind::Operator | ActorKind::Member => None,
-        }
-    }
 }
 
 /// What an entry shows of a member before and after a change.

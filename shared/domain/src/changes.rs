@@ -359,6 +359,7 @@ pub fn replace_link(member: &Member, link: &TokenRecord, quotas: &[Quota], chang
         TokenPurpose::Invitation => {
             m.invitation_expires_at = Some(link.expires_at);
             m.invitation_token_hash = Some(link.hash.clone());
+            m.invited_by = Some(change.actor.clone());
         }
         TokenPurpose::PasswordReset => m.password_reset_token_hash = Some(link.hash.clone()),
     });

@@ -68,6 +68,56 @@ pub struct FirstPassword {
     pub account_exists: bool,
 }
 
+/// How long an invitation lives, as its sender chose it (`expiresInDays`: 1–30 days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvitationLifetime(u32);
+
+impl InvitationLifetime {
+    pub const MAX_DAYS: u32 = 30;
+
+    pub fn days(days: u32) -> Result<Self, ApiError> {
+        if (1..=Self::MAX_DAYS).contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(ApiError::validation("expiresInDays must be a whole number of days from 1 to 30"))
+        }
+    }
+
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.0) * 24 * 3600)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for InvitationLifetime {
+    /// Any JSON value, so that `0`, `-1`, `1.5`, `31` or `"7"` all get the message of `days`.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Days;
+        impl serde::de::Visitor<'_> for Days {
+            type Value = Option<u32>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number of days")
+            }
+            fn visit_u64<E>(self, days: u64) -> Result<Self::Value, E> {
+                Ok(u32::try_from(days).ok())
+            }
+            fn visit_i64<E>(self, days: i64) -> Result<Self::Value, E> {
+                Ok(u32::try_from(days).ok())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+        }
+        let days = deserializer.deserialize_any(Days)?;
+        Self::days(days.unwrap_or(0)).map_err(serde::de::Error::custom)
+    }
+}
+
 /// What one email quota counts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum QuotaScope {

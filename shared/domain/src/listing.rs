@@ -3,6 +3,7 @@ use crate::catalog::CATALOG;
 use crate::error::ApiError;
 use crate::ids::{MemberId, TenantId};
 use crate::model::{Member, MemberStatus, Tenant};
+use time::OffsetDateTime;
 
 /// A page of a list holds 50 items unless asked for 1 to 100.
 pub const DEFAULT_PAGE_LIMIT: usize = 50;
@@ -27,6 +28,9 @@ pub struct MemberFilter {
     pub role: Option<(String, String)>,
     /// A lower-case prefix of the email.
     pub email_prefix: Option<String>,
+    /// When the list is read, which tells `expired` from `invited`; without it, no invitation
+    /// counts as expired.
+    pub now: Option<OffsetDateTime>,
 }
 
 impl MemberFilter {
@@ -37,11 +41,17 @@ impl MemberFilter {
             status: status.map(member_status).transpose()?,
             role: role.map(application_role).transpose()?,
             email_prefix: q.map(email_prefix).transpose()?,
+            now: None,
         })
     }
 
+    /// The filter as the list is read at `now`.
+    pub fn at(self, now: OffsetDateTime) -> Self {
+        Self { now: Some(now), ..self }
+    }
+
     pub fn matches(&self, member: &Member) -> bool {
-        self.status.is_none_or(|s| member.status == s)
+        self.status.is_none_or(|s| member.status_at(self.now.unwrap_or(OffsetDateTime::UNIX_EPOCH)) == s)
             && self.role.as_ref().is_none_or(|(app, role)| member.roles.has(app, role))
             && self.email_prefix.as_ref().is_none_or(|p| member.email.as_str().starts_with(p.as_str()))
     }
@@ -121,8 +131,9 @@ pub const MEMBERS_READ_PER_PAGE: usize = 300;
 fn member_status(raw: &str) -> Result<MemberStatus, ApiError> {
     match raw {
         "invited" => Ok(MemberStatus::Invited),
+        "expired" => Ok(MemberStatus::Expired),
         "active" => Ok(MemberStatus::Active),
-        _ => Err(ApiError::validation("status must be invited or active")),
+        _ => Err(ApiError::validation("status must be invited, expired or active")),
     }
 }
 

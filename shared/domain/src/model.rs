@@ -13,6 +13,9 @@ use crate::tokens::TokenPurpose;
 #[serde(rename_all = "lowercase")]
 pub enum MemberStatus {
     Invited,
+    /// Shown, never stored: an invited member past `invitationExpiresAt` (`Member::status_at`).
+    /// Every rule that asks for `Invited` takes them alike, as they are stored so.
+    Expired,
     Active,
 }
 
@@ -55,6 +58,9 @@ pub struct Member {
     pub invitation_token_hash: Option<TokenHash>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_reset_token_hash: Option<TokenHash>,
+    /// Who sent the member's current invitation (none on members stored before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_by: Option<Actor>,
 }
 
 impl Member {
@@ -83,6 +89,15 @@ impl Member {
             user_sub,
             invitation_token_hash: None,
             password_reset_token_hash: None,
+            invited_by: None,
+        }
+    }
+
+    /// The status shown at `now`: an invitation past its expiry reads `expired`.
+    pub fn status_at(&self, now: OffsetDateTime) -> MemberStatus {
+        match (self.status, self.invitation_expires_at) {
+            (MemberStatus::Invited, Some(expires)) if expires <= now => MemberStatus::Expired,
+            (status, _) => status,
         }
     }
 
@@ -209,5 +224,66 @@ impl Tenant {
     /// The tenant and its ancestors: the tenants whose administrators manage it.
     pub fn lineage(&self) -> impl Iterator<Item = &TenantId> {
         self.ancestors.iter().chain(std::iter::once(&self.tenant_id))
+    }
+}
+
+/// Who acts: an operator, a tenant-admin through their membership, or a member through a link
+/// sent to them (the audit trail's actor, and who sent a member's invitation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Operator,
+    /// An active tenant-admin of the tenant or of an ancestor.
+    Administrator,
+    /// A member acting on their own membership through an emailed link.
+    Member,
+}
+
+/// The membership through which an actor acted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActingMembership {
+    pub tenant_id: TenantId,
+    pub member_id: MemberId,
+    pub email: Email,
+}
+
+impl ActingMembership {
+    pub fn of(member: &Member) -> Self {
+        Self { tenant_id: member.tenant_id.clone(), member_id: member.member_id.clone(), email: member.email.clone() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub user_sub: UserSub,
+    pub via: Option<ActingMembership>,
+}
+
+impl Actor {
+    /// An operator, acting through no membership.
+    pub fn operator(user: &UserSub) -> Self {
+        Self { kind: ActorKind::Operator, user_sub: user.clone(), via: None }
+    }
+
+    /// An active tenant-admin, acting through `grant` (of the tenant or of an ancestor). Their
+    /// change is only written while that membership is still an active tenant-admin.
+    pub fn administrator(user: &UserSub, grant: &Member) -> Self {
+        Self { kind: ActorKind::Administrator, user_sub: user.clone(), via: Some(ActingMembership::of(grant)) }
+    }
+
+    /// A person redeeming a link sent to their own membership.
+    pub fn member(member: &Member) -> Self {
+        Self { kind: ActorKind::Member, user_sub: member.user_sub.clone(), via: Some(ActingMembership::of(member)) }
+    }
+
+    /// The membership that must still be an active tenant-admin when the change is written.
+    pub fn authority(&self) -> Option<&ActingMembership> {
+        match self.kind {
+            ActorKind::Administrator => self.via.as_ref(),
+            ActorKind::Operator | ActorKind::Member => None,
+        }
     }
 }

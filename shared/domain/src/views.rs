@@ -3,7 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::audit::{ActorKind, AuditAction, AuditEntry, MemberState};
+use crate::audit::{Actor, ActorKind, AuditAction, AuditEntry, MemberState};
 use crate::catalog::Roles;
 use crate::email::Email;
 use crate::ids::{AuditId, MemberId, TenantId};
@@ -30,17 +30,20 @@ pub struct MemberView<'a> {
     registered_at: Option<OffsetDateTime>,
     version: u64,
     self_service_password_reset: bool,
+    /// Who sent the current invitation, as an audit entry shows its actor.
+    invited_by: Option<ActorView<'a>>,
 }
 
-impl<'a> From<&'a Member> for MemberView<'a> {
-    fn from(member: &'a Member) -> Self {
+impl<'a> MemberView<'a> {
+    /// The member as shown at `now` (an invitation past its expiry reads `expired`).
+    pub fn at(member: &'a Member, now: OffsetDateTime) -> Self {
         Self {
             member_id: &member.member_id,
             tenant_id: &member.tenant_id,
             email: &member.email,
             language: member.language,
             roles: &member.roles,
-            status: member.status,
+            status: member.status_at(now),
             representative: member.representative,
             mfa: &member.mfa,
             invited_at: member.invited_at,
@@ -48,6 +51,7 @@ impl<'a> From<&'a Member> for MemberView<'a> {
             registered_at: member.registered_at,
             version: member.version,
             self_service_password_reset: member.self_service_password_reset(),
+            invited_by: member.invited_by.as_ref().map(|actor| ActorView::of(actor, &member.tenant_id, false)),
         }
     }
 }
@@ -117,22 +121,30 @@ pub struct AuditEntryView<'a> {
     former_representative_id: Option<&'a MemberId>,
 }
 
-impl<'a> From<&'a AuditEntry> for AuditEntryView<'a> {
-    fn from(entry: &'a AuditEntry) -> Self {
-        let own = entry.actor.via.as_ref().filter(|via| via.tenant_id == entry.tenant_id);
-        let kind = match (entry.actor.kind, own) {
+impl<'a> ActorView<'a> {
+    /// `actor` as shown to the managers of `tenant`: named only when they acted through a
+    /// membership of that tenant (`from_another_tenant`: on a person's membership there).
+    fn of(actor: &'a Actor, tenant: &TenantId, from_another_tenant: bool) -> Self {
+        let own = actor.via.as_ref().filter(|via| via.tenant_id == *tenant);
+        let kind = match (actor.kind, own) {
             (ActorKind::Operator, _) => ActorRole::Operator,
-            (ActorKind::Administrator, _) if entry.from_another_tenant => ActorRole::AnotherTenantAdmin,
+            (ActorKind::Administrator, _) if from_another_tenant => ActorRole::AnotherTenantAdmin,
             (ActorKind::Administrator, Some(_)) => ActorRole::TenantAdmin,
             (ActorKind::Administrator, None) => ActorRole::AncestorTenantAdmin,
             (ActorKind::Member, _) => ActorRole::Member,
         };
         let named = own.filter(|_| !matches!(kind, ActorRole::AnotherTenantAdmin | ActorRole::Operator));
+        Self { kind, member_id: named.map(|via| &via.member_id), email: named.map(|via| &via.email) }
+    }
+}
+
+impl<'a> From<&'a AuditEntry> for AuditEntryView<'a> {
+    fn from(entry: &'a AuditEntry) -> Self {
         Self {
             audit_id: &entry.audit_id,
             at: entry.at,
             action: entry.action,
-            actor: ActorView { kind, member_id: named.map(|via| &via.member_id), email: named.map(|via| &via.email) },
+            actor: ActorView::of(&entry.actor, &entry.tenant_id, entry.from_another_tenant),
             member_id: &entry.member_id,
             before: entry.before.as_ref(),
             after: entry.after.as_ref(),
@@ -158,7 +170,9 @@ mod tests {
             time::macros::datetime!(2026-12-03 09:00 UTC),
         );
         member.invitation_token_hash = Some(Token::generate().unwrap().hash());
-        let view = serde_json::to_value(MemberView::from(&member)).unwrap();
+        let admin = self::member(&member.tenant_id, "admin@example.com");
+        member.invited_by = Some(Actor::administrator(&UserSub::new("admin-sub"), &admin));
+        let view = serde_json::to_value(MemberView::at(&member, time::macros::datetime!(2026-12-03 09:00 UTC))).unwrap();
         let fields: Vec<&str> = view.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             fields,
@@ -166,6 +180,7 @@ mod tests {
                 "email",
                 "invitationExpiresAt",
                 "invitedAt",
+                "invitedBy",
                 "language",
                 "memberId",
                 "mfa",
@@ -178,7 +193,27 @@ mod tests {
                 "version"
             ]
         );
-        assert!(!view.to_string().contains("cognito-sub"));
+        assert!(!view.to_string().contains("cognito-sub") && !view.to_string().contains("admin-sub"));
+        assert_eq!(
+            view["invitedBy"],
+            serde_json::json!({ "kind": "tenant_admin", "memberId": admin.member_id, "email": "admin@example.com" })
+        );
+    }
+
+    #[test]
+    fn an_invitation_past_its_expiry_reads_expired_and_who_sent_it_from_elsewhere_is_a_kind() {
+        let tenant = TenantId::generate();
+        let mut invited = member(&tenant, "m@example.com");
+        let expires = time::macros::datetime!(2026-12-10 09:00 UTC);
+        invited.invitation_expires_at = Some(expires);
+        let ancestor_admin = member(&TenantId::generate(), "ancestor@example.com");
+        invited.invited_by = Some(Actor::administrator(&UserSub::new("ancestor-sub"), &ancestor_admin));
+        let shown = |member: &Member, now| serde_json::to_value(MemberView::at(member, now)).unwrap();
+        assert_eq!(shown(&invited, expires - time::Duration::seconds(1))["status"], "invited");
+        assert_eq!(shown(&invited, expires)["status"], "expired");
+        assert_eq!(shown(&invited, expires)["invitedBy"], serde_json::json!({ "kind": "ancestor_tenant_admin" }));
+        invited.invited_by = Some(Actor::operator(&UserSub::new("operator-sub")));
+        assert_eq!(shown(&invited, expires)["invitedBy"], serde_json::json!({ "kind": "operator" }));
     }
 
     fn member(tenant: &TenantId, email: &str) -> Member {

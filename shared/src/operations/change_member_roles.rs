@@ -24,6 +24,6 @@ impl Handler for ChangeMemberRoles {
         rules::version_matches(&member, input.if_match)?;
         let (changed, changes) = changes::change_roles(&member, &input.roles, &Change::by(access.actor(), now));
         app.store.commit(&changes).await?;
-        Ok(Reply::member(200, &changed))
+        Ok(Reply::member(200, &changed, now))
     }
 }

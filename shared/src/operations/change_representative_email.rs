@@ -58,7 +58,7 @@ impl Handler for ChangeRepresentativeEmail {
 
         if body.email == representative.email {
             let has_account = app.directory.has_account(&representative.user_sub).await?;
-            let invitation = invitations::issue(app, &representative, now)?;
+            let invitation = invitations::issue(app, &representative, now, None)?;
             let quotas = resend_quotas(&body.email);
             let (renewed, changes) = changes::replace_link(&representative, &invitation.record, &quotas, &change);
             app.store.commit(&changes).await?;
@@ -70,10 +70,10 @@ impl Handler for ChangeRepresentativeEmail {
 
         rules::unregistered_address(app.directory.is_registered(&body.email).await?)?;
         let departure = people::departure(app, &representative).await?;
-        let invitation = invitations::issue(app, &representative, now)?;
+        let invitation = invitations::issue(app, &representative, now, None)?;
         let mut moved = representative.revised(|m| {
             m.email = body.email.clone();
-            invitation.record_on(m);
+            invitation.record_on(m, &change.actor);
         });
         let (_, updated) = people::add_membership(app, &body.email, &mut moved, |moved, joining| {
             let (representative, invitation, leaving, change) = (&representative, &invitation.record, &departure.leaving, &change);

@@ -64,10 +64,10 @@ impl Handler for CreateTenant {
         let mut representative =
             Member::new_invited(tenant_id.clone(), body.admin_email, body.admin_language, Roles::tenant_admin(), UserSub::new(""), now);
         representative.representative = true;
-        let invitation = invitations::issue(app, &representative, now)?;
-        invitation.record_on(&mut representative);
-
         let change = Change::by(Actor::operator(&caller.sub), now);
+        let invitation = invitations::issue(app, &representative, now, None)?;
+        invitation.record_on(&mut representative, &change.actor);
+
         let tree = ancestors.first().unwrap_or(&tenant_id);
         let quotas = app.config.email_quotas.for_email(&tenant_id, tree, &email, None, now);
         let (user, (tenant, written)) = people::add_membership(app, &email, &mut representative, |representative, joining| {
@@ -79,6 +79,8 @@ impl Handler for CreateTenant {
         let kind = LinkKind::AdministratorInvitation;
         let sent = invitations::send(app, kind, &representative, user.has_account, &tenant.name, &invitation).await;
         sent_or_taken_back(app, sent, || written.undo()).await?;
-        Ok(Reply::created(&serde_json::json!({ "tenant": TenantView::from(&tenant), "representative": MemberView::from(&representative) })))
+        Ok(Reply::created(
+            &serde_json::json!({ "tenant": TenantView::from(&tenant), "representative": MemberView::at(&representative, now) }),
+        ))
     }
 }

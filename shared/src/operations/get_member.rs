@@ -13,6 +13,6 @@ impl Handler for GetMember {
     type Input = ();
 
     async fn handle(_: &App, call: Call<ManagedMember, ()>) -> Result<Reply, ApiError> {
-        Ok(Reply::member(200, &call.scope.member))
+        Ok(Reply::member(200, &call.scope.member, call.now))
     }
 }

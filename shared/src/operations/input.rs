@@ -90,6 +90,18 @@ impl<T: DeserializeOwned + Send> Input for Json<T> {
     }
 }
 
+/// A JSON body that may be left out: none is its `Default`.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default + Send> Input for OptionalJson<T> {
+    fn parse(parts: &RequestParts) -> Result<Self, ApiError> {
+        if parts.body.is_empty() {
+            return Ok(OptionalJson(T::default()));
+        }
+        parts.json().map(OptionalJson)
+    }
+}
+
 /// `limit` and `cursor` of a list. A cursor names the last id shown; it is only ever applied
 /// inside the tenant of the path, so one from elsewhere cannot read another tenant, and
 /// anything that is not an id of the list is refused.

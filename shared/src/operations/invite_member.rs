@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::ids::UserSub;
 use crate::invitations;
 use crate::language::Language;
+use crate::links::InvitationLifetime;
 use crate::model::Member;
 use crate::operations::input::Json;
 use crate::operations::links::sent_or_taken_back;
@@ -19,11 +20,13 @@ use crate::operations::scope::ManagedTenant;
 use crate::operations::{Call, Handler, Reply};
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Invitation {
     email: Email,
     language: Language,
     roles: Roles,
+    /// 1–30 days; else the stack's invitation lifetime.
+    expires_in_days: Option<InvitationLifetime>,
 }
 
 pub struct InviteMember;
@@ -42,10 +45,10 @@ impl Handler for InviteMember {
         let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
         let email = body.email.clone();
         let mut member = Member::new_invited(access.tenant.tenant_id.clone(), body.email, body.language, body.roles, UserSub::new(""), now);
-        let invitation = invitations::issue(app, &member, now)?;
-        invitation.record_on(&mut member);
-
         let change = Change::by(access.actor(), now);
+        let invitation = invitations::issue(app, &member, now, body.expires_in_days)?;
+        invitation.record_on(&mut member, &change.actor);
+
         let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &email, None, now);
         let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
             let changes = changes::invite_member(&member, &invitation.record, joining, &quotas, &change);
@@ -56,6 +59,6 @@ impl Handler for InviteMember {
         let sent = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await;
         sent_or_taken_back(app, sent, || written.undo()).await?;
         let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);
-        Ok(Reply::member(201, &member).at(location))
+        Ok(Reply::member(201, &member, now).at(location))
     }
 }

@@ -17,11 +17,12 @@ impl Handler for ListMembers {
 
     async fn handle(
         app: &App,
-        Call { scope: ManagedTenant(access), input, .. }: Call<ManagedTenant, MemberQuery>,
+        Call { scope: ManagedTenant(access), input, now }: Call<ManagedTenant, MemberQuery>,
     ) -> Result<Reply, ApiError> {
         let MemberQuery { paging, filter } = input;
+        let filter = filter.at(now);
         let page = app.store.list_members(&access.tenant.tenant_id, paging.after.as_ref(), paging.limit, &filter).await?;
-        let items: Vec<_> = page.items.iter().map(MemberView::from).collect();
+        let items: Vec<_> = page.items.iter().map(|member| MemberView::at(member, now)).collect();
         Ok(Reply::page(items, page.last.as_ref().map(MemberId::as_str)))
     }
 }

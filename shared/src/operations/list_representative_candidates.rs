@@ -16,9 +16,9 @@ impl Handler for ListRepresentativeCandidates {
     type Input = ();
 
     /// One bounded read of the index of active tenant-admins, however many members the tenant has.
-    async fn handle(app: &App, Call { scope: ManagedTenant(access), .. }: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
+    async fn handle(app: &App, Call { scope: ManagedTenant(access), now, .. }: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
         let admins = app.store.tenant_admins(&access.tenant.tenant_id, MAX_REPRESENTATIVE_CANDIDATES + 1).await?;
-        let items: Vec<_> = rules::representative_candidates(&admins).into_iter().map(MemberView::from).collect();
+        let items: Vec<_> = rules::representative_candidates(&admins).into_iter().map(|m| MemberView::at(m, now)).collect();
         Ok(Reply::ok(&serde_json::json!({ "items": items })))
     }
 }

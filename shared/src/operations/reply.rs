@@ -1,6 +1,7 @@
 //! What a handler answers, as the contract shows it; `crate::edge` writes it as API Gateway's
 //! response.
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::model::Member;
 use crate::operations::input::encode_cursor;
@@ -43,8 +44,8 @@ impl Reply {
     }
 
     /// A member as the contract shows it, with its version as `ETag` for a later `If-Match`.
-    pub fn member(status: u16, member: &Member) -> Self {
-        Self { etag: Some(format!("\"{}\"", member.version)), ..Self::json(status, &MemberView::from(member)) }
+    pub fn member(status: u16, member: &Member, now: OffsetDateTime) -> Self {
+        Self { etag: Some(format!("\"{}\"", member.version)), ..Self::json(status, &MemberView::at(member, now)) }
     }
 
     /// A list page: the items, and the cursor of the next page (after `last`).

@@ -5,11 +5,20 @@ use crate::changes;
 use crate::emails::LinkKind;
 use crate::error::ApiError;
 use crate::invitations;
+use crate::links::InvitationLifetime;
+use crate::operations::input::OptionalJson;
 use crate::operations::links::sent_or_taken_back;
 use crate::operations::scope::ManagedMember;
 use crate::operations::{Call, Handler, Reply};
 use crate::rules;
 use crate::tokens::TokenPurpose;
+
+/// The resend's optional body: how long the new invitation lives.
+#[derive(Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Resend {
+    expires_in_days: Option<InvitationLifetime>,
+}
 
 pub struct ResendInvitation;
 
@@ -17,15 +26,18 @@ impl Handler for ResendInvitation {
     const NAME: &'static str = "resend-invitation";
     const PORTS: Ports = Ports::ALL;
     type Scope = ManagedMember;
-    type Input = ();
+    type Input = OptionalJson<Resend>;
 
-    async fn handle(app: &App, Call { scope, now, .. }: Call<ManagedMember, ()>) -> Result<Reply, ApiError> {
+    async fn handle(
+        app: &App,
+        Call { scope, input: OptionalJson(body), now }: Call<ManagedMember, OptionalJson<Resend>>,
+    ) -> Result<Reply, ApiError> {
         let ManagedMember { access, member } = scope;
         rules::must_be_invited(&member)?;
         // A person who has an account meanwhile is asked to sign in and join.
         let has_account = app.directory.has_account(&member.user_sub).await?;
 
-        let invitation = invitations::issue(app, &member, now)?;
+        let invitation = invitations::issue(app, &member, now, body.expires_in_days)?;
         let resent = Some((&member.member_id, TokenPurpose::Invitation));
         let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &member.email, resent, now);
         let change = Change::by(access.actor(), now);

@@ -66,7 +66,7 @@ impl Handler for SetMemberMfa {
             }
         }
         let changed = changed.into_iter().find(|after| after.member_id == member.member_id).ok_or(ApiError::VersionConflict)?;
-        Ok(Reply::member(200, &changed))
+        Ok(Reply::member(200, &changed, now))
     }
 }
 

@@ -4,11 +4,12 @@
 mod helpers;
 
 use helpers::{World, PASSWORD};
-use serde_json::json;
+use serde_json::{json, Value};
 use tenant_members::email::Email;
 use tenant_members::model::MfaType;
 use tenant_members::ports::PersonStore;
 use tenant_members::registry::Operation;
+use time::format_description::well_known::Rfc3339;
 
 fn member_path<'a>(tenant: &'a str, member: &'a str) -> [(&'a str, &'a str); 2] {
     [("tenantId", tenant), ("memberId", member)]
@@ -828,4 +829,79 @@ async fn behind_the_firewall_a_public_route_refuses_a_request_that_came_around_i
     let through =
         world.call_with(Operation::LookupInvitation, None, &[], Some(body), json!({ "x-origin-verify": "from-the-distribution" })).await;
     assert_eq!(through.status, 200, "{:?}", through.body);
+}
+
+fn invitation(email: &str, expires_in_days: Value) -> Value {
+    json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" }, "expiresInDays": expires_in_days })
+}
+
+#[tokio::test]
+async fn an_invitation_lives_the_days_its_sender_chose_and_then_reads_expired_until_resent() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let path = [("tenantId", tenant.id.as_str())];
+    let invited =
+        world.call(Operation::InviteMember, Some(&tenant.admin.sub), &path, Some(invitation("new@acme.example.com", json!(2)))).await;
+    assert_eq!(invited.status, 201, "{:?}", invited.body);
+    let invited_at = time::OffsetDateTime::parse(invited.body["invitedAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    let expires_at = time::OffsetDateTime::parse(invited.body["invitationExpiresAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert_eq!(expires_at - invited_at, time::Duration::days(2), "the chosen lifetime, not the stack's 7 days");
+    // The world's clock runs on between requests: lifetimes are compared to the second.
+    let about = |lived: time::Duration, days: i64| (lived - time::Duration::days(days)).abs() < time::Duration::seconds(1);
+    assert_eq!(
+        invited.body["invitedBy"],
+        json!({ "kind": "tenant_admin", "memberId": tenant.admin.member_id, "email": "admin@acme.example.com" })
+    );
+    let member_id = invited.body["memberId"].as_str().unwrap().to_string();
+    let token = world.last_token_to("new@acme.example.com");
+
+    world.advance(time::Duration::days(2));
+    let expired = world.get_member(&tenant.id, &member_id).await;
+    assert_eq!(expired.body["status"], "expired");
+    let listed = |status: &'static str| {
+        let (world, tenant) = (&world, &tenant);
+        async move {
+            let page = world.list_members(&tenant.id, &tenant.admin.sub, json!({ "status": status })).await;
+            page.body["items"].as_array().unwrap().iter().map(|m| m["memberId"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("expired").await, std::slice::from_ref(&member_id));
+    assert!(!listed("invited").await.contains(&member_id), "an expired invitation is not listed as invited");
+    let accept = world.call(Operation::AcceptInvitation, None, &[], Some(json!({ "token": token, "password": PASSWORD }))).await;
+    assert_eq!((accept.status, accept.code()), (410, "token_expired"));
+
+    // Expired is invited as the rules see it: it can be resent, for as long as chosen again.
+    let member_path = [("tenantId", tenant.id.as_str()), ("memberId", member_id.as_str())];
+    let resent = world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &member_path, Some(json!({ "expiresInDays": 30 }))).await;
+    assert_eq!(resent.status, 202, "{:?}", resent.body);
+    let renewed = world.get_member(&tenant.id, &member_id).await;
+    assert_eq!(renewed.body["status"], "invited");
+    let renewed_expiry = time::OffsetDateTime::parse(renewed.body["invitationExpiresAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert!(about(renewed_expiry - (invited_at + time::Duration::days(2)), 30), "{renewed_expiry}");
+    let no_body = world.call(Operation::ResendInvitation, Some(&tenant.admin.sub), &member_path, None).await;
+    assert_eq!(no_body.status, 202, "the resend's body may be left out: {:?}", no_body.body);
+    let defaulted = world.get_member(&tenant.id, &member_id).await;
+    let default_expiry = time::OffsetDateTime::parse(defaulted.body["invitationExpiresAt"].as_str().unwrap(), &Rfc3339).unwrap();
+    assert!(about(default_expiry - (invited_at + time::Duration::days(2)), 7), "the stack's lifetime by default: {default_expiry}");
+}
+
+#[tokio::test]
+async fn an_expiry_out_of_range_is_validation_failed_and_creates_nothing() {
+    let world = World::new();
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let path = [("tenantId", tenant.id.as_str())];
+    let sent_before = world.mailer.sent().len();
+    for days in [json!(0), json!(31), json!(-1), json!(1.5), json!("7"), json!(null)] {
+        let email = "out.of.range@acme.example.com";
+        let answer = world.call(Operation::InviteMember, Some(&tenant.admin.sub), &path, Some(invitation(email, days.clone()))).await;
+        if days.is_null() {
+            assert_eq!(answer.status, 201, "null is the default lifetime: {:?}", answer.body);
+            continue;
+        }
+        assert_eq!((answer.status, answer.code()), (400, "validation_failed"), "expiresInDays {days}");
+        assert!(answer.body["detail"].as_str().unwrap().contains("expiresInDays"), "{:?}", answer.body);
+    }
+    assert_eq!(world.mailer.sent().len(), sent_before + 1, "only the valid invitation was sent");
+    let members = world.list_members(&tenant.id, &tenant.admin.sub, json!({})).await;
+    assert_eq!(members.body["items"].as_array().unwrap().len(), 2, "the administrator and the one valid invitation");
 }
