@@ -116,8 +116,11 @@ struct Invoked {
     printed: String,
 }
 
-/// How many times an event is invoked when SAM prints none of its log.
-const SAM_LOG_ATTEMPTS: usize = 3;
+/// How many times an event is invoked when SAM prints none of its log, and how long to let the
+/// machine's load pass before the next: with the suites beside it faster, three invocations of
+/// the quickest event (a 401 that calls nothing) all lost their log once.
+const SAM_LOG_ATTEMPTS: usize = 5;
+const SAM_LOG_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Invokes one event under `sam local invoke` against the emulator on `port`. Every invocation
 /// must log its request line. SAM waits a second for the container's log after the answer and
@@ -130,7 +133,7 @@ fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
         let (failure, output) = invoke_once(root, file, port);
         printed.push_str(&output);
         match failure {
-            Some(InvokeFailure::LogMissing(_)) if attempt + 1 < SAM_LOG_ATTEMPTS => continue,
+            Some(InvokeFailure::LogMissing(_)) if attempt + 1 < SAM_LOG_ATTEMPTS => std::thread::sleep(SAM_LOG_PAUSE),
             Some(InvokeFailure::LogMissing(why) | InvokeFailure::Wrong(why)) => {
                 return Invoked { failure: Some(why), repeats: attempt, printed }
             }
