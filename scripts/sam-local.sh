@@ -54,7 +54,9 @@ prepare() {
   export AWS_ENDPOINT_URL_STS="$AWS_ENDPOINT_URL"
   unset AWS_ENDPOINT_URL_SESV2
   local functions_endpoint="http://host.docker.internal:$SAM_EMULATOR_PORT"
-  cargo build --quiet -p local-stack
+  # --workspace: the features the test build resolved, so that neither rebuilds the other's
+  # dependencies (with -p local-stack, each cost the other about two minutes).
+  cargo build --quiet --workspace --bin local-stack
   "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   SAM_LOCAL=(
     --skip-pull-image
