@@ -54,9 +54,14 @@ prepare() {
   export AWS_ENDPOINT_URL_STS="$AWS_ENDPOINT_URL"
   unset AWS_ENDPOINT_URL_SESV2
   local functions_endpoint="http://host.docker.internal:$SAM_EMULATOR_PORT"
-  # --workspace: the features the test build resolved, so that neither rebuilds the other's
-  # dependencies (with -p local-stack, each cost the other about two minutes).
-  cargo build --quiet --workspace --bin local-stack
+  # A test process hands its children cargo's CARGO_PKG_*, CARGO_MANIFEST_* variables, and ring's
+  # build script watches some: a build run from a test would rebuild ring and all above it (and
+  # the next plain build again, two minutes each). Build without them, with the workspace's
+  # features, as the test build resolved them.
+  local inherited
+  inherited=$(compgen -e | grep -E '^CARGO_(PKG_|PKG$|MANIFEST_|CRATE_NAME|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)' | sed 's/^/-u /' || true)
+  # shellcheck disable=SC2086 # one word per variable
+  env $inherited cargo build --quiet --workspace --bin local-stack
   "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   SAM_LOCAL=(
     --skip-pull-image
