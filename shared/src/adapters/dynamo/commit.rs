@@ -60,22 +60,8 @@ impl DynamoStore {
                     .expression_attribute_values(":minus", number(-1))
                     .expression_attribute_values(":one", number(1)),
             ),
-            Write::ReturnPerson { user, version } => update(
-                self.update(person_key(user))
-                    .update_expression("REMOVE retiring, #ttl ADD memberships :one, version :one")
-                    .condition_expression("version = :version")
-                    .expression_attribute_names("#ttl", "ttl")
-                    .expression_attribute_values(":version", number(version))
-                    .expression_attribute_values(":one", number(1)),
-            ),
-            Write::KeepPerson { user, version } => update(
-                self.update(person_key(user))
-                    .update_expression("REMOVE retiring, #ttl ADD version :one")
-                    .condition_expression("version = :version")
-                    .expression_attribute_names("#ttl", "ttl")
-                    .expression_attribute_values(":version", number(version))
-                    .expression_attribute_values(":one", number(1)),
-            ),
+            Write::ReturnPerson { user, version } => self.unretire(user, *version, "ADD memberships :one, version :one"),
+            Write::KeepPerson { user, version } => self.unretire(user, *version, "ADD version :one"),
             Write::LeavePerson { person, retire, sign_out, at } => self.leave_person(person, *retire, *sign_out, *at),
             Write::RecordSignOut { user, at } => update(
                 self.update(person_key(user))
@@ -192,6 +178,18 @@ impl DynamoStore {
             join = join.expression_attribute_values(":true", AttributeValue::Bool(true));
         }
         update(join)
+    }
+
+    /// A retiring person, as read at `version`, no longer retiring (`counts`: what else it adds).
+    fn unretire(&self, user: &UserSub, version: u64, counts: &str) -> TransactWriteItem {
+        update(
+            self.update(person_key(user))
+                .update_expression(format!("REMOVE retiring, #ttl {counts}"))
+                .condition_expression("version = :version")
+                .expression_attribute_names("#ttl", "ttl")
+                .expression_attribute_values(":version", number(version))
+                .expression_attribute_values(":one", number(1)),
+        )
     }
 
     fn leave_person(&self, person: &Person, retire: bool, sign_out: bool, at: OffsetDateTime) -> TransactWriteItem {

@@ -71,6 +71,19 @@ fn insert_new<K: Ord, V>(map: &mut BTreeMap<K, V>, key: K, value: V) -> bool {
 
 impl Tables {
     /// Applies one write if its condition holds; `false` (and nothing changed) if not.
+    /// A retiring person, as read at `version`, no longer retiring, counting `memberships` more.
+    fn unretire(&mut self, user: &UserSub, version: u64, memberships: u64) -> bool {
+        match self.people.get_mut(user) {
+            Some(stored) if stored.person.version == version => {
+                stored.person.memberships += memberships;
+                stored.person.version += 1;
+                stored.person.retiring = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn apply(&mut self, write: &Write) -> bool {
         match write {
             Write::RequireTenant(tenant) => self.tenants.contains_key(tenant),
@@ -207,23 +220,8 @@ impl Tables {
                 }
                 None => false,
             },
-            Write::ReturnPerson { user, version } => match self.people.get_mut(user) {
-                Some(stored) if stored.person.version == *version => {
-                    stored.person.memberships += 1;
-                    stored.person.version += 1;
-                    stored.person.retiring = false;
-                    true
-                }
-                _ => false,
-            },
-            Write::KeepPerson { user, version } => match self.people.get_mut(user) {
-                Some(stored) if stored.person.version == *version => {
-                    stored.person.version += 1;
-                    stored.person.retiring = false;
-                    true
-                }
-                _ => false,
-            },
+            Write::ReturnPerson { user, version } => self.unretire(user, *version, 1),
+            Write::KeepPerson { user, version } => self.unretire(user, *version, 0),
             Write::LeavePerson { person, retire, sign_out, at } => match self.people.get_mut(&person.user_sub) {
                 Some(stored) if stored.person.version == person.version => {
                     stored.person.memberships = stored.person.memberships.saturating_sub(1);
