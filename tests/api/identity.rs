@@ -344,3 +344,28 @@ async fn a_retiring_person_made_an_operator_meanwhile_keeps_their_account() {
     assert_eq!(stack.cognito_users(&person.email).await, 1);
     figure("identity: a retiring person made an operator meanwhile: account kept, 0 deleted".into());
 }
+
+/// MFA belongs to the person: a manager of A who switches it on reaches P's sessions in B too,
+/// as far as the API goes (those begun without MFA are refused everywhere), and no further: P's
+/// Cognito session still renews, and the operator's token still acts.
+#[tokio::test]
+async fn switching_mfa_on_in_one_tenant_refuses_the_persons_older_sessions_in_every_tenant_and_no_one_elses() {
+    let stack = TestStack::start().await;
+    let (a, b) = (stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await);
+    let p = stack.join(&a, "member").await;
+    invite(&stack, &b.tenant_id, &b.admin_token, &p.email, "tenant-admin").await;
+    let (p_token, p_refresh) = stack.session(&p.email, PASSWORD).await.unwrap();
+    join(&stack, &p.email, &p_token).await;
+    let operator = stack.operator().await;
+    let b_members = format!("/tenants/{}/members", b.tenant_id);
+    assert_eq!(stack.get(&b_members, &p_token).await.status, StatusCode::OK);
+    crate::helpers::wait(std::time::Duration::from_millis(1100)).await;
+
+    let on = stack.put(&format!("{}/mfa", TestStack::member_path(&a, &p.member_id)), &a.admin_token, json!({ "enabled": true })).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    assert_eq!(stack.get(&b_members, &p_token).await.status, StatusCode::UNAUTHORIZED, "P's older session, in B too");
+    assert!(stack.refresh_works(&p_refresh).await, "P's Cognito session is not ended by a manager");
+    assert_eq!(stack.get(&b_members, &b.admin_token).await.status, StatusCode::OK, "B's administrator acts on");
+    assert_eq!(stack.get("/tenants", &operator).await.status, StatusCode::OK, "the operator acts on");
+    figure("identity: MFA switched on in A: P's older session refused in B, P's Cognito session and the operator untouched".into());
+}
