@@ -96,6 +96,14 @@ cases = {
  "invite-member.400-unknown-role": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"new.member@events.example.com","language":"en","roles":{"service-management-portal":"owner"}}),
  "invite-member.403-plain-member": event("POST","/tenants/{tenantId}/members",TP,MEMBER,{"email":"new.member@events.example.com","language":"en","roles":PORTAL_MEMBER}),
  "invite-member.409-existing-email": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER}),
+ "invite-members.200-mixed-rows": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
+    {"email":"batch.one@events.example.com","language":"ja","roles":{"service-management-portal":"member","cloud-video-recorder":"viewer"}},
+    {"email":"batch.two@events.example.com","language":"en","roles":PORTAL_MEMBER,"expiresInDays":14},
+    {"email":"not-an-address","language":"en","roles":PORTAL_MEMBER},
+    {"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER},
+    {"email":"batch.one@events.example.com","language":"en","roles":PORTAL_MEMBER}]}),
+ "invite-members.400-batch-too-large": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
+    {"email":f"batch.{n}@events.example.com","language":"en","roles":PORTAL_MEMBER} for n in range(101)]}),
  "get-member.200-admin": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,ADMIN),
  "get-member.404-unknown-member": event("GET","/tenants/{tenantId}/members/{memberId}",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
  "get-member.403-plain-member": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,MEMBER),

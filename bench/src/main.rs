@@ -233,6 +233,8 @@ fn config_from(env: &[(String, String)]) -> Config {
         password_policy: template.password_policy().expect("template.yaml has the PasswordPolicy mapping"),
         email_quotas: template.email_quotas().expect("template.yaml has the email quota parameters"),
         public_origin_secret: None,
+        // The table's handler times are our code's: a batch's rows unpaced (`scale` measures the pace).
+        batch_invitations_per_second: 1_000,
     }
 }
 
@@ -355,6 +357,8 @@ async fn scale(
         created as f64 / elapsed.as_secs_f64()
     );
 
+    invite_batches(&app, traffic, &invite).await?;
+
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
     let now = tenant_members::clock::now();
     // One in 200 is an active tenant-admin: 50 representative candidates among 10,000 members.
@@ -425,5 +429,70 @@ async fn scale(
             }
         );
     }
+    Ok(())
+}
+
+/// A batch of 100 invitations as the stack runs it (paced at its default rate), the same batch's
+/// dry run, the batch unpaced, and the baseline: the same 100 invitations as single requests
+/// one after another. Each on fresh addresses.
+async fn invite_batches(app: &App, traffic: &Traffic, invite: &str) -> Result<(), BoxError> {
+    const ROWS: usize = 100;
+    let rows = |prefix: &str| -> Vec<String> {
+        (0..ROWS)
+            .map(|n| {
+                format!(r#"{{"email":"{prefix}-{n}@events.example.com","language":"en","roles":{{"service-management-portal":"member"}}}}"#)
+            })
+            .collect()
+    };
+    let batch_event = success_event("invite-members")?;
+    let batch =
+        |prefix: &str, dry_run: bool| with_body(&batch_event, &format!(r#"{{"items":[{}],"dryRun":{dry_run}}}"#, rows(prefix).join(",")));
+    let created = |response: &lambda_http::Response<lambda_http::Body>| match response.body() {
+        lambda_http::Body::Text(text) => text.matches(r#""status":201"#).count(),
+        _ => 0,
+    };
+    let run = |app: App, event: String| async move {
+        traffic.reset();
+        let started = Instant::now();
+        let response = Operation::InviteMembers.respond(&app, lambda_http::request::from_str(&event).expect("an event")).await;
+        (started.elapsed(), response, traffic.tally())
+    };
+    let mut paced_config = (*app.config).clone();
+    paced_config.batch_invitations_per_second = Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND;
+    let paced = App { config: std::sync::Arc::new(paced_config), ..app.clone() };
+
+    let (dry, dry_response, dry_tally) = run(app.clone(), batch("dry", true)).await;
+    let (wall, response, tally) = run(paced, batch("paced", false)).await;
+    let (unpaced, unpaced_response, _) = run(app.clone(), batch("unpaced", false)).await;
+    let started = Instant::now();
+    let mut singles = 0;
+    for row in rows("single") {
+        let response = Operation::InviteMember.respond(app, lambda_http::request::from_str(&with_body(invite, &row))?).await;
+        singles += usize::from(response.status().as_u16() == 201);
+    }
+    let sequential = started.elapsed();
+    println!(
+        "scale: a batch of {ROWS} invitations at the default pace ({} rows/s): {} created in {:.1} s; {} AWS calls in {} round trips, {:.1} s of it waiting on AWS",
+        Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
+        created(&response),
+        wall.as_secs_f64(),
+        tally.calls.len(),
+        tally.round_trips,
+        tally.waiting.as_secs_f64()
+    );
+    println!(
+        "scale: its dry run: {} rows would be created, answered in {:.0} ms with {} AWS calls in {} round trips",
+        created(&dry_response),
+        dry.as_secs_f64() * 1000.0,
+        dry_tally.calls.len(),
+        dry_tally.round_trips
+    );
+    println!(
+        "scale: unpaced, {} created in {:.2} s; the same {ROWS} as single invites one after another: {singles} created in {:.2} s ({:.2} × the batch's time)",
+        created(&unpaced_response),
+        unpaced.as_secs_f64(),
+        sequential.as_secs_f64(),
+        sequential.as_secs_f64() / unpaced.as_secs_f64()
+    );
     Ok(())
 }

@@ -107,6 +107,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         email_quotas: provisioned.email_quotas.clone(),
         // No firewall locally: the public routes are served directly.
         public_origin_secret: None,
+        batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
     }
 }
 

@@ -26,6 +26,10 @@ pub fn config() -> Result<Config, String> {
         password_reset_ttl: seconds("PASSWORD_RESET_TTL_SECONDS", Config::DEFAULT_PASSWORD_RESET_TTL)?,
         password_policy: password_policy()?,
         email_quotas: email_quotas()?,
+        batch_invitations_per_second: match std::env::var("BATCH_INVITATIONS_PER_SECOND") {
+            Ok(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or("BATCH_INVITATIONS_PER_SECOND must be a whole number above 0")?,
+            Err(_) => Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
+        },
         public_origin_secret: std::env::var("PUBLIC_ORIGIN_SECRET").ok().filter(|s| !s.is_empty()),
     })
 }

@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod lambda;
 pub mod log;
 pub mod operations;
+pub mod problem;
 pub mod registry;
 pub mod sdk;
 pub mod triggers;

@@ -47,6 +47,7 @@ registry! {
     GetTenant,
     ListTenants,
     InviteMember,
+    InviteMembers,
     ListMembers,
     GetMember,
     LookupInvitation,

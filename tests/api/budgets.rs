@@ -29,6 +29,9 @@ fn budget(case: &str) -> Budget {
         "list-tenants" => (4, &["dynamodb:Query"]),
         "invite-member" => (4, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "invite-member (person already in Cognito)" => (5, &["cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", COMMIT, EMAIL]),
+        // Three rows, one after another at the batch's pace: authorization, then each row's three.
+        "invite-members (3 rows)" => (10, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "invite-members (dry run of 3 rows)" => (2, &["dynamodb:BatchGetItem"]),
         "lookup-invitation" => (3, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
         "join-tenant" => (4, &["dynamodb:GetItem", COMMIT]),
         "list-members" => (2, &AUTHORIZATION),
@@ -143,6 +146,13 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
         Some(json!({ "email": known.email, "language": "en", "roles": roles })),
     )
     .await;
+    let batch = |dry_run: bool| {
+        let rows: Vec<Value> = (0..3).map(|_| json!({ "email": unique_email("budget-batch"), "language": "en", "roles": roles })).collect();
+        Some(json!({ "items": rows, "dryRun": dry_run }))
+    };
+    let batch_path = format!("/tenants/{t}/members/batch");
+    measure(&stack, rows, "invite-members (dry run of 3 rows)", Method::POST, &batch_path, Some(token), batch(true)).await;
+    measure(&stack, rows, "invite-members (3 rows)", Method::POST, &batch_path, Some(token), batch(false)).await;
     let join_link = stack.last_email_to(&known.email).await.token();
     measure(&stack, rows, "lookup-invitation", Method::POST, "/invitations/lookup", None, Some(json!({ "token": join_link }))).await;
     measure(&stack, rows, "join-tenant", Method::POST, "/invitations/join", Some(&known.token), Some(json!({ "token": join_link }))).await;

@@ -678,3 +678,87 @@ async fn an_accept_whose_commit_fails_after_the_password_is_set_says_so_and_the_
     assert_eq!(member.body["status"], "active");
     figure("faults: an accept whose commit failed after Cognito set the password: finished by the same link, 1 password set".into());
 }
+
+/// A batch of three, with each of its AWS calls failing once in turn (found by service,
+/// operation and rank, as its rows run side by side): a call before the rows fails the whole
+/// batch with nothing done; a row's call fails that row alone (`503`), which leaves nothing
+/// behind and succeeds sent again, while the other rows are done in full.
+#[tokio::test]
+async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
+    let rows = |emails: &[String]| json!({ "items": emails.iter().map(|e| json!({ "email": e, "language": "en", "roles": member_role("member") })).collect::<Vec<_>>() });
+    let fresh = || (0..3).map(|n| unique_email(&format!("batch{n}"))).collect::<Vec<_>>();
+
+    stack.traffic.reset();
+    let clean = stack.post(&path, Some(&tenant.admin_token), rows(&fresh())).await;
+    assert_eq!(clean.status, StatusCode::OK, "{:?}", clean.body);
+    let calls = stack.traffic.tally();
+    println!("faults: invite-members calls {}", calls.describe());
+    let beyond = calls_beyond_policy("invite-members", &calls);
+    assert!(beyond.is_empty(), "called {beyond:?}, which its policy in template.yaml does not allow");
+    let mut ranked: Vec<(String, String, usize)> = Vec::new();
+    for call in &calls.calls {
+        let rank = ranked.iter().filter(|(s, o, _)| *s == call.service && *o == call.operation).count();
+        ranked.push((call.service.clone(), call.operation.clone(), rank));
+    }
+
+    let mut failures = Vec::new();
+    for (index, (service, operation, rank)) in ranked.iter().enumerate() {
+        let kind = FaultKind::ALL[index % FaultKind::ALL.len()];
+        let what = format!("invite-members with {service}:{operation} #{rank} failing ({kind:?})");
+        let emails = fresh();
+        stack.traffic.fail_nth_call_of(service, operation, *rank, kind);
+        let answer = stack.post(&path, Some(&tenant.admin_token), rows(&emails)).await;
+        let hit = stack.traffic.tally().fault_hit;
+        stack.traffic.reset();
+        if !hit {
+            failures.push(format!("{what}: the call was not reached"));
+            continue;
+        }
+        if let Err(e) = consistent(&stack, &tenant.tenant_id).await {
+            failures.push(format!("{what}: inconsistent: {e}"));
+            continue;
+        }
+        let failed: Vec<&String> = match answer.status {
+            StatusCode::SERVICE_UNAVAILABLE => emails.iter().collect(),
+            StatusCode::OK => {
+                let statuses: Vec<u64> = answer.body["items"].as_array().unwrap().iter().map(|r| r["status"].as_u64().unwrap()).collect();
+                if statuses.iter().any(|s| ![201, 503].contains(s)) || statuses.iter().filter(|s| **s == 503).count() != 1 {
+                    failures.push(format!("{what}: rows answered {statuses:?}, expected one 503 and the rest 201"));
+                    continue;
+                }
+                emails.iter().zip(&statuses).filter(|(_, s)| **s == 503).map(|(e, _)| e).collect()
+            }
+            other => {
+                failures.push(format!("{what}: answered {other} {:?}", answer.body));
+                continue;
+            }
+        };
+        let members: Vec<String> = stack.members(&tenant).await.iter().map(|m| m["email"].as_str().unwrap_or("").to_string()).collect();
+        for email in &emails {
+            let (is_member, sent) = (members.contains(email), stack.emails_to(email).await.len());
+            let done = !failed.contains(&email);
+            if (is_member, sent) != (done, usize::from(done)) {
+                failures.push(format!("{what}: {email} (done: {done}) is a member: {is_member}, emailed {sent} times"));
+            }
+        }
+        let retried = stack.post(&path, Some(&tenant.admin_token), rows(&failed.into_iter().cloned().collect::<Vec<_>>())).await;
+        let all_created = retried.body["items"].as_array().is_some_and(|r| r.iter().all(|r| r["status"] == 201));
+        if retried.status != StatusCode::OK || !all_created {
+            failures.push(format!("{what}: the failed rows sent again answered {} {:?}", retried.status, retried.body));
+        }
+        for email in &emails {
+            let (users, sent) = (stack.cognito_users(email).await, stack.emails_to(email).await.len());
+            if (users, sent) != (1, 1) {
+                failures.push(format!("{what}: in the end {email} has {users} Cognito users and {sent} emails"));
+            }
+        }
+        if let Err(e) = consistent(&stack, &tenant.tenant_id).await {
+            failures.push(format!("{what}: inconsistent after the retry: {e}"));
+        }
+    }
+    figure(format!("faults: invite-members, {} calls of a 3-row batch failed in turn, {} wrong", ranked.len(), failures.len()));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

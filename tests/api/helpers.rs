@@ -222,6 +222,22 @@ impl TestStack {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// A `POST` with an `Idempotency-Key`.
+    pub async fn post_with_key(&self, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.stack.api_url))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+            .await;
+        let response = response.expect("the local API answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        Answer { status, headers, body: response.json().await.unwrap_or(Value::Null) }
+    }
+
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
         self.call(Method::PUT, path, Some(token), Some(body)).await
     }

@@ -1,23 +1,8 @@
 //! `Idempotency-Key` on the creating POSTs.
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::helpers::{figure, unique_email, Answer, TestStack};
-
-async fn post_with_key(stack: &TestStack, path: &str, token: &str, key: &str, body: &Value) -> Answer {
-    let response = stack
-        .http
-        .post(format!("{}{path}", stack.stack.api_url))
-        .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    Answer { status, headers, body: response.json().await.unwrap_or(Value::Null) }
-}
+use crate::helpers::{figure, unique_email, TestStack};
 
 #[tokio::test]
 async fn a_retried_invite_with_the_same_key_replays_the_first_answer_without_a_second_email() {
@@ -27,9 +12,9 @@ async fn a_retried_invite_with_the_same_key_replays_the_first_answer_without_a_s
     let email = unique_email("retry");
     let body = json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" } });
 
-    let first = post_with_key(&stack, &path, &tenant.admin_token, "invite-1", &body).await;
+    let first = stack.post_with_key(&path, &tenant.admin_token, "invite-1", &body).await;
     assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
-    let again = post_with_key(&stack, &path, &tenant.admin_token, "invite-1", &body).await;
+    let again = stack.post_with_key(&path, &tenant.admin_token, "invite-1", &body).await;
     assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
     assert_eq!(again.body, first.body);
     assert_eq!(again.headers["location"], first.headers["location"]);
@@ -43,7 +28,7 @@ async fn a_retried_invite_with_the_same_key_replays_the_first_answer_without_a_s
     assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2);
 
     let other = json!({ "email": unique_email("other"), "language": "en", "roles": { "service-management-portal": "member" } });
-    let reused = post_with_key(&stack, &path, &tenant.admin_token, "invite-1", &other).await;
+    let reused = stack.post_with_key(&path, &tenant.admin_token, "invite-1", &other).await;
     assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reused.code(), "idempotency_key_reused");
     assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 2, "nothing else was created");
@@ -55,11 +40,11 @@ async fn a_failed_request_frees_its_key_for_the_corrected_retry() {
     let tenant = stack.tenant_with_admin(None).await;
     let path = format!("/tenants/{}/members", tenant.tenant_id);
     let bad = json!({ "email": unique_email("fix"), "language": "xx", "roles": { "service-management-portal": "member" } });
-    let refused = post_with_key(&stack, &path, &tenant.admin_token, "invite-2", &bad).await;
+    let refused = stack.post_with_key(&path, &tenant.admin_token, "invite-2", &bad).await;
     assert_eq!(refused.code(), "validation_failed");
     let mut fixed = bad.clone();
     fixed["language"] = json!("ja");
-    let created = post_with_key(&stack, &path, &tenant.admin_token, "invite-2", &fixed).await;
+    let created = stack.post_with_key(&path, &tenant.admin_token, "invite-2", &fixed).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
 }
 
@@ -69,8 +54,8 @@ async fn a_retried_tenant_creation_with_the_same_key_creates_one_tenant() {
     let operator = stack.operator().await;
     let admin_email = unique_email("tenant-retry");
     let body = json!({ "name": "Once", "adminEmail": admin_email, "adminLanguage": "en" });
-    let first = post_with_key(&stack, "/tenants", &operator, "tenant-1", &body).await;
-    let again = post_with_key(&stack, "/tenants", &operator, "tenant-1", &body).await;
+    let first = stack.post_with_key("/tenants", &operator, "tenant-1", &body).await;
+    let again = stack.post_with_key("/tenants", &operator, "tenant-1", &body).await;
     assert_eq!((first.status, again.status), (StatusCode::CREATED, StatusCode::CREATED));
     assert_eq!(first.body["tenant"]["tenantId"], again.body["tenant"]["tenantId"]);
     assert_eq!(stack.emails_to(&admin_email).await.len(), 1);

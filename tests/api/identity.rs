@@ -137,6 +137,20 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
             assert!(email.body.contains("既存のパスワードでサインイン"), "in Japanese too: {}", email.body);
             (invited, expect(StatusCode::CREATED))
         }
+        "invite-members" => {
+            // P and the operator, both with accounts, invited at once into a new child of A.
+            let child = stack.create_tenant("A2", &unique_email("a2-rep"), Some(&a.tenant_id)).await;
+            let row = |email: &str| json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" } });
+            let body = json!({ "items": [row(&w.p.email), row(&w.o.email)] });
+            let invited = stack.post(&format!("/tenants/{child}/members/batch"), Some(&a.admin_token), body).await;
+            let rows: Vec<&Value> = invited.body["items"].as_array().map(|r| r.iter().collect()).unwrap_or_default();
+            assert!(rows.iter().all(|r| r["status"] == 201), "both rows are invited: {:?}", invited.body);
+            for who in [&w.p.email, &w.o.email] {
+                let email = stack.last_email_to(who).await;
+                assert!(email.body.contains("existing password"), "a known person is asked to sign in: {}", email.body);
+            }
+            (invited, expect(StatusCode::OK))
+        }
         "lookup-invitation" => {
             invited_into_new_child(stack, w, &w.p.email).await;
             let link = stack.last_email_to(&w.p.email).await.token();
@@ -218,6 +232,7 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
 const ROWS: &[&str] = &[
     "create-tenant",
     "invite-member",
+    "invite-members",
     "lookup-invitation",
     "accept-invitation",
     "accept-invitation (the operator's)",

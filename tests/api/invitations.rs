@@ -206,3 +206,90 @@ async fn an_invitation_expires_when_its_sender_chose_and_a_resend_revives_it() {
     assert!(lives > time::Duration::hours(23) && lives <= time::Duration::days(1), "the resend's own expiry: {expires}");
     assert_eq!(listed("invited").await, [member_id]);
 }
+
+fn row(email: &str, role: &str) -> serde_json::Value {
+    json!({ "email": email, "language": "en", "roles": { "service-management-portal": role } })
+}
+
+fn statuses(answer: &crate::helpers::Answer) -> Vec<(u64, String)> {
+    let items = answer.body["items"].as_array().unwrap_or_else(|| panic!("{:?}", answer.body));
+    items.iter().map(|r| (r["status"].as_u64().unwrap(), r["error"]["code"].as_str().unwrap_or("").to_string())).collect()
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_row_emails_exactly_the_valid_ones_and_replays_without_sending_again() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
+    let (one, two) = (unique_email("batch-one"), unique_email("batch-two"));
+    let body = json!({ "items": [
+        row(&one, "member"),
+        row("no-at-sign", "member"),
+        row(&tenant.admin_email, "member"),
+        row(&one.to_uppercase(), "tenant-admin"),
+        { "email": two, "language": "ja", "roles": { "service-management-portal": "tenant-admin" }, "expiresInDays": 5 },
+    ] });
+    let answer = stack.post_with_key(&path, &tenant.admin_token, "onboarding", &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let expected = [(201, ""), (400, "validation_failed"), (409, "member_exists"), (409, "member_exists"), (201, "")];
+    assert_eq!(statuses(&answer), expected.map(|(s, c)| (s, c.to_string())));
+    let created = &answer.body["items"][4]["member"];
+    let at = |field: &str| time::OffsetDateTime::parse(created[field].as_str().unwrap(), &Rfc3339).unwrap();
+    assert_eq!(at("invitationExpiresAt") - at("invitedAt"), time::Duration::days(5));
+
+    assert_eq!((stack.emails_to(&one).await.len(), stack.emails_to(&two).await.len()), (1, 1));
+    assert!(stack.last_email_to(&two).await.body.contains("招待"), "each row's own language");
+    assert_eq!(stack.emails_to(&tenant.admin_email).await.len(), 1, "the existing member got nothing more");
+    assert_eq!((stack.cognito_users(&one).await, stack.cognito_users(&two).await), (1, 1));
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 3);
+
+    let items = stack.table_items().await;
+    let again = stack.post_with_key(&path, &tenant.admin_token, "onboarding", &body).await;
+    assert_eq!((again.status, &again.body), (StatusCode::OK, &answer.body), "the whole answer again");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    assert_eq!((stack.emails_to(&one).await.len(), stack.emails_to(&two).await.len()), (1, 1), "and no email again");
+    assert_eq!(stack.table_items().await, items);
+    let accepted = stack.accept_invitation(&two).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+}
+
+#[tokio::test]
+async fn a_dry_run_reads_the_quotas_and_members_and_changes_or_sends_nothing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
+    let fresh: Vec<String> = (0..3).map(|n| unique_email(&format!("dry-{n}"))).collect();
+    let rows = |emails: &[String]| json!({ "items": emails.iter().map(|e| row(e, "member")).collect::<Vec<_>>(), "dryRun": true });
+    let mut emails = fresh.clone();
+    emails.insert(1, tenant.admin_email.clone());
+
+    let (items, users) = (stack.table_items().await, stack.pool_users().await);
+    let dry = stack.post(&path, Some(&tenant.admin_token), rows(&emails)).await;
+    let expected = [(201, ""), (409, "member_exists"), (201, ""), (201, "")];
+    assert_eq!(statuses(&dry), expected.map(|(s, c)| (s, c.to_string())));
+    assert!(dry.body["items"].as_array().unwrap().iter().all(|r| r.get("member").is_none()));
+    assert_eq!(stack.table_items().await, items, "a dry run writes nothing");
+    assert_eq!(stack.pool_users().await, users, "and creates no Cognito user");
+    for email in &fresh {
+        assert!(stack.emails_to(email).await.is_empty(), "and sends nothing");
+    }
+
+    // The tenant's day is used up, as its counter in the table says: every new row would be refused.
+    let day = time::OffsetDateTime::now_utc().unix_timestamp() / 86_400 * 86_400;
+    stack
+        .dynamodb
+        .update_item()
+        .table_name(&stack.stack.table_name)
+        .key("pk", AttributeValue::S(format!("TENANT#{}", tenant.tenant_id)))
+        .key("sk", AttributeValue::S(format!("RATE#TENANT#{day}")))
+        .update_expression("SET sends = :all")
+        .expression_attribute_values(":all", AttributeValue::N("1000".into()))
+        .send()
+        .await
+        .unwrap();
+    let full = stack.post(&path, Some(&tenant.admin_token), rows(&emails)).await;
+    assert_eq!(statuses(&full), vec![(429, "rate_limited".to_string()); 4], "a full quota refuses before an existing member");
+    let done = stack.post(&path, Some(&tenant.admin_token), json!({ "items": rows(&emails)["items"] })).await;
+    assert_eq!(statuses(&done), statuses(&full), "the batch goes as its dry run said");
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 1);
+}

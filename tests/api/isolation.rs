@@ -235,6 +235,9 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
             Some(json!({ "name": format!("Matrix {}", ulid::Ulid::new()), "adminEmail": fresh_email(), "adminLanguage": "en" }))
         }
         "invite-member" => Some(json!({ "email": fresh_email(), "language": "en", "roles": { "service-management-portal": "member" } })),
+        "invite-members" => {
+            Some(json!({ "items": [{ "email": fresh_email(), "language": "en", "roles": { "service-management-portal": "member" } }] }))
+        }
         "change-member-roles" => Some(json!({ "roles": { "service-management-portal": "member", "device-management": "viewer" } })),
         "resend-invitation" | "send-password-reset" => Some(json!({})),
         "set-member-mfa" => Some(json!({ "enabled": true })),
@@ -247,7 +250,9 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
         other => panic!("the isolation matrix has no request for {other}: add one"),
     };
     // A body's new emails belong to T once created there (or to a new tenant, for create-tenant).
-    if let Some(email) = body.as_ref().and_then(|b| b.get("email").or(b.get("adminEmail"))).and_then(Value::as_str) {
+    let rows = body.as_ref().and_then(|b| b.get("items")).and_then(Value::as_array).into_iter().flatten();
+    let emails = body.iter().chain(rows).filter_map(|b| b.get("email").or(b.get("adminEmail"))?.as_str());
+    for email in emails {
         world.markers.add(if route.function == "create-tenant" { "new" } else { "T" }, email.to_string());
     }
     (path, body)

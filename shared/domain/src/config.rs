@@ -19,6 +19,9 @@ pub struct Config {
     pub password_policy: PasswordPolicy,
     /// How many emails may go out (`template.yaml`'s `EmailsPer*` parameters).
     pub email_quotas: EmailQuotas,
+    /// How many rows of an invitation batch start per second (`BatchInvitationsPerSecond`): each
+    /// calls Cognito's `AdminCreateUser` and SES's `SendEmail`, whose rates the account shares.
+    pub batch_invitations_per_second: u32,
     /// With the stack's firewall on (`PublicRoutesFirewall`), the value its CloudFront
     /// distribution sends in `X-Origin-Verify`: a public request without it came around the
     /// per-client limit, straight to the API's own address.
@@ -28,4 +31,7 @@ pub struct Config {
 impl Config {
     pub const DEFAULT_INVITATION_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
     pub const DEFAULT_PASSWORD_RESET_TTL: Duration = Duration::from_secs(3600);
+    /// A fifth of Cognito's default `AdminCreateUser` rate (50/s) and under SES's usual sending
+    /// rate once out of the sandbox (14/s): 100 rows start within ten seconds.
+    pub const DEFAULT_BATCH_INVITATIONS_PER_SECOND: u32 = 10;
 }

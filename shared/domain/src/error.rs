@@ -13,6 +13,11 @@ pub enum ApiError {
     ValidationFailed(String),
     #[error("this email is already a member of the tenant")]
     MemberExists,
+    /// A batch row whose email an earlier row of the same batch already has.
+    #[error("this email is already in an earlier row of the batch")]
+    AlreadyInBatch,
+    #[error("a batch takes at most {max} invitations; nothing was done")]
+    BatchTooLarge { max: usize },
     #[error("{0}")]
     SelfChangeForbidden(&'static str),
     #[error("{0}")]
@@ -89,7 +94,8 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::ValidationFailed(_) => "validation_failed",
-            ApiError::MemberExists => "member_exists",
+            ApiError::MemberExists | ApiError::AlreadyInBatch => "member_exists",
+            ApiError::BatchTooLarge { .. } => "batch_too_large",
             ApiError::SelfChangeForbidden(_) => "self_change_forbidden",
             ApiError::RepresentativeProtected(_) => "representative_protected",
             ApiError::IdentityProtected => "identity_protected",

@@ -241,6 +241,43 @@ impl EmailQuotas {
     }
 }
 
+/// The emails each quota has counted, as read before a batch, and then as its rows would count
+/// them: so that a dry run answers each row as its commit would.
+#[derive(Debug, Default)]
+pub struct QuotaTally {
+    sends: std::collections::HashMap<(QuotaScope, OffsetDateTime), u32>,
+}
+
+impl QuotaTally {
+    /// The distinct counters behind `quotas` (one per scope and window), in the order met: what
+    /// a tally needs read.
+    pub fn counters<'a>(quotas: impl IntoIterator<Item = &'a Quota>) -> Vec<Quota> {
+        let mut seen = std::collections::HashSet::new();
+        quotas.into_iter().filter(|q| seen.insert((q.scope.clone(), q.window_start))).cloned().collect()
+    }
+
+    /// A tally starting from each counter's emails as read (`counters` with their counts).
+    pub fn starting_at(counted: impl IntoIterator<Item = (Quota, u32)>) -> Self {
+        Self { sends: counted.into_iter().map(|(q, sends)| ((q.scope, q.window_start), sends)).collect() }
+    }
+
+    /// Whether one more email may count against every one of `quotas`, refused as a commit
+    /// refuses it: by the first full one, in order.
+    pub fn check(&self, quotas: &[Quota]) -> Result<(), ApiError> {
+        match quotas.iter().find(|q| self.sends.get(&(q.scope.clone(), q.window_start)).copied().unwrap_or(0) >= q.max) {
+            Some(full) => Err(ApiError::RateLimited { retry_after: full.retry_after() }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts one email against each of `quotas` (after `check` cleared them).
+    pub fn count(&mut self, quotas: &[Quota]) {
+        for q in quotas {
+            *self.sends.entry((q.scope.clone(), q.window_start)).or_default() += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,5 +322,39 @@ mod tests {
         assert_eq!(shards.len() as u32, EmailQuotas::MAX_SERVICE_SHARDS, "different addresses count in different shards");
         assert!(service(&quotas, 1).max * quotas.service_shards() <= quotas.per_service_per_day);
         assert_eq!(service(&quotas, 7).scope, service(&quotas, 7).scope, "an address always counts in the same shard");
+    }
+
+    #[test]
+    fn a_tally_refuses_a_row_by_its_first_full_quota_and_counts_nothing_for_it() {
+        let tenant = TenantId::generate();
+        let noon = time::macros::datetime!(2026-12-02 12:30:00 UTC);
+        let quotas = EmailQuotas {
+            per_tenant_per_day: 3,
+            per_address_per_tenant_tree_per_day: 1,
+            per_service_per_day: 400,
+            ..EmailQuotas::default()
+        };
+        let row = |n: usize| quotas.for_email(&tenant, &tenant, &Email::parse(&format!("p{n}@example.com")).unwrap(), None, noon);
+        let rows: Vec<Vec<Quota>> = (0..4).map(row).chain([row(0)]).collect();
+        let counters = QuotaTally::counters(rows.iter().flatten());
+        assert_eq!(counters.len(), 4 * 2 + 1 + 1, "two address counters per address, one tenant, one service counter");
+
+        // The tenant has sent one email today already.
+        let counts = counters.iter().map(|q| (q.clone(), u32::from(q.scope == QuotaScope::Tenant(tenant.clone()))));
+        let mut tally = QuotaTally::starting_at(counts);
+        let mut answers = Vec::new();
+        for quotas in &rows {
+            let answer = tally.check(quotas);
+            if answer.is_ok() {
+                tally.count(quotas);
+            }
+            answers.push(answer.map_err(|e| e.code()));
+        }
+        assert_eq!(answers, [Ok(()), Ok(()), Err("rate_limited"), Err("rate_limited"), Err("rate_limited")]);
+        assert_eq!(
+            tally.check(&rows[0]).unwrap_err().to_string(),
+            ApiError::RateLimited { retry_after: rows[0][0].retry_after() }.to_string(),
+            "the refusal says when the day's window ends"
+        );
     }
 }

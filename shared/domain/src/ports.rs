@@ -8,7 +8,7 @@ use crate::changes::Changeset;
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::links::TokenRecord;
+use crate::links::{Quota, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, Page, TenantPage};
 use crate::model::{Member, MfaType, Person, Tenant};
 use crate::tokens::TokenHash;
@@ -41,6 +41,8 @@ pub trait MemberStore: Send + Sync {
         limit: usize,
         filter: &MemberFilter,
     ) -> Result<MemberPage, ApiError>;
+    /// Which of `emails` are members of the tenant already (a batch's dry run asks).
+    async fn emails_in_use(&self, tenant: &TenantId, emails: &[Email]) -> Result<Vec<Email>, ApiError>;
 }
 
 #[async_trait]
@@ -51,6 +53,13 @@ pub trait PersonStore: Send + Sync {
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     async fn get_token(&self, hash: &TokenHash) -> Result<Option<TokenRecord>, ApiError>;
+}
+
+/// The email quotas' counters, as a batch's dry run reads them (a send counts in its commit).
+#[async_trait]
+pub trait QuotaStore: Send + Sync {
+    /// The emails each quota's counter holds in its window, in the order of `quotas`.
+    async fn emails_counted(&self, quotas: &[Quota]) -> Result<Vec<u32>, ApiError>;
 }
 
 /// A tenant's audit trail, newest first.
@@ -97,9 +106,9 @@ pub trait ChangeStore: Send + Sync {
     async fn commit(&self, changes: &Changeset) -> Result<(), ApiError>;
 }
 
-/// The one table holds tenants, members, tokens, audit entries and idempotency records.
-pub trait Store: TenantStore + MemberStore + PersonStore + TokenStore + AuditStore + IdempotencyStore + ChangeStore {}
-impl<T: TenantStore + MemberStore + PersonStore + TokenStore + AuditStore + IdempotencyStore + ChangeStore> Store for T {}
+/// The one table holds tenants, members, tokens, quotas, audit entries and idempotency records.
+pub trait Store: TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore {}
+impl<T: TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore> Store for T {}
 
 /// The Cognito user behind an email.
 #[derive(Debug, Clone)]

@@ -12,7 +12,8 @@ use crate::operations::{serve, Handler, Reply, RequestParts};
 mod request;
 mod response;
 
-pub use response::{problem, status_of};
+pub use crate::problem::status_of;
+pub use response::problem;
 
 /// Runs operation `H` and answers as the contract says, errors included; logs one line.
 pub async fn respond<H: Handler>(app: &App, req: Request) -> Response<Body> {

@@ -10,8 +10,9 @@ use crate::catalog::Roles;
 use crate::error::ApiError;
 use crate::listing::{page_limit, MemberFilter};
 
-/// Bodies larger than this are refused before parsing (API Gateway's own limit is 10 MB).
-const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Bodies larger than this are refused before parsing (API Gateway's own limit is 10 MB): room
+/// for a batch of 100 invitations with long addresses, pretty-printed.
+const MAX_BODY_BYTES: usize = 128 * 1024;
 
 /// A request as the edge read it: each part once, typed as far as the edge can without knowing
 /// the handler; the handler's `Scope` and `Input` take the rest.

@@ -1,8 +1,11 @@
 //! `POST /tenants/{tenantId}/members`: invite a person by email with a language and roles.
+use futures::lock::Mutex;
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 use crate::app::{App, Ports};
 use crate::audit::Change;
+use crate::auth::ManagerAccess;
 use crate::catalog::Roles;
 use crate::changes;
 use crate::email::Email;
@@ -11,10 +14,9 @@ use crate::error::ApiError;
 use crate::ids::UserSub;
 use crate::invitations;
 use crate::language::Language;
-use crate::links::InvitationLifetime;
+use crate::links::{InvitationLifetime, Quota};
 use crate::model::Member;
 use crate::operations::input::Json;
-use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
 use crate::operations::scope::ManagedTenant;
 use crate::operations::{Call, Handler, Reply};
@@ -22,7 +24,7 @@ use crate::operations::{Call, Handler, Reply};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Invitation {
-    email: Email,
+    pub(super) email: Email,
     language: Language,
     roles: Roles,
     /// 1–30 days; else the stack's invitation lifetime.
@@ -38,27 +40,52 @@ impl Handler for InviteMember {
     type Scope = ManagedTenant;
     type Input = Json<Invitation>;
 
-    /// Order of calls: Cognito user (reused if the person exists), then one transaction for the
-    /// member, its email marker, its token and its person's count, then the email; if the email
-    /// fails the transaction is taken back, so a retry starts clean and reuses the Cognito user.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<Invitation>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
-        let email = body.email.clone();
-        let mut member = Member::new_invited(access.tenant.tenant_id.clone(), body.email, body.language, body.roles, UserSub::new(""), now);
-        let change = Change::by(access.actor(), now);
-        let invitation = invitations::issue(app, &member, now, body.expires_in_days)?;
-        invitation.record_on(&mut member, &change.actor);
-
-        let quotas = app.config.email_quotas.for_email(&member.tenant_id, access.tenant.tree(), &email, None, now);
-        let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
-            let changes = changes::invite_member(&member, &invitation.record, joining, &quotas, &change);
-            async move { app.store.commit(&changes).await.map(|()| changes) }
-        })
-        .await?;
-        let kind = LinkKind::MemberInvitation;
-        let sent = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await;
-        sent_or_taken_back(app, sent, || written.undo()).await?;
+        let Call { scope: ManagedTenant(access), input: Json(invitation), now } = call;
+        let member = invite(app, &access, invitation, Change::by(access.actor(), now), &Mutex::new(())).await?;
         let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);
         Ok(Reply::member(201, &member, now).at(location))
     }
+}
+
+/// The quotas an invitation's email counts against (`EmailQuotas::for_email`).
+pub(super) fn quotas(app: &App, access: &ManagerAccess, email: &Email, now: OffsetDateTime) -> Vec<Quota> {
+    app.config.email_quotas.for_email(&access.tenant.tenant_id, access.tenant.tree(), email, None, now)
+}
+
+/// Invites one person into the tenant as `change` (by its actor, at its time) and returns the
+/// new member. Order of calls: Cognito user (reused if the person exists), then one transaction
+/// for the member, its email marker, its token, its counts and its audit entry, then the email;
+/// if the email fails the transaction is taken back, so a retry starts clean and reuses the
+/// Cognito user. Each commit holds `commits`: the rows of a batch write the same tenant's counts,
+/// and one at a time they never cancel each other's transactions.
+pub(super) async fn invite(
+    app: &App,
+    access: &ManagerAccess,
+    body: Invitation,
+    change: Change,
+    commits: &Mutex<()>,
+) -> Result<Member, ApiError> {
+    let now = change.at;
+    let email = body.email.clone();
+    let mut member = Member::new_invited(access.tenant.tenant_id.clone(), body.email, body.language, body.roles, UserSub::new(""), now);
+    let invitation = invitations::issue(app, &member, now, body.expires_in_days)?;
+    invitation.record_on(&mut member, &change.actor);
+
+    let quotas = quotas(app, access, &email, now);
+    let (user, written) = people::add_membership(app, &email, &mut member, |member, joining| {
+        let changes = changes::invite_member(&member, &invitation.record, joining, &quotas, &change);
+        async move {
+            let _one_at_a_time = commits.lock().await;
+            app.store.commit(&changes).await.map(|()| changes)
+        }
+    })
+    .await?;
+    let kind = LinkKind::MemberInvitation;
+    if let Err(error) = invitations::send(app, kind, &member, user.has_account, &access.tenant.name, &invitation).await {
+        let _one_at_a_time = commits.lock().await;
+        app.store.commit(&written.undo()).await?;
+        return Err(error);
+    }
+    Ok(member)
 }

@@ -240,22 +240,8 @@ impl DynamoStore {
     }
 
     fn count_email(&self, quota: &Quota) -> TransactWriteItem {
-        let window = quota.window_start.unix_timestamp();
-        let key = match &quota.scope {
-            QuotaScope::Member { tenant, member, purpose } => {
-                let purpose = match purpose {
-                    TokenPurpose::Invitation => "invitation",
-                    TokenPurpose::PasswordReset => "password-reset",
-                };
-                key(tenant_pk(tenant), format!("RATE#{member}#{purpose}#{window}"))
-            }
-            QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
-            QuotaScope::AddressFromTree { tree, address } => key(format!("ADDRESS#{address}"), format!("RATE#TREE#{tree}#{window}")),
-            QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
-            QuotaScope::Service { shard } => key(format!("SERVICE#{shard}"), format!("RATE#{window}")),
-        };
         update(
-            self.update(key)
+            self.update(quota_key(quota))
                 .update_expression("SET #ttl = :ttl ADD sends :one")
                 .condition_expression("attribute_not_exists(sends) OR sends < :max")
                 .expression_attribute_names("#ttl", "ttl")

@@ -198,6 +198,24 @@ pub(super) fn email_marker(tenant: &TenantId, email: &Email, member: &MemberId) 
     item
 }
 
+/// The counter of a quota's window: `sends` counts its emails.
+pub(super) fn quota_key(quota: &Quota) -> Item {
+    let window = quota.window_start.unix_timestamp();
+    match &quota.scope {
+        QuotaScope::Member { tenant, member, purpose } => {
+            let purpose = match purpose {
+                TokenPurpose::Invitation => "invitation",
+                TokenPurpose::PasswordReset => "password-reset",
+            };
+            key(tenant_pk(tenant), format!("RATE#{member}#{purpose}#{window}"))
+        }
+        QuotaScope::Address(hash) => key(format!("ADDRESS#{hash}"), format!("RATE#{window}")),
+        QuotaScope::AddressFromTree { tree, address } => key(format!("ADDRESS#{address}"), format!("RATE#TREE#{tree}#{window}")),
+        QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
+        QuotaScope::Service { shard } => key(format!("SERVICE#{shard}"), format!("RATE#{window}")),
+    }
+}
+
 pub(super) fn descendant_key(ancestor: &TenantId, tenant: &TenantId) -> Item {
     key(tenant_pk(ancestor), format!("DESC#{tenant}"))
 }

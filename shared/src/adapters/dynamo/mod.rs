@@ -38,7 +38,8 @@ use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, Reservation, StoredResponse, TenantStore, TokenStore,
+    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
+    TokenStore,
 };
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
@@ -121,21 +122,30 @@ impl DynamoStore {
     }
 
     pub(super) async fn read_tenants(&self, ids: &[TenantId]) -> Result<Vec<Tenant>, ApiError> {
-        let mut tenants = Vec::with_capacity(ids.len());
-        // BatchGetItem takes at most 100 keys.
-        for chunk in ids.chunks(100) {
-            let keys = chunk.iter().map(|t| key(tenant_pk(t), "TENANT")).collect();
-            let mut request = Some(KeysAndAttributes::builder().set_keys(Some(keys)).build().map_err(ApiError::upstream)?);
+        let items = self.batch_get(ids.iter().map(|t| key(tenant_pk(t), "TENANT")).collect()).await?;
+        let mut tenants = items.into_iter().map(|item| Ok(from_item::<TenantItem>(item)?.tenant)).collect::<Result<Vec<_>, ApiError>>()?;
+        tenants.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+        Ok(tenants)
+    }
+
+    /// The items of `keys` that exist, in no particular order: `BatchGetItem`, 100 keys at a
+    /// time (each once: it refuses a repeated key), following its unprocessed keys.
+    pub(super) async fn batch_get(&self, mut keys: Vec<Item>) -> Result<Vec<Item>, ApiError> {
+        let mut seen = std::collections::HashSet::new();
+        let text = |k: &Item, name: &str| k.get(name).and_then(|v| v.as_s().ok()).cloned();
+        keys.retain(|k| seen.insert((text(k, "pk"), text(k, "sk"))));
+        let mut items = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder().set_keys(Some(chunk.to_vec())).consistent_read(true).build().map_err(ApiError::upstream)?,
+            );
             while let Some(keys) = request.take() {
                 let output = self.client.batch_get_item().request_items(&self.table, keys).send().await.map_err(ApiError::upstream)?;
-                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
-                    tenants.push(from_item::<TenantItem>(item)?.tenant);
-                }
+                items.extend(output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default());
                 request = output.unprocessed_keys.and_then(|mut u| u.remove(&self.table));
             }
         }
-        tenants.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
-        Ok(tenants)
+        Ok(items)
     }
 
     /// Every item of a query, following pages.

@@ -133,6 +133,29 @@ impl MemberStore for DynamoStore {
             }
         }
     }
+
+    async fn emails_in_use(&self, tenant: &TenantId, emails: &[Email]) -> Result<Vec<Email>, ApiError> {
+        let markers = self.batch_get(emails.iter().map(|e| email_marker_key(tenant, e)).collect()).await?;
+        let found: std::collections::HashSet<&str> =
+            markers.iter().filter_map(|item| item.get("sk")?.as_s().ok()?.strip_prefix("EMAIL#")).collect();
+        Ok(emails.iter().filter(|e| found.contains(e.as_str())).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl QuotaStore for DynamoStore {
+    async fn emails_counted(&self, quotas: &[Quota]) -> Result<Vec<u32>, ApiError> {
+        let keys: Vec<Item> = quotas.iter().map(quota_key).collect();
+        let counters = self.batch_get(keys.clone()).await?;
+        let sends_of = |key: &Item| {
+            counters
+                .iter()
+                .find(|item| item.get("pk") == key.get("pk") && item.get("sk") == key.get("sk"))
+                .and_then(|item| item.get("sends")?.as_n().ok()?.parse().ok())
+                .unwrap_or(0)
+        };
+        Ok(keys.iter().map(sends_of).collect())
+    }
 }
 
 #[async_trait]

@@ -7,13 +7,15 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::{Changeset, Write};
+use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
-use crate::links::{QuotaScope, TokenRecord};
+use crate::links::{Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage, MEMBERS_READ_PER_PAGE};
 use crate::model::{Member, Mfa, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, Reservation, StoredResponse, TenantStore, TokenStore,
+    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
+    TokenStore,
 };
 use crate::tokens::TokenHash;
 
@@ -364,6 +366,19 @@ impl MemberStore for MemoryStore {
                 }
             }
             page.finish(read.next().is_none())
+        }))
+    }
+
+    async fn emails_in_use(&self, tenant: &TenantId, emails: &[Email]) -> Result<Vec<Email>, ApiError> {
+        Ok(self.read(|t| emails.iter().filter(|e| t.emails.contains_key(&(tenant.clone(), e.as_str().to_string()))).cloned().collect()))
+    }
+}
+
+#[async_trait]
+impl QuotaStore for MemoryStore {
+    async fn emails_counted(&self, quotas: &[Quota]) -> Result<Vec<u32>, ApiError> {
+        Ok(self.read(|t| {
+            quotas.iter().map(|q| t.sends.get(&(q.scope.clone(), q.window_start.unix_timestamp())).copied().unwrap_or(0)).collect()
         }))
     }
 }
