@@ -104,6 +104,10 @@ cases = {
     {"email":"batch.one@events.example.com","language":"en","roles":PORTAL_MEMBER}]}),
  "invite-members.400-batch-too-large": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
     {"email":f"batch.{n}@events.example.com","language":"en","roles":PORTAL_MEMBER} for n in range(101)]}),
+ "get-me.200-member": event("GET","/me",None,MEMBER),
+ "get-me.401-no-token": event("GET","/me",None,None),
+ "list-my-memberships.200-admin": event("GET","/me/memberships",None,ADMIN,query={"limit":"10"}),
+ "list-my-memberships.400-bad-limit": event("GET","/me/memberships",None,ADMIN,query={"limit":"0"}),
  "get-member.200-admin": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,ADMIN),
  "get-member.404-unknown-member": event("GET","/tenants/{tenantId}/members/{memberId}",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
  "get-member.403-plain-member": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,MEMBER),

@@ -9,9 +9,11 @@ use crate::error::ApiError;
 pub fn status_of(error: &ApiError) -> StatusCode {
     match error {
         ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        ApiError::Forbidden(_) | ApiError::SelfChangeForbidden(_) | ApiError::WrongAccount | ApiError::NotRepresentative => {
-            StatusCode::FORBIDDEN
-        }
+        ApiError::Forbidden(_)
+        | ApiError::SelfChangeForbidden(_)
+        | ApiError::WrongAccount
+        | ApiError::NotRepresentative
+        | ApiError::TenantNotAvailable => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::ValidationFailed(_) | ApiError::BatchTooLarge { .. } | ApiError::TokenInvalid | ApiError::PasswordRejected(_) => {
             StatusCode::BAD_REQUEST

@@ -64,6 +64,8 @@ registry! {
     ChangeRepresentative,
     ChangeRepresentativeEmail,
     ListAudit,
+    GetMe,
+    ListMyMemberships,
 }
 
 impl Operation {

@@ -50,6 +50,9 @@ fn budget(case: &str) -> Budget {
         }
         "delete-member" => (5, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
         "list-audit" => (2, &AUTHORIZATION),
+        // The caller's session (their person record), then what is asked.
+        "get-me" => (2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
+        "list-my-memberships" => (3, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
         other => panic!("{other} has no budget: give it one here and in the README"),
     };
     Budget { round_trips, required }
@@ -107,6 +110,8 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     let rows = &mut rows;
 
     measure(&stack, rows, "list-roles", Method::GET, "/roles", Some(token), None).await;
+    measure(&stack, rows, "get-me", Method::GET, "/me", Some(token), None).await;
+    measure(&stack, rows, "list-my-memberships", Method::GET, "/me/memberships", Some(token), None).await;
     let child_rep = unique_email("child-rep");
     let created = measure(
         &stack,

@@ -230,7 +230,9 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
         | "get-member"
         | "delete-member"
         | "list-representative-candidates"
-        | "list-audit" => None,
+        | "list-audit"
+        | "get-me"
+        | "list-my-memberships" => None,
         "create-tenant" => {
             Some(json!({ "name": format!("Matrix {}", ulid::Ulid::new()), "adminEmail": fresh_email(), "adminLanguage": "en" }))
         }

@@ -48,6 +48,10 @@ pub enum ApiError {
     PersonChanged,
     #[error("the link is not valid; ask for a new one")]
     TokenInvalid,
+    /// Tokens asked for a tenant where the person is not an active member: Cognito fails the
+    /// call with this message (the contract names the code in it).
+    #[error("tenant_not_available: you are not an active member of this tenant")]
+    TenantNotAvailable,
     #[error("the link has expired; ask for a new one")]
     TokenExpired,
     #[error("{0}")]
@@ -109,6 +113,7 @@ impl ApiError {
             ApiError::NotRepresentative => "not_representative",
             ApiError::VersionConflict | ApiError::PersonChanged => "version_conflict",
             ApiError::TokenInvalid => "token_invalid",
+            ApiError::TenantNotAvailable => "tenant_not_available",
             ApiError::TokenExpired => "token_expired",
             ApiError::PasswordRejected(_) => "password_rejected",
             ApiError::RateLimited { .. } => "rate_limited",

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod claims;
 pub mod config;
 pub mod email;
 pub mod error;

@@ -131,6 +131,8 @@ pub trait Directory: Send + Sync {
     async fn is_registered(&self, email: &Email) -> Result<bool, ApiError>;
     /// Whether the person has an account they can sign in with (a password of their own).
     async fn has_account(&self, user: &UserSub) -> Result<bool, ApiError>;
+    /// The person's sign-in email; none for a user that does not exist.
+    async fn email_of(&self, user: &UserSub) -> Result<Option<Email>, ApiError>;
     /// The Cognito groups of the person (`operators`…); none for a user that does not exist.
     async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError>;
     /// Whether Cognito has any MFA on for the person.

@@ -138,6 +138,17 @@ impl Directory for CognitoDirectory {
         }
     }
 
+    async fn email_of(&self, user: &UserSub) -> Result<Option<Email>, ApiError> {
+        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+            Ok(found) => {
+                let email = found.user_attributes().iter().find(|a| a.name() == "email").and_then(|a| a.value());
+                Ok(email.and_then(|e| Email::parse(e).ok()))
+            }
+            Err(e) if is_user_not_found(&e) => Ok(None),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
     async fn mfa_enabled(&self, user: &UserSub) -> Result<bool, ApiError> {
         match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(user) => Ok(user.preferred_mfa_setting().is_some_and(|p| !p.is_empty()) || !user.user_mfa_setting_list().is_empty()),

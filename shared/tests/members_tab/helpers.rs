@@ -37,6 +37,7 @@ pub struct Person {
     pub email: String,
 }
 
+#[derive(Clone)]
 pub struct Tenant {
     pub id: String,
     /// Its representative administrator, registered.

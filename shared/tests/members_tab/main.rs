@@ -1054,3 +1054,66 @@ async fn a_batch_replayed_with_its_idempotency_key_answers_the_same_and_sends_no
     assert_eq!((again.status, &again.body), (200, &first.body), "the whole answer again");
     assert_eq!(world.mailer.sent().len(), sent, "and no email again");
 }
+
+#[tokio::test]
+async fn a_person_sees_themselves_and_the_tenants_they_are_active_in_with_those_they_manage() {
+    let world = World::new();
+    let parent = world.tenant("Parent", None, "admin@parent.example.com").await;
+    let child = world.tenant("Child", Some(&parent.id), "admin@child.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let me = &parent.admin;
+    let join = |tenant: &helpers::Tenant| {
+        let (world, tenant) = (&world, tenant.clone());
+        async move {
+            assert_eq!(world.invite(&tenant.id, &tenant.admin.sub, &me.email, "member").await.status, 201);
+            let token = world.last_token_to(&me.email);
+            let joined = world.call(Operation::JoinTenant, Some(&me.sub), &[], Some(json!({ "token": token }))).await;
+            assert_eq!(joined.status, 200, "{joined:?}");
+        }
+    };
+    join(&other).await;
+    join(&child).await;
+    assert_eq!(
+        world
+            .invite(&world.tenant("Pending", None, "admin@pending.example.com").await.id, &world.operator, &me.email, "member")
+            .await
+            .status,
+        201
+    );
+
+    let listed = world.call_query(Operation::ListMyMemberships, Some(&me.sub), &[], json!({})).await;
+    assert_eq!(listed.status, 200, "{listed:?}");
+    let mut expected = vec![
+        (parent.id.clone(), "Parent", true, true),
+        (child.id.clone(), "Child", false, true),
+        (other.id.clone(), "Other", false, false),
+    ];
+    expected.sort();
+    let shown: Vec<(String, &str, bool, bool)> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let id = m["tenantId"].as_str().unwrap().to_string();
+            (id, m["tenantName"].as_str().unwrap(), m["representative"].as_bool().unwrap(), m["manager"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(shown, expected, "only active memberships, the child managed as the parent's administrator, the other not");
+    assert_eq!(listed.body["items"][0]["roles"]["service-management-portal"].as_str().is_some(), true);
+
+    let first = world.call_query(Operation::ListMyMemberships, Some(&me.sub), &[], json!({ "limit": "2" })).await;
+    let cursor = first.body["nextCursor"].as_str().expect("a second page").to_string();
+    let second = world.call_query(Operation::ListMyMemberships, Some(&me.sub), &[], json!({ "limit": "2", "cursor": cursor })).await;
+    assert_eq!((first.body["items"].as_array().unwrap().len(), second.body["items"].as_array().unwrap().len()), (2, 1));
+    assert_eq!(second.body["nextCursor"], Value::Null);
+
+    let person = world.call(Operation::GetMe, Some(&me.sub), &[], None).await;
+    assert_eq!(
+        person.body,
+        json!({ "sub": me.sub.as_str(), "email": "admin@parent.example.com", "operator": false, "mfa": { "enabled": false, "type": null } })
+    );
+    let operator = world.call(Operation::GetMe, Some(&world.operator), &[], None).await;
+    assert_eq!((operator.body["operator"].as_bool(), operator.body["email"].as_str()), (Some(true), Some("operator@example.com")));
+    let nobody = world.call(Operation::GetMe, None, &[], None).await;
+    assert_eq!((nobody.status, nobody.code()), (401, "unauthenticated"));
+}

@@ -123,6 +123,10 @@ impl Directory for MemoryDirectory {
         Ok(self.with(user, |a| a.password.is_some()).unwrap_or(false))
     }
 
+    async fn email_of(&self, user: &UserSub) -> Result<Option<Email>, ApiError> {
+        Ok(self.with(user, |a| a.email.clone()))
+    }
+
     async fn groups_of(&self, user: &UserSub) -> Result<Vec<String>, ApiError> {
         Ok(self.with(user, |a| a.groups.clone()).unwrap_or_default())
     }
