@@ -104,7 +104,7 @@ cases = {
     {"email":"batch.one@events.example.com","language":"en","roles":PORTAL_MEMBER}]}),
  "invite-members.400-batch-too-large": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
     {"email":f"batch.{n}@events.example.com","language":"en","roles":PORTAL_MEMBER} for n in range(101)]}),
- "get-me.200-member": event("GET","/me",None,MEMBER),
+ "get-me.200-operator": event("GET","/me",None,OPERATOR),
  "get-me.401-no-token": event("GET","/me",None,None),
  "list-my-memberships.200-admin": event("GET","/me/memberships",None,ADMIN,query={"limit":"10"}),
  "list-my-memberships.400-bad-limit": event("GET","/me/memberships",None,ADMIN,query={"limit":"0"}),
@@ -194,6 +194,22 @@ def custom_message(claims, source, locale=None):
     }
 
 
+def pre_token_generation(claims, source, tenant=None):
+    """A Cognito pre-token-generation trigger event of version V2_0, as Cognito sends it; with
+    `tenant`, the ClientMetadata of a call that asks for that tenant's tokens."""
+    request = {"userAttributes": {"sub": claims["sub"], "email": claims["email"], "email_verified": "true",
+                                  "cognito:user_status": "CONFIRMED"},
+               "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
+               "scopes": ["aws.cognito.signin.user.admin"]}
+    if tenant:
+        request["clientMetadata"] = {"tenantId": tenant}
+    return {
+        "version": "2", "region": "us-east-1", "userPoolId": "us-east-1_EVENTS", "userName": claims["sub"],
+        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "events-client"},
+        "triggerSource": source, "request": request, "response": {"claimsAndScopeOverrideDetails": None},
+    }
+
+
 triggers = {
  # "200": the trigger hands the event back to Cognito, which goes on with the sign-in.
  "enforce-mfa.200-pre-authentication": pre_authentication(ADMIN),
@@ -204,6 +220,10 @@ triggers = {
  "custom-message.200-forgot-password-locale-ja": custom_message(ADMIN, "CustomMessage_ForgotPassword", "ja-JP"),
  "custom-message.200-verify-email-ja": custom_message(MEMBER, "CustomMessage_VerifyUserAttribute"),
  "custom-message.200-admin-create-user-cognito": custom_message(MEMBER, "CustomMessage_AdminCreateUser"),
+ # "200-…": the tokens carry the claims of the events' tenant; "403-<code>": Cognito is told <code>.
+ "token-claims.200-sign-in-only-membership": pre_token_generation(MEMBER, "TokenGeneration_Authentication"),
+ "token-claims.200-refresh-switching-tenant": pre_token_generation(ADMIN, "TokenGeneration_RefreshTokens", T),
+ "token-claims.403-tenant-not-available": pre_token_generation(ADMIN, "TokenGeneration_RefreshTokens", CH),
 }
 
 

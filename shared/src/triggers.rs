@@ -5,8 +5,11 @@ use std::future::Future;
 use serde_json::Value;
 
 use crate::app::{App, Ports};
+use crate::changes;
+use crate::claims::{self, TenantClaims};
 use crate::emails::CodeEmail;
 use crate::error::ApiError;
+use crate::ids::TenantId;
 use crate::ids::UserSub;
 use crate::model::Person;
 use crate::operations::people;
@@ -75,6 +78,48 @@ impl Trigger for CustomMessage {
         let message = kind.render(Person::language(locale, &memberships), &code);
         event["response"]["emailSubject"] = message.subject.into();
         event["response"]["emailMessage"] = message.html.into();
+        Ok(event)
+    }
+}
+
+/// Pre-token generation (event version `V2_0`): the ID and access tokens say, for the person's
+/// active tenant, `tenant_id`, `tenant_roles` and `permissions` (`claims::active_membership`
+/// chooses it). A tenant asked for in `ClientMetadata.tenantId` must be an active membership,
+/// else the call fails with `tenant_not_available` and Cognito issues nothing; it is remembered
+/// as the tenant switched to. Claims are never issued unchecked: when the memberships cannot be
+/// read, a call that named a tenant fails, and any other gets tokens without tenant claims.
+pub struct TokenClaims;
+
+impl Trigger for TokenClaims {
+    const PORTS: Ports = Ports::STORE;
+
+    async fn answer(app: &App, mut event: Value) -> Result<Value, ApiError> {
+        let Some(user) = person_of(&event) else { return Ok(event) };
+        let asked = match event["request"]["clientMetadata"]["tenantId"].as_str() {
+            Some(raw) => Some(TenantId::parse(raw).map_err(|_| ApiError::TenantNotAvailable)?),
+            None => None,
+        };
+        let (memberships, person) = match tokio::try_join!(app.store.memberships_of(&user), app.store.get_person(&user)) {
+            Ok(read) => read,
+            Err(error) if asked.is_none() => {
+                tracing::warn!(error = %crate::log::error_chain(&error), "tokens issued without tenant claims");
+                return Ok(event);
+            }
+            Err(error) => return Err(error),
+        };
+        let last = person.as_ref().and_then(|p| p.active_tenant.as_ref());
+        let Some(member) = claims::active_membership(asked.as_ref(), last, &memberships)? else { return Ok(event) };
+        if asked.is_some() && last != Some(&member.tenant_id) {
+            // Only what the next plain refresh speaks for: the tokens asked for are right without it.
+            if let Err(error) = app.store.commit(&changes::switch_tenant(&user, &member.tenant_id)).await {
+                tracing::warn!(error = %crate::log::error_chain(&error), "the tenant switched to is not remembered");
+            }
+        }
+        let claims = serde_json::to_value(TenantClaims::of(member)).expect("claims serialise");
+        event["response"]["claimsAndScopeOverrideDetails"] = serde_json::json!({
+            "idTokenGeneration": { "claimsToAddOrOverride": claims },
+            "accessTokenGeneration": { "claimsToAddOrOverride": claims },
+        });
         Ok(event)
     }
 }

@@ -11,7 +11,7 @@ use crate::helpers::{project_root, TestStack};
 
 /// Functions that Cognito calls, not API Gateway: they answer with the event they were given,
 /// the custom message with Cognito's email written in its place.
-const TRIGGERS: [&str; 2] = ["enforce-mfa", "custom-message"];
+const TRIGGERS: [&str; 3] = ["enforce-mfa", "custom-message", "token-claims"];
 
 /// Whether a trigger's answer is what its event's name says: `custom-message.200-…-ja` and `-en`
 /// word Cognito's email in that language around Cognito's code placeholder, `-cognito` leaves it
@@ -20,6 +20,9 @@ fn check_trigger_answer(path: &Path, event: &serde_json::Value, answer: &serde_j
     let name = path.file_stem().unwrap().to_str().unwrap();
     let differs = |what: &str| Err(format!("{}: {what}: {answer}", path.display()));
     let language = ["ja", "en"].into_iter().find(|l| name.starts_with("custom-message.") && name.ends_with(&format!("-{l}")));
+    if name.starts_with("token-claims.") {
+        return check_claims(event, answer).map_err(|what| format!("{}: {what}: {answer}", path.display()));
+    }
     let Some(language) = language else {
         return if answer == event { Ok(()) } else { differs("the event should come back unchanged") };
     };
@@ -34,6 +37,36 @@ fn check_trigger_answer(path: &Path, event: &serde_json::Value, answer: &serde_j
         ("ja", true, false) | ("en", false, true) => Ok(()),
         _ => differs(&format!("the email is not in {language}")),
     }
+}
+
+/// A pre-token-generation answer: the event, with both tokens given the events' tenant, the
+/// fixtures' roles there and what they grant.
+fn check_claims(event: &serde_json::Value, answer: &serde_json::Value) -> Result<(), String> {
+    let details = &answer["response"]["claimsAndScopeOverrideDetails"];
+    let (id, access) = (&details["idTokenGeneration"]["claimsToAddOrOverride"], &details["accessTokenGeneration"]["claimsToAddOrOverride"]);
+    if id != access {
+        return Err("the ID and access tokens would carry different claims".into());
+    }
+    if id["tenant_id"] != local_stack::fixtures::TENANT_ID || !id["tenant_roles"]["service-management-portal"].is_string() {
+        return Err("not the events' tenant and roles".into());
+    }
+    if !id["permissions"].as_array().is_some_and(|p| p.iter().any(|p| p == "service-management-portal:tenant:read")) {
+        return Err("not the permissions of the roles".into());
+    }
+    let mut rest = answer.clone();
+    rest["response"] = event["response"].clone();
+    if &rest != event {
+        Err("the rest of the event changed".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The error code a trigger's refusal event is named for: `<function>.<status>-<code>`.
+fn refusal_code(path: &Path) -> String {
+    let name = path.file_stem().unwrap().to_str().unwrap();
+    let case = name.split_once('.').map_or("", |(_, case)| case);
+    case.split_once('-').map(|(_, code)| code.replace('-', "_")).unwrap_or_default()
 }
 
 fn events_dir() -> PathBuf {
@@ -54,14 +87,17 @@ async fn invoke(path: PathBuf) -> Result<(), String> {
     local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.map_err(|e| format!("seeding: {e}"))?;
     let event = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     if TRIGGERS.contains(&function.as_str()) {
-        use tenant_members::triggers::{CustomMessage, EnforceMfa, Trigger};
+        use tenant_members::triggers::{CustomMessage, EnforceMfa, TokenClaims, Trigger};
         let event: serde_json::Value = serde_json::from_str(&event).map_err(|e| e.to_string())?;
+        let app = &stack.running.app;
         let answered = match function.as_str() {
-            "enforce-mfa" => EnforceMfa::answer(&stack.running.app.only(EnforceMfa::PORTS), event.clone()).await,
-            _ => CustomMessage::answer(&stack.running.app.only(CustomMessage::PORTS), event.clone()).await,
+            "enforce-mfa" => EnforceMfa::answer(&app.only(EnforceMfa::PORTS), event.clone()).await,
+            "token-claims" => TokenClaims::answer(&app.only(TokenClaims::PORTS), event.clone()).await,
+            _ => CustomMessage::answer(&app.only(CustomMessage::PORTS), event.clone()).await,
         };
         return match answered {
             Ok(answer) if expected == 200 => check_trigger_answer(&path, &event, &answer),
+            Err(error) if expected != 200 && error.code() == refusal_code(&path) => Ok(()),
             other => Err(format!("{}: the trigger answered {other:?}", path.display())),
         };
     }
@@ -165,12 +201,16 @@ fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, 
     let printed = format!("{stdout}{stderr}");
     // SAM prints the function's answer last on stdout, and the function's logs on stderr.
     let response: Option<serde_json::Value> = stdout.lines().last().and_then(|l| serde_json::from_str(l).ok());
-    // A trigger hands Cognito its event back: that is its 200.
-    let status = response.as_ref().and_then(|r| r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)));
+    // A trigger hands Cognito its event back: that is its 200; its refusal is its event's status
+    // when its message names the code the event is named for.
+    let refused = |r: &serde_json::Value| r["errorMessage"].as_str().is_some_and(|m| m.starts_with(&refusal_code(file)));
+    let status = response.as_ref().and_then(|r| {
+        r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)).or(refused(r).then_some(u64::from(expected)).filter(|s| *s != 200))
+    });
     if status != Some(u64::from(expected)) {
         return (Some(InvokeFailure::Wrong(format!("{}: expected {expected}, got {status:?}\n{printed}", file.display()))), printed);
     }
-    if let (true, Some(answer)) = (TRIGGERS.contains(&function.as_str()), &response) {
+    if let (true, Some(answer), 200) = (TRIGGERS.contains(&function.as_str()), &response, expected) {
         let event = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         if let Err(why) = check_trigger_answer(file, &event, answer) {
             return (Some(InvokeFailure::Wrong(why)), printed);

@@ -49,6 +49,7 @@ fn kind(write: &Write) -> &'static str {
         Write::KeepPerson { .. } => "KeepPerson",
         Write::LeavePerson { .. } => "LeavePerson",
         Write::RecordSignOut { .. } => "RecordSignOut",
+        Write::SwitchTenant { .. } => "SwitchTenant",
         Write::SetPersonMfa { .. } => "SetPersonMfa",
         Write::SetFirstPassword { .. } => "SetFirstPassword",
         Write::ClearFirstPassword { .. } => "ClearFirstPassword",
@@ -57,7 +58,7 @@ fn kind(write: &Write) -> &'static str {
     }
 }
 
-const KINDS: [&str; 30] = [
+const KINDS: [&str; 31] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -83,6 +84,7 @@ const KINDS: [&str; 30] = [
     "KeepPerson",
     "LeavePerson",
     "RecordSignOut",
+    "SwitchTenant",
     "SetPersonMfa",
     "SetFirstPassword",
     "ClearFirstPassword",
@@ -222,6 +224,10 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let mfa = Mfa { enabled: true, r#type: Some(MfaType::Email) };
     let (mut switched, set_mfa) = changes::set_mfa(&person, vec![member.clone()], &mfa, &admin(&rep), |_| true);
     transcript.push(commit(store, "switch the person's MFA on", &set_mfa, seen).await);
+    let switch = changes::switch_tenant(&member.user_sub, &cast.root);
+    transcript.push(commit(store, "their tokens switch to the root tenant", &switch, seen).await);
+    let nobody = changes::switch_tenant(&UserSub::new("conformance-nobody"), &cast.root);
+    transcript.push(commit(store, "a person who does not exist switches", &nobody, seen).await);
     member = switched.remove(0);
     let password_link = cast.link(5, &member, TokenPurpose::PasswordReset);
     let (reset_member, send) = changes::replace_link(&member, &password_link, &[], &admin(&rep));

@@ -188,6 +188,7 @@ mod tests {
             version: 1,
             retiring: false,
             signed_out_at,
+            active_tenant: None,
         };
         let token = |session_began| Caller { session_began, ..caller(false) };
         assert!(session_current(&token(Some(at(0))), None).is_ok(), "no person record: nothing ended");

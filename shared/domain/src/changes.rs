@@ -114,6 +114,11 @@ pub enum Write {
         sign_out: bool,
         at: OffsetDateTime,
     },
+    /// The tenant the person's tokens switched to (the person exists).
+    SwitchTenant {
+        user: UserSub,
+        tenant: TenantId,
+    },
     /// The person's sessions were ended at `at` (the person exists).
     RecordSignOut {
         user: UserSub,
@@ -438,6 +443,11 @@ pub fn accept_invitation(link: &TokenRecord, claim: Option<&LinkClaim>, member: 
 /// A retiring person kept, as they are in a group now (`Write::KeepPerson`).
 pub fn keep_person(user: &UserSub, version: u64) -> Changeset {
     Changeset::default().write(Write::KeepPerson { user: user.clone(), version }, person_changed)
+}
+
+/// The person's tokens switched to `tenant` (their pre-token-generation trigger, asked for it).
+pub fn switch_tenant(user: &UserSub, tenant: &TenantId) -> Changeset {
+    Changeset::default().write(Write::SwitchTenant { user: user.clone(), tenant: tenant.clone() }, |_| ApiError::TenantNotAvailable)
 }
 
 /// The person's sessions ended at `at`, alone: when Cognito could not end them, the API still

@@ -147,6 +147,9 @@ pub struct Person {
     pub retiring: bool,
     /// When the service last ended their sessions: tokens issued before it act for no one.
     pub signed_out_at: Option<OffsetDateTime>,
+    /// The tenant their tokens last switched to (`ClientMetadata.tenantId`): their tokens speak
+    /// for it again, while they are an active member there.
+    pub active_tenant: Option<TenantId>,
 }
 
 impl Person {

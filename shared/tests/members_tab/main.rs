@@ -1117,3 +1117,63 @@ async fn a_person_sees_themselves_and_the_tenants_they_are_active_in_with_those_
     let nobody = world.call(Operation::GetMe, None, &[], None).await;
     assert_eq!((nobody.status, nobody.code()), (401, "unauthenticated"));
 }
+
+/// A pre-token-generation event of version `V2_0`, as Cognito sends it for `sub`, asking for
+/// `tenant` in its `ClientMetadata` if given.
+fn token_event(sub: &str, tenant: Option<&str>) -> Value {
+    let mut request = json!({
+        "userAttributes": { "sub": sub, "email_verified": "true", "cognito:user_status": "CONFIRMED" },
+        "groupConfiguration": { "groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": null },
+        "scopes": ["aws.cognito.signin.user.admin"],
+    });
+    if let Some(tenant) = tenant {
+        request["clientMetadata"] = json!({ "tenantId": tenant });
+    }
+    json!({
+        "version": "2", "triggerSource": "TokenGeneration_RefreshTokens", "region": "us-east-1", "userPoolId": "memory",
+        "userName": sub, "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "portal" },
+        "request": request, "response": { "claimsAndScopeOverrideDetails": null },
+    })
+}
+
+#[tokio::test]
+async fn tokens_speak_for_the_tenant_asked_for_then_the_last_switched_to_and_never_one_left() {
+    use tenant_members::triggers::{TokenClaims, Trigger};
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let globex = world.tenant("Globex", None, "admin@globex.example.com").await;
+    let me = &acme.admin;
+    assert_eq!(world.invite(&globex.id, &globex.admin.sub, &me.email, "member").await.status, 201);
+    let joined = world.call(Operation::JoinTenant, Some(&me.sub), &[], Some(json!({ "token": world.last_token_to(&me.email) }))).await;
+    assert_eq!(joined.status, 200);
+    let in_globex = joined.body["memberId"].as_str().unwrap().to_string();
+    let claims = |tenant: Option<&str>| {
+        let (world, event) = (&world, token_event(me.sub.as_str(), tenant));
+        async move {
+            let answer = TokenClaims::answer(&world.app, event).await?;
+            let details = &answer["response"]["claimsAndScopeOverrideDetails"];
+            assert_eq!(details["idTokenGeneration"], details["accessTokenGeneration"], "both tokens say the same");
+            Ok::<Value, tenant_members::ApiError>(details["idTokenGeneration"]["claimsToAddOrOverride"].clone())
+        }
+    };
+
+    assert_eq!(claims(None).await.unwrap(), Value::Null, "two tenants and none chosen: no tenant claims");
+    let switched = claims(Some(&globex.id)).await.unwrap();
+    assert_eq!(switched["tenant_id"], globex.id.as_str());
+    assert_eq!(switched["tenant_roles"], json!({ "service-management-portal": "member" }));
+    assert_eq!(switched["permissions"], json!(["service-management-portal:profile:update", "service-management-portal:tenant:read"]));
+    assert_eq!(claims(None).await.unwrap()["tenant_id"], globex.id.as_str(), "a plain refresh stays in the tenant switched to");
+    let admin = claims(Some(&acme.id)).await.unwrap();
+    assert!(admin["permissions"].as_array().unwrap().contains(&json!("service-management-portal:members:invite")));
+
+    let path = [("tenantId", globex.id.as_str()), ("memberId", in_globex.as_str())];
+    let roles = json!({ "roles": { "service-management-portal": "member", "device-management": "viewer" } });
+    assert_eq!(world.call(Operation::ChangeMemberRoles, Some(&globex.admin.sub), &path, Some(roles)).await.status, 200);
+    assert_eq!(claims(Some(&globex.id)).await.unwrap()["tenant_roles"]["device-management"], "viewer", "a role change shows at once");
+    assert_eq!(world.call(Operation::DeleteMember, Some(&globex.admin.sub), &path, None).await.status, 204);
+    let refused = claims(Some(&globex.id)).await.unwrap_err();
+    assert_eq!(refused.code(), "tenant_not_available");
+    assert!(refused.to_string().starts_with("tenant_not_available"), "Cognito's message names the code");
+    assert_eq!(claims(None).await.unwrap()["tenant_id"], acme.id.as_str(), "the tenant left is no longer the last one: the only one left");
+    assert!(claims(Some("not-a-tenant-id")).await.is_err());
+}

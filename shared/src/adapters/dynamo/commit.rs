@@ -63,6 +63,12 @@ impl DynamoStore {
             Write::ReturnPerson { user, version } => self.unretire(user, *version, "ADD memberships :one, version :one"),
             Write::KeepPerson { user, version } => self.unretire(user, *version, "ADD version :one"),
             Write::LeavePerson { person, retire, sign_out, at } => self.leave_person(person, *retire, *sign_out, *at),
+            Write::SwitchTenant { user, tenant } => update(
+                self.update(person_key(user))
+                    .update_expression("SET activeTenant = :tenant")
+                    .condition_expression("attribute_exists(pk)")
+                    .expression_attribute_values(":tenant", s(tenant.as_str())),
+            ),
             Write::RecordSignOut { user, at } => update(
                 self.update(person_key(user))
                     .update_expression("SET signedOutAt = :at")

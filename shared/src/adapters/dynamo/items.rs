@@ -81,6 +81,8 @@ pub(super) struct PersonItem {
     /// Unix seconds.
     #[serde(default)]
     pub(super) signed_out_at: Option<i64>,
+    #[serde(default)]
+    pub(super) active_tenant: Option<TenantId>,
 }
 
 impl From<PersonItem> for Person {
@@ -93,6 +95,7 @@ impl From<PersonItem> for Person {
             version: item.version,
             retiring: item.retiring,
             signed_out_at: item.signed_out_at.and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok()),
+            active_tenant: item.active_tenant,
         }
     }
 }

@@ -206,6 +206,7 @@ impl Tables {
                         version: 0,
                         retiring: false,
                         signed_out_at: None,
+                        active_tenant: None,
                     },
                     first_password: None,
                 });
@@ -235,6 +236,13 @@ impl Tables {
                     true
                 }
                 _ => false,
+            },
+            Write::SwitchTenant { user, tenant } => match self.people.get_mut(user) {
+                Some(stored) => {
+                    stored.person.active_tenant = Some(tenant.clone());
+                    true
+                }
+                None => false,
             },
             Write::RecordSignOut { user, at } => match self.people.get_mut(user) {
                 Some(stored) => {
