@@ -306,7 +306,8 @@ where
 }
 
 /// Every write route of `template.yaml` has its case here (an `each_call_failing` call naming
-/// its function): a new write route fails this until it is faulted too.
+/// its function, or a case named `"<function> (…)"`): a new write route fails this until it is
+/// faulted too.
 #[test]
 fn every_write_route_is_faulted() {
     let routes = local_stack::template::Template::load(&crate::helpers::project_root().join("template.yaml")).unwrap().routes().unwrap();
@@ -685,6 +686,7 @@ async fn an_accept_whose_commit_fails_after_the_password_is_set_says_so_and_the_
 /// behind and succeeds sent again, while the other rows are done in full.
 #[tokio::test]
 async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
+    const CASE: &str = "invite-members (3 rows)";
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
@@ -695,8 +697,8 @@ async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
     let clean = stack.post(&path, Some(&tenant.admin_token), rows(&fresh())).await;
     assert_eq!(clean.status, StatusCode::OK, "{:?}", clean.body);
     let calls = stack.traffic.tally();
-    println!("faults: invite-members calls {}", calls.describe());
-    let beyond = calls_beyond_policy("invite-members", &calls);
+    println!("faults: {CASE} calls {}", calls.describe());
+    let beyond = calls_beyond_policy(CASE, &calls);
     assert!(beyond.is_empty(), "called {beyond:?}, which its policy in template.yaml does not allow");
     let mut ranked: Vec<(String, String, usize)> = Vec::new();
     for call in &calls.calls {
@@ -707,7 +709,7 @@ async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
     let mut failures = Vec::new();
     for (index, (service, operation, rank)) in ranked.iter().enumerate() {
         let kind = FaultKind::ALL[index % FaultKind::ALL.len()];
-        let what = format!("invite-members with {service}:{operation} #{rank} failing ({kind:?})");
+        let what = format!("{CASE} with {service}:{operation} #{rank} failing ({kind:?})");
         let emails = fresh();
         stack.traffic.fail_nth_call_of(service, operation, *rank, kind);
         let answer = stack.post(&path, Some(&tenant.admin_token), rows(&emails)).await;
@@ -759,6 +761,6 @@ async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
             failures.push(format!("{what}: inconsistent after the retry: {e}"));
         }
     }
-    figure(format!("faults: invite-members, {} calls of a 3-row batch failed in turn, {} wrong", ranked.len(), failures.len()));
+    figure(format!("faults: {CASE}: {} calls failed in turn, {} wrong", ranked.len(), failures.len()));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
