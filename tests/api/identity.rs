@@ -384,3 +384,59 @@ async fn switching_mfa_on_in_one_tenant_refuses_the_persons_older_sessions_in_ev
     assert_eq!(stack.get("/tenants", &operator).await.status, StatusCode::OK, "the operator acts on");
     figure("identity: MFA switched on in A: P's older session refused in B, P's Cognito session and the operator untouched".into());
 }
+
+/// The pool's pre-token-generation trigger on the emulator's table: the claims speak for one
+/// person's own memberships, in the tenant they switched to while they are an active member
+/// there, and never for a tenant they left.
+#[tokio::test]
+async fn token_claims_speak_for_no_tenant_left_and_for_no_other_person() {
+    use tenant_members::triggers::{TokenClaims, Trigger};
+    let stack = TestStack::start().await;
+    let (a, b) = (stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await);
+    let p = stack.join(&a, "member").await;
+    let q = stack.join(&a, "tenant-admin").await;
+    let p_in_b = invite(&stack, &b.tenant_id, &b.admin_token, &p.email, "member").await;
+    join(&stack, &p.email, &p.token).await;
+    let sub_of = |email: String| {
+        let stack = &stack;
+        async move {
+            let user = stack.cognito.admin_get_user().user_pool_id(&stack.stack.user_pool_id).username(email).send().await.unwrap();
+            user.username().to_string()
+        }
+    };
+    let (p_sub, q_sub) = (sub_of(p.email.clone()).await, sub_of(q.email.clone()).await);
+    let claims = |sub: &str, tenant: Option<&str>| {
+        let mut request = json!({ "userAttributes": { "sub": sub }, "scopes": [] });
+        if let Some(tenant) = tenant {
+            request["clientMetadata"] = json!({ "tenantId": tenant });
+        }
+        let event = json!({
+            "version": "2", "triggerSource": "TokenGeneration_RefreshTokens", "userPoolId": stack.stack.user_pool_id,
+            "userName": sub, "request": request, "response": { "claimsAndScopeOverrideDetails": null },
+        });
+        let app = stack.running.app.only(TokenClaims::PORTS);
+        async move {
+            let answer = TokenClaims::answer(&app, event).await?;
+            Ok::<Value, tenant_members::ApiError>(
+                answer["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["claimsToAddOrOverride"].clone(),
+            )
+        }
+    };
+
+    assert_eq!(claims(&p_sub, Some(&b.tenant_id)).await.unwrap()["tenant_id"], b.tenant_id.as_str());
+    assert_eq!(claims(&p_sub, None).await.unwrap()["tenant_id"], b.tenant_id.as_str(), "the switch is kept in the table");
+    let q_claims = claims(&q_sub, None).await.unwrap();
+    assert_eq!(q_claims["tenant_id"], a.tenant_id.as_str(), "Q's only tenant, whatever P switched to");
+    let p_in_a = claims(&p_sub, Some(&a.tenant_id)).await.unwrap();
+    assert!(q_claims["permissions"].as_array().unwrap().contains(&json!("service-management-portal:members:invite")));
+    assert!(
+        !p_in_a["permissions"].as_array().unwrap().contains(&json!("service-management-portal:members:invite")),
+        "P's own roles, not Q's"
+    );
+
+    let deleted = stack.delete(&TestStack::member_path(&b, &p_in_b), &b.admin_token).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+    let refused = claims(&p_sub, Some(&b.tenant_id)).await.unwrap_err();
+    assert_eq!(refused.code(), "tenant_not_available");
+    assert_eq!(claims(&p_sub, None).await.unwrap()["tenant_id"], a.tenant_id.as_str(), "after leaving B: the one tenant left");
+}
