@@ -22,6 +22,30 @@ pub trait Trigger {
     fn answer(app: &App, event: Value) -> impl Future<Output = Result<Value, ApiError>> + Send;
 }
 
+/// The pool's triggers, by their function's name (their folder under `functions/`).
+pub const NAMES: [&str; 3] = ["enforce-mfa", "custom-message", "token-claims"];
+
+/// The ports of the trigger named `name`.
+pub fn ports_of(name: &str) -> Option<Ports> {
+    match name {
+        "enforce-mfa" => Some(EnforceMfa::PORTS),
+        "custom-message" => Some(CustomMessage::PORTS),
+        "token-claims" => Some(TokenClaims::PORTS),
+        _ => None,
+    }
+}
+
+/// Runs the trigger named `name` on Cognito's event, with only its ports wired; none for a name
+/// that is no trigger.
+pub async fn answer_named(name: &str, app: &App, event: Value) -> Option<Result<Value, ApiError>> {
+    let app = app.only(ports_of(name)?);
+    Some(match name {
+        "enforce-mfa" => EnforceMfa::answer(&app, event).await,
+        "custom-message" => CustomMessage::answer(&app, event).await,
+        _ => TokenClaims::answer(&app, event).await,
+    })
+}
+
 /// The person the trigger event is about: Cognito's `sub` of the user.
 pub fn person_of(event: &Value) -> Option<UserSub> {
     event["request"]["userAttributes"]["sub"].as_str().filter(|s| !s.is_empty()).map(UserSub::new)

@@ -11,7 +11,7 @@ use crate::helpers::{project_root, TestStack};
 
 /// Functions that Cognito calls, not API Gateway: they answer with the event they were given,
 /// the custom message with Cognito's email written in its place.
-const TRIGGERS: [&str; 3] = ["enforce-mfa", "custom-message", "token-claims"];
+use tenant_members::triggers::NAMES as TRIGGERS;
 
 /// Whether a trigger's answer is what its event's name says: `custom-message.200-…-ja` and `-en`
 /// word Cognito's email in that language around Cognito's code placeholder, `-cognito` leaves it
@@ -87,15 +87,9 @@ async fn invoke(path: PathBuf) -> Result<(), String> {
     local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.map_err(|e| format!("seeding: {e}"))?;
     let event = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
     if TRIGGERS.contains(&function.as_str()) {
-        use tenant_members::triggers::{CustomMessage, EnforceMfa, TokenClaims, Trigger};
         let event: serde_json::Value = serde_json::from_str(&event).map_err(|e| e.to_string())?;
-        let app = &stack.running.app;
-        let answered = match function.as_str() {
-            "enforce-mfa" => EnforceMfa::answer(&app.only(EnforceMfa::PORTS), event.clone()).await,
-            "token-claims" => TokenClaims::answer(&app.only(TokenClaims::PORTS), event.clone()).await,
-            _ => CustomMessage::answer(&app.only(CustomMessage::PORTS), event.clone()).await,
-        };
-        return match answered {
+        let answered = tenant_members::triggers::answer_named(&function, &stack.running.app, event.clone()).await;
+        return match answered.expect("a trigger's name") {
             Ok(answer) if expected == 200 => check_trigger_answer(&path, &event, &answer),
             Err(error) if expected != 200 && error.code() == refusal_code(&path) => Ok(()),
             other => Err(format!("{}: the trigger answered {other:?}", path.display())),

@@ -462,6 +462,15 @@ impl TestStack {
         output.items.unwrap_or_default().len()
     }
 
+    /// Sets one attribute of an item of the stack's table, as time passing (or another writer)
+    /// would leave it.
+    pub async fn set_attribute(&self, key: (String, String), name: &str, value: aws_sdk_dynamodb::types::AttributeValue) {
+        use aws_sdk_dynamodb::types::AttributeValue::S;
+        let update = self.dynamodb.update_item().table_name(&self.stack.table_name).key("pk", S(key.0)).key("sk", S(key.1));
+        let update = update.update_expression("SET #name = :value").expression_attribute_names("#name", name);
+        update.expression_attribute_values(":value", value).send().await.expect("the table answers");
+    }
+
     /// How many Cognito users have this email.
     /// How many transactions on this stack's table the emulator cancelled for a conflict with
     /// another in flight, as DynamoDB does (`scripts/emulator.py`).

@@ -174,17 +174,8 @@ async fn an_invitation_expires_when_its_sender_chose_and_a_resend_revives_it() {
 
     // Time passes, as the store sees it: the invitation's expiry is yesterday.
     let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1)).format(&Rfc3339).unwrap();
-    stack
-        .dynamodb
-        .update_item()
-        .table_name(&stack.stack.table_name)
-        .key("pk", AttributeValue::S(format!("TENANT#{}", tenant.tenant_id)))
-        .key("sk", AttributeValue::S(format!("MEMBER#{member_id}")))
-        .update_expression("SET invitationExpiresAt = :yesterday")
-        .expression_attribute_values(":yesterday", AttributeValue::S(yesterday))
-        .send()
-        .await
-        .unwrap();
+    let member = (format!("TENANT#{}", tenant.tenant_id), format!("MEMBER#{member_id}"));
+    stack.set_attribute(member, "invitationExpiresAt", AttributeValue::S(yesterday)).await;
     let path = TestStack::member_path(&tenant, &member_id);
     assert_eq!(stack.get(&path, &tenant.admin_token).await.body["status"], "expired");
     let listed = |status: &'static str| {
@@ -276,17 +267,8 @@ async fn a_dry_run_reads_the_quotas_and_members_and_changes_or_sends_nothing() {
 
     // The tenant's day is used up, as its counter in the table says: every new row would be refused.
     let day = time::OffsetDateTime::now_utc().unix_timestamp() / 86_400 * 86_400;
-    stack
-        .dynamodb
-        .update_item()
-        .table_name(&stack.stack.table_name)
-        .key("pk", AttributeValue::S(format!("TENANT#{}", tenant.tenant_id)))
-        .key("sk", AttributeValue::S(format!("RATE#TENANT#{day}")))
-        .update_expression("SET sends = :all")
-        .expression_attribute_values(":all", AttributeValue::N("1000".into()))
-        .send()
-        .await
-        .unwrap();
+    let counter = (format!("TENANT#{}", tenant.tenant_id), format!("RATE#TENANT#{day}"));
+    stack.set_attribute(counter, "sends", AttributeValue::N("1000".into())).await;
     let full = stack.post(&path, Some(&tenant.admin_token), rows(&emails)).await;
     assert_eq!(statuses(&full), vec![(429, "rate_limited".to_string()); 4], "a full quota refuses before an existing member");
     let done = stack.post(&path, Some(&tenant.admin_token), json!({ "items": rows(&emails)["items"] })).await;

@@ -115,17 +115,13 @@ async fn the_local_api_serves_exactly_the_template_routes() {
 #[test]
 fn each_functions_policy_names_exactly_the_services_of_its_ports() {
     use tenant_members::app::Ports;
-    use tenant_members::triggers::{CustomMessage, EnforceMfa, TokenClaims, Trigger};
     let template = Template::load(&project_root().join("template.yaml")).unwrap();
     let functions = template.function_services().unwrap();
-    assert_eq!(functions.len(), Operation::ALL.len() + 3, "one function per operation and the three triggers");
+    assert_eq!(functions.len(), Operation::ALL.len() + tenant_members::triggers::NAMES.len(), "one function per operation and trigger");
     for (function, services) in functions {
-        let ports = match function.as_str() {
-            "enforce-mfa" => EnforceMfa::PORTS,
-            "custom-message" => CustomMessage::PORTS,
-            "token-claims" => TokenClaims::PORTS,
-            name => Operation::from_name(name).unwrap_or_else(|| panic!("{name} is no operation")).ports(),
-        };
+        let ports = tenant_members::triggers::ports_of(&function)
+            .or_else(|| Operation::from_name(&function).map(|op| op.ports()))
+            .unwrap_or_else(|| panic!("{function} is no operation or trigger"));
         let Ports { store, directory, mailer } = ports;
         let expected: BTreeSet<String> = [(store, "dynamodb"), (directory, "cognito-idp"), (mailer, "ses")]
             .into_iter()
