@@ -10,7 +10,7 @@ Three Cognito fixes:
   does; moto compares the sign-in name as typed, so a sign-out by `sub` missed an email sign-in).
 - AdminCreateUser keeps a `sub` attribute it is given, so that the sample events' fixtures can
   give their callers the fixed `sub` the events' JWT claims name (AWS generates every sub).
-- Email MFA: moto ignores AdminSetUserMFAPreference's EmailMfaSettings; here it sets the user's
+- Email MFA: moto ignores (Admin)SetUserMFAPreference's EmailMfaSettings; here it sets the user's
   EMAIL_OTP factor (listed in UserMFASettingList, PreferredMfaSetting EMAIL_OTP when preferred).
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
@@ -28,6 +28,10 @@ DynamoDB cancels a transaction that meets another one in flight on the same item
 TransactWriteItems that arrived while another one was still to finish (one that then
 succeeded), and writes or checks one of its items, is cancelled as DynamoDB cancels it, so that concurrent requests see the conflicts
 they would see in AWS (`GET /emulator/transaction-conflicts` counts them per table).
+
+The pool's Lambda triggers run where Cognito runs them (emulator_triggers.py): pre-authentication,
+pre-token generation (and GetTokensFromRefreshToken, which moto lacks), custom message for the
+codes Cognito emails (forgot password, email MFA, whose challenge is served there too).
 
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
@@ -52,6 +56,8 @@ from moto.cognitoidp import responses as cognito_responses
 from moto.sesv2 import responses as sesv2_responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+from emulator_triggers import COGNITO, PoolTriggers
 
 
 def sign_out_the_user(pool, username):
@@ -99,6 +105,20 @@ def set_mfa_preference_request(self):
     return cognito_responses.EmptyResult()
 
 
+def set_own_mfa_preference_request(self):
+    """SetUserMFAPreference, a person's own call with their access token: email MFA as the admin call sets it."""
+    access_token = self._get_param("AccessToken")
+    account, region = cognito.find_account_region_by_value("access_token", access_token, fallback=(self.current_account, self.region))
+    backend = cognito.cognitoidp_backends[account][region]
+    for pool in backend.user_pools.values():
+        if access_token in pool.access_tokens:
+            backend.admin_set_user_mfa_preference(
+                pool.id, pool.access_tokens[access_token][1], self._get_param("SoftwareTokenMfaSettings"),
+                self._get_param("SMSMfaSettings"), self._get_param("EmailMfaSettings"))
+            return cognito_responses.EmptyResult()
+    raise cognito.NotAuthorizedError(access_token)
+
+
 def user_json_with_email_mfa(self, *args, **kwargs):
     user = _user_json(self, *args, **kwargs)
     if getattr(self, "email_mfa_enabled", False) and "UserMFASettingList" in user:
@@ -110,6 +130,7 @@ _set_mfa_preference = cognito.CognitoIdpBackend.admin_set_user_mfa_preference
 _user_json = cognito.CognitoIdpUser.to_json
 cognito.CognitoIdpBackend.admin_set_user_mfa_preference = set_mfa_preference
 cognito_responses.CognitoIdpResponse.admin_set_user_mfa_preference = set_mfa_preference_request
+cognito_responses.CognitoIdpResponse.set_user_mfa_preference = set_own_mfa_preference_request
 cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
@@ -308,33 +329,49 @@ def main() -> None:
     one_at_a_time = threading.Lock()
     conflicts = TransactionConflicts()
 
-    def serialised(environ, start_response):
-        if environ.get("PATH_INFO") == "/emulator/transaction-conflicts":
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(dict(conflicts.cancelled)).encode()]
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)
-        items = conflicts.items_of(environ, body)
-        arrived = conflicts.served
+    def locked_call(environ, body, items=None, arrived=0):
+        """moto's answer to one request, served alone: (status, headers, body)."""
+        environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
         with one_at_a_time:
             try:
                 cancelled = items and conflicts.cancellation(items, arrived)
                 if cancelled:
-                    start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
-                    return [json.dumps(cancelled).encode()]
-                status = []
-
-                def keeping_status(code, headers, *rest):
-                    status.append(code)
-                    return start_response(code, headers, *rest)
-
-                answer = list(moto(environ, keeping_status))
+                    return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], json.dumps(cancelled).encode()
+                started = []
+                answer = moto(environ, lambda status, headers, *rest: started.append((status, headers)))
+                try:
+                    body = b"".join(answer)
+                finally:
+                    getattr(answer, "close", lambda: None)()
+                status, headers = started[0]
                 # A transaction cancelled by its conditions lets go of its items at once.
-                if items and status and status[0].startswith("200"):
+                if items and status.startswith("200"):
                     conflicts.finished.append((conflicts.served + 1, set(items)))
-                return answer
+                return status, headers, body
             finally:
                 conflicts.served += 1
+
+    def cognito_call(environ, action, body):
+        return locked_call(dict(environ, HTTP_X_AMZ_TARGET=COGNITO + action), body)
+
+    triggers = PoolTriggers(cognito_call, one_at_a_time)
+
+    def serialised(environ, start_response):
+        path = environ.get("PATH_INFO")
+        if path == "/emulator/transaction-conflicts":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(dict(conflicts.cancelled)).encode()]
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        action = target[len(COGNITO):] if target.startswith(COGNITO) else None
+        if path == "/emulator/cognito-triggers" and environ.get("REQUEST_METHOD") == "POST":
+            status, headers, answer = triggers.link(body)
+        elif action in PoolTriggers.ACTIONS:
+            status, headers, answer = triggers.serve(environ, action, body)
+        else:
+            status, headers, answer = locked_call(environ, body, conflicts.items_of(environ, body), conflicts.served)
+        start_response(status, headers)
+        return [answer]
 
     run_simple(args.host, args.port, serialised, threaded=True)
 
