@@ -2,6 +2,7 @@
 //! loopback through the same operation code the Lambda functions run.
 pub mod fixtures;
 pub mod gateway;
+pub mod lambda_api;
 pub mod portal;
 pub mod provision;
 pub mod runtime_api;
@@ -132,13 +133,19 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         None => sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(),
     };
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
+    // The pool's triggers, called by the emulator's Cognito: functions of their own, with the
+    // functions' SDK settings (not the service's: a test's recorded or faulted calls are its routes').
+    let triggers =
+        App::on_aws(&sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(), service_config(&provisioned, &options));
+    let ses_url = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone());
+    lambda_api::register(&endpoint, &provisioned.user_pool_id, &lambda_api::serve(triggers).await?, &ses_url).await?;
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let router = Gateway::new(template.routes()?, app.clone(), authorizer, std::sync::Arc::clone(&served))?.router();
     if let Some(listener) = portal_listener {
         let portal = portal::Portal {
             pages: options.pages.clone(),
-            ses_url: std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone()),
+            ses_url: ses_url.clone(),
             cognito_url: endpoint.clone(),
             user_pool_id: provisioned.user_pool_id.clone(),
             client_id: provisioned.user_pool_client_id.clone(),

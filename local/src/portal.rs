@@ -105,10 +105,11 @@ async fn config(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// Forwards one call of Cognito's user-pool API to the emulator, as the browser would send it
-/// to Cognito's endpoint in AWS.
+/// to Cognito's endpoint in AWS: signing in, and refreshing (switching tenant) the session.
 async fn cognito(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !matches!(target, "AWSCognitoIdentityProviderService.InitiateAuth" | "AWSCognitoIdentityProviderService.RespondToAuthChallenge") {
+    let allowed = ["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken"];
+    if !target.strip_prefix("AWSCognitoIdentityProviderService.").is_some_and(|action| allowed.contains(&action)) {
         return StatusCode::FORBIDDEN.into_response();
     }
     let forwarded = shared

@@ -2,8 +2,9 @@
 //! and indexes), the user pool with its password policy, the app client, the groups, the SES
 //! sender identity, and a first operator.
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, SoftwareTokenMfaConfigType, UserPoolMfaType,
-    UserPoolPolicyType, UsernameAttributeType,
+    AttributeType, EmailConfigurationType, EmailSendingAccountType, ExplicitAuthFlowsType, LambdaConfigType, MessageActionType,
+    PasswordPolicyType, PreTokenGenerationLambdaVersionType, PreTokenGenerationVersionConfigType, SoftwareTokenMfaConfigType,
+    TimeUnitsType, TokenValidityUnitsType, UserPoolMfaType, UserPoolPolicyType, UsernameAttributeType,
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
@@ -12,7 +13,7 @@ use aws_sdk_dynamodb::types::{
 use serde::{Deserialize, Serialize};
 use serde_norway::Value;
 
-use crate::template::{string, strings, Template};
+use crate::template::{string, strings, PoolTriggers, Template};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -48,8 +49,16 @@ pub async fn provision(sdk: &aws_config::SdkConfig, template: &Template, names: 
 
     create_table(&dynamodb, template.table()?, &names.table).await?;
     let password_policy = template.password_policy()?;
-    let user_pool_id = user_pool(&cognito, template.user_pool()?, &password_policy, &names.user_pool).await?;
-    let user_pool_client_id = user_pool_client(&cognito, template.user_pool_client()?, &user_pool_id).await?;
+    let region = sdk.region().map(ToString::to_string).ok_or("AWS_REGION is not set")?;
+    let pool = PoolSettings {
+        name: &names.user_pool,
+        properties: template.user_pool()?,
+        password_policy: &password_policy,
+        lambda_config: lambda_config(&template.pool_triggers()?, &region)?,
+        email: email_configuration(&names.sender_email, &region)?,
+    };
+    let user_pool_id = user_pool(&cognito, pool).await?;
+    let user_pool_client_id = user_pool_client(&cognito, template, &user_pool_id).await?;
     for group in template.groups()? {
         match cognito.create_group().user_pool_id(&user_pool_id).group_name(&group).send().await {
             Ok(_) => {}
@@ -122,12 +131,54 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, nam
     Ok(())
 }
 
-async fn user_pool(
-    client: &aws_sdk_cognitoidentityprovider::Client,
-    properties: &Value,
-    policy: &tenant_members::password::PasswordPolicy,
-    name: &str,
-) -> Result<String, BoxError> {
+/// The account the emulator serves: the functions' ARNs in the pool's `LambdaConfig` name it.
+const EMULATOR_ACCOUNT: &str = "123456789012";
+
+/// The ARN the pool names a trigger's function by; the local stack's Lambda API answers to the
+/// function's binary name (`lambda_api.rs`).
+pub fn function_arn(region: &str, binary: &str) -> String {
+    format!("arn:aws:lambda:{region}:{EMULATOR_ACCOUNT}:function:{binary}")
+}
+
+fn lambda_config(triggers: &PoolTriggers, region: &str) -> Result<LambdaConfigType, BoxError> {
+    let arn = |binary: &Option<String>| binary.as_deref().map(|b| function_arn(region, b));
+    let token = match &triggers.pre_token_generation {
+        Some(binary) => Some(
+            PreTokenGenerationVersionConfigType::builder()
+                .lambda_arn(function_arn(region, binary))
+                .lambda_version(PreTokenGenerationLambdaVersionType::from(
+                    triggers.pre_token_generation_version.as_deref().unwrap_or("V1_0"),
+                ))
+                .build()?,
+        ),
+        None => None,
+    };
+    Ok(LambdaConfigType::builder()
+        .set_pre_authentication(arn(&triggers.pre_authentication))
+        .set_custom_message(arn(&triggers.custom_message))
+        .set_pre_token_generation_config(token)
+        .build())
+}
+
+/// Cognito's own emails go out through SES from the service's sender, as the template says.
+fn email_configuration(sender: &str, region: &str) -> Result<EmailConfigurationType, BoxError> {
+    Ok(EmailConfigurationType::builder()
+        .email_sending_account(EmailSendingAccountType::Developer)
+        .from(sender)
+        .source_arn(format!("arn:aws:ses:{region}:{EMULATOR_ACCOUNT}:identity/{sender}"))
+        .build())
+}
+
+struct PoolSettings<'a> {
+    name: &'a str,
+    properties: &'a Value,
+    password_policy: &'a tenant_members::password::PasswordPolicy,
+    lambda_config: LambdaConfigType,
+    email: EmailConfigurationType,
+}
+
+async fn user_pool(client: &aws_sdk_cognitoidentityprovider::Client, settings: PoolSettings<'_>) -> Result<String, BoxError> {
+    let PoolSettings { name, properties, password_policy: policy, lambda_config, email } = settings;
     let mut pools = client.list_user_pools().max_results(60).into_paginator().items().send();
     while let Some(pool) = pools.next().await {
         let pool = pool?;
@@ -151,6 +202,8 @@ async fn user_pool(
             strings(&properties["UsernameAttributes"]).iter().map(|a| UsernameAttributeType::from(a.as_str())).collect(),
         ))
         .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+        .lambda_config(lambda_config)
+        .email_configuration(email)
         .send()
         .await?;
     let id = created.user_pool.and_then(|p| p.id).ok_or("CreateUserPool returned no id")?;
@@ -168,9 +221,10 @@ async fn user_pool(
 
 async fn user_pool_client(
     client: &aws_sdk_cognitoidentityprovider::Client,
-    properties: &Value,
+    template: &Template,
     user_pool_id: &str,
 ) -> Result<String, BoxError> {
+    let properties = template.user_pool_client()?;
     let name = "portal-local";
     let mut clients = client.list_user_pool_clients().user_pool_id(user_pool_id).max_results(60).into_paginator().items().send();
     while let Some(existing) = clients.next().await {
@@ -189,9 +243,25 @@ async fn user_pool_client(
         ))
         .set_read_attributes(Some(strings(&properties["ReadAttributes"])).filter(|a| !a.is_empty()))
         .set_write_attributes(Some(strings(&properties["WriteAttributes"])).filter(|a| !a.is_empty()))
+        .set_access_token_validity(validity(template, &properties["AccessTokenValidity"])?)
+        .set_id_token_validity(validity(template, &properties["IdTokenValidity"])?)
+        .token_validity_units(
+            TokenValidityUnitsType::builder()
+                .set_access_token(time_unit(&properties["TokenValidityUnits"]["AccessToken"]))
+                .set_id_token(time_unit(&properties["TokenValidityUnits"]["IdToken"]))
+                .build(),
+        )
         .send()
         .await?;
     Ok(created.user_pool_client.and_then(|c| c.client_id).ok_or("CreateUserPoolClient returned no id")?)
+}
+
+fn validity(template: &Template, value: &Value) -> Result<Option<i32>, BoxError> {
+    Ok(template.number(value).map(i32::try_from).transpose()?)
+}
+
+fn time_unit(value: &Value) -> Option<TimeUnitsType> {
+    string(value).map(TimeUnitsType::from)
 }
 
 async fn operator(client: &aws_sdk_cognitoidentityprovider::Client, user_pool_id: &str, operator: &Credentials) -> Result<(), BoxError> {

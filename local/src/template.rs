@@ -25,6 +25,15 @@ pub struct Route {
     pub public: bool,
 }
 
+/// The user pool's triggers, each as the binary of its function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PoolTriggers {
+    pub pre_authentication: Option<String>,
+    pub custom_message: Option<String>,
+    pub pre_token_generation: Option<String>,
+    pub pre_token_generation_version: Option<String>,
+}
+
 pub struct Template {
     root: Value,
 }
@@ -146,6 +155,37 @@ impl Template {
 
     pub fn user_pool_client(&self) -> Result<&Value, TemplateError> {
         Ok(&self.resource_of_type("AWS::Cognito::UserPoolClient")?["Properties"])
+    }
+
+    /// The pool's Lambda triggers (`LambdaConfig`): where Cognito calls each, and the binary of
+    /// the function named there (`!GetAtt EnforceMfaFunction.Arn`).
+    pub fn pool_triggers(&self) -> Result<PoolTriggers, TemplateError> {
+        let config = &self.user_pool()?["LambdaConfig"];
+        let binary_of = |arn: &Value| -> Result<Option<String>, TemplateError> {
+            let Some(attribute) = text(arn) else { return Ok(None) };
+            let resource =
+                attribute.strip_suffix(".Arn").ok_or_else(|| shape(format!("a trigger is not !GetAtt <Function>.Arn: {attribute}")))?;
+            let binary = text(
+                &self.resources()?.get(resource).ok_or_else(|| shape(format!("no resource {resource}")))?["Metadata"]["BuildProperties"]
+                    ["Binary"],
+            );
+            Ok(Some(binary.ok_or_else(|| shape(format!("{resource} has no Metadata.BuildProperties.Binary")))?.to_string()))
+        };
+        let token = &config["PreTokenGenerationConfig"];
+        Ok(PoolTriggers {
+            pre_authentication: binary_of(&config["PreAuthentication"])?,
+            custom_message: binary_of(&config["CustomMessage"])?,
+            pre_token_generation: binary_of(&token["LambdaArn"])?,
+            pre_token_generation_version: text(&token["LambdaVersion"]).map(str::to_string),
+        })
+    }
+
+    /// A number, or `!Ref` to a parameter's default.
+    pub fn number(&self, value: &Value) -> Option<i64> {
+        match value {
+            Value::Tagged(tagged) if tagged.tag == "Ref" => self.root["Parameters"][text(&tagged.value)?]["Default"].as_i64(),
+            other => untag(other).as_i64(),
+        }
     }
 
     /// The `PasswordPolicy` mapping: the user pool's policy and the functions' check of it.
