@@ -7,6 +7,9 @@
                                 pycognito's whole SRP sign-in against ENDPOINT (the emulator),
                                 its claim dated AT (ISO 8601, UTC) if given, else now; prints
                                 `signed in` or `refused: <Cognito's code>`
+  sign-in-to ENDPOINT POOL CLIENT USERNAME PASSWORD TENANT
+                                the same, asking for TENANT (ClientMetadata.tenantId); prints the
+                                ID token's claims as JSON, or `refused: <code>: <message>`
 """
 import base64
 import datetime
@@ -69,16 +72,29 @@ class FixedClock:
         self.datetime = type("datetime", (), {"utcnow": staticmethod(lambda: at)})
 
 
+def srp_tokens(endpoint, pool, client, username, password, metadata=None):
+    cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=pool.split("_")[0],
+                           aws_access_key_id="testing", aws_secret_access_key="testing")
+    return aws_srp.AWSSRP(username, password, pool, client, client=cognito).authenticate_user(client_metadata=metadata)
+
+
 def sign_in(endpoint, pool, client, username, password, at=None):
     if at:
         aws_srp.datetime = FixedClock(datetime.datetime.fromisoformat(at))
-    cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=pool.split("_")[0],
-                           aws_access_key_id="testing", aws_secret_access_key="testing")
     try:
-        tokens = aws_srp.AWSSRP(username, password, pool, client, client=cognito).authenticate_user()
+        tokens = srp_tokens(endpoint, pool, client, username, password)
     except ClientError as error:
         return f"refused: {error.response['Error']['Code']}"
     return "signed in" if tokens["AuthenticationResult"]["IdToken"] else "no token"
+
+
+def sign_in_to(endpoint, pool, client, username, password, tenant):
+    try:
+        tokens = srp_tokens(endpoint, pool, client, username, password, {"tenantId": tenant})
+    except ClientError as error:
+        return f"refused: {error.response['Error']['Code']}: {error.response['Error']['Message']}"
+    payload = tokens["AuthenticationResult"]["IdToken"].split(".")[1]
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
 
 
 if __name__ == "__main__":
@@ -86,5 +102,7 @@ if __name__ == "__main__":
         print(json.dumps(vectors(), ensure_ascii=False))
     elif sys.argv[1:2] == ["sign-in"] and len(sys.argv) in (7, 8):
         print(sign_in(*sys.argv[2:]))
+    elif sys.argv[1:2] == ["sign-in-to"] and len(sys.argv) == 8:
+        print(sign_in_to(*sys.argv[2:]))
     else:
         sys.exit(__doc__)

@@ -62,6 +62,12 @@ impl SentEmail {
         let start = self.body.find("token=").expect("the email carries a link with a token") + "token=".len();
         self.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
     }
+
+    /// The code a code email (Cognito's, worded by the custom-message trigger) carries.
+    pub fn code(&self) -> String {
+        let start = self.body.find("<strong>").expect("the email carries a code") + "<strong>".len();
+        self.body[start..].chars().take_while(char::is_ascii_digit).collect()
+    }
 }
 
 impl TestStack {
@@ -126,7 +132,7 @@ impl TestStack {
 
     /// Signs in with Cognito's USER_PASSWORD_AUTH, as the portal would, answering an
     /// authenticator-app challenge as the person would with their app (the emulator takes any
-    /// code).
+    /// code), or an email one with the code from the outbox.
     async fn authenticate(&self, email: &str, password: &str) -> Result<AuthenticationResultType, String> {
         let started = self
             .cognito
@@ -153,6 +159,19 @@ impl TestStack {
                 .map_err(|e| format!("{:?}", e.into_service_error()))?
                 .authentication_result
                 .ok_or_else(|| "no tokens after the MFA challenge".to_string()),
+            (None, Some(ChallengeNameType::EmailOtp)) => self
+                .cognito
+                .respond_to_auth_challenge()
+                .client_id(&self.stack.user_pool_client_id)
+                .challenge_name(ChallengeNameType::EmailOtp)
+                .set_session(started.session)
+                .challenge_responses("USERNAME", email)
+                .challenge_responses("EMAIL_OTP_CODE", self.last_email_to(email).await.code())
+                .send()
+                .await
+                .map_err(|e| format!("{:?}", e.into_service_error()))?
+                .authentication_result
+                .ok_or_else(|| "no tokens after the email code".to_string()),
             (None, challenge) => Err(format!("an unexpected challenge {challenge:?}")),
         }
     }

@@ -18,6 +18,7 @@ mod links;
 mod listing;
 mod members;
 mod mfa;
+mod pool_triggers;
 mod races;
 mod representative;
 mod routes;

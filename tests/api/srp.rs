@@ -2,20 +2,20 @@
 //! Cognito): the emulator's SRP server and the page's client (`pages/cognito-srp.js`), each held
 //! to pycognito, the Python client people sign in to AWS Cognito with
 //! (`scripts/cognito-srp-reference.py`).
-use std::process::Command;
-
 use serde_json::{json, Value};
 
 use crate::browser::Browser;
 use crate::helpers::{project_root, TestStack, PASSWORD};
 
 /// Runs the reference script with the project's Python (`.venv`, where `make test` installs
-/// pycognito); its output.
-fn reference(args: &[&str]) -> String {
-    let output = Command::new(project_root().join(".venv/bin/python"))
+/// pycognito); its output. Awaited, not blocking: the stack's triggers answer the emulator's
+/// Cognito on this test's own runtime while the script signs in.
+pub async fn reference(args: &[&str]) -> String {
+    let output = tokio::process::Command::new(project_root().join(".venv/bin/python"))
         .arg(project_root().join("scripts/cognito-srp-reference.py"))
         .args(args)
         .output()
+        .await
         .expect("the project's .venv runs (make test installs it)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8(output.stdout).unwrap().trim().to_string()
@@ -27,18 +27,18 @@ async fn pycognito_signs_in_to_the_emulator_by_srp_with_the_password_and_is_refu
     let tenant = stack.tenant_with_admin(None).await;
     let person = stack.join(&tenant, "member").await;
     let s = &stack.stack;
-    let sign_in = |password: &str, at: &[&str]| {
-        reference(&[&["sign-in", &s.aws_endpoint_url, &s.user_pool_id, &s.user_pool_client_id, &person.email, password], at].concat())
+    let sign_in = async |password: &str, at: &[&str]| {
+        reference(&[&["sign-in", &s.aws_endpoint_url, &s.user_pool_id, &s.user_pool_client_id, &person.email, password], at].concat()).await
     };
-    assert_eq!(sign_in(PASSWORD, &[]), "signed in");
-    assert_eq!(sign_in("Not-The-Passw0rd!", &[]), "refused: NotAuthorizedException");
-    assert_eq!(sign_in(&PASSWORD.to_lowercase(), &[]), "refused: NotAuthorizedException", "a near miss is a miss");
-    assert_eq!(sign_in(PASSWORD, &["2026-01-01T00:00:00"]), "refused: NotAuthorizedException", "a claim dated long ago is stale");
+    assert_eq!(sign_in(PASSWORD, &[]).await, "signed in");
+    assert_eq!(sign_in("Not-The-Passw0rd!", &[]).await, "refused: NotAuthorizedException");
+    assert_eq!(sign_in(&PASSWORD.to_lowercase(), &[]).await, "refused: NotAuthorizedException", "a near miss is a miss");
+    assert_eq!(sign_in(PASSWORD, &["2026-01-01T00:00:00"]).await, "refused: NotAuthorizedException", "a claim dated long ago is stale");
 }
 
 #[tokio::test]
 async fn the_pages_srp_claims_are_pycognitos_on_known_vectors() {
-    let vectors: Vec<Value> = serde_json::from_str(&reference(&["vectors"])).expect("the vectors are JSON");
+    let vectors: Vec<Value> = serde_json::from_str(&reference(&["vectors"]).await).expect("the vectors are JSON");
     // The README's count: every padding case of A, B, u and the salt, both day widths, Japanese
     // and symbol passwords (scripts/cognito-srp-reference.py asserts they are covered).
     assert_eq!(vectors.len(), 24, "the README promises 24 known-answer vectors");
