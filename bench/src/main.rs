@@ -25,6 +25,7 @@ use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
 use tenant_members::model::Member;
 use tenant_members::registry::Operation;
+use tenant_members::triggers;
 use tenant_members::{App, Config};
 
 use local_stack::runtime_api::RuntimeStub;
@@ -79,13 +80,14 @@ fn success_event(function: &str) -> Result<String, BoxError> {
     event(function, &["2"])
 }
 
-/// What the 1,000-invocation memory run sends: the success event of a read; for a write, a
+/// What the 1,000-invocation memory run sends: the success event of a read or a trigger; for a write, a
 /// refused request (after the caller's authorization reads where there are some), so that the
 /// run does not grow the emulator's tables by a thousand tenants or members, which slows the
 /// emulator (it copies a table per transaction) far more than it tells about our memory.
 fn steady_event(function: &str) -> Result<String, BoxError> {
     let success = success_event(function)?;
-    if success.contains("\"method\": \"GET\"") || success.contains("\"method\":\"GET\"") {
+    // A trigger's event writes at most once (the tenant switched to), then reads.
+    if success.contains("\"triggerSource\"") || success.contains("\"method\": \"GET\"") || success.contains("\"method\":\"GET\"") {
         return Ok(success);
     }
     event(function, &["403", "409", "412", "400", "404", "401"])
@@ -169,19 +171,52 @@ async fn memory(binary: &Path, stub: &RuntimeStub, env: &[(String, String)], eve
     (peak, last as i64 - at_100 as i64)
 }
 
+/// A function of the template: a route's, or one of the pool's triggers (Cognito's events).
+#[derive(Clone, Copy)]
+enum Function {
+    Route(Operation),
+    Trigger(&'static str),
+}
+
+impl Function {
+    fn name(self) -> &'static str {
+        match self {
+            Function::Route(operation) => operation.name(),
+            Function::Trigger(name) => name,
+        }
+    }
+
+    /// Answers the event in process; the status a route's response has, or a trigger's answer
+    /// would have as a problem (200 when Cognito gets its event back).
+    async fn answer(self, app: &App, event: &str) -> u16 {
+        match self {
+            Function::Route(operation) => {
+                let request = lambda_http::request::from_str(event).expect("events are API Gateway requests");
+                operation.respond(app, request).await.status().as_u16()
+            }
+            Function::Trigger(name) => {
+                let event = serde_json::from_str(event).expect("trigger events are JSON");
+                match triggers::answer_named(name, app, event).await.expect("a trigger of the template") {
+                    Ok(_) => 200,
+                    Err(error) => tenant_members::problem::status_of(&error).as_u16(),
+                }
+            }
+        }
+    }
+}
+
 /// In process: handler time (wall minus AWS in flight), AWS calls and round trips, status.
-async fn handler(app: &App, traffic: &Traffic, operation: Operation, event: &str, count: usize) -> (f64, f64, usize, usize, u16) {
+async fn handler(app: &App, traffic: &Traffic, function: Function, event: &str, count: usize) -> (f64, f64, usize, usize, u16) {
     let mut samples = Vec::with_capacity(count);
     let mut first = None;
     for _ in 0..count {
-        let request = lambda_http::request::from_str(event).expect("events are API Gateway requests");
         traffic.reset();
         let started = Instant::now();
-        let response = operation.respond(app, request).await;
+        let status = function.answer(app, event).await;
         let wall = started.elapsed();
         let tally = traffic.tally();
         samples.push(wall.saturating_sub(tally.waiting).as_secs_f64() * 1000.0);
-        first.get_or_insert((tally.calls.len(), tally.round_trips, response.status().as_u16()));
+        first.get_or_insert((tally.calls.len(), tally.round_trips, status));
     }
     let (calls, round_trips, status) = first.unwrap_or_default();
     (percentile(&mut samples, 0.5), percentile(&mut samples, 0.99), calls, round_trips, status)
@@ -265,8 +300,9 @@ async fn main() -> Result<(), BoxError> {
         return Ok(());
     }
     let mut rows = Vec::new();
-    for operation in Operation::ALL {
-        let function = operation.name();
+    let functions = Operation::ALL.iter().map(|o| Function::Route(*o)).chain(triggers::NAMES.iter().map(|t| Function::Trigger(t)));
+    for measured in functions {
+        let function = measured.name();
         let binary = release_dir().join(function);
         if !binary.exists() {
             return Err(format!("{} is missing: build with `cargo build --release` (make bench does)", binary.display()).into());
@@ -277,8 +313,7 @@ async fn main() -> Result<(), BoxError> {
         let event = success_event(function)?;
         let init_ms = init_ms(&binary, &stub, &env).await;
         let app = App::on_aws(&recorded_sdk, config_from(&env));
-        let (handler_p50_ms, handler_p99_ms, calls, round_trips, status) =
-            handler(&app, &traffic, *operation, &event, HANDLER_SAMPLES).await;
+        let (handler_p50_ms, handler_p99_ms, calls, round_trips, status) = handler(&app, &traffic, measured, &event, HANDLER_SAMPLES).await;
         let env = local_stack::seed_events_stack(&template).await?;
         let (rss_peak_kb, rss_growth_kb) = memory(&binary, &stub, &env, &steady_event(function)?).await;
         rows.push(Row {
@@ -410,7 +445,7 @@ async fn scale(
     for (name, operation, event) in cases {
         // The emulator takes about a second per query of a 10,000-member partition (DynamoDB
         // reads only the page): a few samples.
-        let (p50, p99, calls, round_trips, status) = handler(&app, traffic, operation, &event, 5).await;
+        let (p50, p99, calls, round_trips, status) = handler(&app, traffic, Function::Route(operation), &event, 5).await;
         traffic.reset();
         let started = Instant::now();
         let response = operation.respond(&app, lambda_http::request::from_str(&event)?).await;
