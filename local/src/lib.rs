@@ -34,6 +34,8 @@ pub struct StackFile {
     pub user_pool_client_id: String,
     pub sender_email: String,
     pub portal_base_url: String,
+    /// The Members tab's web console (`pages/console.html`), beside the link pages.
+    pub console_url: String,
     pub operator: Credentials,
 }
 
@@ -173,6 +175,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         user_pool_id: provisioned.user_pool_id,
         user_pool_client_id: provisioned.user_pool_client_id,
         sender_email: options.names.sender_email,
+        console_url: format!("{}/console", options.portal_base_url),
         portal_base_url: options.portal_base_url,
         operator: options.names.operator,
     };

@@ -15,9 +15,23 @@ use serde_json::{json, Value};
 use tenant_members::password::PasswordPolicy;
 
 /// The pages and their scripts: nothing else of `pages/` is served.
-const PAGES: [(&str, &str); 3] =
-    [("/accept-invitation", "accept-invitation.html"), ("/reset-password", "reset-password.html"), ("/outbox", "outbox.html")];
-const ASSETS: [&str; 6] = ["portal.css", "portal.js", "cognito-srp.js", "accept-invitation.js", "reset-password.js", "outbox.js"];
+const PAGES: [(&str, &str); 4] = [
+    ("/accept-invitation", "accept-invitation.html"),
+    ("/reset-password", "reset-password.html"),
+    ("/outbox", "outbox.html"),
+    ("/console", "console.html"),
+];
+const ASSETS: [&str; 9] = [
+    "portal.css",
+    "portal.js",
+    "cognito-srp.js",
+    "accept-invitation.js",
+    "reset-password.js",
+    "outbox.js",
+    "console.css",
+    "console.js",
+    "console-texts.js",
+];
 
 /// What the pages may load: their own files, and calls to their own origin.
 const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; \
