@@ -111,21 +111,21 @@ impl Browser {
         panic!("{css} was never shown with a text");
     }
 
-    async fn shown(&self, css: &str) -> bool {
+    pub(crate) async fn shown(&self, css: &str) -> bool {
         match self.client.find(Locator::Css(css)).await {
             Ok(element) => element.is_displayed().await.unwrap_or(false),
             Err(_) => false,
         }
     }
 
-    async fn fill(&self, css: &str, value: &str) {
+    pub(crate) async fn fill(&self, css: &str, value: &str) {
         self.text_or_field(css).await;
         let field = self.client.find(Locator::Css(css)).await.expect("the field");
         field.clear().await.expect("the field clears");
         field.send_keys(value).await.expect("the field takes keys");
     }
 
-    async fn text_or_field(&self, css: &str) {
+    pub(crate) async fn text_or_field(&self, css: &str) {
         for _ in 0..PATIENCE {
             if self.shown(css).await {
                 return;
@@ -135,17 +135,17 @@ impl Browser {
         panic!("{css} was never shown");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.text_or_field(css).await;
         self.client.find(Locator::Css(css)).await.expect("the element").click().await.expect("it clicks");
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.client.current_url().await.expect("a URL").to_string()
     }
 
     /// axe-core's WCAG 2 A and AA rules on the page as it is now: no violation.
-    async fn accessible(&self, what: &str) {
+    pub(crate) async fn accessible(&self, what: &str) {
         let axe = std::env::var("AXE_CORE_JS").expect("AXE_CORE_JS names axe.min.js (make test installs axe-core)");
         let source = std::fs::read_to_string(&axe).unwrap_or_else(|e| panic!("{axe}: {e}"));
         self.client.execute(&source, vec![]).await.expect("axe-core loads");
@@ -162,7 +162,7 @@ impl Browser {
         assert_eq!(violations, json!([]), "{what}: accessibility violations");
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("a screenshot");
         let local = project_root().join(".local/screenshots");
         std::fs::create_dir_all(&local).unwrap();
@@ -176,7 +176,7 @@ impl Browser {
 
     /// The focus order: the page puts the focus on the first field, and Tab then reaches these
     /// elements in this order.
-    async fn tab_order(&self, expected: &[&str]) {
+    pub(crate) async fn tab_order(&self, expected: &[&str]) {
         let focused = || async {
             let id = self.client.execute("return document.activeElement.id || document.activeElement.tagName", vec![]).await.unwrap();
             id.as_str().unwrap_or_default().to_string()

@@ -6,6 +6,7 @@ mod audit;
 mod authorization;
 mod browser;
 mod budgets;
+mod console;
 mod events;
 mod faults;
 mod fuzz;
