@@ -52,7 +52,7 @@ const ConsoleTexts = {
     emailChanged: (email) => `An administrator invitation was sent to ${email}.`,
     historyEmpty: "Nothing has happened yet.",
     action: {
-      tenant_created: "created the tenant", member_invited: "invited", invitation_resent: "resent the invitation of", invitation_accepted: "accepted the invitation:",
+      tenant_created: "created the tenant, its representative", member_invited: "invited", invitation_resent: "resent the invitation of", invitation_accepted: "accepted the invitation:",
       roles_changed: "changed the roles of", mfa_changed: "switched the MFA of", member_deleted: "deleted", password_reset_sent: "sent a password reset to",
       password_reset_completed: "reset the password:", representative_changed: "made representative:", representative_email_changed: "changed the representative's email to",
     },
@@ -139,7 +139,7 @@ const ConsoleTexts = {
     emailChanged: (email) => `${email} に管理者の招待メールを送信しました。`,
     historyEmpty: "まだ履歴はありません。",
     action: {
-      tenant_created: "テナントを作成", member_invited: "招待", invitation_resent: "招待を再送", invitation_accepted: "招待を承諾",
+      tenant_created: "テナントを作成、代表:", member_invited: "招待", invitation_resent: "招待を再送", invitation_accepted: "招待を承諾",
       roles_changed: "ロールを変更", mfa_changed: "多要素認証を変更", member_deleted: "削除", password_reset_sent: "パスワード再設定メールを送信",
       password_reset_completed: "パスワードを再設定", representative_changed: "代表を変更", representative_email_changed: "代表者のメールアドレスを変更",
     },

@@ -265,6 +265,7 @@ Portal.run(async () => {
     if (first) selectTab(first);
   }
   function selectTab(name) {
+    notify(""); // a notice speaks of the tab it was given on
     for (const tab of document.querySelectorAll("[role=tab]")) {
       const chosen = tab.id === `tab-${name}`;
       tab.setAttribute("aria-selected", String(chosen));

@@ -38,6 +38,7 @@ async fn main() -> Result<(), local_stack::BoxError> {
     println!(
         "\nLocal API on {api}  (emulator {aws}; ids in {file})\n\
          The emails' link pages on {portal}, and the emails sent: {portal}/outbox\n\
+         The Members console: {console}  (the operator below signs in there too)\n\
          Sign in as the operator:\n  \
          curl -s {aws} -H 'Content-Type: application/x-amz-json-1.1' \\\n    \
          -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' \\\n    \
@@ -45,6 +46,7 @@ async fn main() -> Result<(), local_stack::BoxError> {
          then call the API with  -H \"Authorization: Bearer <AuthenticationResult.IdToken>\"\n",
         api = s.api_url,
         portal = s.portal_base_url,
+        console = s.console_url,
         aws = s.aws_endpoint_url,
         file = stack_file.display(),
         client = s.user_pool_client_id,

@@ -26,6 +26,38 @@ async fn sign_in(b: &Browser, stack: &TestStack, email: &str, password: &str) {
     b.text("#who").await;
 }
 
+/// The two languages of the console: each flow runs in both.
+#[derive(Clone, Copy)]
+enum Language {
+    En,
+    Ja,
+}
+
+impl Language {
+    fn say<'a>(self, en: &'a str, ja: &'a str) -> &'a str {
+        match self {
+            Language::En => en,
+            Language::Ja => ja,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        self.say("en", "ja")
+    }
+
+    /// The browser's language, which the console speaks first.
+    fn browser(self) -> &'static str {
+        self.say("en-US", "ja")
+    }
+}
+
+/// A browser as wide as a desktop's, where the console's table is read at a glance.
+async fn console_browser(language: &str) -> Browser {
+    let b = Browser::start(language).await;
+    b.client.set_window_size(1280, 900).await.expect("the window is resized");
+    b
+}
+
 /// The row of the member with this email.
 fn row(email: &str) -> String {
     format!("//tr[.//span[@class='email' and text()='{email}']]")
@@ -81,11 +113,21 @@ async fn notice_about(b: &Browser, what: &str) -> String {
 }
 
 #[tokio::test]
-async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_one_by_one_and_by_csv() {
+async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_one_by_one_and_by_csv_in_english() {
+    operator_and_representative(Language::En).await;
+}
+
+#[tokio::test]
+async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_one_by_one_and_by_csv_in_japanese() {
+    operator_and_representative(Language::Ja).await;
+}
+
+async fn operator_and_representative(language: Language) {
+    let say = |en, ja| language.say(en, ja);
     let stack = stack_with_portal().await;
     let admin = unique_email("console-rep");
-    let b = Browser::start("en-US").await;
-    b.run("console-operator-and-representative", async {
+    let b = console_browser(language.browser()).await;
+    b.run(&format!("console-operator-and-representative-{}", language.code()), async {
         sign_in(&b, &stack, &stack.stack.operator.email, &stack.stack.operator.password).await;
         // An operator who is nobody's member: the Tenants tab, and a tenant created there.
         b.fill("#new-tenant-name", "Console Co").await;
@@ -93,7 +135,7 @@ async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_
         b.client.find(Locator::Css("#new-tenant-language")).await.unwrap().select_by_value("ja").await.unwrap();
         b.accessible("console, an operator's Tenants tab").await;
         b.click("#create-tenant button").await;
-        assert!(notice_about(&b, "Console Co").await.contains("is created"));
+        assert!(notice_about(&b, "Console Co").await.contains(say("is created", "を作成し")));
         b.click("#sign-out").await;
 
         // The representative, invited in the language chosen, accepts from the outbox and signs in.
@@ -108,13 +150,14 @@ async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_
         sign_in(&b, &stack, &admin, CHOSEN_PASSWORD).await;
         assert_eq!(b.text("#tenant-name").await, "Console Co");
         let own = row_text(&b, &admin).await;
-        assert!(own.contains("Representative") && own.contains("You") && own.contains("Tenant Administrator"), "{own}");
+        assert!(own.contains(say("Representative", "代表")) && own.contains(say("You", "自分")), "{own}");
+        assert!(own.contains(say("Tenant Administrator", "テナント管理者")), "{own}");
         // The rules before a click: no deleting oneself, no changing one's own roles.
         let delete = action(&b, &admin, "delete").await;
         assert!(!delete.is_enabled().await.unwrap(), "one's own row cannot be deleted");
-        assert!(b.text("details[open] .menu").await.contains("Not for your own membership."));
+        assert!(b.text("details[open] .menu").await.contains(say("Not for your own membership.", "自分自身のメンバー情報には行えません。")));
         b.accessible("console, the Members tab with the action menu open").await;
-        b.screenshot("console-members-en").await;
+        b.screenshot(&format!("console-members-{}", language.code())).await;
         b.client.find(Locator::Css("details[open] summary")).await.unwrap().click().await.unwrap();
 
         // One invitation through the dialog, the permissions one click away.
@@ -123,19 +166,19 @@ async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_
         let invited = unique_email("console-one");
         b.fill("#invite-email", &invited).await;
         b.click("#invite-dialog .permissions-link").await;
-        assert!(b.text("#permission-tables").await.contains("Device Management"));
+        assert!(b.text("#permission-tables").await.contains(say("Device Management", "デバイス管理")));
         b.accessible("console, the authorization tables").await;
         b.click("#permissions-dialog button[type=submit]").await;
         assert_eq!(focused(&b).await[0], "BUTTON", "back on the link");
         let devices = b.client.find(Locator::Css("#invite-role-device-management")).await.unwrap();
         devices.select_by_value("viewer").await.unwrap();
         b.accessible("console, the invite dialog").await;
-        b.screenshot("console-invite-en").await;
+        b.screenshot(&format!("console-invite-{}", language.code())).await;
         b.click("#invite-dialog button[type=submit]").await;
-        assert!(notice_about(&b, &invited).await.contains("An invitation was sent"));
+        assert!(notice_about(&b, &invited).await.contains(say("An invitation was sent", "招待メールを送信しました")));
         assert_eq!(focused(&b).await[1], "invite", "the focus returns to what opened the dialog");
         let row = row_text(&b, &invited).await;
-        assert!(row.contains("Invited (until") && row.contains("Device Management: Viewer"), "{row}");
+        assert!(row.contains(say("Invited (until", "招待中 (")) && row.contains(say("Device Management: Viewer", "デバイス管理: 閲覧者")), "{row}");
         assert!(stack.last_email_to(&invited).await.token().len() > 20, "the invitation email went out");
 
         // A CSV: its dry run shows each line's outcome and sends nothing; then the invitations.
@@ -145,24 +188,29 @@ async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_
         b.fill("#bulk-csv", &csv).await;
         b.click("#bulk-dry-run").await;
         let outcomes = b.text("#bulk-results tbody").await;
-        assert!(outcomes.contains(&format!("{first} Will be invited")), "{outcomes}");
-        assert!(outcomes.contains("This email address is already a member of this tenant."), "{outcomes}");
-        assert!(outcomes.contains("Some of what you entered is not valid."), "{outcomes}");
+        assert!(outcomes.contains(&format!("{first} {}", say("Will be invited", "招待されます"))), "{outcomes}");
+        assert!(outcomes.contains(say("This email address is already a member of this tenant.", "このメールアドレスはすでにこのテナントのメンバーです。")), "{outcomes}");
+        assert!(outcomes.contains(say("Some of what you entered is not valid.", "入力内容に誤りがあります。")), "{outcomes}");
         assert!(stack.emails_to(&first).await.is_empty(), "a dry run sends nothing");
         b.accessible("console, a CSV's dry run").await;
         b.click("#bulk-send").await;
-        assert!(notice_about(&b, "2 invitations").await.contains("were sent"));
-        assert!(b.text("#bulk-results tbody").await.contains(&format!("{second} Invited")));
+        notice_about(&b, say("2 invitations were sent", "2 件の招待メールを送信しました")).await;
+        assert!(b.text("#bulk-results tbody").await.contains(&format!("{second} {}", say("Invited", "招待しました"))));
         b.client.find(Locator::Css("#bulk-dialog .cancel")).await.unwrap().click().await.unwrap();
-        assert!(row_text(&b, &second).await.contains("Device Management: Operator"));
+        assert!(row_text(&b, &second).await.contains(say("Device Management: Operator", "デバイス管理: オペレーター")));
         assert_eq!(stack.emails_to(&first).await.len(), 1, "each row's invitation went out once");
 
         // No one to hand the representative role to yet: the seed's message and what to do.
         action(&b, &admin, "representative").await.click().await.unwrap();
-        assert_eq!(b.text("#no-candidates .strong").await, "No tenant administrator available for selection");
-        assert!(b.text("#no-candidates").await.contains("Overview tab"));
+        assert_eq!(b.text("#no-candidates .strong").await, say("No tenant administrator available for selection", "選択可能なテナント管理者がいません"));
+        assert!(b.text("#no-candidates").await.contains(say("Overview tab", "「概要」タブ")));
         b.accessible("console, no representative candidates").await;
         b.click("#representative-dialog .cancel").await;
+
+        // What happened so far, as sentences.
+        b.click("#tab-history").await;
+        assert!(b.text("#history-list").await.contains(&second), "the CSV's invitations are in the history");
+        b.screenshot(&format!("console-history-{}", language.code())).await;
     })
     .await;
 }
@@ -170,27 +218,39 @@ async fn an_operator_creates_a_tenant_whose_representative_signs_in_and_invites_
 /// A tenant with a registered representative, a registered administrator and a member, and an
 /// invited one: the console in Japanese acts on each.
 #[tokio::test]
-async fn a_representative_in_japanese_changes_roles_resends_resets_switches_mfa_deletes_and_hands_over_the_role() {
+async fn a_representative_changes_roles_resends_resets_switches_mfa_deletes_and_hands_over_the_role_in_english() {
+    representative_at_work(Language::En).await;
+}
+
+#[tokio::test]
+async fn a_representative_changes_roles_resends_resets_switches_mfa_deletes_and_hands_over_the_role_in_japanese() {
+    representative_at_work(Language::Ja).await;
+}
+
+async fn representative_at_work(language: Language) {
+    let say = |en, ja| language.say(en, ja);
     let stack = stack_with_portal().await;
     let tenant = stack.tenant_with_admin(None).await;
     let admin = stack.join(&tenant, "tenant-admin").await;
     let member = stack.join(&tenant, "member").await;
     let pending = unique_email("console-pending");
     assert_eq!(stack.invite(&tenant, &pending, "ja", json!({ "service-management-portal": "member" })).await.status, StatusCode::CREATED);
-    let b = Browser::start("ja").await;
-    b.run("console-japanese", async {
+    let b = console_browser(language.browser()).await;
+    b.run(&format!("console-representative-{}", language.code()), async {
         sign_in(&b, &stack, &tenant.admin_email, PASSWORD).await;
-        assert!(row_text(&b, &tenant.admin_email).await.contains("代表"));
-        b.accessible("console, the Members tab in Japanese").await;
-        b.screenshot("console-members-ja").await;
+        assert!(row_text(&b, &tenant.admin_email).await.contains(say("Representative", "代表")));
 
         // Change a role, then see it in the row.
         action(&b, &member.email, "roles").await.click().await.unwrap();
         b.client.find(Locator::Css("#edit-role-integrated-video-management")).await.unwrap().select_by_value("viewer").await.unwrap();
         b.accessible("console, the roles dialog").await;
+        b.screenshot(&format!("console-roles-{}", language.code())).await;
         b.click("#roles-dialog button[type=submit]").await;
-        assert!(notice_about(&b, &member.email).await.contains("ロールを保存しました"));
-        assert!(row_text(&b, &member.email).await.contains("統合映像管理: 閲覧者"), "the new role in the row");
+        assert!(notice_about(&b, &member.email).await.contains(say("are saved", "ロールを保存しました")));
+        assert!(
+            row_text(&b, &member.email).await.contains(say("Integrated Video Management: Viewer", "統合映像管理: 閲覧者")),
+            "the new role in the row"
+        );
         assert_eq!(focused(&b).await[2], member.member_id.as_str(), "the focus is back on the row's menu");
 
         // Resend: only for the unregistered, with its dialog.
@@ -198,32 +258,35 @@ async fn a_representative_in_japanese_changes_roles_resends_resets_switches_mfa_
         b.client.find(Locator::Css("details[open] summary")).await.unwrap().click().await.unwrap();
         let before = stack.emails_to(&pending).await.len();
         action(&b, &pending, "resend").await.click().await.unwrap();
-        assert!(b.text("#confirm-text").await.contains("再送しますか"));
+        assert!(b.text("#confirm-text").await.contains(say("Resend the invitation", "再送しますか")));
         b.accessible("console, the resend confirmation").await;
         b.click("#confirm-yes").await;
-        notice_about(&b, "再送しました").await;
+        notice_about(&b, say("was sent again", "再送しました")).await;
         assert_eq!(stack.emails_to(&pending).await.len(), before + 1, "the invitation went again");
 
         // MFA on: the type beside the switch; then a reset explains why it is the way.
         let switch = format!("{}//button[@role='switch']", row(&member.email));
         b.client.find(Locator::XPath(&switch)).await.unwrap().click().await.unwrap();
-        notice_about(&b, "多要素認証をオンにしました").await;
-        assert!(row_text(&b, &member.email).await.contains("メールアドレス"), "email MFA shown beside the switch");
+        notice_about(&b, say("Multi-factor authentication is on", "多要素認証をオンにしました")).await;
+        assert!(row_text(&b, &member.email).await.contains(say("Email Address", "メールアドレス")), "email MFA shown beside the switch");
         let checked = b.client.find(Locator::XPath(&switch)).await.unwrap().attr("aria-checked").await.unwrap();
         assert_eq!(checked.as_deref(), Some("true"));
         let emails = stack.emails_to(&member.email).await.len();
         action(&b, &member.email, "reset").await.click().await.unwrap();
-        assert!(b.text("#confirm-note").await.contains("パスワードをお忘れですか"), "why the member needs this email");
+        assert!(
+            b.text("#confirm-note").await.contains(say("Forgot your password?", "パスワードをお忘れですか")),
+            "why the member needs this email"
+        );
         b.accessible("console, the reset confirmation with email MFA").await;
         b.click("#confirm-yes").await;
-        notice_about(&b, "パスワード再設定メール").await;
+        notice_about(&b, say("A password reset e-mail was sent", "パスワード再設定メールを送信しました")).await;
         assert_eq!(stack.emails_to(&member.email).await.len(), emails + 1, "the reset email went out");
 
         // Delete with its dialog: the row is gone.
         action(&b, &pending, "delete").await.click().await.unwrap();
-        assert!(b.text("#confirm-text").await.contains("削除しますか"));
+        assert!(b.text("#confirm-text").await.contains(say("from this tenant?", "削除しますか")));
         b.click("#confirm-yes").await;
-        notice_about(&b, "削除しました").await;
+        notice_about(&b, say("was deleted", "削除しました")).await;
         row_gone(&b, &pending).await;
 
         // A registered administrator is a candidate: the representative role goes to them.
@@ -232,16 +295,19 @@ async fn a_representative_in_japanese_changes_roles_resends_resets_switches_mfa_
         assert!(candidates.contains(&admin.email) && !candidates.contains(&member.email), "{candidates}");
         b.accessible("console, the representative candidates").await;
         b.click("#representative-update").await;
-        notice_about(&b, "代表テナント管理者になりました").await;
-        assert!(row_text(&b, &admin.email).await.contains("代表"));
-        assert!(!row_text(&b, &tenant.admin_email).await.contains("代表"));
+        notice_about(&b, say("is now the representative", "代表テナント管理者になりました")).await;
+        assert!(row_text(&b, &admin.email).await.contains(say("Representative", "代表")));
+        assert!(!row_text(&b, &tenant.admin_email).await.contains(say("Representative", "代表")));
 
         // History: what happened, as sentences.
         b.click("#tab-history").await;
         let history = b.text("#history-list").await;
-        assert!(history.contains("代表を変更") && history.contains(&pending), "{history}");
+        assert!(history.contains(say("made representative", "代表を変更")) && history.contains(&pending), "{history}");
         b.accessible("console, the history").await;
-        b.screenshot("console-history-ja").await;
+        b.click("#tab-overview").await;
+        assert!(b.text("#overview-list").await.contains(&admin.email), "the new representative in the overview");
+        b.accessible("console, the overview").await;
+        b.screenshot(&format!("console-overview-{}", language.code())).await;
     })
     .await;
 }
@@ -254,7 +320,7 @@ async fn an_unregistered_representatives_email_is_changed_from_the_overview() {
     let stale = unique_email("console-stale");
     let child = stack.create_tenant("Child Co", &stale, Some(&parent.tenant_id)).await;
     let fresh = unique_email("console-fresh");
-    let b = Browser::start("en-US").await;
+    let b = console_browser("en-US").await;
     b.run("console-overview", async {
         sign_in(&b, &stack, &parent.admin_email, PASSWORD).await;
         let tenants = b.text("#tenant").await;
@@ -264,7 +330,6 @@ async fn an_unregistered_representatives_email_is_changed_from_the_overview() {
         b.click("#tab-overview").await;
         assert!(b.text("#overview-list").await.contains(&format!("{stale} (Invited)")));
         b.accessible("console, the Overview tab with an unregistered representative").await;
-        b.screenshot("console-overview-en").await;
         b.fill("#new-representative-email", &parent.admin_email).await;
         b.click("#representative-email button").await;
         assert_eq!(b.text("#problem").await, "This email address is already registered or a member of this tenant.");
@@ -283,7 +348,7 @@ async fn a_plain_member_sees_no_members_tab_and_a_person_in_two_tenants_switches
     let first = stack.tenant_with_admin(None).await;
     let person = stack.join(&first, "member").await;
     let second = second_tenant_with(&stack, &person.email).await;
-    let b = Browser::start("en-US").await;
+    let b = console_browser("en-US").await;
     b.run("console-two-tenants", async {
         sign_in(&b, &stack, &person.email, PASSWORD).await;
         // The administrator's tenant first; then the one where they are a plain member.
@@ -328,7 +393,7 @@ async fn every_error_code_of_the_contract_has_a_sentence_in_both_languages() {
     codes.sort();
     assert!(codes.len() > 20, "the contract's table is read: {codes:?}");
     let stack = stack_with_portal().await;
-    let b = Browser::start("en-US").await;
+    let b = console_browser("en-US").await;
     b.run("console-codes", async {
         b.goto(console(&stack)).await;
         b.text("#sign-in button").await;
@@ -361,4 +426,92 @@ async fn the_console_loads_only_its_own_small_files_with_a_strict_policy() {
         total += answer.bytes().await.unwrap().len();
     }
     assert!(total < 100_000, "the console loads {total} bytes of JavaScript and CSS");
+}
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+const ESCAPE: &str = "\u{E00C}";
+const SPACE: &str = " ";
+const ARROW_RIGHT: &str = "\u{E014}";
+
+/// Sends keys to whatever has the focus, as a keyboard does.
+async fn press(b: &Browser, keys: &str) {
+    b.client.active_element().await.unwrap().send_keys(keys).await.unwrap();
+}
+
+/// Whether the focused element matches `css`.
+async fn focus_is(b: &Browser, css: &str) -> bool {
+    b.client.execute("return document.activeElement.matches(arguments[0]);", vec![json!(css)]).await.unwrap() == json!(true)
+}
+
+/// Presses Tab until the focus is on `css`: what the mouse reaches, the keyboard reaches.
+async fn tab_to(b: &Browser, css: &str) {
+    for _ in 0..80 {
+        if focus_is(b, css).await {
+            return;
+        }
+        press(b, TAB).await;
+    }
+    panic!("Tab never reaches {css}");
+}
+
+/// Waits for the focus to land on `css` (a dialog opening or closing moves it).
+async fn focus_lands_on(b: &Browser, css: &str) {
+    for _ in 0..100 {
+        if focus_is(b, css).await {
+            return;
+        }
+        wait(Duration::from_millis(50)).await;
+    }
+    panic!("the focus is on {:?}, not on {css}", focused(b).await);
+}
+
+#[tokio::test]
+async fn every_action_is_reachable_by_keyboard_alone_and_dialogs_give_the_focus_back() {
+    let stack = stack_with_portal().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (pending_id, pending) = stack.pending(&tenant, "member", "en").await;
+    let member = stack.join(&tenant, "member").await;
+    let b = console_browser("en-US").await;
+    b.run("console-keyboard", async {
+        b.goto(console(&stack)).await;
+        b.text_or_field("#email").await;
+        tab_to(&b, "#email").await;
+        press(&b, &tenant.admin_email).await;
+        press(&b, TAB).await;
+        press(&b, PASSWORD).await;
+        press(&b, ENTER).await;
+        row_text(&b, &pending).await;
+
+        // A row's menu, its action, the confirmation: Tab, Enter, Enter; the focus comes back.
+        let menu = format!("tr[data-member-id='{pending_id}'] summary");
+        tab_to(&b, &menu).await;
+        press(&b, ENTER).await;
+        tab_to(&b, &format!("tr[data-member-id='{pending_id}'] button[data-action='resend']")).await;
+        press(&b, ENTER).await;
+        focus_lands_on(&b, "#confirm-dialog *").await;
+        tab_to(&b, "#confirm-yes").await;
+        press(&b, ENTER).await;
+        assert!(notice(&b).await.contains(&pending));
+        focus_lands_on(&b, &menu).await;
+
+        // The MFA switch takes Space, as a switch does.
+        tab_to(&b, &format!("tr[data-member-id='{}'] button[role='switch']", member.member_id)).await;
+        press(&b, SPACE).await;
+        assert!(notice_about(&b, &member.email).await.contains("is on"));
+
+        // A dialog closes with Escape and gives the focus back to what opened it.
+        tab_to(&b, "#invite").await;
+        press(&b, ENTER).await;
+        focus_lands_on(&b, "#invite-email").await;
+        press(&b, ESCAPE).await;
+        focus_lands_on(&b, "#invite").await;
+
+        // The tabs move with the arrow keys.
+        tab_to(&b, "#tab-members").await;
+        press(&b, ARROW_RIGHT).await;
+        focus_lands_on(&b, "#tab-overview").await;
+        assert!(b.shown("#overview").await && !b.shown("#members").await, "the arrow opened the Overview");
+    })
+    .await;
 }
