@@ -11,8 +11,12 @@
 //! - scale: list-members pages (the worst filtered one included) and representative candidates in a
 //!   tenant of 10,000 members and 50 admins, an operator's GET /tenants among 5,000 tenants,
 //!   invite throughput at 20 at once.
+//! - console (`console.rs`): the Members console's JavaScript and CSS, its first paint against the
+//!   link page's, and the time from "Sign in" to a Members tab of 50 drawn, in Chromium.
 //!
 //! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
+
+mod console;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -280,9 +284,11 @@ async fn main() -> Result<(), BoxError> {
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let traffic = Traffic::new();
     let recorded_sdk = sdk.to_builder().http_client(traffic.http_client()).build();
-    // `bench scale` runs only the scale section.
-    if std::env::args().nth(1).as_deref() == Some("scale") {
-        return scale(&sdk, &recorded_sdk, &traffic, &template).await;
+    // `bench scale` and `bench console` run only that section.
+    match std::env::args().nth(1).as_deref() {
+        Some("scale") => return scale(&sdk, &recorded_sdk, &traffic, &template).await,
+        Some("console") => return console::console(&template).await,
+        _ => {}
     }
     let env = local_stack::seed_events_stack(&template).await?;
     let (hello_ms, hello_size, sdk3_ms, sdk3_size) = baselines(&stub, &env).await?;
@@ -356,6 +362,7 @@ async fn main() -> Result<(), BoxError> {
          or over sdk3's init; peak RSS ≤ 20 MB"
     );
 
+    console::console(&template).await?;
     scale(&sdk, &recorded_sdk, &traffic, &template).await
 }
 
