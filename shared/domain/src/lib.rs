@@ -10,6 +10,7 @@ pub mod claims;
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod language;
 pub mod links;
