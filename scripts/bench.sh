@@ -2,7 +2,8 @@
 # make bench: release binaries of every function, measured against a Runtime API stub and the
 # emulator (see bench/src/main.rs). Not part of make test. `scripts/bench.sh scale` runs only the
 # 10,000-member and concurrent-invite measurements, `scripts/bench.sh console` only the Members
-# console's weight and first render (in Chromium).
+# console's weight and first render (in Chromium), `scripts/bench.sh events` only the membership
+# events' delay and round trips.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_venv start
 ensure_browser

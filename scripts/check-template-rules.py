@@ -116,6 +116,22 @@ def unwatched_function(t):
     del t["Resources"]["InviteMemberFailuresAlarm"]
 
 
+def dropped_events(t):
+    del first(t, "AWS::Lambda::EventSourceMapping")["Properties"]["DestinationConfig"]
+
+
+def whole_batch_retried(t):
+    first(t, "AWS::Lambda::EventSourceMapping")["Properties"]["FunctionResponseTypes"] = []
+
+
+def parked_unwatched(t):
+    del t["Resources"]["EventsParkedAlarm"]
+
+
+def no_archive(t):
+    del t["Resources"]["EventArchive"]
+
+
 def named(name, breaks):
     breaks.__name__ = name
     return breaks
@@ -134,6 +150,7 @@ COUNTER_EXAMPLES = {
     "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header],
     "alarms_watch_the_service": [no_5xx_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
+    "events_never_dropped": [dropped_events, whole_batch_retried, parked_unwatched, no_archive],
 }
 
 

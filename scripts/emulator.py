@@ -33,6 +33,12 @@ The pool's Lambda triggers run where Cognito runs them (emulator_triggers.py): p
 pre-token generation (and GetTokensFromRefreshToken, which moto lacks), custom message for the
 codes Cognito emails (forgot password, email MFA, whose challenge is served there too).
 
+A failed transaction leaves the table's stream as it was: moto restores a copy of the table, stream
+shard included, so the records of the writes it undid stayed on the shard the readers' iterators
+hold, and every later record went to the copy they never see. Here the shard the readers hold
+stays the table's, without the undone records (the local stack's stream reader, which stands for
+Lambda's event source mapping, relies on it).
+
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
 """
@@ -50,7 +56,7 @@ import threading
 import time
 
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.cognitoidp import models as cognito
 from moto.cognitoidp import responses as cognito_responses
 from moto.sesv2 import responses as sesv2_responses
@@ -268,6 +274,25 @@ def send_email_keeping_both_parts(self):
 
 _send_email = sesv2_responses.SESV2Response.send_email
 sesv2_responses.SESV2Response.send_email = send_email_keeping_both_parts
+
+
+def transact_keeping_the_stream(self, transact_items):
+    names = {operation.get("TableName") for entry in transact_items for operation in entry.values()}
+    shards = {name: self.tables[name].stream_shard for name in names if name in self.tables and self.tables[name].stream_shard}
+    lengths = {name: len(shard.items) for name, shard in shards.items()}
+    try:
+        return _transact_write_items(self, transact_items)
+    except Exception:
+        for name, shard in shards.items():
+            del shard.items[lengths[name]:]
+            restored = self.tables[name]
+            shard.table = restored
+            restored.stream_shard = shard
+        raise
+
+
+_transact_write_items = DynamoDBBackend.transact_write_items
+DynamoDBBackend.transact_write_items = transact_keeping_the_stream
 
 
 class TransactionConflicts:

@@ -227,8 +227,55 @@ triggers = {
 }
 
 
+def dynamodb_json(value):
+    """A value as DynamoDB's stream records carry it (`{"S": …}`, `{"M": …}`)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, dict):
+        return {"M": {k: dynamodb_json(v) for k, v in value.items()}}
+    return {"S": value}
+
+
+def audit_item(audit_id, action, member_id, before, after):
+    """An audit entry of the events' tenant as the table holds it: by the events' admin."""
+    actor = {"kind": "administrator", "userSub": ADMIN["sub"],
+             "via": {"tenantId": T, "memberId": ADMN, "email": ADMIN["email"]}}
+    entry = {"pk": f"TENANT#{T}", "sk": f"AUDIT#{audit_id}", "auditId": audit_id, "tenantId": T,
+             "at": "2026-12-04T09:00:00Z", "actor": actor, "action": action, "memberId": member_id,
+             "before": before, "after": after}
+    return {name: dynamodb_json(value) for name, value in entry.items()}
+
+
+def stream_record(sequence, event_name, image, ttl=False):
+    """One record of the table's stream as Lambda's event source mapping hands it over."""
+    change = {"ApproximateCreationDateTime": 1796374800.0, "Keys": {"pk": image["pk"], "sk": image["sk"]},
+              "SequenceNumber": str(sequence), "SizeBytes": 512, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    change["NewImage" if event_name == "INSERT" else "OldImage"] = image
+    record = {"eventID": f"events-{sequence}", "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+              "awsRegion": "us-east-1", "dynamodb": change,
+              "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/tenant-members-events/stream/2026-12-04T00:00:00.000"}
+    if ttl:
+        record["userIdentity"] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+    return record
+
+
+INVITED_STATE = {"email": "invited.member@events.example.com", "status": "invited",
+                 "roles": {"service-management-portal": "member"}, "representative": False,
+                 "mfa": {"enabled": False, "type": None}}
+publisher = {
+ # "200-…": every record's event is on the bus (no batch item failure).
+ "publish-events.200-member-invited": {"Records": [
+     stream_record(1100000000000000000001, "INSERT", audit_item("01KEVENTS0000000000000EVT1", "member_invited", INV, None, INVITED_STATE))]},
+ "publish-events.200-invitation-taken-back": {"Records": [
+     stream_record(1100000000000000000002, "INSERT", audit_item("01KEVENTS0000000000000EVT2", "member_invited", INV, None, INVITED_STATE)),
+     stream_record(1100000000000000000003, "REMOVE", audit_item("01KEVENTS0000000000000EVT2", "member_invited", INV, None, INVITED_STATE))]},
+}
+
+
 def main():
-    events = {**cases, **more, **triggers}
+    events = {**cases, **more, **triggers, **publisher}
     os.makedirs("events", exist_ok=True)
     for name, e in sorted(events.items()):
         with open(f"events/{name}.json", "w") as f:

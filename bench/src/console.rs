@@ -117,7 +117,8 @@ async fn sign_in_to_members(browser: &Client, stack: &StackFile) -> Result<f64, 
 
 /// A tenant the stack's operator creates and fills with `MEMBERS` members (its representative
 /// and invitations), through the API as a client would; its id.
-async fn tenant_of_members(http: &reqwest::Client, stack: &StackFile) -> Result<String, BoxError> {
+/// The operator's ID token, signed in as `.local/stack.json` says.
+pub async fn operator_token(http: &reqwest::Client, stack: &StackFile) -> Result<String, BoxError> {
     let signed_in: Value = http
         .post(&stack.aws_endpoint_url)
         .header("content-type", "application/x-amz-json-1.1")
@@ -130,7 +131,11 @@ async fn tenant_of_members(http: &reqwest::Client, stack: &StackFile) -> Result<
         .await?
         .json()
         .await?;
-    let token = signed_in["AuthenticationResult"]["IdToken"].as_str().ok_or("the operator signs in")?.to_string();
+    Ok(signed_in["AuthenticationResult"]["IdToken"].as_str().ok_or("the operator signs in")?.to_string())
+}
+
+async fn tenant_of_members(http: &reqwest::Client, stack: &StackFile) -> Result<String, BoxError> {
+    let token = operator_token(http, stack).await?;
     let call = |path: String, body: Value| http.post(format!("{}{path}", stack.api_url)).bearer_auth(&token).json(&body).send();
     let created: Value = call("/tenants".into(), json!({ "name": "Bench Co", "adminEmail": "rep@bench.example", "adminLanguage": "en" }))
         .await?

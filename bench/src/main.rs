@@ -17,6 +17,7 @@
 //! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
 
 mod console;
+mod events;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -288,6 +289,7 @@ async fn main() -> Result<(), BoxError> {
     match std::env::args().nth(1).as_deref() {
         Some("scale") => return scale(&sdk, &recorded_sdk, &traffic, &template).await,
         Some("console") => return console::console(&template).await,
+        Some("events") => return events::events(&template).await,
         _ => {}
     }
     let env = local_stack::seed_events_stack(&template).await?;
@@ -362,7 +364,19 @@ async fn main() -> Result<(), BoxError> {
          or over sdk3's init; peak RSS ≤ 20 MB"
     );
 
+    // The event publisher, which the table's stream calls: its start and size beside the rest.
+    let publisher = release_dir().join(tenant_members::publisher::NAME);
+    let init = init_ms(&publisher, &stub, &env).await;
+    println!(
+        "| {} (stream) | {init:.2} | {:.2} / {:.2} | {:.2} | | | | |",
+        tenant_members::publisher::NAME,
+        init / hello_ms,
+        init / sdk3_ms,
+        std::fs::metadata(&publisher)?.len() as f64 / 1e6
+    );
+
     console::console(&template).await?;
+    events::events(&template).await?;
     scale(&sdk, &recorded_sdk, &traffic, &template).await
 }
 

@@ -1,5 +1,6 @@
 //! The local stack: the emulator provisioned from `template.yaml`, and the HTTP API served on
 //! loopback through the same operation code the Lambda functions run.
+pub mod event_source;
 pub mod fixtures;
 pub mod gateway;
 pub mod lambda_api;
@@ -36,6 +37,11 @@ pub struct StackFile {
     pub portal_base_url: String,
     /// The Members tab's web console (`pages/console.html`), beside the link pages.
     pub console_url: String,
+    /// The bus the events are published to, and a queue its rule delivers every event to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_bus_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_queue_url: Option<String>,
     pub operator: Credentials,
 }
 
@@ -54,6 +60,12 @@ pub struct StackOptions {
     /// Adjusts the SDK config the service's clients get (not the provisioning's): tests put a
     /// recording HTTP client and a short retry backoff here.
     pub service_sdk: Option<AdjustSdk>,
+    /// Whether the table's stream is carried to the bus (`event_source.rs`); the tests that
+    /// read events ask for it.
+    pub events: bool,
+    /// Retries of a failing batch before it is parked: the template's `MaximumRetryAttempts`,
+    /// unless a test parks sooner.
+    pub stream_retries: Option<u32>,
 }
 
 /// A change to an SDK config, made once.
@@ -78,6 +90,8 @@ impl StackOptions {
             invitation_ttl: Config::DEFAULT_INVITATION_TTL,
             password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
             service_sdk: None,
+            events: true,
+            stream_retries: None,
         }
     }
 }
@@ -88,6 +102,15 @@ pub struct RunningStack {
     pub server: tokio::task::JoinHandle<()>,
     /// How many requests reached an operation (past the route table and the authorizer).
     pub served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The events' side, when the stack publishes them.
+    pub events: Option<LocalEvents>,
+}
+
+pub struct LocalEvents {
+    pub provisioned: event_source::EventsProvisioned,
+    /// The publisher's code, as the function runs it: a test re-drives a parked batch with it.
+    pub publisher: tenant_members::publisher::Publisher,
+    pub recent: event_source::RecentEvents,
 }
 
 /// The emulator's address, as every AWS client here finds it: `AWS_ENDPOINT_URL`.
@@ -141,6 +164,20 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         App::on_aws(&sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(), service_config(&provisioned, &options));
     let ses_url = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone());
     lambda_api::register(&endpoint, &provisioned.user_pool_id, &lambda_api::serve(triggers).await?, &ses_url).await?;
+    let events = match options.events {
+        true => {
+            let provisioned = event_source::provision(&sdk, &provisioned.table_name).await?;
+            let recent = event_source::RecentEvents::default();
+            let publisher = event_source::publisher(&service_sdk, &provisioned, std::sync::Arc::clone(&recent));
+            let retries = match options.stream_retries {
+                Some(retries) => retries,
+                None => template.stream_retries()?,
+            };
+            event_source::start(&sdk, &provisioned, publisher.clone(), retries).await?;
+            Some(LocalEvents { provisioned, publisher, recent })
+        }
+        false => None,
+    };
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let router = Gateway::new(template.routes()?, app.clone(), authorizer, std::sync::Arc::clone(&served))?.router();
@@ -152,6 +189,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
             user_pool_id: provisioned.user_pool_id.clone(),
             client_id: provisioned.user_pool_client_id.clone(),
             password_policy: provisioned.password_policy.clone(),
+            recent_events: events.as_ref().map(|e| std::sync::Arc::clone(&e.recent)).unwrap_or_default(),
         };
         let pages = portal::router(portal, router.clone());
         tokio::spawn(async move {
@@ -177,9 +215,11 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         sender_email: options.names.sender_email,
         console_url: format!("{}/console", options.portal_base_url),
         portal_base_url: options.portal_base_url,
+        event_bus_name: events.as_ref().map(|e| e.provisioned.bus_name.clone()),
+        events_queue_url: events.as_ref().map(|e| e.provisioned.queue_url.clone()),
         operator: options.names.operator,
     };
-    Ok(RunningStack { stack, app, server, served })
+    Ok(RunningStack { stack, app, server, served, events })
 }
 
 /// The stack the sample events run against (`scripts/sam-local.sh`): rebuilt from scratch with
@@ -201,6 +241,7 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
         cognito.delete_user_pool().user_pool_id(pool.id().unwrap_or_default()).send().await?;
     }
     let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
+    event_source::provision(&sdk, &provisioned.table_name).await?;
     let config = service_config(&provisioned, &options);
     fixtures::seed(&App::on_aws(&sdk, config.clone()), &cognito).await?;
     Ok(function_env(&config))
@@ -213,6 +254,8 @@ pub fn function_env(config: &Config) -> Vec<(String, String)> {
         ("USER_POOL_ID".into(), config.user_pool_id.clone()),
         ("SENDER_EMAIL".into(), config.sender_email.clone()),
         ("PORTAL_BASE_URL".into(), config.portal_base_url.clone()),
+        // The local bus is named after the table (`event_source.rs`).
+        ("EVENT_BUS_NAME".into(), config.table_name.clone()),
     ]
     .into_iter()
     .chain(tenant_members::environment::password_policy_vars(&config.password_policy))

@@ -47,6 +47,8 @@ pub struct Portal {
     pub user_pool_id: String,
     pub client_id: String,
     pub password_policy: PasswordPolicy,
+    /// The events the bus took lately (none when the stack publishes none).
+    pub recent_events: crate::event_source::RecentEvents,
 }
 
 struct Shared {
@@ -63,6 +65,7 @@ pub fn router(portal: Portal, api: Router) -> Router {
         .route("/{asset}", get(asset))
         .route("/config.json", get(config))
         .route("/outbox.json", get(outbox))
+        .route("/outbox/events.json", get(recent_events))
         .route("/outbox/{id}/{part}", get(email_part))
         .route("/cognito", post(cognito))
         .with_state(Arc::new(Shared { portal, http: reqwest::Client::new() }))
@@ -173,6 +176,12 @@ async fn outbox(State(shared): State<Arc<Shared>>) -> Response {
         })
         .collect();
     json_response(&Value::from(listed))
+}
+
+/// The events the bus took lately, newest first.
+async fn recent_events(State(shared): State<Arc<Shared>>) -> Response {
+    let recent = shared.portal.recent_events.lock().unwrap_or_else(|e| e.into_inner()).iter().rev().cloned().collect::<Vec<_>>();
+    json_response(&Value::from(recent))
 }
 
 async fn email_part(State(shared): State<Arc<Shared>>, Path((id, part)): Path<(String, String)>) -> Response {

@@ -8,7 +8,7 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use serde::{Deserialize, Serialize};
 use serde_norway::Value;
@@ -90,7 +90,16 @@ fn key_schema(value: &Value) -> Result<Vec<KeySchemaElement>, BoxError> {
 }
 
 async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, name: &str) -> Result<(), BoxError> {
-    if client.describe_table().table_name(name).send().await.is_ok() {
+    let stream = match string(&properties["StreamSpecification"]["StreamViewType"]) {
+        Some(view) => Some(StreamSpecification::builder().stream_enabled(true).stream_view_type(StreamViewType::from(view)).build()?),
+        None => None,
+    };
+    if let Ok(existing) = client.describe_table().table_name(name).send().await {
+        // A table an older template made, without the stream the events need.
+        let streaming = existing.table().and_then(|t| t.stream_specification()).is_some_and(|s| s.stream_enabled());
+        if let (Some(stream), false) = (stream, streaming) {
+            client.update_table().table_name(name).stream_specification(stream).send().await?;
+        }
         return Ok(());
     }
     let mut request = client
@@ -119,7 +128,7 @@ async fn create_table(client: &aws_sdk_dynamodb::Client, properties: &Value, nam
                 .build()?,
         );
     }
-    request.send().await?;
+    request.set_stream_specification(stream).send().await?;
     if let Some(attribute) = string(&properties["TimeToLiveSpecification"]["AttributeName"]) {
         client
             .update_time_to_live()

@@ -180,6 +180,14 @@ impl Template {
         })
     }
 
+    /// How many times the event source mapping of the table's stream retries a failing batch.
+    pub fn stream_retries(&self) -> Result<u32, TemplateError> {
+        let mapping = &self.resource_of_type("AWS::Lambda::EventSourceMapping")?["Properties"];
+        let retries =
+            self.number(&mapping["MaximumRetryAttempts"]).ok_or_else(|| shape("the stream's MaximumRetryAttempts is no number"))?;
+        u32::try_from(retries).map_err(|_| shape("the stream's MaximumRetryAttempts is negative"))
+    }
+
     /// A number, or `!Ref` to a parameter's default.
     pub fn number(&self, value: &Value) -> Option<i64> {
         match value {

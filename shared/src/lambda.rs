@@ -36,6 +36,23 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// The entry point of the event publisher (`publisher`): stream batches and re-drives.
+pub async fn run_publisher() -> Result<(), lambda_http::Error> {
+    crate::log::init();
+    let bus_name = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?;
+    let publisher = crate::publisher::Publisher::on_aws(&crate::sdk::aws_sdk_config()?, &bus_name);
+    lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        let publisher = publisher.clone();
+        async move {
+            publisher.answer(&event.payload).await.map_err(|error| {
+                tracing::error!(error = %crate::log::error_chain(&error), "the publisher failed");
+                lambda_http::Error::from(error)
+            })
+        }
+    }))
+    .await
+}
+
 /// The app of operation `H`'s function: only the clients of its ports. A function that calls no
 /// AWS service neither loads nor links the SDK's configuration: the branch is decided at compile
 /// time, in a plain function (an `.await` in a dead branch of an async fn stays linked, as a

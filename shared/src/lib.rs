@@ -2,8 +2,8 @@
 //! which knows neither HTTP nor the AWS SDK), the adapters, and the operations every Lambda
 //! function and the local API share, with their HTTP edge.
 pub use tenant_members_domain::{
-    audit, auth, catalog, changes, claims, config, email, error, ids, language, links, listing, model, password, ports, rules, tokens,
-    views,
+    audit, auth, catalog, changes, claims, config, email, error, events, ids, language, links, listing, model, password, ports, rules,
+    tokens, views,
 };
 pub mod adapters;
 pub mod app;
@@ -16,6 +16,7 @@ pub mod lambda;
 pub mod log;
 pub mod operations;
 pub mod problem;
+pub mod publisher;
 pub mod registry;
 pub mod sdk;
 pub mod triggers;

@@ -479,6 +479,37 @@ async fn the_outbox_shows_each_email_as_its_text_part_too() {
     assert!(!text.contains('<'), "no markup in the text part");
 }
 
+#[tokio::test]
+async fn the_outbox_shows_the_events_the_bus_took_beside_the_emails() {
+    let stack = TestStack::start_with(|options| {
+        options.portal_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        options.portal_base_url = String::new();
+        options.events = true;
+    })
+    .await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let b = Browser::start("en-US").await;
+    b.run("outbox-events", async {
+        // The events reach the bus a moment after their change: the page shows what it took.
+        let mut shown = String::new();
+        for _ in 0..30 {
+            b.goto(&format!("{}/outbox", portal(&stack))).await;
+            b.text("#emails tr").await;
+            shown = if b.shown("#events tr").await { b.text("#events").await } else { String::new() };
+            if shown.contains("invitation.accepted") {
+                break;
+            }
+            wait(Duration::from_millis(500)).await;
+        }
+        assert!(shown.contains("tenant.created") && shown.contains("invitation.accepted"), "{shown}");
+        let accepted = format!("{email} invited (representative) → {email} active (representative)", email = tenant.admin_email);
+        assert!(shown.contains(&accepted), "before → after: {shown}");
+        assert!(shown.find("invitation.accepted") < shown.find("tenant.created"), "newest first: {shown}");
+        b.accessible("the outbox with its events").await;
+    })
+    .await;
+}
+
 /// The README's pictures: each page in both languages (written to `docs/screenshots/` with
 /// `SCREENSHOTS=update`), each checked for accessibility as shown.
 #[tokio::test]

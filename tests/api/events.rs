@@ -13,6 +13,9 @@ use crate::helpers::{project_root, TestStack};
 /// the custom message with Cognito's email written in its place.
 use tenant_members::triggers::NAMES as TRIGGERS;
 
+/// The function the table's stream calls, not API Gateway: it answers with the batch's failures.
+use tenant_members::publisher::NAME as PUBLISHER;
+
 /// Whether a trigger's answer is what its event's name says: `custom-message.200-…-ja` and `-en`
 /// word Cognito's email in that language around Cognito's code placeholder, `-cognito` leaves it
 /// to Cognito; any other trigger hands its event back.
@@ -81,11 +84,27 @@ fn parse_name(path: &Path) -> (String, u16) {
     (function.to_string(), status)
 }
 
+/// The answer of the event publisher to a batch of the table's stream: 200 when no record
+/// failed (`ReportBatchItemFailures`).
+fn publisher_status(answer: &serde_json::Value) -> Option<u64> {
+    answer["batchItemFailures"].as_array().map(|failures| if failures.is_empty() { 200 } else { 500 })
+}
+
 async fn invoke(path: PathBuf) -> Result<(), String> {
     let (function, expected) = parse_name(&path);
-    let stack = TestStack::start().await;
+    let publishes = function == PUBLISHER;
+    let stack = TestStack::start_with(|options| options.events = publishes).await;
     local_stack::fixtures::seed(&stack.running.app, &stack.cognito).await.map_err(|e| format!("seeding: {e}"))?;
     let event = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    if publishes {
+        let event: serde_json::Value = serde_json::from_str(&event).map_err(|e| e.to_string())?;
+        let publisher = &stack.running.events.as_ref().expect("the stack publishes events").publisher;
+        let answer = publisher.answer(&event).await.map_err(|e| format!("{}: {e}", path.display()))?;
+        return match publisher_status(&answer) {
+            Some(status) if status == u64::from(expected) => Ok(()),
+            _ => Err(format!("{}: expected {expected}, answered {answer}", path.display())),
+        };
+    }
     if TRIGGERS.contains(&function.as_str()) {
         let event: serde_json::Value = serde_json::from_str(&event).map_err(|e| e.to_string())?;
         let answered = tenant_members::triggers::answer_named(&function, &stack.running.app, event.clone()).await;
@@ -130,7 +149,8 @@ fn every_function_has_events_and_is_an_operation() {
         std::fs::read_dir(project_root().join("functions")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     let events: Vec<String> = std::fs::read_dir(events_dir()).unwrap().map(|e| parse_name(&e.unwrap().path()).0).collect();
     for function in &functions {
-        assert!(Operation::from_name(function).is_some() || TRIGGERS.contains(&function.as_str()), "functions/{function} is no operation");
+        let known = Operation::from_name(function).is_some() || TRIGGERS.contains(&function.as_str()) || function == PUBLISHER;
+        assert!(known, "functions/{function} is no operation, trigger or the publisher");
         assert!(events.contains(function), "functions/{function} has no event in events/");
     }
     for operation in Operation::ALL {
@@ -199,7 +219,11 @@ fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, 
     // when its message names the code the event is named for.
     let refused = |r: &serde_json::Value| r["errorMessage"].as_str().is_some_and(|m| m.starts_with(&refusal_code(file)));
     let status = response.as_ref().and_then(|r| {
-        r["statusCode"].as_u64().or(r.get("triggerSource").map(|_| 200)).or(refused(r).then_some(u64::from(expected)).filter(|s| *s != 200))
+        r["statusCode"]
+            .as_u64()
+            .or(r.get("triggerSource").map(|_| 200))
+            .or(publisher_status(r))
+            .or(refused(r).then_some(u64::from(expected)).filter(|s| *s != 200))
     });
     if status != Some(u64::from(expected)) {
         return (Some(InvokeFailure::Wrong(format!("{}: expected {expected}, got {status:?}\n{printed}", file.display()))), printed);
@@ -230,8 +254,13 @@ fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, 
     if requests.len() > 1 {
         return (Some(InvokeFailure::Wrong(format!("{}: more than one request line\n{stderr}", file.display()))), printed);
     }
-    // A trigger logs no request line; the runtime's REPORT line shows SAM printed its log.
-    let logged = if TRIGGERS.contains(&function.as_str()) { stderr.contains("REPORT RequestId:") } else { requests.len() == 1 };
+    // A trigger or the publisher logs no request line; the runtime's REPORT line shows SAM
+    // printed its log.
+    let logged = if TRIGGERS.contains(&function.as_str()) || function == PUBLISHER {
+        stderr.contains("REPORT RequestId:")
+    } else {
+        requests.len() == 1
+    };
     if !logged {
         let why = format!("{}: SAM printed no request line in {SAM_LOG_ATTEMPTS} invocations\n{stderr}", file.display());
         return (Some(InvokeFailure::LogMissing(why)), printed);

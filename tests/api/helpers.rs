@@ -90,6 +90,8 @@ impl TestStack {
             operator: Credentials { email: unique_email("operator"), password: PASSWORD.into() },
         };
         options.portal_base_url = "https://portal.test".into();
+        // The events' stream only for the tests that read events, which ask for it.
+        options.events = false;
         let traffic = Traffic::new();
         let client = traffic.http_client();
         options.service_sdk = Some(Box::new(move |sdk| {

@@ -18,6 +18,7 @@ mod isolation;
 mod links;
 mod listing;
 mod members;
+mod membership_events;
 mod mfa;
 mod pool_triggers;
 mod races;

@@ -117,8 +117,17 @@ fn each_functions_policy_names_exactly_the_services_of_its_ports() {
     use tenant_members::app::Ports;
     let template = Template::load(&project_root().join("template.yaml")).unwrap();
     let functions = template.function_services().unwrap();
-    assert_eq!(functions.len(), Operation::ALL.len() + tenant_members::triggers::NAMES.len(), "one function per operation and trigger");
+    assert_eq!(
+        functions.len(),
+        Operation::ALL.len() + tenant_members::triggers::NAMES.len() + 1,
+        "one function per operation and trigger, and the event publisher"
+    );
     for (function, services) in functions {
+        if function == tenant_members::publisher::NAME {
+            // It reads the table's stream, puts on the bus, parks on the dead-letter queue.
+            assert_eq!(services, BTreeSet::from(["dynamodb", "events", "sqs"].map(String::from)), "{function}");
+            continue;
+        }
         let ports = tenant_members::triggers::ports_of(&function)
             .or_else(|| Operation::from_name(&function).map(|op| op.ports()))
             .unwrap_or_else(|| panic!("{function} is no operation or trigger"));

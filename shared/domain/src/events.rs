@@ -124,6 +124,24 @@ impl<'a> MembershipEvent<'a> {
     }
 }
 
+/// What the table's stream says of an audit entry: written with its change, or removed by the
+/// compensation that took its change back at `at`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditChange {
+    Committed(AuditEntry),
+    TakenBack { entry: AuditEntry, at: OffsetDateTime },
+}
+
+impl AuditChange {
+    /// The event the bus carries for it.
+    pub fn event(&self) -> MembershipEvent<'_> {
+        match self {
+            AuditChange::Committed(entry) => MembershipEvent::of(entry),
+            AuditChange::TakenBack { entry, at } => MembershipEvent::reversal(entry, *at),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

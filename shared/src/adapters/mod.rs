@@ -1,10 +1,13 @@
-//! The ports' adapters: AWS (DynamoDB, Cognito, SES) and in memory.
+//! The ports' adapters: AWS (DynamoDB and its stream, Cognito, SES, EventBridge) and in memory.
 mod cognito;
-mod dynamo;
+pub(crate) mod dynamo;
+mod eventbridge;
 mod memory;
 mod ses;
 
 pub use cognito::CognitoDirectory;
+pub use dynamo::stream::{lambda_record, sequence_order, DynamoStreamReader};
 pub use dynamo::DynamoStore;
+pub use eventbridge::EventBridgeBus;
 pub use memory::{MemoryDirectory, MemoryMailer, MemoryStore};
 pub use ses::SesMailer;

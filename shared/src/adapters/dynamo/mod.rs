@@ -71,8 +71,15 @@ mod commit;
 mod idempotency;
 mod items;
 mod reads;
+pub mod stream;
 
 use items::*;
+
+/// An audit entry's item as the table holds it (the publisher's tests make stream records of it).
+#[cfg(test)]
+pub(crate) fn audit_item_of(entry: &AuditEntry) -> Item {
+    items::audit_item(entry)
+}
 
 impl DynamoStore {
     pub fn new(client: Client, table: String) -> Self {

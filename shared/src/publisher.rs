@@ -1,0 +1,274 @@
+//! The event publisher, function `publish-events`: the table's stream, as Lambda's event source
+//! mapping hands it over, onto the stack's EventBridge bus. Every audit entry written is a change
+//! committed and becomes its event; every one a compensation removed becomes its reversal
+//! (`events`). A record it cannot put on the bus is reported back as the batch's first failure
+//! (`ReportBatchItemFailures`): Lambda retries from that record on and, once its retries are
+//! spent, parks the batch's place in the stream on the dead-letter queue. Given such a parked
+//! message, the function reads that stretch of the stream again and publishes it (a re-drive),
+//! with the same ids: consumers drop repeats by `id`.
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::adapters::dynamo::stream::audit_change;
+use crate::error::ApiError;
+use crate::events::AuditChange;
+
+/// The function's name (its folder under `functions/`).
+pub const NAME: &str = "publish-events";
+
+/// How many events one `PutEvents` takes.
+pub const EVENTS_PER_PUT: usize = 10;
+
+/// One event as the bus takes it: its `detail-type`, `time` and `detail` (`source` is the stack's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusEvent {
+    pub id: String,
+    pub detail_type: &'static str,
+    pub time: OffsetDateTime,
+    pub detail: String,
+}
+
+impl BusEvent {
+    pub fn of(change: &AuditChange) -> Result<Self, ApiError> {
+        let event = change.event();
+        Ok(Self {
+            id: event.id.clone(),
+            detail_type: event.r#type,
+            time: event.time,
+            detail: serde_json::to_string(&event).map_err(ApiError::upstream)?,
+        })
+    }
+}
+
+/// The stack's bus.
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    /// Puts at most `EVENTS_PER_PUT` events; answers, for each, whether the bus took it. An error:
+    /// none was taken, as far as anyone can tell.
+    async fn put(&self, events: &[BusEvent]) -> Result<Vec<bool>, ApiError>;
+}
+
+/// What reads a stretch of the table's stream again (a re-drive).
+#[async_trait]
+pub trait StreamReader: Send + Sync {
+    /// The records of `shard` from `first` to `last` (sequence numbers), as Lambda hands them over.
+    async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<Value>, ApiError>;
+}
+
+#[derive(Clone)]
+pub struct Publisher {
+    bus: Arc<dyn EventBus>,
+    stream: Arc<dyn StreamReader>,
+}
+
+impl Publisher {
+    pub fn new(bus: Arc<dyn EventBus>, stream: Arc<dyn StreamReader>) -> Self {
+        Self { bus, stream }
+    }
+
+    /// The publisher on AWS clients, onto the bus named `bus_name`.
+    pub fn on_aws(sdk: &aws_types::SdkConfig, bus_name: &str) -> Self {
+        use crate::adapters::{DynamoStreamReader, EventBridgeBus};
+        Self::new(
+            Arc::new(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), bus_name.to_string())),
+            Arc::new(DynamoStreamReader::new(aws_sdk_dynamodbstreams::Client::new(sdk))),
+        )
+    }
+
+    /// Answers one invocation: a batch of stream records (the batch's failures, as Lambda reads
+    /// them), or a message of the dead-letter queue to re-drive (an error unless all of it went).
+    pub async fn answer(&self, payload: &Value) -> Result<Value, ApiError> {
+        let Some(parked) = payload.get("DDBStreamBatchInfo") else {
+            let records = payload["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
+            return Ok(self.publish(records).await.response());
+        };
+        let field = |name: &str| parked[name].as_str().ok_or_else(|| ApiError::validation(format!("DDBStreamBatchInfo.{name} is missing")));
+        let records =
+            self.stream.records(field("streamArn")?, field("shardId")?, field("startSequenceNumber")?, field("endSequenceNumber")?).await?;
+        let outcome = self.publish(&records).await;
+        match outcome.failed_at {
+            None => Ok(json!({ "redriven": outcome.published })),
+            Some(sequence) => Err(ApiError::upstream(std::io::Error::other(format!(
+                "re-drive stopped at record {sequence} after {} events: send the message again",
+                outcome.published
+            )))),
+        }
+    }
+
+    /// Publishes the events of `records`, in their order, up to the first that fails.
+    pub async fn publish(&self, records: &[Value]) -> Outcome {
+        let mut pending: Vec<(String, BusEvent)> = Vec::new();
+        let mut unreadable = None;
+        for record in records {
+            let sequence = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default().to_string();
+            match audit_change(record).and_then(|change| change.as_ref().map(BusEvent::of).transpose()) {
+                Ok(Some(event)) => pending.push((sequence, event)),
+                Ok(None) => {}
+                Err(error) => {
+                    // Never skipped: retried, then parked on the dead-letter queue with its place.
+                    tracing::error!(sequence, error = %crate::log::error_chain(&error), "a stream record could not be read");
+                    unreadable = Some(sequence);
+                    break;
+                }
+            }
+        }
+        let mut published = 0;
+        for chunk in pending.chunks(EVENTS_PER_PUT) {
+            let events: Vec<BusEvent> = chunk.iter().map(|(_, event)| event.clone()).collect();
+            let refused = match self.bus.put(&events).await {
+                Ok(taken) => taken.iter().position(|taken| !taken),
+                Err(error) => {
+                    tracing::warn!(error = %crate::log::error_chain(&error), "the bus took no event");
+                    Some(0)
+                }
+            };
+            if let Some(first) = refused {
+                published += first;
+                tracing::warn!(published, records = records.len(), "events published up to a failure");
+                return Outcome { published, failed_at: Some(chunk[first].0.clone()) };
+            }
+            published += chunk.len();
+        }
+        tracing::info!(published, records = records.len(), "events published");
+        Outcome { published, failed_at: unreadable }
+    }
+}
+
+/// What one batch came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub published: usize,
+    /// The first record not published: Lambda retries from it.
+    pub failed_at: Option<String>,
+}
+
+impl Outcome {
+    /// The answer of a function with `ReportBatchItemFailures`.
+    pub fn response(&self) -> Value {
+        let failures: Vec<Value> = self.failed_at.iter().map(|sequence| json!({ "itemIdentifier": sequence })).collect();
+        json!({ "batchItemFailures": failures })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::audit::{Actor, AuditAction, Change};
+    use crate::catalog::Roles;
+    use crate::email::Email;
+    use crate::ids::{TenantId, UserSub};
+    use crate::language::Language;
+    use crate::model::Member;
+
+    /// A bus that takes what it is given, but refuses the events whose ids it is told to, and
+    /// fails whole calls while `down`.
+    #[derive(Default)]
+    struct FakeBus {
+        taken: Mutex<Vec<BusEvent>>,
+        calls: Mutex<usize>,
+        refuse: Vec<String>,
+        down: bool,
+    }
+
+    #[async_trait]
+    impl EventBus for FakeBus {
+        async fn put(&self, events: &[BusEvent]) -> Result<Vec<bool>, ApiError> {
+            *self.calls.lock().unwrap() += 1;
+            assert!(events.len() <= EVENTS_PER_PUT, "PutEvents takes at most ten");
+            if self.down {
+                return Err(ApiError::upstream(std::io::Error::other("the bus is down")));
+            }
+            let verdicts: Vec<bool> = events.iter().map(|e| !self.refuse.contains(&e.id)).collect();
+            let mut taken = self.taken.lock().unwrap();
+            taken.extend(events.iter().zip(&verdicts).filter(|(_, ok)| **ok).map(|(e, _)| e.clone()));
+            Ok(verdicts)
+        }
+    }
+
+    struct NoStream;
+
+    #[async_trait]
+    impl StreamReader for NoStream {
+        async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<Value>, ApiError> {
+            Ok(Vec::new())
+        }
+    }
+
+    /// `n` invitations' stream records, in order, each with a non-event record (the member) before it.
+    fn records(n: usize) -> (Vec<Value>, Vec<String>) {
+        let tenant = TenantId::generate();
+        let at = time::macros::datetime!(2026-12-04 09:00 UTC);
+        let admin = Member::new_invited(
+            tenant.clone(),
+            Email::parse("a@example.com").unwrap(),
+            Language::En,
+            Roles::tenant_admin(),
+            UserSub::new("a"),
+            at,
+        );
+        let mut records = Vec::new();
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let email = Email::parse(&format!("m{i}@example.com")).unwrap();
+            let invited = Member::new_invited(tenant.clone(), email, Language::En, Roles::tenant_admin(), UserSub::new("a"), at);
+            let entry =
+                Change::by(Actor::administrator(&UserSub::new("a"), &admin), at).entry(AuditAction::MemberInvited, None, Some(&invited));
+            ids.push(entry.audit_id.as_str().to_string());
+            let image = serde_json::to_value(serde_dynamo::Item::from(crate::adapters::dynamo::audit_item_of(&entry))).unwrap();
+            let member = json!({ "pk": { "S": "TENANT#x" }, "sk": { "S": format!("MEMBER#{i}") } });
+            for (sequence, image) in [(2 * i, member), (2 * i + 1, image)] {
+                records.push(json!({
+                    "eventName": "INSERT",
+                    "dynamodb": { "Keys": { "pk": image["pk"], "sk": image["sk"] }, "NewImage": image, "SequenceNumber": format!("{:022}", 100 + sequence) },
+                }));
+            }
+        }
+        (records, ids)
+    }
+
+    fn publisher(bus: Arc<FakeBus>) -> Publisher {
+        Publisher::new(bus, Arc::new(NoStream))
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_published_in_order_ten_events_a_call_and_nothing_but_audit_entries() {
+        let bus = Arc::new(FakeBus::default());
+        let (records, ids) = records(23);
+        let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
+        assert_eq!(outcome, Outcome { published: 23, failed_at: None });
+        assert_eq!(outcome.response(), json!({ "batchItemFailures": [] }));
+        let taken: Vec<String> = bus.taken.lock().unwrap().iter().map(|e| e.id.clone()).collect();
+        assert_eq!(taken, ids, "one event per audit entry, in the stream's order");
+        assert_eq!(*bus.calls.lock().unwrap(), 3, "23 events in three calls");
+    }
+
+    #[tokio::test]
+    async fn the_first_event_the_bus_refuses_is_the_batchs_failure_and_what_came_before_is_published() {
+        let (records, ids) = records(12);
+        let bus = Arc::new(FakeBus { refuse: vec![ids[4].clone()], ..FakeBus::default() });
+        let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
+        // Record 2·4+1 carries the fifth entry.
+        let sequence = records[9]["dynamodb"]["SequenceNumber"].as_str().unwrap().to_string();
+        assert_eq!(outcome, Outcome { published: 4, failed_at: Some(sequence.clone()) });
+        assert_eq!(outcome.response(), json!({ "batchItemFailures": [{ "itemIdentifier": sequence }] }));
+
+        let down = Arc::new(FakeBus { down: true, ..FakeBus::default() });
+        let outcome = publisher(down).publish(&records).await;
+        assert_eq!(outcome.failed_at.as_deref(), records[1]["dynamodb"]["SequenceNumber"].as_str(), "from the first event on");
+    }
+
+    #[tokio::test]
+    async fn a_record_that_cannot_be_read_is_a_failure_never_skipped() {
+        let (mut records, _) = records(3);
+        records[3]["dynamodb"]["NewImage"]["action"] = json!({ "S": "no_such_action" });
+        let bus = Arc::new(FakeBus::default());
+        let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
+        assert_eq!(outcome.published, 1, "the entry before it");
+        assert_eq!(outcome.failed_at.as_deref(), records[3]["dynamodb"]["SequenceNumber"].as_str());
+    }
+}
