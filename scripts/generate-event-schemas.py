@@ -43,7 +43,8 @@ HUMAN = ["operator", "tenant_admin", "ancestor_tenant_admin", "member"]
 TYPES = {
     "tenant.created": ("A tenant was created; `after` is its representative's invitation.", NULL, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
     "member.invited": ("A member was invited.", NULL, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
-    "invitation.resent": ("An invitation was sent again.", STATE, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
+    "invitation.resent": ("An invitation was sent again; actor `system` when a resend is taken back because its email could not be sent"
+                          " (`after` the state it went back to).", STATE, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin", "system"], False),
     "invitation.accepted": ("An invitation was accepted or joined: the member is active.", STATE, STATE, ["member"], False),
     "member.roles_changed": ("A member's roles changed.", STATE, STATE, HUMAN, False),
     "member.mfa_changed": ("A member's MFA was switched (for the person: in every tenant of theirs).", STATE, STATE, HUMAN, False),
@@ -51,10 +52,13 @@ TYPES = {
         "A member was removed, or an invitation revoked (`before.status`); actor `system` when a change is taken back"
         " because its email could not be sent (its `id` is the taken-back event's id with `-reversal`).",
         STATE, NULL, HUMAN + ["system"], False),
-    "password_reset.sent": ("A password-reset email was sent to a member.", STATE, STATE, HUMAN, False),
+    "password_reset.sent": ("A password-reset email was sent to a member; actor `system` when it is taken back because the email"
+                            " could not be sent.", STATE, STATE, HUMAN + ["system"], False),
     "password_reset.completed": ("A member set a new password from a reset link.", STATE, STATE, ["member"], False),
     "tenant.representative_changed": ("The representative role moved to this member.", STATE, STATE, HUMAN, True),
-    "tenant.representative_email_changed": ("An unregistered representative's email was changed.", STATE, STATE, HUMAN, False),
+    "tenant.representative_email_changed": ("An unregistered representative's email was changed; actor `system` when the change is"
+                                            " taken back because its invitation could not be sent (`after`: the email again).",
+                                            STATE, STATE, HUMAN + ["system"], False),
 }
 
 

@@ -176,7 +176,8 @@ impl Traffic {
 
     fn finish(&self) {
         let mut record = self.record.lock().expect("traffic lock");
-        record.in_flight -= 1;
+        // A call begun before a reset (the event publisher's, in the background) ends after it.
+        record.in_flight = record.in_flight.saturating_sub(1);
         if record.in_flight == 0 {
             if let Some(since) = record.busy_since.take() {
                 record.waiting += since.elapsed();

@@ -326,3 +326,33 @@ async fn a_batch_the_bus_never_takes_is_parked_and_a_re_drive_delivers_it_with_t
     assert_eq!(delivered[0]["id"], entries.last().unwrap()["auditId"]);
     assert_eq!(delivered[0]["after"]["email"], email.as_str());
 }
+
+#[tokio::test]
+async fn a_person_in_two_tenants_joins_with_an_event_and_their_mfa_gives_one_event_per_tenant_each_its_own_id() {
+    let stack = events_stack().await;
+    let (first, mut consumer) = tenant_and_consumer(&stack).await;
+    let second = stack.tenant_with_admin(None).await;
+    let person = stack.join(&first, "member").await;
+    let invited = stack.invite(&second, &person.email, "en", json!({ "service-management-portal": "member" })).await;
+    assert_eq!(invited.status, StatusCode::CREATED, "{:?}", invited.body);
+    let token = stack.last_email_to(&person.email).await.token();
+    assert_eq!(stack.post("/invitations/join", Some(&person.token), json!({ "token": token })).await.status, StatusCode::OK);
+    // second: tenant.created, invitation.accepted; person: invited and accepted in each.
+    let setup = consumer.exactly(6).await;
+    let joined = setup.iter().filter(|e| e["type"] == "invitation.accepted" && e["tenantId"] == second.tenant_id.as_str()).count();
+    assert_eq!(joined, 2, "the representative's acceptance and the person's join");
+    consumer.received.clear();
+
+    let switched = stack
+        .put(&format!("{}/mfa", TestStack::member_path(&first, &person.member_id)), &first.admin_token, json!({ "enabled": true }))
+        .await;
+    assert_eq!(switched.status, StatusCode::OK, "{:?}", switched.body);
+    let events = consumer.exactly(2).await;
+    let mut entries = audit_of(&stack, &first.tenant_id, &first.admin_token).await.split_off(4);
+    entries.extend(audit_of(&stack, &second.tenant_id, &second.admin_token).await.split_off(4));
+    assert_each_event_is_its_entry(&events, &entries);
+    let tenants: Vec<&str> = events.iter().map(|e| e["tenantId"].as_str().unwrap()).collect();
+    assert!(tenants.contains(&first.tenant_id.as_str()) && tenants.contains(&second.tenant_id.as_str()), "{tenants:?}");
+    assert!(events.iter().all(|e| e["type"] == "member.mfa_changed" && e["after"]["mfa"]["enabled"] == true));
+    assert_ne!(events[0]["id"], events[1]["id"], "each its own id: a consumer dropping repeats keeps both");
+}

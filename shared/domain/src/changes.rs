@@ -489,6 +489,11 @@ pub fn set_mfa(
         changes = changes.write(update(&before, &after), version_conflict);
         let mut entry = change.entry(AuditAction::MfaChanged, Some(&before), Some(&after));
         entry.from_another_tenant = !manages(&before.tenant_id);
+        // One entry per tenant, each its own id: an entry's id is its event's, which consumers
+        // drop repeats by.
+        if !entries.is_empty() {
+            entry.audit_id = crate::ids::AuditId::at(change.at);
+        }
         entries.push(entry);
         changed.push(after);
     }

@@ -106,19 +106,22 @@ impl<'a> MembershipEvent<'a> {
         }
     }
 
-    /// The event that takes back a change whose entry a compensation removed at `at`. Only
-    /// additions are taken back (an invitation, a tenant and its representative's invitation):
-    /// the membership they added is gone, so the event is `member.deleted` of it, by the system.
+    /// The event that takes back a change whose entry a compensation removed at `at` (its email
+    /// could not be sent), by the system. An addition taken back (an invitation, a tenant and its
+    /// representative's invitation) is the membership gone: `member.deleted`. Any other change
+    /// taken back (a resend, a reset sent, a representative's email) is its own type again, from
+    /// its `after` back to its `before`.
     pub fn reversal(entry: &'a AuditEntry, at: OffsetDateTime) -> Self {
+        let added = matches!(entry.action, AuditAction::MemberInvited | AuditAction::TenantCreated);
         Self {
             id: format!("{}-reversal", entry.audit_id.as_str()),
-            r#type: "member.deleted",
+            r#type: if added { "member.deleted" } else { type_of(entry.action) },
             time: at,
             tenant_id: &entry.tenant_id,
             member_id: Some(&entry.member_id),
             actor: EventActor { kind: EventActorKind::System, sub: None },
             before: entry.after.as_ref(),
-            after: None,
+            after: if added { None } else { entry.before.as_ref() },
             former_representative_id: None,
         }
     }
@@ -145,6 +148,8 @@ impl AuditChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
     use crate::audit::{Actor, Change};
     use crate::catalog::Roles;
     use crate::email::Email;
@@ -262,6 +267,28 @@ mod tests {
         let mut wrong = serde_json::to_value(MembershipEvent::of(&entries[6])).unwrap();
         wrong["after"] = wrong["before"].clone();
         assert!(!schema_of("member.deleted").is_valid(&wrong));
+    }
+
+    #[test]
+    fn a_taken_back_resend_or_email_change_is_its_own_type_again_back_to_its_before() {
+        let tenant = TenantId::generate();
+        let at = time::macros::datetime!(2026-12-04 09:00 UTC);
+        let admin = member(&tenant, "admin@example.com");
+        let before = member(&tenant, "old@example.com");
+        let mut after = before.clone();
+        after.email = Email::parse("new@example.com").unwrap();
+        let by_admin = Change::by(Actor::administrator(&UserSub::new("admin-sub"), &admin), at);
+        let moved = by_admin.entry(AuditAction::RepresentativeEmailChanged, Some(&before), Some(&after));
+        let event = serde_json::to_value(MembershipEvent::reversal(&moved, at)).unwrap();
+        assert_eq!(event["type"], "tenant.representative_email_changed");
+        assert_eq!((&event["before"]["email"], &event["after"]["email"]), (&json!("new@example.com"), &json!("old@example.com")));
+        assert_eq!(event["actor"]["kind"], "system");
+        for action in [AuditAction::InvitationResent, AuditAction::PasswordResetSent, AuditAction::RepresentativeEmailChanged] {
+            let entry = by_admin.entry(action, Some(&before), Some(&after));
+            let reversal = MembershipEvent::reversal(&entry, at);
+            assert_eq!(reversal.r#type, type_of(action));
+            assert_valid(&reversal);
+        }
     }
 
     #[test]
