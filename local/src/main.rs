@@ -39,6 +39,7 @@ async fn main() -> Result<(), local_stack::BoxError> {
         "\nLocal API on {api}  (emulator {aws}; ids in {file})\n\
          The emails' link pages on {portal}, and the emails sent: {portal}/outbox\n\
          The Members console: {console}  (the operator below signs in there too)\n\
+         Membership events: bus {bus}, every event also in the queue {queue}\n\
          Sign in as the operator:\n  \
          curl -s {aws} -H 'Content-Type: application/x-amz-json-1.1' \\\n    \
          -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' \\\n    \
@@ -47,6 +48,8 @@ async fn main() -> Result<(), local_stack::BoxError> {
         api = s.api_url,
         portal = s.portal_base_url,
         console = s.console_url,
+        bus = s.event_bus_name.as_deref().unwrap_or_default(),
+        queue = s.events_queue_url.as_deref().unwrap_or_default(),
         aws = s.aws_endpoint_url,
         file = stack_file.display(),
         client = s.user_pool_client_id,

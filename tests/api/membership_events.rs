@@ -356,3 +356,25 @@ async fn a_person_in_two_tenants_joins_with_an_event_and_their_mfa_gives_one_eve
     assert!(events.iter().all(|e| e["type"] == "member.mfa_changed" && e["after"]["mfa"]["enabled"] == true));
     assert_ne!(events[0]["id"], events[1]["id"], "each its own id: a consumer dropping repeats keeps both");
 }
+
+/// `.local/stack.json` as the local start writes it names exactly what the contract lists,
+/// `eventBusName` and `eventsQueueUrl` among them.
+#[tokio::test]
+async fn the_stack_file_has_every_field_the_contract_names() {
+    let contract = std::fs::read_to_string(project_root().join("../shared/design/http-api.md")).expect("the contract beside the project");
+    let section = &contract[contract.find("## The local stack file").expect("the contract's stack file section")..];
+    let block = &section[section.find("```").unwrap() + 3..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut named: Vec<&str> = block.split('"').skip(1).step_by(2).collect();
+    named.sort();
+    let stack = events_stack().await;
+    let path = std::env::temp_dir().join(format!("stack-{}.json", ulid::Ulid::new()));
+    local_stack::write_stack_file(&path, &stack.stack).unwrap();
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let mut keys: Vec<&str> = written.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.extend(written["operator"].as_object().unwrap().keys().map(String::as_str));
+    keys.sort();
+    assert_eq!(keys, named, "the written file against the contract's");
+    assert!(written["eventsQueueUrl"].as_str().unwrap().starts_with(written["awsEndpointUrl"].as_str().unwrap()));
+}
