@@ -57,6 +57,7 @@ import time
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.table import StreamShard
 from moto.cognitoidp import models as cognito
 from moto.cognitoidp import responses as cognito_responses
 from moto.sesv2 import responses as sesv2_responses
@@ -293,6 +294,10 @@ def transact_keeping_the_stream(self, transact_items):
 
 _transact_write_items = DynamoDBBackend.transact_write_items
 DynamoDBBackend.transact_write_items = transact_keeping_the_stream
+# The table's copy a transaction takes shares the live shard (restored above on failure): a copy
+# of every record the stream ever held, at every transaction, would slow each write with the
+# table's history.
+StreamShard.__deepcopy__ = lambda shard, memo: shard
 
 
 class TransactionConflicts:
