@@ -66,6 +66,9 @@ pub struct StackOptions {
     /// Retries of a failing batch before it is parked: the template's `MaximumRetryAttempts`,
     /// unless a test parks sooner.
     pub stream_retries: Option<u32>,
+    /// The triggers' SDK timeouts: the functions' (3 s a call), unless the tests' emulator,
+    /// serving every test one request at a time, makes a call wait its turn longer.
+    pub trigger_timeouts: Option<aws_config::timeout::TimeoutConfig>,
 }
 
 /// A change to an SDK config, made once.
@@ -92,6 +95,7 @@ impl StackOptions {
             service_sdk: None,
             events: true,
             stream_retries: None,
+            trigger_timeouts: None,
         }
     }
 }
@@ -160,8 +164,8 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
     // The pool's triggers, called by the emulator's Cognito: functions of their own, with the
     // functions' SDK settings (not the service's: a test's recorded or faulted calls are its routes').
-    let triggers =
-        App::on_aws(&sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(), service_config(&provisioned, &options));
+    let trigger_timeouts = options.trigger_timeouts.take().unwrap_or_else(tenant_members::sdk::sdk_timeouts);
+    let triggers = App::on_aws(&sdk.to_builder().timeout_config(trigger_timeouts).build(), service_config(&provisioned, &options));
     let ses_url = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone());
     lambda_api::register(&endpoint, &provisioned.user_pool_id, &lambda_api::serve(triggers).await?, &ses_url).await?;
     let events = match options.events {

@@ -95,13 +95,12 @@ impl TestStack {
         let traffic = Traffic::new();
         let client = traffic.http_client();
         options.service_sdk = Some(Box::new(move |sdk| {
-            // Retries as in production, but without waiting seconds between the attempts. The
-            // emulator serves every test running at once one request at a time, so a call may wait
-            // its turn for seconds: generous timeouts here (the hang test puts the functions' back).
+            // Retries as in production, but without waiting seconds between the attempts, and
+            // generous timeouts.
             let retries = aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(2));
-            let patient = aws_config::timeout::TimeoutConfig::builder().operation_timeout(Duration::from_secs(60)).build();
-            sdk.to_builder().http_client(client).retry_config(retries).timeout_config(patient).build()
+            sdk.to_builder().http_client(client).retry_config(retries).timeout_config(patient()).build()
         }));
+        options.trigger_timeouts = Some(patient());
         adjust(&mut options);
         let running = start(options).await.expect("the local stack starts on the emulator (is it running? use make test)");
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -529,6 +528,13 @@ pub struct Person {
     pub email: String,
     pub token: String,
     pub access_token: String,
+}
+
+/// The SDK timeouts of the tests' stacks: the emulator serves every test running at once one
+/// request at a time, so a call may wait its turn for seconds (the hang test puts the functions'
+/// back).
+fn patient() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder().operation_timeout(Duration::from_secs(60)).build()
 }
 
 /// A figure a suite reports (`isolation: …`, `faults: …`): printed, and appended to the file
