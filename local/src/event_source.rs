@@ -4,7 +4,8 @@
 //! publisher's own code (`tenant_members::publisher`), in Lambda's event shape. A batch that
 //! reports a failed record is retried from that record, as often as the template's
 //! `MaximumRetryAttempts` says, then its place in the stream is parked on the dead-letter queue
-//! in Lambda's message shape, which the publisher re-drives. Provisioned beside it: the bus, and
+//! in Lambda's message shape, which the publisher re-drives. Only the records the template's
+//! filter patterns match are handed over, as Lambda filters them. Provisioned beside it: the bus, and
 //! a rule delivering every event to a queue (`eventsQueueUrl`), which stands for the consumers.
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -105,12 +106,34 @@ pub fn publisher(sdk: &aws_config::SdkConfig, provisioned: &EventsProvisioned, r
     Publisher::new(Arc::new(RecordedBus { bus, recent }), Arc::new(DynamoStreamReader::new(aws_sdk_dynamodbstreams::Client::new(sdk))))
 }
 
+/// Whether a record matches an event filter pattern of Lambda's (EventBridge's syntax, the part
+/// the template uses): every field of the pattern matches, a list by any of its values, a
+/// `{"prefix": …}` by a string's start.
+pub fn matches(pattern: &Value, value: &Value) -> bool {
+    match pattern {
+        Value::Object(fields) => fields.iter().all(|(name, pattern)| matches(pattern, &value[name])),
+        Value::Array(allowed) => allowed.iter().any(|allowed| match allowed["prefix"].as_str() {
+            Some(prefix) => value.as_str().is_some_and(|v| v.starts_with(prefix)),
+            None => allowed == value,
+        }),
+        other => other == value,
+    }
+}
+
+/// How the template's event source mapping reads the stream.
+pub struct MappingSettings {
+    /// Retries of a failing batch before it is parked.
+    pub retries: u32,
+    /// The records it hands over: those that match any of these (all, when none).
+    pub filters: Vec<Value>,
+}
+
 /// Carries the stream to `publisher` from now on, in the background.
 pub async fn start(
     sdk: &aws_config::SdkConfig,
     provisioned: &EventsProvisioned,
     publisher: Publisher,
-    retries: u32,
+    settings: MappingSettings,
 ) -> Result<tokio::task::JoinHandle<()>, BoxError> {
     let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
     let stream = streams.describe_stream().stream_arn(&provisioned.stream_arn).send().await?;
@@ -136,7 +159,7 @@ pub async fn start(
         shard,
         dead_letter_queue_url: provisioned.dead_letter_queue_url.clone(),
         publisher,
-        retries,
+        settings,
     };
     Ok(tokio::spawn(mapping.run(iterator)))
 }
@@ -148,7 +171,7 @@ struct Mapping {
     shard: String,
     dead_letter_queue_url: String,
     publisher: Publisher,
-    retries: u32,
+    settings: MappingSettings,
 }
 
 impl Mapping {
@@ -162,7 +185,13 @@ impl Mapping {
                     continue;
                 }
             };
-            let records: Vec<Value> = page.records().iter().map(|r| lambda_record(r, &self.stream_arn)).collect();
+            let filters = &self.settings.filters;
+            let records: Vec<Value> = page
+                .records()
+                .iter()
+                .map(|r| lambda_record(r, &self.stream_arn))
+                .filter(|record| filters.is_empty() || filters.iter().any(|pattern| matches(pattern, record)))
+                .collect();
             if !records.is_empty() {
                 self.deliver(records).await;
             }
@@ -178,7 +207,8 @@ impl Mapping {
 
     /// One batch, retried from its first failed record, then parked.
     async fn deliver(&self, mut batch: Vec<Value>) {
-        for attempt in 0..=self.retries {
+        let retries = self.settings.retries;
+        for attempt in 0..=retries {
             let failed_at = match self.publisher.answer(&json!({ "Records": batch })).await {
                 Ok(answer) => answer["batchItemFailures"][0]["itemIdentifier"].as_str().map(str::to_string),
                 Err(_) => sequence_of(&batch[0]).map(str::to_string),
@@ -188,11 +218,11 @@ impl Mapping {
             if batch.is_empty() {
                 return;
             }
-            if attempt < self.retries {
+            if attempt < retries {
                 tokio::time::sleep(POLL_EVERY * (attempt + 1)).await;
             }
         }
-        self.park(&batch, self.retries + 1).await;
+        self.park(&batch, retries + 1).await;
     }
 
     /// Parks the batch's place in the stream as Lambda's on-failure destination does.

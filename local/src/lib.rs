@@ -177,7 +177,8 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
                 Some(retries) => retries,
                 None => template.stream_retries()?,
             };
-            event_source::start(&sdk, &provisioned, publisher.clone(), retries).await?;
+            let settings = event_source::MappingSettings { retries, filters: template.stream_filters()? };
+            event_source::start(&sdk, &provisioned, publisher.clone(), settings).await?;
             Some(LocalEvents { provisioned, publisher, recent })
         }
         false => None,

@@ -188,6 +188,18 @@ impl Template {
         u32::try_from(retries).map_err(|_| shape("the stream's MaximumRetryAttempts is negative"))
     }
 
+    /// The filter patterns of the stream's event source mapping (`FilterCriteria`), parsed.
+    pub fn stream_filters(&self) -> Result<Vec<serde_json::Value>, TemplateError> {
+        let mapping = &self.resource_of_type("AWS::Lambda::EventSourceMapping")?["Properties"];
+        let filters = mapping["FilterCriteria"]["Filters"].as_sequence().into_iter().flatten();
+        filters
+            .map(|filter| {
+                let pattern = text(&filter["Pattern"]).ok_or_else(|| shape("a stream filter without a Pattern string"))?;
+                serde_json::from_str(pattern).map_err(|e| shape(format!("a stream filter's Pattern is not JSON: {e}")))
+            })
+            .collect()
+    }
+
     /// A number, or `!Ref` to a parameter's default.
     pub fn number(&self, value: &Value) -> Option<i64> {
         match value {
