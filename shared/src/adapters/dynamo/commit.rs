@@ -258,11 +258,15 @@ impl DynamoStore {
     }
 }
 
-/// How often a transaction cancelled by another one on the same item is tried, and the first
-/// backoff's ceiling: DynamoDB advises retrying a `TransactionConflict` after an exponential
-/// backoff with jitter (the SDK does not: to it a cancelled transaction is final).
-const CONFLICT_ATTEMPTS: u32 = 6;
+/// A transaction cancelled by another one on the same item is tried again after an exponential
+/// backoff with jitter, as DynamoDB advises (the SDK does not: to it a cancelled transaction is
+/// final). Every invitation in a tenant writes its member count and daily email count, so
+/// invitations sent at once queue on those items: the waits may add up to `CONFLICT_WAIT_MS`
+/// (twenty at once all commit), each at most `CONFLICT_BACKOFF_MAX_MS`, leaving a function
+/// that times out at 10 s the time for its other calls.
 const CONFLICT_BACKOFF_MS: u64 = 25;
+const CONFLICT_BACKOFF_MAX_MS: u64 = 800;
+const CONFLICT_WAIT_MS: u64 = 4_000;
 
 #[async_trait]
 impl ChangeStore for DynamoStore {
@@ -272,6 +276,7 @@ impl ChangeStore for DynamoStore {
         }
         let items: Vec<_> = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
         let mut attempt = 0;
+        let mut waited = std::time::Duration::ZERO;
         loop {
             attempt += 1;
             let error = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
@@ -293,10 +298,12 @@ impl ChangeStore for DynamoStore {
                 return Err((guarded.conflict)(&guarded.write));
             }
             let conflict = reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
-            if !conflict || attempt == CONFLICT_ATTEMPTS {
+            let wait = full_jitter(attempt);
+            waited += wait;
+            if !conflict || waited.as_millis() > u128::from(CONFLICT_WAIT_MS) {
                 return Err(ApiError::upstream(error));
             }
-            tokio::time::sleep(full_jitter(attempt)).await;
+            tokio::time::sleep(wait).await;
         }
     }
 }
@@ -304,6 +311,6 @@ impl ChangeStore for DynamoStore {
 /// A random wait up to the attempt's exponential ceiling ("full jitter"), so that transactions
 /// that conflicted once do not meet again.
 fn full_jitter(attempt: u32) -> std::time::Duration {
-    let ceiling = CONFLICT_BACKOFF_MS << attempt.min(10);
+    let ceiling = (CONFLICT_BACKOFF_MS << attempt.min(10)).min(CONFLICT_BACKOFF_MAX_MS);
     std::time::Duration::from_millis(u64::from(getrandom::u32().unwrap_or(0)) % (ceiling + 1))
 }
