@@ -315,6 +315,8 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     }
     let list = rows.iter().find(|r| r.case == "list-members").unwrap();
     assert_eq!(list.tally.calls.iter().filter(|c| c.service == "cognito-idp").count(), 0, "listing asks Cognito nothing");
+    let me = rows.iter().find(|r| r.case == "get-me").unwrap();
+    assert_eq!(me.tally.count("dynamodb", "GetItem"), 1, "get-me reads the caller's person once, in the session check");
     assert!(over.is_empty(), "over budget, or short of a call the operation needs:\n{}", over.join("\n"));
     figure(format!(
         "aws calls: {} cases of {} operations, each held to its budget and its required calls",

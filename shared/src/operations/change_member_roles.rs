@@ -17,7 +17,7 @@ impl Handler for ChangeMemberRoles {
     type Input = RolesChange;
 
     /// One conditional write on the version read (or named by `If-Match`).
-    async fn handle(app: &App, Call { scope, input, now }: Call<ManagedMember, RolesChange>) -> Result<Reply, ApiError> {
+    async fn handle(app: &App, Call { scope, input, now, .. }: Call<ManagedMember, RolesChange>) -> Result<Reply, ApiError> {
         let ManagedMember { access, member } = scope;
         rules::not_self(&access.caller, &member, "tenant administrators cannot change their own roles")?;
         rules::representative_keeps_tenant_admin(&member, &input.roles)?;

@@ -30,7 +30,7 @@ impl Handler for ChangeRepresentative {
     /// One transaction guarded on the old representative, the new one and the tenant as read, so
     /// there is always exactly one representative.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<NewRepresentative>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
+        let Call { scope: ManagedTenant(access), input: Json(body), now, .. } = call;
         let current = rules::acting_representative(&access)?;
         // A malformed id names no member of the tenant.
         let target = match MemberId::parse(&body.member_id) {

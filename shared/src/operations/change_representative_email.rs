@@ -40,7 +40,7 @@ impl Handler for ChangeRepresentativeEmail {
     /// its person as they were) and the email's error is the answer. Asking again for the
     /// address the representative already has re-sends that invitation.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<NewEmail>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(body), now } = call;
+        let Call { scope: ManagedTenant(access), input: Json(body), now, .. } = call;
         let tenant = &access.tenant;
         let representative = app
             .store

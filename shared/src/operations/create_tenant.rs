@@ -40,7 +40,7 @@ impl Handler for CreateTenant {
     type Input = Json<NewTenant>;
 
     async fn handle(app: &App, call: Call<OperatorClaim, Json<NewTenant>>) -> Result<Reply, ApiError> {
-        let Call { scope: OperatorClaim(caller), input: Json(body), now } = call;
+        let Call { scope: OperatorClaim(caller), input: Json(body), now, .. } = call;
         let name = rules::tenant_name(&body.name)?;
         // The token's group claim is checked again against the pool itself: a token issued
         // before the caller left the group still carries it.

@@ -13,9 +13,8 @@ impl Handler for GetMe {
     type Scope = SignedIn;
     type Input = ();
 
-    async fn handle(app: &App, Call { scope: SignedIn(caller), .. }: Call<SignedIn, ()>) -> Result<Reply, ApiError> {
-        let (person, email, operator) =
-            tokio::try_join!(app.store.get_person(&caller.sub), app.directory.email_of(&caller.sub), live_operator(app, &caller))?;
+    async fn handle(app: &App, Call { scope: SignedIn(caller), caller_person: person, .. }: Call<SignedIn, ()>) -> Result<Reply, ApiError> {
+        let (email, operator) = tokio::try_join!(app.directory.email_of(&caller.sub), live_operator(app, &caller))?;
         // A token outlives its user only until it expires: the person is gone.
         let email = email.ok_or(ApiError::Unauthenticated)?;
         let mfa = person.map(|p| p.mfa).unwrap_or_default();

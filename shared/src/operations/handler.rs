@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::app::{App, Ports};
 use crate::error::ApiError;
+use crate::model::Person;
 use crate::operations::idempotency::{self, IdempotencyKey};
 use crate::operations::input::{Input, RequestParts};
 use crate::operations::reply::Reply;
@@ -27,11 +28,14 @@ pub trait Handler {
     fn handle(app: &App, call: Call<Self::Scope, Self::Input>) -> impl Future<Output = Result<Reply, ApiError>> + Send;
 }
 
-/// One call of a handler: its cleared scope, its input, and the time the request is served at.
+/// One call of a handler: its cleared scope, its input, the time the request is served at, and
+/// the signed-in caller's person record as the session check read it (none on a public route, or
+/// for a person the service has not recorded), so that no handler reads it again.
 pub struct Call<S, I> {
     pub scope: S,
     pub input: I,
     pub now: OffsetDateTime,
+    pub caller_person: Option<Person>,
 }
 
 /// Runs `H` on a request as the edge read it, in the contract's order: the idempotency key, who
@@ -40,20 +44,21 @@ pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateT
     let key = if H::IDEMPOTENT { IdempotencyKey::of(parts)? } else { None };
     idempotency::once(app, key, now, async {
         let (scope, session) = tokio::join!(H::Scope::resolve(app, parts), current_session(app, parts));
-        session?;
+        let caller_person = session?;
         let scope = scope?;
         let input = H::Input::parse(parts)?;
-        H::handle(app, Call { scope, input, now }).await
+        H::handle(app, Call { scope, input, now, caller_person }).await
     })
     .await
 }
 
 /// A signed-in caller's token must postdate the service's last ending of their sessions
 /// (`auth::session_current`); read in the same round trip as the scope.
-async fn current_session(app: &App, parts: &RequestParts) -> Result<(), ApiError> {
+async fn current_session(app: &App, parts: &RequestParts) -> Result<Option<Person>, ApiError> {
     let Some(caller) = &parts.caller else {
-        return Ok(());
+        return Ok(None);
     };
     let person = app.store.get_person(&caller.sub).await?;
-    crate::auth::session_current(caller, person.as_ref())
+    crate::auth::session_current(caller, person.as_ref())?;
+    Ok(person)
 }

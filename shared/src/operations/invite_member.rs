@@ -41,7 +41,7 @@ impl Handler for InviteMember {
     type Input = Json<Invitation>;
 
     async fn handle(app: &App, call: Call<ManagedTenant, Json<Invitation>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(invitation), now } = call;
+        let Call { scope: ManagedTenant(access), input: Json(invitation), now, .. } = call;
         let member = invite(app, &access, invitation, Change::by(access.actor(), now), &Mutex::new(())).await?;
         let location = format!("/tenants/{}/members/{}", member.tenant_id, member.member_id);
         Ok(Reply::member(201, &member, now).at(location))

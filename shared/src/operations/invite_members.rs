@@ -83,7 +83,7 @@ impl Handler for InviteMembers {
     type Input = Json<Batch>;
 
     async fn handle(app: &App, call: Call<ManagedTenant, Json<Batch>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(batch), now } = call;
+        let Call { scope: ManagedTenant(access), input: Json(batch), now, .. } = call;
         let dry_run = batch.dry_run;
         let (emails, invitations): (Vec<_>, Vec<_>) = batch.rows()?.into_iter().map(|row| (row.email, row.invitation)).unzip();
         let outcomes =

@@ -22,7 +22,7 @@ impl Handler for JoinTenant {
     /// One transaction burns the link (unless a redemption holds it) and activates the member;
     /// the caller must be the invited person, proven by their token's `sub`.
     async fn handle(app: &App, call: Call<SignedIn, Json<TokenOnly>>) -> Result<Reply, ApiError> {
-        let Call { scope: SignedIn(caller), input: Json(body), now } = call;
+        let Call { scope: SignedIn(caller), input: Json(body), now, .. } = call;
         let (record, member) = redeem(app, &body.token, TokenPurpose::Invitation, now).await?;
         rules::invited_person(&caller, &member)?;
         let (member, changes) = changes::accept_invitation(&record, None, &member, &Change::by(Actor::member(&member), now));

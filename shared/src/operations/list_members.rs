@@ -17,7 +17,7 @@ impl Handler for ListMembers {
 
     async fn handle(
         app: &App,
-        Call { scope: ManagedTenant(access), input, now }: Call<ManagedTenant, MemberQuery>,
+        Call { scope: ManagedTenant(access), input, now, .. }: Call<ManagedTenant, MemberQuery>,
     ) -> Result<Reply, ApiError> {
         let MemberQuery { paging, filter } = input;
         let filter = filter.at(now);

@@ -30,7 +30,7 @@ impl Handler for ResendInvitation {
 
     async fn handle(
         app: &App,
-        Call { scope, input: OptionalJson(body), now }: Call<ManagedMember, OptionalJson<Resend>>,
+        Call { scope, input: OptionalJson(body), now, .. }: Call<ManagedMember, OptionalJson<Resend>>,
     ) -> Result<Reply, ApiError> {
         let ManagedMember { access, member } = scope;
         rules::must_be_invited(&member)?;

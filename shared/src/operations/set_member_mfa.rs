@@ -36,7 +36,10 @@ impl Handler for SetMemberMfa {
     /// memberships; Cognito; then one transaction for the person and each membership's copy. A
     /// lost race or a failed write makes Cognito follow the record again (`people::sync_mfa`), so
     /// the two never disagree for long; repeating the request converges.
-    async fn handle(app: &App, Call { scope, input: Json(body), now }: Call<ManagedMember, Json<MfaSwitch>>) -> Result<Reply, ApiError> {
+    async fn handle(
+        app: &App,
+        Call { scope, input: Json(body), now, .. }: Call<ManagedMember, Json<MfaSwitch>>,
+    ) -> Result<Reply, ApiError> {
         let ManagedMember { access, member } = scope;
         rules::not_self(&access.caller, &member, "you cannot switch your own multi-factor authentication here")?;
         rules::must_be_active(&member)?;
