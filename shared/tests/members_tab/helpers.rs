@@ -70,9 +70,14 @@ fn raw_query(query: &Value) -> String {
 
 impl World {
     pub fn new() -> Self {
+        Self::with_config(|_| ())
+    }
+
+    /// A world whose stack is configured otherwise than `new`'s.
+    pub fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
         let (store, directory, mailer) =
             (Arc::new(MemoryStore::default()), Arc::new(MemoryDirectory::default()), Arc::new(MemoryMailer::default()));
-        let config = Config {
+        let mut config = Config {
             table_name: "memory".into(),
             user_pool_id: "memory".into(),
             sender_email: "no-reply@example.com".into(),
@@ -97,6 +102,7 @@ impl World {
             // The pace is measured by `make bench`; rules need not wait for it.
             batch_invitations_per_second: 1_000,
         };
+        adjust(&mut config);
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);
         directory.add_to_group(&operator, tenant_members::auth::OPERATORS_GROUP);
         let ahead = Arc::new(Mutex::new(time::Duration::ZERO));

@@ -3,6 +3,8 @@
 //! same operations on the emulator, for the AWS adapters, faults, races and wire budgets.
 mod helpers;
 
+use std::time::Duration;
+
 use helpers::{World, PASSWORD};
 use serde_json::{json, Value};
 use tenant_members::email::Email;
@@ -956,6 +958,25 @@ async fn a_batch_does_each_row_as_one_invitation_would_in_the_order_given() {
     assert_eq!(invited[0]["actor"], invited[1]["actor"], "the rows name the same actor");
     assert_eq!(invited[0]["actor"]["memberId"], tenant.admin.member_id.as_str());
     world.register("second@acme.example.com").await;
+}
+
+/// Rows start at the stack's `BatchInvitationsPerSecond`, so that a batch never asks Cognito and
+/// SES for more than that a second, and no slower: on tokio's paused clock, which moves only
+/// when every task waits, the batch's time is its pace's alone.
+#[tokio::test(start_paused = true)]
+async fn a_batch_starts_its_rows_at_the_stacks_pace_and_no_slower() {
+    let world = World::with_config(|config| config.batch_invitations_per_second = 10);
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let path = [("tenantId", tenant.id.as_str())];
+    let rows = (0..6).map(|n| row(&format!("paced-{n}@acme.example.com"), "member")).collect();
+    let started = tokio::time::Instant::now();
+    let answer = world.call(Operation::InviteMembers, Some(&tenant.admin.sub), &path, Some(batch(rows, false))).await;
+    let took = started.elapsed();
+    assert_eq!(row_statuses(&answer), vec![(201, String::new()); 6], "{answer:?}");
+    assert!(
+        (Duration::from_millis(500)..Duration::from_millis(600)).contains(&took),
+        "6 rows at 10 a second start over 0.5 s, the last 0.5 s after the first: took {took:?}"
+    );
 }
 
 #[tokio::test]
