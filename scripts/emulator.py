@@ -15,6 +15,10 @@ Three Cognito fixes:
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
 
+UpdateUserPool keeps what Cognito never changes after creation (`UsernameAttributes`,
+`AliasAttributes`, `UsernameConfiguration`): moto reset them with the rest, so a pool
+updated by a second `make start` no longer let people sign in by email.
+
 A session's tokens keep its `auth_time` when refreshed, as Cognito's do (moto gives every token
 the time it was issued): the API tells a session begun before a sign-out by it.
 
@@ -141,6 +145,19 @@ cognito_responses.CognitoIdpResponse.set_user_mfa_preference = set_own_mfa_prefe
 cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
+
+# Set only by CreateUserPool: UpdateUserPool neither takes nor resets them.
+FIXED_AT_CREATION = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration")
+_update_user_pool = cognito.CognitoIdpBackend.update_user_pool
+
+
+def update_user_pool_keeping_what_is_fixed(self, user_pool_id, extended_config):
+    pool = self.describe_user_pool(user_pool_id)
+    fixed = {name: pool.extended_config[name] for name in FIXED_AT_CREATION if name in pool.extended_config}
+    _update_user_pool(self, user_pool_id, {**{k: v for k, v in extended_config.items() if k not in FIXED_AT_CREATION}, **fixed})
+
+
+cognito.CognitoIdpBackend.update_user_pool = update_user_pool_keeping_what_is_fixed
 
 
 # ---- SRP-6a as Cognito computes it (the group and derivations of amazon-cognito-identity-js) ----

@@ -188,13 +188,6 @@ struct PoolSettings<'a> {
 
 async fn user_pool(client: &aws_sdk_cognitoidentityprovider::Client, settings: PoolSettings<'_>) -> Result<String, BoxError> {
     let PoolSettings { name, properties, password_policy: policy, lambda_config, email } = settings;
-    let mut pools = client.list_user_pools().max_results(60).into_paginator().items().send();
-    while let Some(pool) = pools.next().await {
-        let pool = pool?;
-        if pool.name() == Some(name) {
-            return Ok(pool.id().ok_or("a user pool without id")?.to_string());
-        }
-    }
     let validity_days = properties["Policies"]["PasswordPolicy"]["TemporaryPasswordValidityDays"].as_i64();
     let password_policy = PasswordPolicyType::builder()
         .minimum_length(i32::try_from(policy.minimum_length)?)
@@ -204,19 +197,47 @@ async fn user_pool(client: &aws_sdk_cognitoidentityprovider::Client, settings: P
         .require_symbols(policy.require_symbols)
         .set_temporary_password_validity_days(validity_days.and_then(|d| i32::try_from(d).ok()))
         .build();
+    let policies = UserPoolPolicyType::builder().password_policy(password_policy).build();
+    let mfa = UserPoolMfaType::from(string(&properties["MfaConfiguration"]).unwrap_or("OFF"));
+    let mut pools = client.list_user_pools().max_results(60).into_paginator().items().send();
+    while let Some(pool) = pools.next().await {
+        let pool = pool?;
+        if pool.name() == Some(name) {
+            let id = pool.id().ok_or("a user pool without id")?.to_string();
+            // A pool an earlier start made, perhaps from an older template (without a trigger
+            // it now names): it takes the template's settings again, as a deploy updates it,
+            // keeping its people. UpdateUserPool resets what it is not given (MFA to off,
+            // set again below), so all the rest is given.
+            client
+                .update_user_pool()
+                .user_pool_id(&id)
+                .policies(policies)
+                .lambda_config(lambda_config)
+                .email_configuration(email)
+                .send()
+                .await?;
+            return pool_mfa(client, id, mfa).await;
+        }
+    }
     let created = client
         .create_user_pool()
         .pool_name(name)
         .set_username_attributes(Some(
             strings(&properties["UsernameAttributes"]).iter().map(|a| UsernameAttributeType::from(a.as_str())).collect(),
         ))
-        .policies(UserPoolPolicyType::builder().password_policy(password_policy).build())
+        .policies(policies)
         .lambda_config(lambda_config)
         .email_configuration(email)
         .send()
         .await?;
     let id = created.user_pool.and_then(|p| p.id).ok_or("CreateUserPool returned no id")?;
-    if string(&properties["MfaConfiguration"]) == Some("OPTIONAL") {
+    pool_mfa(client, id, mfa).await
+}
+
+/// The template's `MfaConfiguration`: optional, authenticator apps allowed (the emulator offers
+/// email codes to a person whose preference is email, as `EnabledMfas` lets Cognito).
+async fn pool_mfa(client: &aws_sdk_cognitoidentityprovider::Client, id: String, mfa: UserPoolMfaType) -> Result<String, BoxError> {
+    if mfa == UserPoolMfaType::Optional {
         client
             .set_user_pool_mfa_config()
             .user_pool_id(&id)

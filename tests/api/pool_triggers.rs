@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
-use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, EmailMfaSettingsType};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType, EmailMfaSettingsType, UsernameAttributeType};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
@@ -284,4 +284,24 @@ async fn the_pages_cognito_path_switches_tenant_as_cognito_does() {
     let answer: Value = call(&b.tenant_id).await.unwrap().json().await.unwrap();
     let id_token = answer["AuthenticationResult"]["IdToken"].as_str().expect("tokens through the pages' path");
     assert_eq!(app.verify(id_token).unwrap()["tenant_id"], b.tenant_id.as_str());
+}
+
+/// A second `make start` on a running emulator reuses the pool the first one made. If that one
+/// ran an older template, without a trigger the template now names (the pre-token generation
+/// that gives the applications their claims came after the pool), the pool takes the
+/// template's triggers again, as a deploy would, and its people still sign in by email.
+#[tokio::test]
+async fn a_pool_an_older_template_made_takes_the_templates_triggers_when_the_stack_starts_again() {
+    let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let older = format!("older-{}", ulid::Ulid::new().to_string().to_lowercase());
+    cognito.create_user_pool().pool_name(&older).username_attributes(UsernameAttributeType::Email).send().await.unwrap();
+    let stack = TestStack::start_with(|options| options.names.user_pool = older.clone()).await;
+    let app = Application::trusting(&stack).await;
+    // The administrator signs in by email, the pool's sign-in name.
+    let tenant = stack.tenant_with_admin(None).await;
+    let (_, access) = stack.sign_in_tokens(&tenant.admin_email, PASSWORD).await.unwrap();
+    let claims = app.verify(&access).unwrap();
+    assert_eq!(claims.get("tenant_id").and_then(Value::as_str), Some(tenant.tenant_id.as_str()), "{claims:?}");
+    assert!(app.allows(&access, &tenant.tenant_id, "service-management-portal:members:invite"), "{claims:?}");
 }
