@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
-use tenant_members::adapters::{lambda_record, sequence_order, DynamoStreamReader, EventBridgeBus};
+use tenant_members::adapters::{lambda_record, sequence_order, DynamoChangeStream, EventBridgeBus};
 use tenant_members::publisher::{BusEvent, EventBus, Publisher};
 use tenant_members::ApiError;
 
@@ -103,7 +103,7 @@ impl EventBus for RecordedBus {
 /// The publisher as the function runs it, on `sdk`'s clients (a test's faults reach its bus).
 pub fn publisher(sdk: &aws_config::SdkConfig, provisioned: &EventsProvisioned, recent: RecentEvents) -> Publisher {
     let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), provisioned.bus_name.clone());
-    Publisher::new(Arc::new(RecordedBus { bus, recent }), Arc::new(DynamoStreamReader::new(aws_sdk_dynamodbstreams::Client::new(sdk))))
+    Publisher::new(Arc::new(RecordedBus { bus, recent }), Arc::new(DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(sdk))))
 }
 
 /// Whether a record matches an event filter pattern of Lambda's (EventBridge's syntax, the part

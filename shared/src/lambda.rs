@@ -40,7 +40,11 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
 pub async fn run_publisher() -> Result<(), lambda_http::Error> {
     crate::log::init();
     let bus_name = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?;
-    let publisher = crate::publisher::Publisher::on_aws(&crate::sdk::aws_sdk_config()?, &bus_name);
+    let sdk = crate::sdk::aws_sdk_config()?;
+    let publisher = crate::publisher::Publisher::new(
+        std::sync::Arc::new(crate::adapters::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus_name)),
+        std::sync::Arc::new(crate::adapters::DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(&sdk))),
+    );
     lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let publisher = publisher.clone();
         async move {

@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use crate::adapters::dynamo::stream::audit_change;
 use crate::error::ApiError;
 use crate::events::AuditChange;
 
@@ -51,31 +50,26 @@ pub trait EventBus: Send + Sync {
     async fn put(&self, events: &[BusEvent]) -> Result<Vec<bool>, ApiError>;
 }
 
-/// What reads a stretch of the table's stream again (a re-drive).
+/// The table's stream, whose records only the store's adapter can read (its items' layout).
 #[async_trait]
-pub trait StreamReader: Send + Sync {
-    /// The records of `shard` from `first` to `last` (sequence numbers), as Lambda hands them over.
+pub trait ChangeStream: Send + Sync {
+    /// The change one record of a Lambda stream batch is (an audit entry written or removed), or
+    /// none for any other item; an error for a record it cannot read.
+    fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError>;
+    /// The records of `shard` from `first` to `last` (sequence numbers), as Lambda hands them
+    /// over: a stretch read again for a re-drive.
     async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<Value>, ApiError>;
 }
 
 #[derive(Clone)]
 pub struct Publisher {
     bus: Arc<dyn EventBus>,
-    stream: Arc<dyn StreamReader>,
+    stream: Arc<dyn ChangeStream>,
 }
 
 impl Publisher {
-    pub fn new(bus: Arc<dyn EventBus>, stream: Arc<dyn StreamReader>) -> Self {
+    pub fn new(bus: Arc<dyn EventBus>, stream: Arc<dyn ChangeStream>) -> Self {
         Self { bus, stream }
-    }
-
-    /// The publisher on AWS clients, onto the bus named `bus_name`.
-    pub fn on_aws(sdk: &aws_types::SdkConfig, bus_name: &str) -> Self {
-        use crate::adapters::{DynamoStreamReader, EventBridgeBus};
-        Self::new(
-            Arc::new(EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), bus_name.to_string())),
-            Arc::new(DynamoStreamReader::new(aws_sdk_dynamodbstreams::Client::new(sdk))),
-        )
     }
 
     /// Answers one invocation: a batch of stream records (the batch's failures, as Lambda reads
@@ -104,7 +98,7 @@ impl Publisher {
         let mut unreadable = None;
         for record in records {
             let sequence = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default().to_string();
-            match audit_change(record).and_then(|change| change.as_ref().map(BusEvent::of).transpose()) {
+            match self.stream.change_of(record).and_then(|change| change.as_ref().map(BusEvent::of).transpose()) {
                 Ok(Some(event)) => pending.push((sequence, event)),
                 Ok(None) => {}
                 Err(error) => {
@@ -190,10 +184,15 @@ mod tests {
         }
     }
 
-    struct NoStream;
+    /// The table's records as DynamoDB's adapter reads them, with nothing to read again.
+    struct TableRecords;
 
     #[async_trait]
-    impl StreamReader for NoStream {
+    impl ChangeStream for TableRecords {
+        fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError> {
+            crate::adapters::dynamo::stream::audit_change(record)
+        }
+
         async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<Value>, ApiError> {
             Ok(Vec::new())
         }
@@ -232,7 +231,7 @@ mod tests {
     }
 
     fn publisher(bus: Arc<FakeBus>) -> Publisher {
-        Publisher::new(bus, Arc::new(NoStream))
+        Publisher::new(bus, Arc::new(TableRecords))
     }
 
     #[tokio::test]

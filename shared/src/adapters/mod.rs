@@ -6,7 +6,7 @@ mod memory;
 mod ses;
 
 pub use cognito::CognitoDirectory;
-pub use dynamo::stream::{lambda_record, sequence_order, DynamoStreamReader};
+pub use dynamo::stream::{lambda_record, sequence_order, DynamoChangeStream};
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgeBus;
 pub use memory::{MemoryDirectory, MemoryMailer, MemoryStore};

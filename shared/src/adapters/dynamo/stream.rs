@@ -13,7 +13,7 @@ use super::items::AuditItem;
 use crate::audit::AuditEntry;
 use crate::error::ApiError;
 use crate::events::AuditChange;
-use crate::publisher::StreamReader;
+use crate::publisher::ChangeStream;
 
 /// The audit change of one record of a Lambda DynamoDB-stream event, if it is one.
 pub fn audit_change(record: &Value) -> Result<Option<AuditChange>, ApiError> {
@@ -74,19 +74,23 @@ pub fn sequence_order(a: &str, b: &str) -> Ordering {
     a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
-/// The streams API, for a re-drive.
-pub struct DynamoStreamReader {
+/// The table's stream: its records read as audit changes, and the streams API for a re-drive.
+pub struct DynamoChangeStream {
     client: aws_sdk_dynamodbstreams::Client,
 }
 
-impl DynamoStreamReader {
+impl DynamoChangeStream {
     pub fn new(client: aws_sdk_dynamodbstreams::Client) -> Self {
         Self { client }
     }
 }
 
 #[async_trait]
-impl StreamReader for DynamoStreamReader {
+impl ChangeStream for DynamoChangeStream {
+    fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError> {
+        audit_change(record)
+    }
+
     async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<Value>, ApiError> {
         let start = self
             .client
