@@ -21,6 +21,9 @@ pub trait Handler {
     const PORTS: Ports;
     /// A retried request with the same `Idempotency-Key` gets the first answer again.
     const IDEMPOTENT: bool = false;
+    /// The largest body it reads; a larger one is refused before it is parsed (API Gateway
+    /// would pass up to 10 MB). Ample for any one member's fields.
+    const MAX_BODY_BYTES: usize = 16 * 1024;
     /// Who may call, decided before the rest of the request is read.
     type Scope: Scope;
     /// What it takes of the request besides who calls and the path.
@@ -46,6 +49,9 @@ pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateT
         let (scope, session) = tokio::join!(H::Scope::resolve(app, parts), current_session(app, parts));
         let caller_person = session?;
         let scope = scope?;
+        if parts.body.len() > H::MAX_BODY_BYTES {
+            return Err(ApiError::validation(format!("the request body is larger than {} KB", H::MAX_BODY_BYTES / 1024)));
+        }
         let input = H::Input::parse(parts)?;
         H::handle(app, Call { scope, input, now, caller_person }).await
     })

@@ -10,10 +10,6 @@ use crate::catalog::Roles;
 use crate::error::ApiError;
 use crate::listing::{page_limit, MemberFilter};
 
-/// Bodies larger than this are refused before parsing (API Gateway's own limit is 10 MB): room
-/// for a batch of 100 invitations with long addresses, pretty-printed.
-const MAX_BODY_BYTES: usize = 128 * 1024;
-
 /// A request as the edge read it: each part once, typed as far as the edge can without knowing
 /// the handler; the handler's `Scope` and `Input` take the rest.
 #[derive(Debug, Default)]
@@ -56,9 +52,6 @@ impl RequestParts {
 
     /// The body as `T`, with the parse failure as a `validation_failed` detail.
     fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        if self.body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::validation("the request body is too large"));
-        }
         let invalid = |e: &dyn std::fmt::Display| ApiError::validation(format!("the body is not valid: {e}"));
         match self.body_type {
             _ if self.body.is_empty() => Err(ApiError::validation("a JSON body is required")),

@@ -79,6 +79,8 @@ impl Handler for InviteMembers {
     const NAME: &'static str = "invite-members";
     const PORTS: Ports = Ports::ALL;
     const IDEMPOTENT: bool = true;
+    /// 100 invitations with long addresses, pretty-printed.
+    const MAX_BODY_BYTES: usize = 128 * 1024;
     type Scope = ManagedTenant;
     type Input = Json<Batch>;
 

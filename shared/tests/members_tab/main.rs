@@ -979,6 +979,32 @@ async fn a_batch_starts_its_rows_at_the_stacks_pace_and_no_slower() {
     );
 }
 
+/// A body is refused for its size before it is read: 16 KB for a route of one member's fields,
+/// 128 KB for a batch, which 100 long addresses need.
+#[tokio::test]
+async fn a_body_over_its_routes_limit_is_refused_for_its_size_and_a_batch_has_room_for_100_long_rows() {
+    let world = World::with_config(|config| {
+        config.email_quotas.per_tenant_per_day = 1_000;
+        config.email_quotas.per_service_per_day = 1_000;
+    });
+    let tenant = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let path = [("tenantId", tenant.id.as_str())];
+    let mut padded = row("padded@acme.example.com", "member");
+    padded["pad"] = json!("x".repeat(17 * 1024));
+    let answer = world.call(Operation::InviteMember, Some(&tenant.admin.sub), &path, Some(padded)).await;
+    assert_eq!((answer.status, answer.code()), (400, "validation_failed"));
+    assert!(answer.body["detail"].as_str().unwrap().contains("larger than 16 KB"), "{answer:?}");
+
+    let long = |n: usize| format!("{}-{n:03}@{}.{}.example.com", "l".repeat(60), "d".repeat(60), "e".repeat(60));
+    let rows: Vec<Value> = (0..100).map(|n| row(&long(n), "member")).collect();
+    let body = batch(rows, true);
+    assert!(body.to_string().len() > 16 * 1024, "more than one member's route takes");
+    let answer = world.call(Operation::InviteMembers, Some(&tenant.admin.sub), &path, Some(body)).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body["detail"]);
+    let statuses = row_statuses(&answer);
+    assert!(statuses.iter().all(|(status, _)| *status == 201), "{:?}", &statuses[..3]);
+}
+
 #[tokio::test]
 async fn a_batch_of_more_than_100_or_of_none_is_refused_whole() {
     let world = World::new();
