@@ -69,6 +69,9 @@ pub struct StackOptions {
     /// The triggers' SDK timeouts: the functions' (3 s a call), unless the tests' emulator,
     /// serving every test one request at a time, makes a call wait its turn longer.
     pub trigger_timeouts: Option<aws_config::timeout::TimeoutConfig>,
+    /// The rows a batch starts a second: the template's default, unless a test lets its rows
+    /// overlap as much as they can.
+    pub batch_invitations_per_second: u32,
 }
 
 /// A change to an SDK config, made once.
@@ -96,6 +99,7 @@ impl StackOptions {
             events: true,
             stream_retries: None,
             trigger_timeouts: None,
+            batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
         }
     }
 }
@@ -137,7 +141,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         email_quotas: provisioned.email_quotas.clone(),
         // No firewall locally: the public routes are served directly.
         public_origin_secret: None,
-        batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
+        batch_invitations_per_second: options.batch_invitations_per_second,
     }
 }
 
