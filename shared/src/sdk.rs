@@ -30,7 +30,7 @@ use aws_types::sdk_config::SdkConfig;
 use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 /// How long one attempt of an AWS call, and the call with its retries, may take. A Lambda has
-/// 10 s (template.yaml): a hung dependency fails the call in 3 s, leaving the operation the time
+/// 15 s (template.yaml): a hung dependency fails the call in 3 s, leaving the operation the time
 /// to take its change back and free its idempotency key.
 pub fn sdk_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()

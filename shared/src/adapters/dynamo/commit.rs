@@ -262,8 +262,8 @@ impl DynamoStore {
 /// backoff with jitter, as DynamoDB advises (the SDK does not: to it a cancelled transaction is
 /// final). Every invitation in a tenant writes its member count and daily email count, so
 /// invitations sent at once queue on those items: the waits may add up to `CONFLICT_WAIT_MS`
-/// (twenty at once all commit), each at most `CONFLICT_BACKOFF_MAX_MS`, leaving a function
-/// that times out at 10 s the time for its other calls.
+/// (twenty at once all commit), each at most `CONFLICT_BACKOFF_MAX_MS`. The functions' timeout
+/// (15 s) holds a commit, an email call cut at 3 s and the commit that takes the change back.
 const CONFLICT_BACKOFF_MS: u64 = 25;
 const CONFLICT_BACKOFF_MAX_MS: u64 = 800;
 const CONFLICT_WAIT_MS: u64 = 4_000;
