@@ -595,7 +595,7 @@ async fn a_hung_call_is_cut_by_the_sdk_timeouts_and_leaves_nothing_behind_and_th
     let waited = started.elapsed();
     assert!(stack.traffic.tally().fault_hit, "the email's call hung");
     assert_eq!((status, body["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("upstream_unavailable")), "{body}");
-    assert!(waited < std::time::Duration::from_secs(8), "answered in {waited:?}, within the Lambda's 10 s");
+    assert!(waited < std::time::Duration::from_secs(8), "answered in {waited:?}, well within the Lambda's 15 s");
     let listed = stack.members(&tenant).await;
     assert!(!listed.iter().any(|m| m["email"] == email.as_str()), "the invitation was taken back");
     assert!(stack.emails_to(&email).await.is_empty());
