@@ -52,7 +52,7 @@ fn budget(case: &str) -> Budget {
         "list-audit" => (2, &AUTHORIZATION),
         // The caller's session (their person record), then what is asked.
         "get-me" => (2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
-        "list-my-memberships" => (3, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
+        "list-my-memberships" => (2, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
         other => panic!("{other} has no budget: give it one here and in the README"),
     };
     Budget { round_trips, required }

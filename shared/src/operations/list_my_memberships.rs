@@ -10,7 +10,7 @@ use crate::ids::{MemberId, TenantId};
 use crate::listing::Page;
 use crate::model::MemberStatus;
 use crate::operations::input::Paging;
-use crate::operations::scope::{live_operator, SignedIn};
+use crate::operations::scope::OwnMemberships;
 use crate::operations::{Call, Handler, Reply};
 
 pub struct ListMyMemberships;
@@ -29,15 +29,13 @@ struct MembershipView<'a> {
 impl Handler for ListMyMemberships {
     const NAME: &'static str = "list-my-memberships";
     const PORTS: Ports = Ports::STORE_DIRECTORY;
-    type Scope = SignedIn;
+    type Scope = OwnMemberships;
     type Input = Paging<TenantId>;
 
     /// The person's memberships are one read, the same every managed route makes to authorize
-    /// its caller; only the page's tenants are read besides.
-    async fn handle(app: &App, call: Call<SignedIn, Paging<TenantId>>) -> Result<Reply, ApiError> {
-        let Call { scope: SignedIn(mut caller), input: Paging { limit, after }, .. } = call;
-        let (memberships, operator) = tokio::try_join!(app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
-        caller.operator = operator;
+    /// its caller, beside the session check; only the page's tenants are read besides.
+    async fn handle(app: &App, call: Call<OwnMemberships, Paging<TenantId>>) -> Result<Reply, ApiError> {
+        let Call { scope: OwnMemberships { caller, memberships }, input: Paging { limit, after }, .. } = call;
         let mut active: Vec<_> =
             memberships.iter().filter(|m| m.status == MemberStatus::Active && after.as_ref().is_none_or(|a| m.tenant_id > *a)).collect();
         active.sort_by(|a, b| a.tenant_id.cmp(&b.tenant_id));

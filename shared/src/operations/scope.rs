@@ -44,6 +44,22 @@ fn signed_in(parts: &RequestParts) -> Result<Caller, ApiError> {
     parts.caller.clone().ok_or(ApiError::Unauthenticated)
 }
 
+/// A signed-in caller with every membership of theirs, and whether the pool still has them in
+/// `operators`: read as a managed route reads its caller's, in the round trip of the session
+/// check.
+pub struct OwnMemberships {
+    pub caller: Caller,
+    pub memberships: Vec<Member>,
+}
+
+impl Scope for OwnMemberships {
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let caller = signed_in(parts)?;
+        let (memberships, operator) = tokio::try_join!(app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
+        Ok(OwnMemberships { caller: Caller { operator, ..caller }, memberships })
+    }
+}
+
 /// A caller whose token says they are an operator (the operation asks the pool again).
 pub struct OperatorClaim(pub Caller);
 
