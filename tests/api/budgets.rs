@@ -26,7 +26,7 @@ fn budget(case: &str) -> Budget {
         "list-roles" => (1, &["dynamodb:GetItem"]),
         "create-tenant" => (5, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "get-tenant" => (1, &AUTHORIZATION),
-        "list-tenants" => (4, &["dynamodb:Query"]),
+        "list-tenants" => (3, &["dynamodb:Query"]),
         "invite-member" => (4, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "invite-member (person already in Cognito)" => (5, &["cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", COMMIT, EMAIL]),
         // Three rows, one after another at the batch's pace: authorization, then each row's three.

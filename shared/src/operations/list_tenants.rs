@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use crate::ids::TenantId;
 use crate::listing::{Page, TenantPage};
 use crate::operations::input::Paging;
-use crate::operations::scope::{live_operator, SignedIn};
+use crate::operations::scope::OwnMemberships;
 use crate::operations::{Call, Handler, Reply};
 use crate::views::TenantView;
 
@@ -14,15 +14,17 @@ pub struct ListTenants;
 impl Handler for ListTenants {
     const NAME: &'static str = "list-tenants";
     const PORTS: Ports = Ports::STORE_DIRECTORY;
-    type Scope = SignedIn;
+    /// The caller's memberships and operator status come with the session check: an
+    /// administrator's page is then their tenants' ids, then those tenants.
+    type Scope = OwnMemberships;
     type Input = Paging<TenantId>;
 
-    async fn handle(app: &App, Call { scope: SignedIn(caller), input, .. }: Call<SignedIn, Paging<TenantId>>) -> Result<Reply, ApiError> {
+    async fn handle(app: &App, Call { scope, input, .. }: Call<OwnMemberships, Paging<TenantId>>) -> Result<Reply, ApiError> {
         let Paging { limit, after } = input;
-        let page = if live_operator(app, &caller).await? {
+        let page = if scope.caller.operator {
             app.store.tenants_page(after.as_ref(), limit).await?
         } else {
-            let administered = auth::administered(&app.store.memberships_of(&caller.sub).await?);
+            let administered = auth::administered(&scope.memberships);
             // The ids are keys only; just the page's tenants are read.
             let ids = if administered.is_empty() { Vec::new() } else { app.store.tenant_ids_under(&administered).await? };
             let ids: Vec<TenantId> = ids.into_iter().filter(|id| after.as_ref().is_none_or(|a| id > a)).take(limit + 1).collect();
