@@ -27,6 +27,8 @@ fn budget(case: &str) -> Budget {
         "create-tenant" => (5, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "get-tenant" => (1, &AUTHORIZATION),
         "list-tenants" => (3, &["dynamodb:Query"]),
+        // The pool's live groups beside the session check, then one page of the tenants index.
+        "list-tenants (operator)" => (2, &["cognito-idp:AdminListGroupsForUser", "dynamodb:Query"]),
         "invite-member" => (4, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "invite-member (person already in Cognito)" => (5, &["cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", COMMIT, EMAIL]),
         // Three rows, one after another at the batch's pace: authorization, then each row's three.
@@ -69,7 +71,7 @@ const AUTHORIZATION_ITEMS: usize = 10;
 fn items_read_bound(case: &str) -> Option<usize> {
     let page = match case {
         "list-members" => MEMBERS_READ_PER_PAGE,
-        "list-audit" | "list-tenants" => 50 + 1,
+        "list-audit" | "list-tenants" | "list-tenants (operator)" => 50 + 1,
         "list-representative-candidates" => 100 + 1,
         _ => return None,
     };
@@ -126,6 +128,7 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     let child = created["tenant"]["tenantId"].as_str().unwrap().to_string();
     measure(&stack, rows, "get-tenant", Method::GET, &format!("/tenants/{t}"), Some(token), None).await;
     measure(&stack, rows, "list-tenants", Method::GET, "/tenants", Some(token), None).await;
+    measure(&stack, rows, "list-tenants (operator)", Method::GET, "/tenants", Some(&operator), None).await;
 
     let invitee = unique_email("budget");
     let roles = json!({ "service-management-portal": "member" });
