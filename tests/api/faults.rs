@@ -764,3 +764,16 @@ async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
     figure(format!("faults: {CASE}: {} calls failed in turn, {} wrong", ranked.len(), failures.len()));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The functions' timeout (template.yaml) holds the worst a change meets when its email fails:
+/// one dependency hung until the SDK cuts it, and both the change's commit and the commit taking
+/// it back waiting out their conflicts, with 2 s left for the calls that answer at once.
+#[test]
+fn the_functions_timeout_holds_a_hung_call_and_two_commits_waiting_out_their_conflicts() {
+    let text = std::fs::read_to_string(crate::helpers::project_root().join("template.yaml")).unwrap();
+    let template: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let timeout = std::time::Duration::from_secs(template["Globals"]["Function"]["Timeout"].as_u64().expect("a Timeout in Globals"));
+    let hung = tenant_members::sdk::sdk_timeouts().operation_timeout().expect("an operation timeout");
+    let needed = hung + 2 * tenant_members::adapters::CONFLICT_WAIT + std::time::Duration::from_secs(2);
+    assert!(timeout >= needed, "the functions time out at {timeout:?}; a change taken back may need {needed:?}");
+}

@@ -7,7 +7,7 @@ mod ses;
 
 pub use cognito::CognitoDirectory;
 pub use dynamo::stream::{lambda_record, sequence_order, DynamoChangeStream};
-pub use dynamo::DynamoStore;
+pub use dynamo::{DynamoStore, CONFLICT_WAIT};
 pub use eventbridge::EventBridgeBus;
 pub use memory::{MemoryDirectory, MemoryMailer, MemoryStore};
 pub use ses::SesMailer;

@@ -261,12 +261,13 @@ impl DynamoStore {
 /// A transaction cancelled by another one on the same item is tried again after an exponential
 /// backoff with jitter, as DynamoDB advises (the SDK does not: to it a cancelled transaction is
 /// final). Every invitation in a tenant writes its member count and daily email count, so
-/// invitations sent at once queue on those items: the waits may add up to `CONFLICT_WAIT_MS`
+/// invitations sent at once queue on those items: the waits may add up to `CONFLICT_WAIT`
 /// (twenty at once all commit), each at most `CONFLICT_BACKOFF_MAX_MS`. The functions' timeout
-/// (15 s) holds a commit, an email call cut at 3 s and the commit that takes the change back.
+/// (template.yaml) holds a commit, an email call cut at 3 s and the commit that takes the change
+/// back (a test holds it).
 const CONFLICT_BACKOFF_MS: u64 = 25;
 const CONFLICT_BACKOFF_MAX_MS: u64 = 800;
-const CONFLICT_WAIT_MS: u64 = 4_000;
+pub const CONFLICT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 
 #[async_trait]
 impl ChangeStore for DynamoStore {
@@ -300,7 +301,7 @@ impl ChangeStore for DynamoStore {
             let conflict = reasons.iter().any(|r| r.code() == Some("TransactionConflict"));
             let wait = full_jitter(attempt);
             waited += wait;
-            if !conflict || waited.as_millis() > u128::from(CONFLICT_WAIT_MS) {
+            if !conflict || waited > CONFLICT_WAIT {
                 return Err(ApiError::upstream(error));
             }
             tokio::time::sleep(wait).await;

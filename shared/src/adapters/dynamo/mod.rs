@@ -68,6 +68,7 @@ fn s(value: impl Into<String>) -> AttributeValue {
 }
 
 mod commit;
+pub use commit::CONFLICT_WAIT;
 mod idempotency;
 mod items;
 mod reads;
