@@ -54,7 +54,14 @@ pub struct OwnMemberships {
 
 impl Scope for OwnMemberships {
     async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
-        let caller = signed_in(parts)?;
+        OwnMemberships::of(app, signed_in(parts)?).await
+    }
+}
+
+impl OwnMemberships {
+    /// The caller's memberships and, when their token says they are an operator, the pool's
+    /// live groups, in one round trip.
+    async fn of(app: &App, caller: Caller) -> Result<Self, ApiError> {
         let (memberships, operator) = tokio::try_join!(app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
         Ok(OwnMemberships { caller: Caller { operator, ..caller }, memberships })
     }
@@ -113,13 +120,10 @@ fn path_tenant(parts: &RequestParts) -> Result<TenantId, ApiError> {
     TenantId::parse(raw).map_err(|_| ApiError::NotFound("no such tenant"))
 }
 
-/// Reads the tenant and the caller's memberships in parallel (one round trip), and, when their
-/// token says they are an operator, the pool's live groups in the same round trip; the domain
-/// decides.
+/// Reads the tenant beside the caller's own memberships (one round trip); the domain decides.
 async fn require_manager(app: &App, caller: Caller, tenant_id: &TenantId) -> Result<ManagerAccess, ApiError> {
-    let (tenant, memberships, operator) =
-        tokio::try_join!(app.store.get_tenant(tenant_id), app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
-    ManagerAccess::clear(Caller { operator, ..caller }, tenant, memberships)
+    let (tenant, own) = tokio::try_join!(app.store.get_tenant(tenant_id), OwnMemberships::of(app, caller))?;
+    ManagerAccess::clear(own.caller, tenant, own.memberships)
 }
 
 /// Whether the caller is an operator now: the token's group claim is only a first answer (a
