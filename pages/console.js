@@ -181,7 +181,13 @@ Portal.run(async () => {
     $("sign-in-view").hidden = false;
     $("email").focus();
   }
-  $("sign-out").addEventListener("click", () => { notify(""); signOut(); });
+  // Signing out ends the session at Cognito too: its refresh token renews nothing more, should it
+  // have been copied. Not awaited: the screen signs out at once, whatever Cognito answers.
+  $("sign-out").addEventListener("click", () => {
+    notify("");
+    if (state.tokens) Portal.cognito(cfg, "RevokeToken", { ClientId: cfg.clientId, Token: state.tokens.refresh }).catch(() => {});
+    signOut();
+  });
 
   // ---- The tenants the person may open ----
   async function signedIn() {

@@ -108,6 +108,12 @@ def no_origin_header(t):
         origin.pop("OriginCustomHeaders", None)
 
 
+def stack_id_as_origin_secret(t):
+    for origin in first(t, "AWS::CloudFront::Distribution")["Properties"]["DistributionConfig"]["Origins"]:
+        for header in origin["OriginCustomHeaders"]:
+            header["HeaderValue"] = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+
 def no_5xx_alarm(t):
     del t["Resources"]["ApiServerErrorsAlarm"]
 
@@ -132,6 +138,14 @@ def no_archive(t):
     del t["Resources"]["EventArchive"]
 
 
+def anyone_publishes(t):
+    del t["Resources"]["EventBusPolicy"]
+
+
+def policy_allows_source(t):
+    t["Resources"]["EventBusPolicy"]["Properties"]["Statement"]["Effect"] = "Allow"
+
+
 def named(name, breaks):
     breaks.__name__ = name
     return breaks
@@ -147,10 +161,11 @@ COUNTER_EXAMPLES = {
     "user_pool_tier_and_deletion": [basic_pool],
     "table_deletion_and_recovery": [retained_table],
     "api_throttled_and_logged": [unlogged_api],
-    "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header],
+    "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header, stack_id_as_origin_secret],
     "alarms_watch_the_service": [no_5xx_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
     "events_never_dropped": [dropped_events, whole_batch_retried, parked_unwatched, no_archive],
+    "events_only_from_the_publisher": [anyone_publishes, policy_allows_source],
 }
 
 

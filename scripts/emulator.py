@@ -10,6 +10,7 @@ Three Cognito fixes:
   does; moto compares the sign-in name as typed, so a sign-out by `sub` missed an email sign-in).
 - AdminCreateUser keeps a `sub` attribute it is given, so that the sample events' fixtures can
   give their callers the fixed `sub` the events' JWT claims name (AWS generates every sub).
+- RevokeToken (moto lacks it) ends the one session of the refresh token it is given.
 - Email MFA: moto ignores (Admin)SetUserMFAPreference's EmailMfaSettings; here it sets the user's
   EMAIL_OTP factor (listed in UserMFASettingList, PreferredMfaSetting EMAIL_OTP when preferred).
   And, as Cognito is reported to, disabling a factor the user does not have is refused
@@ -36,6 +37,11 @@ they would see in AWS (`GET /emulator/transaction-conflicts` counts them per tab
 The pool's Lambda triggers run where Cognito runs them (emulator_triggers.py): pre-authentication,
 pre-token generation (and GetTokensFromRefreshToken, which moto lacks), custom message for the
 codes Cognito emails (forgot password, email MFA, whose challenge is served there too).
+
+TransactWriteItems honours `ClientRequestToken` as DynamoDB does (moto ignores it): sent again
+within 10 minutes of one that succeeded, it is answered with success and not applied again; with
+other parameters, `IdempotentParameterMismatchException`. So a transaction whose answer was lost
+can be sent again to learn that it was applied.
 
 A failed transaction leaves the table's stream as it was: moto restores a copy of the table, stream
 shard included, so the records of the writes it undid stayed on the shard the readers' iterators
@@ -130,6 +136,15 @@ def set_own_mfa_preference_request(self):
     raise cognito.NotAuthorizedError(access_token)
 
 
+def revoke_token_request(self):
+    """RevokeToken (moto lacks it): the refresh token renews nothing more, as after a sign-out of its session."""
+    token = self._get_param("Token")
+    for pool in cognito.cognitoidp_backends[self.current_account][self.region].user_pools.values():
+        if token in pool.refresh_tokens:
+            pool.refresh_tokens[token] = None
+    return cognito_responses.EmptyResult()
+
+
 def user_json_with_email_mfa(self, *args, **kwargs):
     user = _user_json(self, *args, **kwargs)
     if getattr(self, "email_mfa_enabled", False) and "UserMFASettingList" in user:
@@ -142,6 +157,7 @@ _user_json = cognito.CognitoIdpUser.to_json
 cognito.CognitoIdpBackend.admin_set_user_mfa_preference = set_mfa_preference
 cognito_responses.CognitoIdpResponse.admin_set_user_mfa_preference = set_mfa_preference_request
 cognito_responses.CognitoIdpResponse.set_user_mfa_preference = set_own_mfa_preference_request
+cognito_responses.CognitoIdpResponse.revoke_token = revoke_token_request
 cognito.CognitoIdpUser.to_json = user_json_with_email_mfa
 cognito.CognitoIdpUserPool.sign_out = sign_out_the_user
 cognito.CognitoIdpUser.__init__ = user_with_given_sub
@@ -365,6 +381,41 @@ class TransactionConflicts:
         }
 
 
+class TransactionTokens:
+    """The ClientRequestToken of each TransactWriteItems that succeeded lately, with its parameters."""
+
+    WINDOW_SECONDS = 600
+
+    def __init__(self):
+        self.succeeded = collections.OrderedDict()
+
+    @staticmethod
+    def token_and_fingerprint(body):
+        request = json.loads(body)
+        token = request.pop("ClientRequestToken", None)
+        return token, hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+    def answer_again(self, body):
+        """DynamoDB's answer to a transaction sent again with a known token, or None for a new one."""
+        token, fingerprint = self.token_and_fingerprint(body)
+        now = time.monotonic()
+        while self.succeeded and now - next(iter(self.succeeded.values()))[1] > self.WINDOW_SECONDS:
+            self.succeeded.popitem(last=False)
+        if token is None or token not in self.succeeded:
+            return None
+        known, _, answer = self.succeeded[token]
+        if known == fingerprint:
+            return answer
+        mismatch = {"__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                    "Message": "The request uses the same client token as a previous, but non-identical request."}
+        return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], json.dumps(mismatch).encode()
+
+    def remember(self, body, answer):
+        token, fingerprint = self.token_and_fingerprint(body)
+        if token is not None:
+            self.succeeded[token] = (fingerprint, time.monotonic(), answer)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-H", "--host", default="127.0.0.1")
@@ -375,26 +426,31 @@ def main() -> None:
     moto = DomainDispatcherApplication(create_backend_app)
     one_at_a_time = threading.Lock()
     conflicts = TransactionConflicts()
+    tokens = TransactionTokens()
 
     def locked_call(environ, body, items=None, arrived=0):
         """moto's answer to one request, served alone: (status, headers, body)."""
         environ = dict(environ, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
         with one_at_a_time:
             try:
+                again = items is not None and tokens.answer_again(body)
+                if again:
+                    return again
                 cancelled = items and conflicts.cancellation(items, arrived)
                 if cancelled:
                     return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")], json.dumps(cancelled).encode()
                 started = []
                 answer = moto(environ, lambda status, headers, *rest: started.append((status, headers)))
                 try:
-                    body = b"".join(answer)
+                    answered = b"".join(answer)
                 finally:
                     getattr(answer, "close", lambda: None)()
                 status, headers = started[0]
                 # A transaction cancelled by its conditions lets go of its items at once.
                 if items and status.startswith("200"):
                     conflicts.finished.append((conflicts.served + 1, set(items)))
-                return status, headers, body
+                    tokens.remember(body, (status, headers, answered))
+                return status, headers, answered
             finally:
                 conflicts.served += 1
 

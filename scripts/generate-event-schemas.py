@@ -41,7 +41,10 @@ HUMAN = ["operator", "tenant_admin", "ancestor_tenant_admin", "member"]
 
 # type: (description, before, after, actor kinds, formerRepresentativeId)
 TYPES = {
-    "tenant.created": ("A tenant was created; `after` is its representative's invitation.", NULL, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
+    "tenant.created": ("A tenant was created; `after` is its representative's invitation. Actor `system`, `before` that invitation and"
+                       " `after` null: the creation taken back because the invitation could not be sent, and the tenant is gone"
+                       " (its `id` is the taken-back event's id with `-reversal`).",
+                       {"anyOf": [NULL, STATE]}, {"anyOf": [STATE, NULL]}, ["operator", "tenant_admin", "ancestor_tenant_admin", "system"], False),
     "member.invited": ("A member was invited.", NULL, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
     "invitation.resent": ("An invitation was sent again; actor `system` when a resend is taken back because its email could not be sent"
                           " (`after` the state it went back to).", STATE, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin", "system"], False),

@@ -275,6 +275,7 @@ fn config_from(env: &[(String, String)]) -> Config {
         public_origin_secret: None,
         // The table's handler times are our code's: a batch's rows unpaced (`scale` measures the pace).
         batch_invitations_per_second: 1_000,
+        batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
     }
 }
 

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use lambda_http::RequestExt;
 use serde_json::{json, Map, Value};
 use tenant_members::registry::Operation;
 use tenant_members::{ApiError, App};
@@ -92,11 +93,20 @@ async fn handle(State(gateway): State<Arc<Gateway>>, request: Request) -> Respon
     };
     let event = api_gateway_event(&parts.method, &parts.uri, &parts.headers, path_parameters, claims, &target.route, &body);
     let request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(request) => request,
+        Ok(request) => request.with_lambda_context(invocation(&target.route)),
         Err(e) => return problem(ApiError::validation(format!("request could not be read: {e}"))),
     };
     gateway.served.fetch_add(1, Ordering::Relaxed);
     lambda_response(target.operation.respond(&target.app, request).await)
+}
+
+/// The Lambda context of one invocation of the route's function: cut off after its timeout.
+fn invocation(route: &Route) -> lambda_http::Context {
+    let mut context = lambda_http::Context::default();
+    let deadline = std::time::SystemTime::now() + route.timeout;
+    context.deadline = deadline.duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_millis() as u64);
+    context.request_id = ulid::Ulid::new().to_string();
+    context
 }
 
 /// The payload v2 event the HTTP API sends, in `sam local generate-event` shape.

@@ -72,6 +72,10 @@ pub struct StackOptions {
     /// The rows a batch starts a second: the template's default, unless a test lets its rows
     /// overlap as much as they can.
     pub batch_invitations_per_second: u32,
+    /// The batches a tenant takes a minute: the template's default, unless a test sends many.
+    pub batches_per_tenant_per_minute: u32,
+    /// Functions' timeouts (by function name) instead of the template's: a test cuts one short.
+    pub function_timeouts: Vec<(String, Duration)>,
 }
 
 /// A change to an SDK config, made once.
@@ -100,6 +104,8 @@ impl StackOptions {
             stream_retries: None,
             trigger_timeouts: None,
             batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
+            batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
+            function_timeouts: Vec::new(),
         }
     }
 }
@@ -142,6 +148,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         // No firewall locally: the public routes are served directly.
         public_origin_secret: None,
         batch_invitations_per_second: options.batch_invitations_per_second,
+        batches_per_tenant_per_minute: options.batches_per_tenant_per_minute,
     }
 }
 
@@ -189,7 +196,13 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     };
     let authorizer = JwtAuthorizer::for_user_pool(&endpoint, &region, &provisioned.user_pool_id, &provisioned.user_pool_client_id);
     let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let router = Gateway::new(template.routes()?, app.clone(), authorizer, std::sync::Arc::clone(&served))?.router();
+    let mut routes = template.routes()?;
+    for route in &mut routes {
+        if let Some((_, timeout)) = options.function_timeouts.iter().find(|(function, _)| *function == route.function) {
+            route.timeout = *timeout;
+        }
+    }
+    let router = Gateway::new(routes, app.clone(), authorizer, std::sync::Arc::clone(&served))?.router();
     if let Some(listener) = portal_listener {
         let portal = portal::Portal {
             pages: options.pages.clone(),

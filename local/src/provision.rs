@@ -275,10 +275,12 @@ async fn user_pool_client(
         .set_write_attributes(Some(strings(&properties["WriteAttributes"])).filter(|a| !a.is_empty()))
         .set_access_token_validity(validity(template, &properties["AccessTokenValidity"])?)
         .set_id_token_validity(validity(template, &properties["IdTokenValidity"])?)
+        .set_refresh_token_validity(validity(template, &properties["RefreshTokenValidity"])?)
         .token_validity_units(
             TokenValidityUnitsType::builder()
                 .set_access_token(time_unit(&properties["TokenValidityUnits"]["AccessToken"]))
                 .set_id_token(time_unit(&properties["TokenValidityUnits"]["IdToken"]))
+                .set_refresh_token(time_unit(&properties["TokenValidityUnits"]["RefreshToken"]))
                 .build(),
         )
         .send()

@@ -23,7 +23,12 @@ pub struct Route {
     pub function: String,
     /// `Auth.Authorizer: NONE`: no token needed.
     pub public: bool,
+    /// The function's `Timeout` (else the `Globals`' one): when Lambda cuts an invocation off.
+    pub timeout: std::time::Duration,
 }
+
+/// Lambda's own timeout of a function that names none.
+const LAMBDA_DEFAULT_TIMEOUT_SECONDS: i64 = 3;
 
 /// The user pool's triggers, each as the binary of its function.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,6 +86,11 @@ impl Template {
             let function = text(&resource["Metadata"]["BuildProperties"]["Binary"])
                 .ok_or_else(|| shape(format!("{name} has no Metadata.BuildProperties.Binary")))?;
             let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+            let seconds = self
+                .number(&resource["Properties"]["Timeout"])
+                .or_else(|| self.number(&self.root["Globals"]["Function"]["Timeout"]))
+                .unwrap_or(LAMBDA_DEFAULT_TIMEOUT_SECONDS);
+            let timeout = std::time::Duration::from_secs(seconds.max(1).unsigned_abs());
             for event in events.values() {
                 if text(&event["Type"]) != Some("HttpApi") {
                     continue;
@@ -94,6 +104,7 @@ impl Template {
                     path: path.to_string(),
                     function: function.to_string(),
                     public: text(&properties["Auth"]["Authorizer"]) == Some("NONE"),
+                    timeout,
                 });
             }
         }

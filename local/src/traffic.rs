@@ -21,11 +21,26 @@ pub enum FaultKind {
     Timeout,
     /// No answer ever: only the SDK's own timeouts end the call.
     Hang,
+    /// A stream's `GetRecords` answers no record and the same iterator again: DynamoDB Streams
+    /// may answer an empty page anywhere in an open shard, not only at its end.
+    EmptyPage,
+    /// Answered right, this much later: a dependency slow but under the SDK's timeouts.
+    Slow(Duration),
+    /// The call reaches the service, which acts on it, and its answer is lost on the way back (a
+    /// timeout to the SDK), as a network can lose it: the caller cannot tell it from a failure.
+    AppliedAnswerLost,
 }
 
 impl FaultKind {
     /// The faults that answer at once (a hang takes the SDK's timeouts, seconds, to end).
     pub const ALL: [FaultKind; 3] = [FaultKind::Throttling, FaultKind::ServerError, FaultKind::Timeout];
+
+    /// Whether the service is down for the call: then the same request sent again (the service's
+    /// own re-send, beyond the SDK's retries: the same body) fails too. A lost answer is one
+    /// call's: a re-send reaches the service and learns what it did.
+    fn down(self) -> bool {
+        !matches!(self, FaultKind::AppliedAnswerLost | FaultKind::Slow(_) | FaultKind::EmptyPage)
+    }
 }
 
 /// One SDK operation (all its attempts share the SDK's invocation id).
@@ -35,6 +50,15 @@ pub struct Call {
     pub service: String,
     pub operation: String,
     invocation: String,
+    /// A hash of the request's body: a request sent again has the same.
+    body: u64,
+}
+
+impl Call {
+    /// Whether `self` is `other` sent again: the same request as a new call.
+    fn resends(&self, other: &Call) -> bool {
+        self.service == other.service && self.operation == other.operation && self.body == other.body
+    }
 }
 
 #[derive(Debug, Default)]
@@ -60,6 +84,8 @@ enum Target {
     Index(usize),
     /// The `nth` call (0-based) of this operation of this service, whichever it is.
     Nth { service: String, operation: String, nth: usize },
+    /// Every call of this operation of this service.
+    Every { service: String, operation: String },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -108,7 +134,8 @@ impl Traffic {
     }
 
     /// Makes the `index`th call from now (0-based, counting operations, not retries) fail on
-    /// every attempt.
+    /// every attempt; a kind that is the service down also fails the same operation sent again
+    /// right after it (`FaultKind::down`).
     pub fn fail_call(&self, index: usize, kind: FaultKind) {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
@@ -120,6 +147,14 @@ impl Traffic {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
         record.fault = Some((Target::Nth { service: service.into(), operation: operation.into(), nth }, kind));
+    }
+
+    /// Makes every call of `service`'s `operation` from now fail (or be slow) on every attempt: a
+    /// dependency that stays down however often the service tries again.
+    pub fn fail_every_call_of(&self, service: &str, operation: &str, kind: FaultKind) {
+        let mut record = self.record.lock().expect("traffic lock");
+        *record = Record::default();
+        record.fault = Some((Target::Every { service: service.into(), operation: operation.into() }, kind));
     }
 
     /// What was recorded since the last reset.
@@ -153,9 +188,20 @@ impl Traffic {
         record.in_flight += 1;
         let fault = match &record.fault {
             Some((Target::Index(at), kind)) if *at == index => Some(*kind),
+            Some((Target::Index(at), kind)) if kind.down() && *at < index => {
+                record.calls[index].resends(&record.calls[*at]).then_some(*kind)
+            }
             Some((Target::Nth { service, operation, nth }, kind)) => {
                 let mut calls = record.calls.iter().enumerate().filter(|(_, c)| c.service == *service && c.operation == *operation);
-                (calls.nth(*nth).map(|(at, _)| at) == Some(index)).then_some(*kind)
+                match calls.nth(*nth) {
+                    Some((at, _)) if at == index => Some(*kind),
+                    Some((at, first)) if kind.down() && at < index && record.calls[index].resends(first) => Some(*kind),
+                    _ => None,
+                }
+            }
+            Some((Target::Every { service, operation }, kind)) => {
+                let call = &record.calls[index];
+                (call.service == *service && call.operation == *operation).then_some(*kind)
             }
             _ => None,
         };
@@ -212,6 +258,10 @@ impl HttpConnector for RecordingConnector {
         let call = identify(&request);
         let service = call.service.clone();
         let fault = self.traffic.start(call);
+        let same_iterator = (fault == Some(FaultKind::EmptyPage)).then(|| {
+            let body: serde_json::Value = request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
+            body["ShardIterator"].clone()
+        });
         let traffic = self.traffic.clone();
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
@@ -219,6 +269,15 @@ impl HttpConnector for RecordingConnector {
             let _attempt = AttemptDone(traffic.clone());
             match fault {
                 Some(FaultKind::Hang) => std::future::pending().await,
+                Some(FaultKind::EmptyPage) => Ok(empty_page(same_iterator.unwrap_or_default())),
+                Some(FaultKind::Slow(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    inner.call(request).await
+                }
+                Some(FaultKind::AppliedAnswerLost) => {
+                    let _applied = inner.call(request).await;
+                    failure(&service, FaultKind::Timeout)
+                }
                 Some(kind) => failure(&service, kind),
                 None => match inner.call(request).await {
                     Ok(response) if service == "dynamodb" => traffic.count_items(response).await,
@@ -263,13 +322,29 @@ fn identify(request: &HttpRequest) -> Call {
         None => format!("{} {}", request.method(), request.uri()),
     };
     let invocation = headers.get("amz-sdk-invocation-id").unwrap_or_default().to_string();
-    Call { service, operation, invocation }
+    let body = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        request.body().bytes().unwrap_or_default().hash(&mut hasher);
+        hasher.finish()
+    };
+    Call { service, operation, invocation, body }
+}
+
+/// A `GetRecords` answer with no record, to be read on from `iterator`.
+fn empty_page(iterator: serde_json::Value) -> HttpResponse {
+    let body = serde_json::json!({ "Records": [], "NextShardIterator": iterator }).to_string();
+    let mut response = Response::new(StatusCode::try_from(200).expect("a valid status"), SdkBody::from(body));
+    response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
+    response
 }
 
 /// The answer AWS gives for each fault, in the service's protocol.
 fn failure(service: &str, kind: FaultKind) -> Result<aws_smithy_runtime_api::client::orchestrator::HttpResponse, ConnectorError> {
     let (status, code) = match (kind, service) {
-        (FaultKind::Timeout | FaultKind::Hang, _) => return Err(ConnectorError::timeout("injected: the call timed out".into())),
+        (FaultKind::Timeout | FaultKind::Hang | FaultKind::EmptyPage | FaultKind::Slow(_) | FaultKind::AppliedAnswerLost, _) => {
+            return Err(ConnectorError::timeout("injected: the call timed out".into()))
+        }
         (FaultKind::Throttling, "dynamodb") => (400, "ThrottlingException"),
         (FaultKind::Throttling, "ses") => (429, "TooManyRequestsException"),
         (FaultKind::Throttling, _) => (400, "TooManyRequestsException"),

@@ -30,6 +30,10 @@ pub fn config() -> Result<Config, String> {
             Ok(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or("BATCH_INVITATIONS_PER_SECOND must be a whole number above 0")?,
             Err(_) => Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
         },
+        batches_per_tenant_per_minute: match std::env::var("BATCHES_PER_TENANT_PER_MINUTE") {
+            Ok(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or("BATCHES_PER_TENANT_PER_MINUTE must be a whole number above 0")?,
+            Err(_) => Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
+        },
         public_origin_secret: std::env::var("PUBLIC_ORIGIN_SECRET").ok().filter(|s| !s.is_empty()),
     })
 }

@@ -33,7 +33,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
         ApiError::TokenExpired => StatusCode::GONE,
         ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ApiError::Upstream(_) | ApiError::Unfinished { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::Upstream(_) | ApiError::Unfinished { .. } | ApiError::OutOfTime => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

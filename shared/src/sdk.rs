@@ -36,9 +36,12 @@ pub fn sdk_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(1))
         .operation_attempt_timeout(Duration::from_secs(2))
-        .operation_timeout(Duration::from_secs(3))
+        .operation_timeout(OPERATION_TIMEOUT)
         .build()
 }
+
+/// The longest one AWS call, its retries included, may take.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0} is not set: a Lambda's environment always has it")]

@@ -11,7 +11,7 @@ use crate::emails::CodeEmail;
 use crate::error::ApiError;
 use crate::ids::TenantId;
 use crate::ids::UserSub;
-use crate::model::Person;
+use crate::model::{MemberStatus, Person};
 use crate::operations::people;
 
 /// One trigger as its Lambda function runs it.
@@ -111,8 +111,18 @@ impl Trigger for CustomMessage {
 /// chooses it). A tenant asked for in `ClientMetadata.tenantId` must be an active membership,
 /// else the call fails with `tenant_not_available` and Cognito issues nothing; it is remembered
 /// as the tenant switched to. Claims are never issued unchecked: when the memberships cannot be
-/// read, a call that named a tenant fails, and any other gets tokens without tenant claims.
+/// read, a call that named a tenant fails, and any other gets tokens without tenant claims. The
+/// membership chosen is read again by its key, consistently (the index that found it may lag a
+/// removal or a downgrade by a moment). A refresh of a person whose sessions the service ended
+/// while Cognito could not (`Person::sessions_outlive_sign_out`) fails: nothing is renewed.
 pub struct TokenClaims;
+
+/// What the tenant switch's write may take: it is a convenience for the next plain refresh, and
+/// the whole trigger must answer within Cognito's 5 seconds.
+const SWITCH_WRITE_BUDGET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Cognito's trigger source of tokens renewed from a refresh token.
+const REFRESH: &str = "TokenGeneration_RefreshTokens";
 
 impl Trigger for TokenClaims {
     const PORTS: Ports = Ports::STORE;
@@ -123,23 +133,40 @@ impl Trigger for TokenClaims {
             Some(raw) => Some(TenantId::parse(raw).map_err(|_| ApiError::TenantNotAvailable)?),
             None => None,
         };
+        // Without a tenant asked for, a failed read gives tokens without tenant claims.
+        let unchecked = |error: ApiError| match asked {
+            None => {
+                tracing::warn!(error = %crate::log::error_chain(&error), "tokens issued without tenant claims");
+                Ok(None)
+            }
+            Some(_) => Err(error),
+        };
         let (memberships, person) = match tokio::try_join!(app.store.memberships_of(&user), app.store.get_person(&user)) {
             Ok(read) => read,
-            Err(error) if asked.is_none() => {
-                tracing::warn!(error = %crate::log::error_chain(&error), "tokens issued without tenant claims");
-                return Ok(event);
-            }
-            Err(error) => return Err(error),
+            Err(error) => return unchecked(error).map(|_| event),
         };
+        if event["triggerSource"] == REFRESH && person.as_ref().is_some_and(|p| p.sessions_outlive_sign_out) {
+            return Err(ApiError::Unauthenticated);
+        }
         let last = person.as_ref().and_then(|p| p.active_tenant.as_ref());
-        let Some(member) = claims::active_membership(asked.as_ref(), last, &memberships)? else { return Ok(event) };
+        let Some(chosen) = claims::active_membership(asked.as_ref(), last, &memberships)? else { return Ok(event) };
+        let current = match app.store.get_member(&chosen.tenant_id, &chosen.member_id).await {
+            Ok(read) => read.filter(|m| m.user_sub == user && m.status == MemberStatus::Active),
+            Err(error) => unchecked(error)?,
+        };
+        let Some(member) = current else {
+            return if asked.is_some() { Err(ApiError::TenantNotAvailable) } else { Ok(event) };
+        };
         if asked.is_some() && last != Some(&member.tenant_id) {
             // Only what the next plain refresh speaks for: the tokens asked for are right without it.
-            if let Err(error) = app.store.commit(&changes::switch_tenant(&user, &member.tenant_id)).await {
-                tracing::warn!(error = %crate::log::error_chain(&error), "the tenant switched to is not remembered");
+            let switch = changes::switch_tenant(&user, &member.tenant_id);
+            match tokio::time::timeout(SWITCH_WRITE_BUDGET, app.store.commit(&switch)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(error = %crate::log::error_chain(&error), "the tenant switched to is not remembered"),
+                Err(_) => tracing::warn!("the tenant switched to is not remembered: its write took too long"),
             }
         }
-        let claims = serde_json::to_value(TenantClaims::of(member)).expect("claims serialise");
+        let claims = serde_json::to_value(TenantClaims::of(&member)).expect("claims serialise");
         event["response"]["claimsAndScopeOverrideDetails"] = serde_json::json!({
             "idTokenGeneration": { "claimsToAddOrOverride": claims },
             "accessTokenGeneration": { "claimsToAddOrOverride": claims },

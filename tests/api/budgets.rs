@@ -41,7 +41,8 @@ fn budget(case: &str) -> Budget {
         "resend-invitation" => (4, &["cognito-idp:AdminGetUser", COMMIT, EMAIL]),
         "accept-invitation" => (6, &["cognito-idp:AdminSetUserPassword", COMMIT]),
         "change-member-roles" => (2, &[COMMIT]),
-        "set-member-mfa" => (7, &["cognito-idp:AdminSetUserMFAPreference", COMMIT]),
+        // Switched on: the person's sessions end at Cognito before the commit.
+        "set-member-mfa" => (8, &["cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "send-password-reset" => (4, &["cognito-idp:AdminListGroupsForUser", COMMIT, EMAIL]),
         "complete-password-reset" => (6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "list-representative-candidates" => (2, &AUTHORIZATION),

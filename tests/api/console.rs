@@ -515,3 +515,40 @@ async fn every_action_is_reachable_by_keyboard_alone_and_dialogs_give_the_focus_
     })
     .await;
 }
+
+/// Signing out of the console ends the session at Cognito, not only on the screen: its refresh
+/// token, had it been copied from the page, renews nothing more.
+#[tokio::test]
+async fn signing_out_ends_the_session_at_cognito() {
+    let stack = stack_with_portal().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let b = console_browser("en-US").await;
+    b.run("console-sign-out", async {
+        b.goto(console(&stack)).await;
+        b.text_or_field("#email").await;
+        // What a script in the page could read: the refresh token Cognito hands the console.
+        let watch = "const seen = window.fetch; window.__refresh = null; window.fetch = async (...args) => { \
+                     const answer = await seen(...args); answer.clone().json().then((b) => { \
+                     const r = (b && b.AuthenticationResult) || {}; if (r.RefreshToken) window.__refresh = r.RefreshToken; }).catch(() => {}); \
+                     return answer; };";
+        b.client.execute(watch, vec![]).await.unwrap();
+        b.fill("#email", &tenant.admin_email).await;
+        b.fill("#password", PASSWORD).await;
+        b.click("#sign-in button").await;
+        b.text("#who").await;
+        let refresh = b.client.execute("return window.__refresh;", vec![]).await.unwrap();
+        let refresh = refresh.as_str().expect("the console was handed a refresh token").to_string();
+        assert!(stack.refresh_works(&refresh).await, "the session renews while signed in");
+        b.click("#sign-out").await;
+        let mut renews = true;
+        for _ in 0..50 {
+            renews = stack.refresh_works(&refresh).await;
+            if !renews {
+                break;
+            }
+            wait(Duration::from_millis(100)).await;
+        }
+        assert!(!renews, "the session's refresh token still renews after signing out");
+    })
+    .await;
+}

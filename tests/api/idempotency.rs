@@ -80,3 +80,35 @@ async fn a_retried_tenant_creation_with_the_same_key_creates_one_tenant() {
     }
     assert!(!records.items().is_empty());
 }
+
+/// A stored answer is the first request's, given again only to a caller who may still make that
+/// request: an administrator removed since (and so signed out) gets 401 for their key, not the
+/// stored 201 with a member's email; one who lost tenant-admin gets 403.
+#[tokio::test]
+async fn a_replayed_key_answers_only_a_caller_who_may_still_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members", tenant.tenant_id);
+    let body = |email: &str| json!({ "email": email, "language": "en", "roles": { "service-management-portal": "member" } });
+    let (removed, demoted) = (stack.join(&tenant, "tenant-admin").await, stack.join(&tenant, "tenant-admin").await);
+    let (removed_email, demoted_email) = (unique_email("replay-removed"), unique_email("replay-demoted"));
+    let first = stack.post_with_key(&path, &removed.token, "invite-3", &body(&removed_email)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(stack.post_with_key(&path, &demoted.token, "invite-4", &body(&demoted_email)).await.status, StatusCode::CREATED);
+
+    let gone = stack.delete(&TestStack::member_path(&tenant, &removed.member_id), &tenant.admin_token).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let roles = json!({ "roles": { "service-management-portal": "member" } });
+    let member_roles = format!("{}/roles", TestStack::member_path(&tenant, &demoted.member_id));
+    assert_eq!(stack.put(&member_roles, &tenant.admin_token, roles).await.status, StatusCode::OK);
+
+    let replays = [
+        ("removed", stack.post_with_key(&path, &removed.token, "invite-3", &body(&removed_email)).await, StatusCode::UNAUTHORIZED),
+        ("demoted", stack.post_with_key(&path, &demoted.token, "invite-4", &body(&demoted_email)).await, StatusCode::FORBIDDEN),
+    ];
+    let leaked = replays.iter().filter(|(_, answer, _)| answer.body.to_string().contains("replay-")).count();
+    figure(format!("idempotency: stored answers replayed to a caller removed or demoted since: {leaked}/{}", replays.len()));
+    for (who, answer, expected) in &replays {
+        assert_eq!(answer.status, *expected, "{who}: {:?}", answer.body);
+    }
+}

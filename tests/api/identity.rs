@@ -360,9 +360,9 @@ async fn a_retiring_person_made_an_operator_meanwhile_keeps_their_account() {
     figure("identity: a retiring person made an operator meanwhile: account kept, 0 deleted".into());
 }
 
-/// MFA belongs to the person: a manager of A who switches it on reaches P's sessions in B too,
-/// as far as the API goes (those begun without MFA are refused everywhere), and no further: P's
-/// Cognito session still renews, and the operator's token still acts.
+/// MFA belongs to the person: a manager of A who switches it on ends P's sessions begun without
+/// it, in B too (refused by the API, and ended at Cognito: the refresh token renews nothing, so no
+/// application keeps trusting them), and no one else's: B's administrator and the operator act on.
 #[tokio::test]
 async fn switching_mfa_on_in_one_tenant_refuses_the_persons_older_sessions_in_every_tenant_and_no_one_elses() {
     let stack = TestStack::start().await;
@@ -379,10 +379,13 @@ async fn switching_mfa_on_in_one_tenant_refuses_the_persons_older_sessions_in_ev
     let on = stack.put(&format!("{}/mfa", TestStack::member_path(&a, &p.member_id)), &a.admin_token, json!({ "enabled": true })).await;
     assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
     assert_eq!(stack.get(&b_members, &p_token).await.status, StatusCode::UNAUTHORIZED, "P's older session, in B too");
-    assert!(stack.refresh_works(&p_refresh).await, "P's Cognito session is not ended by a manager");
+    assert!(!stack.refresh_works(&p_refresh).await, "P's Cognito session, begun without MFA, renews on");
     assert_eq!(stack.get(&b_members, &b.admin_token).await.status, StatusCode::OK, "B's administrator acts on");
     assert_eq!(stack.get("/tenants", &operator).await.status, StatusCode::OK, "the operator acts on");
-    figure("identity: MFA switched on in A: P's older session refused in B, P's Cognito session and the operator untouched".into());
+    figure(
+        "identity: MFA switched on in A: P's older session refused in B and ended at Cognito, B's administrator and the operator untouched"
+            .into(),
+    );
 }
 
 /// The pool's pre-token-generation trigger on the emulator's table: the claims speak for one

@@ -261,6 +261,89 @@ async fn a_batchs_rows_never_cancel_each_others_transactions() {
     assert_eq!(conflicts, 0);
 }
 
+/// A batch answers before its function is cut off, whatever its dependencies' pace: each email
+/// takes 1.2 s here (under the SDK's timeouts), and the function has 25 s, so the rows that could
+/// not be finished in time are not started and answered as retryable (503, nothing done for
+/// them), and every row started is finished: committed with its email, or taken back.
+#[tokio::test]
+async fn a_slow_batch_answers_in_time_and_leaves_no_row_half_done() {
+    let timeout = Duration::from_secs(25);
+    let stack = TestStack::start_with(|options| options.function_timeouts = vec![("invite-members".into(), timeout)]).await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
+    // 40 rows, four at a time, need 12 s of emails alone: more than the 8 s rows may start in.
+    let emails: Vec<String> = (0..40).map(|n| unique_email(&format!("slow-{n}"))).collect();
+    let rows: Vec<serde_json::Value> = emails.iter().map(|e| row(e, "member")).collect();
+
+    stack.traffic.fail_every_call_of("ses", "SendEmail", local_stack::traffic::FaultKind::Slow(Duration::from_millis(1200)));
+    let started = std::time::Instant::now();
+    let answer = stack.post_with_key(&path, &tenant.admin_token, "slow-batch", &json!({ "items": rows })).await;
+    let took = started.elapsed();
+    stack.traffic.reset();
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert!(took < timeout, "the batch answered after its function's {timeout:?}: {took:?}");
+    let statuses = statuses(&answer);
+    let created = statuses.iter().filter(|(status, _)| *status == 201).count();
+    let deferred = statuses.iter().filter(|s| **s == (503, "upstream_unavailable".to_string())).count();
+    figure(format!(
+        "batch: 40 rows at 1.2 s an email, 25 s to live: {created} done, {deferred} not started (retryable), answered in {:.1} s",
+        took.as_secs_f64()
+    ));
+    assert_eq!(created + deferred, 40, "{statuses:?}");
+    assert!(created > 0 && deferred > 0, "the test's pace should both finish rows and defer some: {statuses:?}");
+    for (email, (status, _)) in emails.iter().zip(&statuses) {
+        let sent = stack.emails_to(email).await.len();
+        assert_eq!(sent, usize::from(*status == 201), "{email}: answered {status}, sent {sent} emails");
+    }
+    assert_eq!(stack.count_items(&tenant.tenant_id, "MEMBER#").await, 1 + created, "a member for each row done, none for the others");
+    // The key was completed, not left in progress: the same request replays the answer.
+    let replayed = stack
+        .post_with_key(
+            &path,
+            &tenant.admin_token,
+            "slow-batch",
+            &json!({ "items": emails.iter().map(|e| row(e, "member")).collect::<Vec<_>>() }),
+        )
+        .await;
+    assert_eq!(replayed.headers["idempotent-replayed"], "true", "{:?}", replayed.body);
+}
+
+/// A tenant takes a bounded number of batches a minute, counted only for callers who manage it:
+/// a signed-in person of another tenant sending batches to it (each a 404) uses none of its
+/// capacity, and its own administrator is refused only past the tenant's own limit.
+#[tokio::test]
+async fn batches_are_limited_per_tenant_and_a_stranger_uses_none_of_a_tenants_capacity() {
+    let stack = TestStack::start().await;
+    let (tenant, stranger) = (stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await);
+    let path = format!("/tenants/{}/members/batch", tenant.tenant_id);
+    let limit = tenant_members::Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE as usize;
+    let batch = |n: usize| json!({ "items": [row(&unique_email(&format!("limited-{n}")), "member")] });
+    // The limit counts by the clock's minute: start near the beginning of one, so that every
+    // request below falls in it.
+    let second = time::OffsetDateTime::now_utc().second();
+    if second > 15 {
+        wait(Duration::from_secs(u64::from(61 - second))).await;
+    }
+    let mut stranger_statuses = Vec::new();
+    for n in 0..limit + 5 {
+        stranger_statuses.push(stack.post(&path, Some(&stranger.admin_token), batch(n)).await.status);
+    }
+    assert!(stranger_statuses.iter().all(|s| *s == StatusCode::NOT_FOUND), "{stranger_statuses:?}");
+    let mut own = Vec::new();
+    for n in 0..=limit {
+        own.push(stack.post(&path, Some(&tenant.admin_token), batch(100 + n)).await);
+    }
+    let taken = own.iter().filter(|a| a.status == StatusCode::OK).count();
+    figure(format!(
+        "batches: a tenant's own after {} of a stranger's: {taken}/{limit} taken, the next one {}",
+        stranger_statuses.len(),
+        own[limit].status
+    ));
+    assert_eq!(taken, limit, "a stranger's requests used the tenant's batches");
+    assert_eq!(own[limit].code(), "rate_limited", "{:?}", own[limit].body);
+    assert!(own[limit].headers.contains_key("retry-after"));
+}
+
 #[tokio::test]
 async fn a_dry_run_reads_the_quotas_and_members_and_changes_or_sends_nothing() {
     let stack = TestStack::start().await;

@@ -11,7 +11,7 @@ use local_stack::traffic::FaultKind;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{project_root, unique_email, Tenant, TestStack, PASSWORD};
+use crate::helpers::{figure, project_root, unique_email, Tenant, TestStack, PASSWORD};
 
 const NEW_PASSWORD: &str = "Ev3nts-Reset-Passw0rd!";
 
@@ -319,7 +319,13 @@ async fn a_batch_the_bus_never_takes_is_parked_and_a_re_drive_delivers_it_with_t
     assert!(!message.to_string().contains(&email), "the parked message holds the stream's place, not the change");
 
     // The re-drive: the publisher's code given the message, as `aws lambda invoke` would give it.
+    // The stream answers its first page empty, as DynamoDB Streams may anywhere in a shard.
+    stack.traffic.fail_nth_call_of("dynamodb", "GetRecords", 0, FaultKind::EmptyPage);
     let answer = events.publisher.answer(&message).await.expect("the re-drive publishes");
+    let tally = stack.traffic.tally();
+    stack.traffic.reset();
+    assert!(tally.fault_hit, "no empty page was answered: {}", tally.describe());
+    figure(format!("events re-driven after an empty page: {}/1", answer["redriven"]));
     assert_eq!(answer["redriven"], 1);
     let delivered = consumer.exactly(1).await;
     let entries = audit_of(&stack, &tenant.tenant_id, &tenant.admin_token).await;

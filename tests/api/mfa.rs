@@ -2,7 +2,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::TestStack;
+use crate::helpers::{TestStack, PASSWORD};
 use tenant_members::triggers::{EnforceMfa, Trigger};
 
 #[tokio::test]
@@ -84,9 +84,11 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
         .await;
     assert_eq!(on.body["mfa"]["type"], "authenticator_app", "{:?}", on.body);
 
-    // The person switches it off with their own access token, as Cognito's user API allows.
+    // The switch ended their session: they sign in again (with their app's code) and switch it
+    // off with their own access token, as Cognito's user API allows.
+    let (_, access_token) = stack.sign_in_tokens(&person.email, PASSWORD).await.unwrap();
     let off = aws_sdk_cognitoidentityprovider::types::SoftwareTokenMfaSettingsType::builder().enabled(false).preferred_mfa(false).build();
-    stack.cognito.set_user_mfa_preference().access_token(&person.access_token).software_token_mfa_settings(off).send().await.unwrap();
+    stack.cognito.set_user_mfa_preference().access_token(&access_token).software_token_mfa_settings(off).send().await.unwrap();
     assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some(""), "Cognito has it off now");
 
     // Their next sign-in runs Cognito's pre-authentication trigger first.

@@ -185,12 +185,13 @@ async fn a_person_who_switched_off_the_email_mfa_their_tenant_requires_is_asked_
     let email = unique_email("ja-mfa");
     let member_id = invite(&stack, &tenant, &email, "ja", "viewer").await;
     assert_eq!(stack.accept_invitation(&email).await.status, StatusCode::OK);
-    let (_, access_token) = stack.sign_in_tokens(&email, PASSWORD).await.expect("no MFA yet");
     let on =
         stack.put(&format!("{}/mfa", TestStack::member_path(&tenant, &member_id)), &tenant.admin_token, json!({ "enabled": true })).await;
     assert_eq!(on.body["mfa"]["type"], "email", "{:?}", on.body);
 
-    // The person switches email MFA off with their own access token, as Cognito's user API allows.
+    // The person signs in (with the emailed code) and switches email MFA off with their own
+    // access token, as Cognito's user API allows.
+    let (_, access_token) = stack.sign_in_tokens(&email, PASSWORD).await.expect("signed in with the emailed code");
     let off = EmailMfaSettingsType::builder().enabled(false).preferred_mfa(false).build();
     stack.cognito.set_user_mfa_preference().access_token(&access_token).email_mfa_settings(off).send().await.unwrap();
     assert_eq!(stack.preferred_mfa(&email).await.as_deref(), Some(""), "Cognito has it off now");

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use local_stack::traffic::FaultKind;
+
 use crate::helpers::{figure, unique_email, wait, TestStack, PASSWORD};
 
 /// A route of each kind a token reaches: one any signed-in caller may call, one that lists what
@@ -108,11 +110,12 @@ async fn a_person_removed_from_operators_loses_operator_power_at_once() {
 }
 
 /// Cognito asks for MFA at sign-in only: a session begun without it would go on without it,
-/// renewed by its refresh token. Once a manager switches a member's MFA on, the API refuses the
-/// sessions begun before (those tokens, and any Cognito renews from them); a new sign-in, which
-/// asks for the code, works.
+/// renewed by its refresh token, and the applications would trust the tenant claims the token
+/// trigger adds to what it renews. Once a manager switches a member's MFA on, the API refuses the
+/// tokens of the sessions begun before, and Cognito renews none of them; a new sign-in, which asks
+/// for the code, works. When Cognito cannot end the sessions, the switch is not made.
 #[tokio::test]
-async fn switching_mfa_on_refuses_the_sessions_begun_without_it() {
+async fn switching_mfa_on_ends_the_sessions_begun_without_it() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let person = stack.join(&tenant, "member").await;
@@ -120,13 +123,61 @@ async fn switching_mfa_on_refuses_the_sessions_begun_without_it() {
     assert_eq!(stack.get("/roles", &id_token).await.status, StatusCode::OK);
     // Session starts count whole seconds: the switch comes in a later one.
     wait(std::time::Duration::from_millis(1100)).await;
-
     let path = format!("{}/mfa", TestStack::member_path(&tenant, &person.member_id));
+
+    // Cognito's sign-out down, however often it is tried: nothing changes, the session goes on.
+    stack.traffic.fail_every_call_of("cognito-idp", "AdminUserGlobalSignOut", FaultKind::ServerError);
+    let refused_switch = stack.put(&path, &tenant.admin_token, json!({ "enabled": true })).await;
+    stack.traffic.reset();
+    assert_eq!(refused_switch.code(), "upstream_unavailable", "{:?}", refused_switch.body);
+    let shown = stack.get(&TestStack::member_path(&tenant, &person.member_id), &tenant.admin_token).await;
+    assert_eq!(shown.body["mfa"]["enabled"], false, "a switch whose sessions could not end was made: {:?}", shown.body);
+    assert_eq!(stack.preferred_mfa(&person.email).await.filter(|m| !m.is_empty()), None, "Cognito kept the MFA of a switch not made");
+
     let on = stack.put(&path, &tenant.admin_token, json!({ "enabled": true })).await;
     assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
-    let renewed = stack.refreshed_id_token(&refresh).await.expect("Cognito renews the session, without asking for MFA");
-    let (refused, tried, others) = refused(&stack, &tenant.tenant_id, &[&id_token, &renewed]).await;
+    let renewed = stack.refreshed_id_token(&refresh).await;
+    let (refused, tried, others) = refused(&stack, &tenant.tenant_id, &[&id_token]).await;
     assert!(others.is_empty(), "tokens of the session begun without MFA still answered: {others:?}");
     assert_eq!(stack.get("/roles", &tenant.admin_token).await.status, StatusCode::OK, "the manager's own session goes on");
     figure(format!("sessions: begun before MFA was switched on, refused: {refused}/{tried}"));
+    figure(format!("sessions ended on a cut-off: {}/1 (MFA switched on: the refresh token renews nothing)", u8::from(renewed.is_none())));
+    assert!(renewed.is_none(), "Cognito still renews the session begun without MFA");
+}
+
+/// A password reset ends the person's sessions at Cognito. When Cognito cannot (tried again, still
+/// down), the person's refresh tokens renew nothing, so that no application keeps trusting what
+/// the API refuses, until the same request, sent again, ends them; then a new session renews.
+#[tokio::test]
+async fn a_reset_whose_sign_out_failed_renews_no_session_until_it_is_finished() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let (_, refresh) = stack.session(&person.email, PASSWORD).await.unwrap();
+    assert!(stack.refresh_works(&refresh).await, "the session renews before the reset");
+    let path = format!("{}/password-reset", TestStack::member_path(&tenant, &person.member_id));
+    assert_eq!(stack.call(reqwest::Method::POST, &path, Some(&tenant.admin_token), None).await.status, StatusCode::ACCEPTED);
+    let link = stack.last_email_to(&person.email).await.token();
+    let new_password = format!("{PASSWORD}-new");
+    let body = json!({ "token": link, "password": new_password });
+
+    stack.traffic.fail_every_call_of("cognito-idp", "AdminUserGlobalSignOut", FaultKind::ServerError);
+    let failed = stack.post("/password-resets/complete", None, body.clone()).await;
+    let sign_outs = stack.traffic.tally().count("cognito-idp", "AdminUserGlobalSignOut");
+    stack.traffic.reset();
+    assert_eq!(failed.code(), "upstream_unavailable", "{:?}", failed.body);
+    assert!(sign_outs > 1, "ending the sessions was not tried again ({sign_outs} calls)");
+    let old_renewed = stack.refresh_works(&refresh).await;
+    let (_, fresh_refresh) = stack.session(&person.email, &new_password).await.unwrap();
+    assert!(!stack.refresh_works(&fresh_refresh).await, "a session renewed while the reset's sign-out is unfinished");
+
+    let finished = stack.post("/password-resets/complete", None, body).await;
+    assert_eq!(finished.status, StatusCode::NO_CONTENT, "{:?}", finished.body);
+    let (_, after) = stack.session(&person.email, &new_password).await.unwrap();
+    assert!(stack.refresh_works(&after).await, "a session begun after the finished reset does not renew");
+    figure(format!(
+        "sessions ended on a cut-off: {}/1 (a reset whose sign-out failed: the old refresh token renews nothing)",
+        u8::from(!old_renewed)
+    ));
+    assert!(!old_renewed, "the session from before the reset renews although its sign-out failed");
 }

@@ -37,13 +37,15 @@ pub struct MemberState {
 }
 
 impl MemberState {
+    /// As the member shows (`views::MemberView`): no MFA until they join, whatever the person
+    /// behind the address has.
     pub fn of(member: &Member) -> Self {
         Self {
             email: member.email.clone(),
             status: member.status,
             roles: member.roles.clone(),
             representative: member.representative,
-            mfa: member.mfa.clone(),
+            mfa: if member.status == MemberStatus::Active { member.mfa.clone() } else { Mfa::default() },
         }
     }
 }

@@ -189,6 +189,7 @@ mod tests {
             retiring: false,
             signed_out_at,
             active_tenant: None,
+            sessions_outlive_sign_out: false,
         };
         let token = |session_began| Caller { session_began, ..caller(false) };
         assert!(session_current(&token(Some(at(0))), None).is_ok(), "no person record: nothing ended");

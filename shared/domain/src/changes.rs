@@ -119,10 +119,13 @@ pub enum Write {
         user: UserSub,
         tenant: TenantId,
     },
-    /// The person's sessions were ended at `at` (the person exists).
+    /// The person's sessions were ended at `at` (the person exists); `at_cognito`: Cognito ended
+    /// them too, else their refresh tokens are refused until it does
+    /// (`Person::sessions_outlive_sign_out`).
     RecordSignOut {
         user: UserSub,
         at: OffsetDateTime,
+        at_cognito: bool,
     },
     /// The person's MFA, while they are as read with exactly `memberships`; with
     /// `sessions_end_at`, the API refuses the sessions begun before it, as after a sign-out.
@@ -186,6 +189,11 @@ fn person_changed(_: &Write) -> ApiError {
 
 fn token_invalid(_: &Write) -> ApiError {
     ApiError::TokenInvalid
+}
+
+/// One batch of invitations counted against its tenant's `quota` (`Quota::batches`).
+pub fn count_batch(quota: &Quota) -> Changeset {
+    Changeset::default().write(Write::CountEmail(quota.clone()), rate_limited)
 }
 
 fn rate_limited(write: &Write) -> ApiError {
@@ -450,21 +458,28 @@ pub fn switch_tenant(user: &UserSub, tenant: &TenantId) -> Changeset {
     Changeset::default().write(Write::SwitchTenant { user: user.clone(), tenant: tenant.clone() }, |_| ApiError::TenantNotAvailable)
 }
 
-/// The person's sessions ended at `at`, alone: when Cognito could not end them, the API still
-/// refuses them.
-pub fn record_sign_out(user: &UserSub, at: OffsetDateTime) -> Changeset {
-    Changeset::default().write(Write::RecordSignOut { user: user.clone(), at }, token_invalid)
+/// The person's sessions ended at `at`, alone, when Cognito could not end them: the API still
+/// refuses them, and the token trigger renews none until a sign-out reaches Cognito.
+pub fn record_failed_sign_out(user: &UserSub, at: OffsetDateTime) -> Changeset {
+    Changeset::default().write(Write::RecordSignOut { user: user.clone(), at, at_cognito: false }, token_invalid)
 }
 
 pub fn complete_password_reset(link: &TokenRecord, claim: &LinkClaim, member: &Member, change: &Change) -> Changeset {
     let after = member.revised(|m| m.password_reset_token_hash = None);
     let burn = Write::BurnLink { hash: link.hash.clone(), claim: Some(claim.id.clone()), at: change.at };
-    let signed_out = Write::RecordSignOut { user: member.user_sub.clone(), at: change.at };
+    let signed_out = Write::RecordSignOut { user: member.user_sub.clone(), at: change.at, at_cognito: true };
     Changeset::default()
         .write(burn, token_invalid)
         .write(update(member, &after), token_invalid)
         .write(signed_out, token_invalid)
         .audited([change.entry(AuditAction::PasswordResetCompleted, Some(member), Some(&after))])
+}
+
+/// Whether switching the person's MFA to `mfa` ends their sessions: a session begun without MFA
+/// would go on without it, renewed by its refresh token (Cognito asks for MFA at sign-in only), so
+/// switched on, the sessions begun before end (at Cognito, and the API refuses their tokens).
+pub fn mfa_ends_sessions(person: &Person, mfa: &Mfa) -> bool {
+    mfa.enabled && !person.mfa.enabled
 }
 
 /// The person's MFA, and its copy on each of their memberships (`before` as read with the
@@ -476,9 +491,7 @@ pub fn set_mfa(
     change: &Change,
     manages: impl Fn(&TenantId) -> bool,
 ) -> (Vec<Member>, Changeset) {
-    // A session begun without MFA would go on without it, renewed by its refresh token (Cognito
-    // asks for MFA at sign-in only): switched on, the API refuses sessions begun before.
-    let sessions_end_at = (mfa.enabled && !person.mfa.enabled).then_some(change.at);
+    let sessions_end_at = mfa_ends_sessions(person, mfa).then_some(change.at);
     let memberships_read = memberships.len() as u64;
     let person_mfa = Write::SetPersonMfa { person: person.clone(), memberships: memberships_read, mfa: mfa.clone(), sessions_end_at };
     let mut changes = Changeset::default().write(person_mfa, version_conflict);
@@ -487,6 +500,12 @@ pub fn set_mfa(
     for before in memberships {
         let after = before.revised(|m| m.mfa = mfa.clone());
         changes = changes.write(update(&before, &after), version_conflict);
+        // An invitation shows nothing of the person's MFA until they join: nothing to tell its
+        // tenant, which must not learn that the address has an account.
+        if before.status != MemberStatus::Active {
+            changed.push(after);
+            continue;
+        }
         let mut entry = change.entry(AuditAction::MfaChanged, Some(&before), Some(&after));
         entry.from_another_tenant = !manages(&before.tenant_id);
         // One entry per tenant, each its own id: an entry's id is its event's, which consumers

@@ -22,6 +22,9 @@ pub struct Config {
     /// How many rows of an invitation batch start per second (`BatchInvitationsPerSecond`): each
     /// calls Cognito's `AdminCreateUser` and SES's `SendEmail`, whose rates the account shares.
     pub batch_invitations_per_second: u32,
+    /// How many invitation batches one tenant takes a minute (`BatchesPerTenantPerMinute`),
+    /// counted once the caller is known to manage it (`links::Quota::batches`).
+    pub batches_per_tenant_per_minute: u32,
     /// With the stack's firewall on (`PublicRoutesFirewall`), the value its CloudFront
     /// distribution sends in `X-Origin-Verify`: a public request without it came around the
     /// per-client limit, straight to the API's own address.
@@ -34,4 +37,6 @@ impl Config {
     /// A fifth of Cognito's default `AdminCreateUser` rate (50/s) and under SES's usual sending
     /// rate once out of the sandbox (14/s): 100 rows start within ten seconds.
     pub const DEFAULT_BATCH_INVITATIONS_PER_SECOND: u32 = 10;
+    /// A busy day of onboarding sends a few batches (up to 100 rows each) a minute.
+    pub const DEFAULT_BATCHES_PER_TENANT_PER_MINUTE: u32 = 10;
 }

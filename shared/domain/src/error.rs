@@ -62,6 +62,9 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
     IdempotencyInProgress,
+    /// A batch's row not started: too little of the function's time was left for it.
+    #[error("not started: the batch ran out of time before this row; nothing was done for it, send it again")]
+    OutOfTime,
     /// The source is logged, never shown: it may name internal resources.
     #[error("a dependency failed; nothing was changed, try again")]
     Upstream(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -119,7 +122,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
-            ApiError::Upstream(_) | ApiError::Unfinished { .. } => "upstream_unavailable",
+            ApiError::Upstream(_) | ApiError::Unfinished { .. } | ApiError::OutOfTime => "upstream_unavailable",
         }
     }
 }

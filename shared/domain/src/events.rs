@@ -107,21 +107,28 @@ impl<'a> MembershipEvent<'a> {
     }
 
     /// The event that takes back a change whose entry a compensation removed at `at` (its email
-    /// could not be sent), by the system. An addition taken back (an invitation, a tenant and its
-    /// representative's invitation) is the membership gone: `member.deleted`. Any other change
-    /// taken back (a resend, a reset sent, a representative's email) is its own type again, from
-    /// its `after` back to its `before`.
+    /// could not be sent), by the system. An invitation taken back is the membership gone:
+    /// `member.deleted`. A tenant taken back is its creation again with `after: null`: the
+    /// tenant is gone, and its representative's invitation with it. Any other change taken back
+    /// (a resend, a reset sent, a representative's email) is its own type again, from its `after`
+    /// back to its `before`. Its `time` is never before the change's own, so that consumers
+    /// ordering a member's events by `time` end with the change taken back (the stream dates a
+    /// removal to the whole second, often earlier than the change's own time).
     pub fn reversal(entry: &'a AuditEntry, at: OffsetDateTime) -> Self {
-        let added = matches!(entry.action, AuditAction::MemberInvited | AuditAction::TenantCreated);
+        let (r#type, after) = match entry.action {
+            AuditAction::MemberInvited => ("member.deleted", None),
+            AuditAction::TenantCreated => (type_of(entry.action), None),
+            other => (type_of(other), entry.before.as_ref()),
+        };
         Self {
             id: format!("{}-reversal", entry.audit_id.as_str()),
-            r#type: if added { "member.deleted" } else { type_of(entry.action) },
-            time: at,
+            r#type,
+            time: at.max(entry.at + time::Duration::milliseconds(1)),
             tenant_id: &entry.tenant_id,
             member_id: Some(&entry.member_id),
             actor: EventActor { kind: EventActorKind::System, sub: None },
             before: entry.after.as_ref(),
-            after: if added { None } else { entry.before.as_ref() },
+            after,
             former_representative_id: None,
         }
     }
@@ -262,6 +269,7 @@ mod tests {
         for entry in &entries {
             assert_valid(&MembershipEvent::of(entry));
         }
+        assert_valid(&MembershipEvent::reversal(&entries[0], at));
         assert_valid(&MembershipEvent::reversal(&entries[1], at));
         // The schemas hold: a deletion that still has an `after` is not a `member.deleted`.
         let mut wrong = serde_json::to_value(MembershipEvent::of(&entries[6])).unwrap();
@@ -308,5 +316,25 @@ mod tests {
         assert_eq!(event["actor"], serde_json::json!({ "kind": "system", "sub": null }));
         assert_eq!(event["before"]["status"], "invited", "before.status tells a revoked invitation");
         assert_eq!(event["after"], serde_json::Value::Null);
+    }
+
+    /// The stream dates a removal to its whole second: a change made at 09:00:00.700 and taken
+    /// back 100 ms later is removed "at 09:00:00". Its reversal still sorts after it by `time`.
+    #[test]
+    fn a_reversal_sorts_after_the_change_it_takes_back_and_a_tenant_taken_back_is_said_gone() {
+        let tenant = TenantId::generate();
+        let at = time::macros::datetime!(2026-12-04 09:00:00.7 UTC);
+        let stream_second = time::macros::datetime!(2026-12-04 09:00:00 UTC);
+        let invited = member(&tenant, "rep@example.com");
+        let created = Change::by(Actor::operator(&UserSub::new("op-sub")), at).entry(AuditAction::TenantCreated, None, Some(&invited));
+        let change = serde_json::to_value(MembershipEvent::of(&created)).unwrap();
+        let reversal = serde_json::to_value(MembershipEvent::reversal(&created, stream_second)).unwrap();
+        let time = |event: &serde_json::Value| {
+            OffsetDateTime::parse(event["time"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap()
+        };
+        assert!(time(&reversal) > time(&change), "{} is not after {}", reversal["time"], change["time"]);
+        assert_eq!(reversal["type"], "tenant.created", "a tenant taken back says the tenant, not only its member");
+        assert_eq!((&reversal["before"]["email"], &reversal["after"]), (&json!("rep@example.com"), &serde_json::Value::Null));
+        assert_valid(&MembershipEvent::reversal(&created, stream_second));
     }
 }

@@ -133,6 +133,8 @@ pub enum QuotaScope {
     /// Every email the service sends (one SES identity for all tenants), counted in one of
     /// `shards` counters chosen by the address, each allowed an equal part of the day's total.
     Service { shard: u8 },
+    /// The batches of invitations sent into one tenant (not an email: counted alike).
+    Batches(TenantId),
 }
 
 /// At most `max` emails of a scope in the clock window (an hour, a day) that holds the send.
@@ -146,7 +148,9 @@ pub struct Quota {
     pub max: u32,
 }
 
+const MINUTE: i64 = 60;
 const HOUR: i64 = 3600;
+
 const DAY: i64 = 24 * HOUR;
 
 impl Quota {
@@ -157,6 +161,12 @@ impl Quota {
 
     pub fn window_end(&self) -> OffsetDateTime {
         self.window_start + time::Duration::seconds(self.window_seconds)
+    }
+
+    /// At most `per_minute` batches of invitations into one tenant: counted once the caller is
+    /// known to manage it, so that no request outside a caller's tenants uses anybody's capacity.
+    pub fn batches(tenant: &TenantId, now: OffsetDateTime, per_minute: u32) -> Self {
+        Self::window(QuotaScope::Batches(tenant.clone()), now, MINUTE, per_minute)
     }
 
     /// Whole seconds from the count until the window ends (at least one).

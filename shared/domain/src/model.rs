@@ -147,6 +147,10 @@ pub struct Person {
     pub retiring: bool,
     /// When the service last ended their sessions: tokens issued before it act for no one.
     pub signed_out_at: Option<OffsetDateTime>,
+    /// Cognito could not end their sessions when the service last did (a password reset whose
+    /// sign-out failed): until a later sign-out reaches it, the pool's token trigger renews none
+    /// of their refresh tokens, so that no application trusts a session the API refuses.
+    pub sessions_outlive_sign_out: bool,
     /// The tenant their tokens last switched to (`ClientMetadata.tenantId`): their tokens speak
     /// for it again, while they are an active member there.
     pub active_tenant: Option<TenantId>,

@@ -34,9 +34,16 @@ pub struct MemberView<'a> {
     invited_by: Option<ActorView<'a>>,
 }
 
+/// What an invited member shows of MFA: what any new address shows.
+static NOT_YET_THE_PERSONS: Mfa = Mfa { enabled: false, r#type: None };
+
 impl<'a> MemberView<'a> {
-    /// The member as shown at `now` (an invitation past its expiry reads `expired`).
+    /// The member as shown at `now` (an invitation past its expiry reads `expired`). Until they
+    /// join, a member shows no MFA and self-service password reset, whatever the person behind
+    /// the address has: an invitation must not tell the inviting tenant that an account exists,
+    /// nor how it is protected. Once they join, every tenant shows the person's one MFA.
     pub fn at(member: &'a Member, now: OffsetDateTime) -> Self {
+        let joined = member.status == MemberStatus::Active;
         Self {
             member_id: &member.member_id,
             tenant_id: &member.tenant_id,
@@ -45,12 +52,12 @@ impl<'a> MemberView<'a> {
             roles: &member.roles,
             status: member.status_at(now),
             representative: member.representative,
-            mfa: &member.mfa,
+            mfa: if joined { &member.mfa } else { &NOT_YET_THE_PERSONS },
             invited_at: member.invited_at,
             invitation_expires_at: member.invitation_expires_at,
             registered_at: member.registered_at,
             version: member.version,
-            self_service_password_reset: member.self_service_password_reset(),
+            self_service_password_reset: !joined || member.self_service_password_reset(),
             invited_by: member.invited_by.as_ref().map(|actor| ActorView::of(actor, &member.tenant_id, false)),
         }
     }

@@ -38,6 +38,10 @@ pub fn read(req: &Request) -> RequestParts {
             Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone().unwrap_or_default(),
             _ => String::new(),
         },
+        deadline: req
+            .lambda_context_ref()
+            .filter(|context| context.deadline > 0)
+            .and_then(|context| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(context.deadline) * 1_000_000).ok()),
     }
 }
 

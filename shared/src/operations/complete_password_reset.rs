@@ -6,6 +6,7 @@ use crate::error::ApiError;
 use crate::log::error_chain;
 use crate::operations::input::Json;
 use crate::operations::links::{claimed, redeem, TokenAndPassword};
+use crate::operations::people;
 use crate::operations::scope::Public;
 use crate::operations::{Call, Handler, Reply};
 use crate::tokens::TokenPurpose;
@@ -22,7 +23,9 @@ impl Handler for CompletePasswordReset {
     /// claimed, Cognito sets the password, every session of the person ends, and the link burns.
     /// A failure lets go of the claim, and the link works again: the same request sets the same
     /// password and finishes. Once the password is set, a failure says so; if ending the sessions
-    /// at Cognito failed, the API refuses them at once all the same (`Write::RecordSignOut`).
+    /// at Cognito failed (tried again first), the API refuses them at once all the same, and the
+    /// token trigger renews none of them until the same request, sent again, ends them
+    /// (`changes::record_failed_sign_out`).
     async fn handle(app: &App, Call { input: Json(body), now, .. }: Call<Public, Json<TokenAndPassword>>) -> Result<Reply, ApiError> {
         app.config.password_policy.check(&body.password)?;
         let (record, member) = redeem(app, &body.token, TokenPurpose::PasswordReset, now).await?;
@@ -30,8 +33,8 @@ impl Handler for CompletePasswordReset {
             let (record, member, password) = (&record, &member, &body.password);
             async move {
                 app.directory.set_password(&member.user_sub, password).await?;
-                if let Err(error) = app.directory.sign_out_everywhere(&member.user_sub).await {
-                    if let Err(unrecorded) = app.store.commit(&changes::record_sign_out(&member.user_sub, now)).await {
+                if let Err(error) = people::end_sessions(app, &member.user_sub).await {
+                    if let Err(unrecorded) = app.store.commit(&changes::record_failed_sign_out(&member.user_sub, now)).await {
                         tracing::warn!(error = %error_chain(&unrecorded), "the API accepts the person's old sessions until the reset is finished");
                     }
                     return Err(error.after(SESSIONS_NOT_ENDED));
@@ -47,6 +50,6 @@ impl Handler for CompletePasswordReset {
 }
 
 const SESSIONS_NOT_ENDED: &str =
-    "your new password is set, but ending your other sessions failed: send the same request again to finish (until then they cannot use this service)";
+    "your new password is set, but ending your other sessions failed: send the same request again to finish (until then they cannot use this service, nor be renewed)";
 const LINK_NOT_USED_UP: &str =
     "your new password is set and your other sessions ended, but the reset could not be finished: send the same request again";

@@ -31,31 +31,44 @@ pub trait Handler {
     fn handle(app: &App, call: Call<Self::Scope, Self::Input>) -> impl Future<Output = Result<Reply, ApiError>> + Send;
 }
 
-/// One call of a handler: its cleared scope, its input, the time the request is served at, and
-/// the signed-in caller's person record as the session check read it (none on a public route, or
-/// for a person the service has not recorded), so that no handler reads it again.
+/// One call of a handler: its cleared scope, its input, the time the request is served at, the
+/// signed-in caller's person record as the session check read it (none on a public route, or
+/// for a person the service has not recorded), so that no handler reads it again, and when the
+/// function's invocation is cut off, if it is.
 pub struct Call<S, I> {
     pub scope: S,
     pub input: I,
     pub now: OffsetDateTime,
     pub caller_person: Option<Person>,
+    pub deadline: Option<OffsetDateTime>,
 }
 
-/// Runs `H` on a request as the edge read it, in the contract's order: the idempotency key, who
-/// calls and whether they may (401, then 403/404), the input (400), then the operation.
+/// Runs `H` on a request as the edge read it, in the contract's order: who calls and whether
+/// they may (401, then 403/404), the idempotency key (a stored answer is replayed only to a
+/// caller who may still call), the input (400), then the operation. The key is taken in the
+/// same round trip as the caller's checks, and let go if they refuse.
 pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateTime) -> Result<Reply, ApiError> {
     let key = if H::IDEMPOTENT { IdempotencyKey::of(parts)? } else { None };
-    idempotency::once(app, key, now, async {
-        let (scope, session) = tokio::join!(H::Scope::resolve(app, parts), current_session(app, parts));
-        let caller_person = session?;
-        let scope = scope?;
-        if parts.body.len() > H::MAX_BODY_BYTES {
-            return Err(ApiError::validation(format!("the request body is larger than {} KB", H::MAX_BODY_BYTES / 1024)));
+    let (scope, session, slot) =
+        tokio::join!(H::Scope::resolve(app, parts), current_session(app, parts), idempotency::reserve(app, key, now));
+    let (scope, caller_person) = match session.and_then(|person| Ok((scope?, person))) {
+        Ok(checked) => checked,
+        Err(refused) => {
+            if let Ok(slot) = slot {
+                slot.release(app).await;
+            }
+            return Err(refused);
         }
-        let input = H::Input::parse(parts)?;
-        H::handle(app, Call { scope, input, now, caller_person }).await
-    })
-    .await
+    };
+    slot?
+        .run(app, async {
+            if parts.body.len() > H::MAX_BODY_BYTES {
+                return Err(ApiError::validation(format!("the request body is larger than {} KB", H::MAX_BODY_BYTES / 1024)));
+            }
+            let input = H::Input::parse(parts)?;
+            H::handle(app, Call { scope, input, now, caller_person, deadline: parts.deadline }).await
+        })
+        .await
 }
 
 /// A signed-in caller's token must postdate the service's last ending of their sessions

@@ -33,24 +33,53 @@ impl IdempotencyKey {
     }
 }
 
-/// Runs `operation` at most once per key; without one, just runs it.
-pub async fn once<F>(app: &App, key: Option<IdempotencyKey>, now: OffsetDateTime, operation: F) -> Result<Reply, ApiError>
-where
-    F: Future<Output = Result<Reply, ApiError>>,
-{
-    let Some(key) = key else { return operation.await };
-    match app.store.reserve(&key.scoped, &key.fingerprint, now).await? {
-        Reservation::Replay(stored) => Ok(replay(stored)),
-        Reservation::Reserved => match operation.await {
-            Ok(reply) => {
-                app.store.complete(&key.scoped, &stored(&reply)).await?;
-                Ok(reply)
+/// What a request's key holds: nothing (no key), the key taken for this request, or the answer
+/// of its first request.
+pub enum Slot {
+    Unkeyed,
+    Reserved(IdempotencyKey),
+    Replay(StoredResponse),
+}
+
+/// Takes the key for this request, or finds its first answer. Taken beside the caller's checks
+/// (one round trip): a stored answer is given only to a caller who passed them.
+pub async fn reserve(app: &App, key: Option<IdempotencyKey>, now: OffsetDateTime) -> Result<Slot, ApiError> {
+    let Some(key) = key else { return Ok(Slot::Unkeyed) };
+    Ok(match app.store.reserve(&key.scoped, &key.fingerprint, now).await? {
+        Reservation::Replay(stored) => Slot::Replay(stored),
+        Reservation::Reserved => Slot::Reserved(key),
+    })
+}
+
+impl Slot {
+    /// Runs `operation` at most once per key; without one, just runs it.
+    pub async fn run<F>(self, app: &App, operation: F) -> Result<Reply, ApiError>
+    where
+        F: Future<Output = Result<Reply, ApiError>>,
+    {
+        match self {
+            Slot::Unkeyed => operation.await,
+            Slot::Replay(stored) => Ok(replay(stored)),
+            Slot::Reserved(key) => match operation.await {
+                Ok(reply) => {
+                    app.store.complete(&key.scoped, &stored(&reply)).await?;
+                    Ok(reply)
+                }
+                Err(error) => {
+                    app.store.release(&key.scoped).await?;
+                    Err(error)
+                }
+            },
+        }
+    }
+
+    /// Lets go of a key taken for a request refused before it ran (the caller's checks).
+    pub async fn release(self, app: &App) {
+        if let Slot::Reserved(key) = self {
+            if let Err(error) = app.store.release(&key.scoped).await {
+                tracing::warn!(error = %crate::log::error_chain(&error), "an idempotency key stays taken until it expires");
             }
-            Err(error) => {
-                app.store.release(&key.scoped).await?;
-                Err(error)
-            }
-        },
+        }
     }
 }
 

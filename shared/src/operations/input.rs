@@ -33,6 +33,8 @@ pub struct RequestParts {
     pub body_type: BodyType,
     /// API Gateway's id of the request, for the log.
     pub request_id: String,
+    /// When the function's invocation is cut off (its Lambda context), if it is.
+    pub deadline: Option<time::OffsetDateTime>,
 }
 
 /// The encodings a body is read in (as `lambda_http` reads them): JSON, or a form; any other

@@ -12,8 +12,9 @@ use time::OffsetDateTime;
 use crate::app::{App, Ports};
 use crate::audit::Change;
 use crate::auth::ManagerAccess;
+use crate::changes;
 use crate::error::ApiError;
-use crate::links::QuotaTally;
+use crate::links::{Quota, QuotaTally};
 use crate::log::error_chain;
 use crate::model::Member;
 use crate::operations::input::Json;
@@ -29,6 +30,13 @@ pub const MAX_BATCH_ROWS: usize = 100;
 /// Rows in flight at once, besides the pace they start at: enough to overlap one row's Cognito
 /// call with another's email, few enough that a burst never reaches a dependency's rate.
 const ROWS_AT_ONCE: usize = 4;
+
+/// The longest a row may take once started: its Cognito call, its commit (after the waits of its
+/// conflicts), its email and the commit that takes it back when the email failed, each cut at
+/// the SDK's timeout; and the answer's own time after the last row. A row is started only while
+/// this much of the function's time is left, so that no row is cut off half done.
+const ROW_WORST_CASE: Duration =
+    Duration::from_secs(4 * crate::sdk::OPERATION_TIMEOUT.as_secs() + crate::adapters::CONFLICT_WAIT.as_secs() + 1);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -85,11 +93,16 @@ impl Handler for InviteMembers {
     type Input = Json<Batch>;
 
     async fn handle(app: &App, call: Call<ManagedTenant, Json<Batch>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(batch), now, .. } = call;
+        let Call { scope: ManagedTenant(access), input: Json(batch), now, deadline, .. } = call;
         let dry_run = batch.dry_run;
         let (emails, invitations): (Vec<_>, Vec<_>) = batch.rows()?.into_iter().map(|row| (row.email, row.invitation)).unzip();
-        let outcomes =
-            if dry_run { preview(app, &access, invitations, now).await? } else { invite_all(app, &access, invitations, now).await };
+        let outcomes = if dry_run {
+            preview(app, &access, invitations, now).await?
+        } else {
+            let quota = Quota::batches(&access.tenant.tenant_id, now, app.config.batches_per_tenant_per_minute);
+            app.store.commit(&changes::count_batch(&quota)).await?;
+            invite_all(app, &access, invitations, now, deadline).await
+        };
         let items: Vec<RowView> =
             emails.iter().zip(&outcomes).map(|(email, outcome)| RowView::of(email.as_deref(), outcome, now)).collect();
         Ok(Reply::ok(&serde_json::json!({ "items": items })))
@@ -98,14 +111,26 @@ impl Handler for InviteMembers {
 
 /// Invites every valid row, `ROWS_AT_ONCE` at a time, starting at most the stack's
 /// `batch_invitations_per_second`; every row by the same actor at the same time. A row's
-/// failure (its email included, which takes that row back) touches no other row.
-async fn invite_all(app: &App, access: &ManagerAccess, rows: Vec<Result<Invitation, ApiError>>, now: OffsetDateTime) -> Vec<Outcome> {
+/// failure (its email included, which takes that row back) touches no other row. A row is not
+/// started when less than `ROW_WORST_CASE` is left before the function's `deadline`: it is
+/// answered `OutOfTime` (retryable), and the rows started are finished and answered.
+async fn invite_all(
+    app: &App,
+    access: &ManagerAccess,
+    rows: Vec<Result<Invitation, ApiError>>,
+    now: OffsetDateTime,
+    deadline: Option<OffsetDateTime>,
+) -> Vec<Outcome> {
     let commits = Mutex::new(());
     let pace = Pace::new(app.config.batch_invitations_per_second);
     let actor = access.actor();
+    let last_start = deadline.map(|deadline| deadline - ROW_WORST_CASE);
     let rows = stream::iter(rows).map(|row| async {
         let invitation = row?;
         pace.next_start().await;
+        if last_start.is_some_and(|last| crate::clock::now() > last) {
+            return Err(ApiError::OutOfTime);
+        }
         let invited = invite_member::invite(app, access, invitation, Change::by(actor.clone(), now), &commits).await;
         if let Err(ApiError::Upstream(source) | ApiError::Unfinished { source, .. }) = &invited {
             tracing::warn!(error = %error_chain(source.as_ref()), "a batch's invitation failed; the other rows go on");

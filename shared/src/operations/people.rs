@@ -112,12 +112,33 @@ pub async fn finish_departure(app: &App, user: &UserSub, departure: &Departure) 
         // As the departure left them: one version on.
         retire(app, user, person.version + 1).await
     } else if departure.leaving.sign_out {
-        app.directory.sign_out_everywhere(user).await
+        end_sessions(app, user).await
     } else {
         return;
     };
     if let Err(error) = finished {
         tracing::warn!(error = %error_chain(&error), "a person without memberships keeps their account or sessions for now");
+    }
+}
+
+/// How often ending a person's sessions at Cognito is tried, and the wait before the next try.
+const SIGN_OUT_ATTEMPTS: u32 = 3;
+const SIGN_OUT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Ends every session of the person at Cognito (`AdminUserGlobalSignOut`: their refresh tokens
+/// stop renewing), tried again after a failure: whenever the service records a cut-off, the
+/// applications that trust the pool's tokens must lose the sessions the API refuses.
+pub async fn end_sessions(app: &App, user: &UserSub) -> Result<(), ApiError> {
+    let mut attempt = 1;
+    loop {
+        match app.directory.sign_out_everywhere(user).await {
+            Err(error) if attempt < SIGN_OUT_ATTEMPTS => {
+                tracing::warn!(error = %error_chain(&error), attempt, "ending the person's sessions failed: trying again");
+                tokio::time::sleep(SIGN_OUT_BACKOFF * attempt).await;
+                attempt += 1;
+            }
+            ended => return ended,
+        }
     }
 }
 

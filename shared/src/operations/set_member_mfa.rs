@@ -33,9 +33,12 @@ impl Handler for SetMemberMfa {
     type Input = Json<MfaSwitch>;
 
     /// Order: the person, their groups and memberships (one round trip), the tenants of those
-    /// memberships; Cognito; then one transaction for the person and each membership's copy. A
-    /// lost race or a failed write makes Cognito follow the record again (`people::sync_mfa`), so
-    /// the two never disagree for long; repeating the request converges.
+    /// memberships; Cognito; switched on, the person's sessions end at Cognito; then one
+    /// transaction for the person and each membership's copy. The sessions end before the commit,
+    /// so that a switch that committed never leaves a session begun without MFA renewable: when
+    /// they cannot be ended, nothing commits (and Cognito's MFA follows the record back). A lost
+    /// race or a failed write makes Cognito follow the record again (`people::sync_mfa`), so the
+    /// two never disagree for long; repeating the request converges.
     async fn handle(
         app: &App,
         Call { scope, input: Json(body), now, .. }: Call<ManagedMember, Json<MfaSwitch>>,
@@ -50,10 +53,22 @@ impl Handler for SetMemberMfa {
         let tenants = app.store.get_tenants(&tenant_ids).await?;
         rules::may_switch_mfa(&access, body.enabled, &memberships, &tenants)?;
 
-        let mfa = Mfa { enabled: body.enabled, r#type: people::apply_mfa(app, &member.user_sub, body.enabled).await? };
+        let applied = match people::apply_mfa(app, &member.user_sub, body.enabled).await {
+            Ok(applied) => applied,
+            // Cognito may have switched it and its answer been lost: it follows the record again.
+            Err(error) => return Err(synced_back(app, &person, error).await),
+        };
+        let mfa = Mfa { enabled: body.enabled, r#type: applied };
         let manages = |tenant: &TenantId| rules::manages_tenant(&access, &tenants, tenant);
+        let ends_sessions = changes::mfa_ends_sessions(&person, &mfa);
         let (changed, changes) = changes::set_mfa(&person, memberships, &mfa, &Change::by(access.actor(), now), manages);
-        let written = app.store.commit(&changes).await;
+        let written = async {
+            if ends_sessions {
+                people::end_sessions(app, &member.user_sub).await?;
+            }
+            app.store.commit(&changes).await
+        }
+        .await;
         // Whoever won, Cognito ends as the record says. After our own commit that is cleanup: the
         // switch is made, and whoever changed the person since has Cognito follow them.
         match &written {
@@ -71,6 +86,15 @@ impl Handler for SetMemberMfa {
         let changed = changed.into_iter().find(|after| after.member_id == member.member_id).ok_or(ApiError::VersionConflict)?;
         Ok(Reply::member(200, &changed, now))
     }
+}
+
+/// `error`, once Cognito's MFA follows the person's record again (a failure of that is logged:
+/// the next switch or sign-in converges it).
+async fn synced_back(app: &App, person: &Person, error: ApiError) -> ApiError {
+    if let Err(unsynced) = people::sync_mfa(app, &person.user_sub).await {
+        tracing::warn!(error = %error_chain(&unsynced), "Cognito's MFA may differ from the person's record until the next switch");
+    }
+    error
 }
 
 /// After a successful write: if someone else changed the person since, follow the record.

@@ -396,7 +396,7 @@ async fn mfa_is_email_by_default_the_app_when_verified_and_shows_on_every_member
     assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::Email));
     let elsewhere = world.call(Operation::ListMembers, Some(&child.admin.sub), &[("tenantId", &child.id)], None).await;
     let copy = elsewhere.body["items"].as_array().unwrap().iter().find(|m| m["email"] == "m@example.com").unwrap().clone();
-    assert_eq!(copy["mfa"]["enabled"], true, "MFA belongs to the person: every membership shows it");
+    assert_eq!(copy["mfa"]["enabled"], false, "an invitation shows nothing of the person's account before they join");
 
     let off_from_child = world
         .call(Operation::SetMemberMfa, Some(&child.admin.sub), &member_path(&child.id, copy["memberId"].as_str().unwrap()), mfa(false))
@@ -409,6 +409,33 @@ async fn mfa_is_email_by_default_the_app_when_verified_and_shows_on_every_member
     let app = world.call(Operation::SetMemberMfa, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), mfa(true)).await;
     assert_eq!(app.body["mfa"]["type"], "authenticator_app");
     assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::AuthenticatorApp));
+}
+
+/// An invitation of an address that has an account elsewhere, with MFA on, answers what the
+/// invitation of a new address answers: the inviting tenant learns neither that an account
+/// exists nor how it is protected. Once the person joins, the tenant shows their one MFA.
+#[tokio::test]
+async fn an_invitation_shows_nothing_of_the_persons_account_until_they_join() {
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let other = world.tenant("Other", None, "admin@other.example.com").await;
+    let person = world.member(&acme, "m@example.com", "member").await;
+    let on = world
+        .call(Operation::SetMemberMfa, Some(&acme.admin.sub), &member_path(&acme.id, &person.member_id), Some(json!({ "enabled": true })))
+        .await;
+    assert_eq!(on.body["mfa"]["enabled"], true);
+
+    let known = world.invite(&other.id, &other.admin.sub, "m@example.com", "member").await;
+    let unknown = world.invite(&other.id, &other.admin.sub, "nobody-yet@example.com", "member").await;
+    let shown = |answer: &helpers::Answer| (answer.body["mfa"].clone(), answer.body["selfServicePasswordReset"].clone());
+    assert_eq!(shown(&known), shown(&unknown), "the invitation tells an existing account from a new address");
+    let listed = world.get_member(&other.id, known.body["memberId"].as_str().unwrap()).await;
+    assert_eq!(shown(&listed), shown(&unknown));
+
+    let token = world.last_token_to("m@example.com");
+    assert_eq!(world.call(Operation::JoinTenant, Some(&person.sub), &[], Some(json!({ "token": token }))).await.status, 200);
+    let joined = world.get_member(&other.id, known.body["memberId"].as_str().unwrap()).await;
+    assert_eq!(joined.body["mfa"], json!({ "enabled": true, "type": "email" }), "once joined, the person's one MFA");
 }
 
 #[tokio::test]
@@ -426,7 +453,7 @@ async fn mfa_stays_on_while_a_tenant_the_caller_does_not_manage_has_the_person()
     assert_eq!((off.status, off.code()), (409, "mfa_required_elsewhere"));
     assert_eq!(world.directory.mfa_of(&person.sub), Some(MfaType::Email), "a refused change leaves Cognito as it was");
     let other_audit = world.audit_actions(&other.id).await;
-    assert!(other_audit.contains(&"mfa_changed".into()), "the other tenant's trail shows the change to its member");
+    assert!(!other_audit.contains(&"mfa_changed".into()), "the trail of a tenant the person has not joined tells nothing of their account");
 }
 
 #[tokio::test]
@@ -1223,4 +1250,30 @@ async fn tokens_speak_for_the_tenant_asked_for_then_the_last_switched_to_and_nev
     assert!(refused.to_string().starts_with("tenant_not_available"), "Cognito's message names the code");
     assert_eq!(claims(None).await.unwrap()["tenant_id"], acme.id.as_str(), "the tenant left is no longer the last one: the only one left");
     assert!(claims(Some("not-a-tenant-id")).await.is_err());
+}
+
+/// The index that finds a person's memberships may lag a change by a moment: the claims come from
+/// the chosen membership read by its key, so a refresh right after a downgrade or a removal never
+/// mints the roles that were taken away.
+#[tokio::test]
+async fn tokens_never_carry_roles_taken_away_while_the_index_lags() {
+    use tenant_members::triggers::{TokenClaims, Trigger};
+    let world = World::new();
+    let acme = world.tenant("Acme", None, "admin@acme.example.com").await;
+    let admin = world.member(&acme, "second-admin@acme.example.com", "tenant-admin").await;
+    let claims = || TokenClaims::answer(&world.app, token_event(admin.sub.as_str(), Some(&acme.id)));
+    let granted = claims().await.unwrap();
+    assert!(granted.to_string().contains("members:invite"), "{granted}");
+
+    world.store.lag_index(true);
+    let path = [("tenantId", acme.id.as_str()), ("memberId", admin.member_id.as_str())];
+    let roles = json!({ "roles": { "service-management-portal": "member" } });
+    assert_eq!(world.call(Operation::ChangeMemberRoles, Some(&acme.admin.sub), &path, Some(roles)).await.status, 200);
+    let downgraded = claims().await.unwrap();
+    let details = &downgraded["response"]["claimsAndScopeOverrideDetails"]["idTokenGeneration"]["claimsToAddOrOverride"];
+    assert_eq!(details["tenant_roles"]["service-management-portal"], "member", "the old roles were minted: {details}");
+    assert_eq!(world.call(Operation::DeleteMember, Some(&acme.admin.sub), &path, None).await.status, 204);
+    let removed = claims().await;
+    world.store.lag_index(false);
+    assert_eq!(removed.map(|_| ()).unwrap_err().code(), "tenant_not_available", "tokens were minted for a membership removed");
 }

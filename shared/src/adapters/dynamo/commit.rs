@@ -69,12 +69,18 @@ impl DynamoStore {
                     .condition_expression("attribute_exists(pk)")
                     .expression_attribute_values(":tenant", s(tenant.as_str())),
             ),
-            Write::RecordSignOut { user, at } => update(
-                self.update(person_key(user))
-                    .update_expression("SET signedOutAt = :at")
+            Write::RecordSignOut { user, at, at_cognito } => {
+                let sign_out = self
+                    .update(person_key(user))
                     .condition_expression("attribute_exists(pk)")
-                    .expression_attribute_values(":at", number(at.unix_timestamp())),
-            ),
+                    .expression_attribute_values(":at", number(at.unix_timestamp()));
+                update(match at_cognito {
+                    true => sign_out.update_expression("SET signedOutAt = :at REMOVE sessionsOutliveSignOut"),
+                    false => sign_out
+                        .update_expression("SET signedOutAt = :at, sessionsOutliveSignOut = :true")
+                        .expression_attribute_values(":true", AttributeValue::Bool(true)),
+                })
+            }
             Write::SetPersonMfa { person, memberships, mfa, sessions_end_at } => {
                 self.set_person_mfa(person, *memberships, mfa, *sessions_end_at)
             }
@@ -269,8 +275,23 @@ const CONFLICT_BACKOFF_MS: u64 = 25;
 const CONFLICT_BACKOFF_MAX_MS: u64 = 800;
 pub const CONFLICT_WAIT: std::time::Duration = std::time::Duration::from_secs(4);
 
+/// How often a transaction whose outcome is unknown (a timeout, a 5xx: DynamoDB may have applied
+/// it and the answer been lost) is sent again with its `ClientRequestToken` to learn it: DynamoDB
+/// answers a transaction it applied in the last 10 minutes with success, without applying it
+/// twice; one it did not apply, it applies now.
+const OUTCOME_CHECKS: u32 = 1;
+const OUTCOME_CHECK_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A transaction's idempotency token: 32 random hex digits (DynamoDB takes up to 36 characters).
+fn client_request_token() -> String {
+    (0..4).map(|_| format!("{:08x}", getrandom::u32().unwrap_or(0))).collect()
+}
+
 #[async_trait]
 impl ChangeStore for DynamoStore {
+    /// One transaction of every write, answered only once its outcome is known: a failure whose
+    /// outcome is unknown is sent again with the same token (`OUTCOME_CHECKS`), so that a change
+    /// DynamoDB applied is never answered as a failure ("nothing was changed").
     async fn commit(&self, changes: &Changeset) -> Result<(), ApiError> {
         if changes.writes.is_empty() {
             return Ok(());
@@ -278,18 +299,32 @@ impl ChangeStore for DynamoStore {
         let items: Vec<_> = changes.writes.iter().map(|guarded| self.transact_item(&guarded.write)).collect();
         let mut attempt = 0;
         let mut waited = std::time::Duration::ZERO;
+        let mut token = client_request_token();
+        let mut checks = 0;
         loop {
             attempt += 1;
-            let error = match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+            let sent = self.client.transact_write_items().set_transact_items(Some(items.clone())).client_request_token(&token).send().await;
+            let error = match sent {
                 Ok(_) => return Ok(()),
                 Err(error) => error,
             };
             let cancelled = match &error {
                 SdkError::ServiceError(e) => match e.err() {
-                    TransactWriteItemsError::TransactionCanceledException(cancelled) => cancelled,
-                    _ => return Err(ApiError::upstream(error)),
+                    TransactWriteItemsError::TransactionCanceledException(cancelled) => Some(cancelled),
+                    TransactWriteItemsError::IdempotentParameterMismatchException(_)
+                    | TransactWriteItemsError::ResourceNotFoundException(_) => return Err(ApiError::upstream(error)),
+                    _ => None,
                 },
-                _ => return Err(ApiError::upstream(error)),
+                _ => None,
+            };
+            let Some(cancelled) = cancelled else {
+                if checks < OUTCOME_CHECKS {
+                    checks += 1;
+                    tracing::warn!(error = %crate::log::error_chain(&error), "a transaction's outcome is unknown: sent again with its token");
+                    tokio::time::sleep(OUTCOME_CHECK_BACKOFF * checks).await;
+                    continue;
+                }
+                return Err(ApiError::upstream(error));
             };
             // Cancellation reasons come in item order, one item per write.
             let reasons = cancelled.cancellation_reasons();
@@ -304,6 +339,8 @@ impl ChangeStore for DynamoStore {
             if !conflict || waited > CONFLICT_WAIT {
                 return Err(ApiError::upstream(error));
             }
+            // Cancelled, so not applied: the next attempt is a new transaction.
+            token = client_request_token();
             tokio::time::sleep(wait).await;
         }
     }

@@ -83,6 +83,8 @@ pub(super) struct PersonItem {
     pub(super) signed_out_at: Option<i64>,
     #[serde(default)]
     pub(super) active_tenant: Option<TenantId>,
+    #[serde(default)]
+    pub(super) sessions_outlive_sign_out: bool,
 }
 
 impl From<PersonItem> for Person {
@@ -96,6 +98,7 @@ impl From<PersonItem> for Person {
             retiring: item.retiring,
             signed_out_at: item.signed_out_at.and_then(|at| time::OffsetDateTime::from_unix_timestamp(at).ok()),
             active_tenant: item.active_tenant,
+            sessions_outlive_sign_out: item.sessions_outlive_sign_out,
         }
     }
 }
@@ -216,6 +219,7 @@ pub(super) fn quota_key(quota: &Quota) -> Item {
         QuotaScope::AddressFromTree { tree, address } => key(format!("ADDRESS#{address}"), format!("RATE#TREE#{tree}#{window}")),
         QuotaScope::Tenant(tenant) => key(tenant_pk(tenant), format!("RATE#TENANT#{window}")),
         QuotaScope::Service { shard } => key(format!("SERVICE#{shard}"), format!("RATE#{window}")),
+        QuotaScope::Batches(tenant) => key(tenant_pk(tenant), format!("RATE#BATCH#{window}")),
     }
 }
 

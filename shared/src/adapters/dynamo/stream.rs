@@ -102,25 +102,34 @@ impl ChangeStream for DynamoChangeStream {
             .send()
             .await
             .map_err(ApiError::upstream)?;
+        // An empty page is not the end of a shard (DynamoDB Streams says so): read on until the
+        // range's last record, or the shard's end.
         let mut iterator = start.shard_iterator;
         let mut records = Vec::new();
-        while let Some(current) = iterator {
+        let mut empty_pages = 0;
+        while let Some(current) = iterator.filter(|_| empty_pages < MAX_EMPTY_PAGES) {
             let page = self.client.get_records().shard_iterator(current).send().await.map_err(ApiError::upstream)?;
-            if page.records().is_empty() {
-                break;
-            }
+            empty_pages = if page.records().is_empty() { empty_pages + 1 } else { 0 };
             for record in page.records() {
                 let sequence = record.dynamodb().and_then(|c| c.sequence_number()).unwrap_or_default();
                 if sequence_order(sequence, last) == Ordering::Greater {
                     return Ok(records);
                 }
                 records.push(lambda_record(record, stream_arn));
+                if sequence == last {
+                    return Ok(records);
+                }
             }
             iterator = page.next_shard_iterator;
         }
-        Ok(records)
+        let unread = format!("the stream's records {first}..={last} were not reached ({} read): the re-drive stays parked", records.len());
+        Err(ApiError::upstream(std::io::Error::new(std::io::ErrorKind::NotFound, unread)))
     }
 }
+
+/// Empty pages in a row after which an open shard is taken to hold nothing more of the range:
+/// its tip, reached after the range was written.
+const MAX_EMPTY_PAGES: usize = 20;
 
 fn malformed(what: &str) -> ApiError {
     ApiError::upstream(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("a stream record with {what}")))

@@ -207,6 +207,7 @@ impl Tables {
                         retiring: false,
                         signed_out_at: None,
                         active_tenant: None,
+                        sessions_outlive_sign_out: false,
                     },
                     first_password: None,
                 });
@@ -244,9 +245,10 @@ impl Tables {
                 }
                 None => false,
             },
-            Write::RecordSignOut { user, at } => match self.people.get_mut(user) {
+            Write::RecordSignOut { user, at, at_cognito } => match self.people.get_mut(user) {
                 Some(stored) => {
                     stored.person.signed_out_at = Some(whole_seconds(*at));
+                    stored.person.sessions_outlive_sign_out = !at_cognito;
                     true
                 }
                 None => false,
@@ -296,11 +298,21 @@ impl Tables {
 pub struct MemoryStore {
     tables: Mutex<Tables>,
     idempotency: Mutex<HashMap<String, Idempotency>>,
+    /// The memberships as the index that finds a person's showed them when it stopped keeping
+    /// up (`lag_index`): DynamoDB's secondary indexes are eventually consistent.
+    lagging_index: Mutex<Option<BTreeMap<(TenantId, MemberId), Member>>>,
 }
 
 impl MemoryStore {
     fn read<T>(&self, read: impl FnOnce(&Tables) -> T) -> T {
         read(&self.tables.lock().expect("the store's lock is never poisoned"))
+    }
+
+    /// From now on (`true`) until `false`, a person's memberships are found as they are now,
+    /// whatever changes since: an index lagging behind the table, as DynamoDB's may for a moment.
+    pub fn lag_index(&self, lagging: bool) {
+        let snapshot = lagging.then(|| self.read(|t| t.members.clone()));
+        *self.lagging_index.lock().expect("the store's lock is never poisoned") = snapshot;
     }
 }
 
@@ -350,6 +362,9 @@ impl MemberStore for MemoryStore {
     }
 
     async fn memberships_of(&self, user: &UserSub) -> Result<Vec<Member>, ApiError> {
+        if let Some(lagging) = self.lagging_index.lock().expect("the store's lock is never poisoned").as_ref() {
+            return Ok(lagging.values().filter(|m| m.user_sub == *user).cloned().collect());
+        }
         Ok(self.read(|t| t.members.values().filter(|m| m.user_sub == *user).cloned().collect()))
     }
 
