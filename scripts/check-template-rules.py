@@ -114,6 +114,10 @@ def stack_id_as_origin_secret(t):
             header["HeaderValue"] = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
 
 
+def unheard_alarm(t):
+    del t["Resources"]["ApiServerErrorsAlarm"]["Properties"]["AlarmActions"]
+
+
 def no_5xx_alarm(t):
     del t["Resources"]["ApiServerErrorsAlarm"]
 
@@ -162,7 +166,7 @@ COUNTER_EXAMPLES = {
     "table_deletion_and_recovery": [retained_table],
     "api_throttled_and_logged": [unlogged_api],
     "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header, stack_id_as_origin_secret],
-    "alarms_watch_the_service": [no_5xx_alarm],
+    "alarms_watch_the_service": [no_5xx_alarm, unheard_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
     "events_never_dropped": [dropped_events, whole_batch_retried, parked_unwatched, no_archive],
     "events_only_from_the_publisher": [anyone_publishes, policy_allows_source],

@@ -42,6 +42,9 @@ pub struct StackFile {
     pub event_bus_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events_queue_url: Option<String>,
+    /// A tenant's directory (SCIM 2.0) endpoint, `{tenantId}` in it, as the contract places it.
+    /// The SCIM routes themselves are not served yet (issue 42).
+    pub scim_base_url: String,
     pub operator: Credentials,
 }
 
@@ -81,6 +84,14 @@ pub struct StackOptions {
 /// A change to an SDK config, made once.
 pub type AdjustSdk = Box<dyn FnOnce(&aws_config::SdkConfig) -> aws_config::SdkConfig + Send>;
 
+/// The SDK timeouts of calls to the emulator, which serves one request at a time: under a person,
+/// the console and a script at once a call may wait its turn for seconds, which AWS, serving
+/// them side by side, never makes it wait. The functions' own 3 s (which cut a hung dependency in
+/// AWS) would answer such a wait `503`; the tests hold those 3 s against a real hang on their own.
+pub fn emulator_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder().operation_timeout(Duration::from_secs(60)).build()
+}
+
 impl StackOptions {
     /// The names `make start` uses; a second start finds and reuses what the first created.
     pub fn local_default(template: PathBuf) -> Self {
@@ -99,10 +110,10 @@ impl StackOptions {
             portal_base_url: "http://localhost:5173".into(),
             invitation_ttl: Config::DEFAULT_INVITATION_TTL,
             password_reset_ttl: Config::DEFAULT_PASSWORD_RESET_TTL,
-            service_sdk: None,
+            service_sdk: Some(Box::new(|sdk| sdk.to_builder().timeout_config(emulator_timeouts()).build())),
             events: true,
             stream_retries: None,
-            trigger_timeouts: None,
+            trigger_timeouts: Some(emulator_timeouts()),
             batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
             batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
             function_timeouts: Vec::new(),
@@ -228,6 +239,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         }
     });
     let stack = StackFile {
+        scim_base_url: format!("http://{address}/scim/v2/{{tenantId}}"),
         api_url: format!("http://{address}"),
         aws_endpoint_url: endpoint,
         region,

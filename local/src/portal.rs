@@ -122,10 +122,10 @@ async fn config(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// Forwards one call of Cognito's user-pool API to the emulator, as the browser would send it
-/// to Cognito's endpoint in AWS: signing in, and refreshing (switching tenant) the session.
+/// to Cognito's endpoint in AWS: signing in, refreshing (switching tenant) and ending the session.
 async fn cognito(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
     let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let allowed = ["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken"];
+    let allowed = ["InitiateAuth", "RespondToAuthChallenge", "GetTokensFromRefreshToken", "RevokeToken"];
     if !target.strip_prefix("AWSCognitoIdentityProviderService.").is_some_and(|action| allowed.contains(&action)) {
         return StatusCode::FORBIDDEN.into_response();
     }

@@ -716,7 +716,8 @@ async fn an_accept_whose_commit_fails_after_the_password_is_set_says_so_and_the_
 /// A batch of three, with each of its AWS calls failing once in turn (found by service,
 /// operation and rank, as its rows run side by side): a call before the rows fails the whole
 /// batch with nothing done; a row's call fails that row alone (`503`), which leaves nothing
-/// behind and succeeds sent again, while the other rows are done in full.
+/// behind and succeeds sent again, while the other rows are done in full. Then each call applied
+/// with its answer lost: a row whose commit was applied is done, never answered `503`.
 #[tokio::test]
 async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
     const CASE: &str = "invite-members (3 rows)";
@@ -811,7 +812,11 @@ async fn invite_members_survives_each_failing_call_with_no_half_done_row() {
             failures.push(format!("{what}: inconsistent after the retry: {e}"));
         }
     }
-    figure(format!("faults: {CASE}: {} calls failed in turn, {} wrong", ranked.len(), failures.len()));
+    figure(format!(
+        "faults: {CASE}: {} calls failed in turn, then each applied with its answer lost, {} wrong",
+        ranked.len(),
+        failures.len()
+    ));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -534,7 +534,7 @@ pub struct Person {
 /// request at a time, so a call may wait its turn for seconds (the hang test puts the functions'
 /// back).
 fn patient() -> aws_config::timeout::TimeoutConfig {
-    aws_config::timeout::TimeoutConfig::builder().operation_timeout(Duration::from_secs(60)).build()
+    local_stack::emulator_timeouts()
 }
 
 /// A figure a suite reports (`isolation: …`, `faults: …`): printed, and appended to the file

@@ -251,3 +251,47 @@ async fn twenty_concurrent_invites_into_one_tenant_all_go_out() {
         assert_eq!(stack.emails_to(email).await.len(), 1, "{email} got its invitation once");
     }
 }
+
+/// The local stack as `make start` configures it (its SDK timeouts), used by a script and a
+/// person at once: 50 invites of one email in parallel while the outbox is read and a person's
+/// console calls go on. Every call answers what it should: one created, 49 `member_exists`, no
+/// `503`; every outbox read and console call answers.
+#[tokio::test]
+async fn a_local_stack_under_a_person_and_a_script_at_once_keeps_answering() {
+    let stack = TestStack::start_with(|options| {
+        let as_make_start = local_stack::StackOptions::local_default(crate::helpers::project_root().join("template.yaml"));
+        options.service_sdk = as_make_start.service_sdk;
+        options.trigger_timeouts = as_make_start.trigger_timeouts;
+        options.portal_listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+        options.portal_base_url = String::new();
+    })
+    .await;
+    let stack = &stack;
+    let tenant = stack.tenant_with_admin(None).await;
+    let person = stack.join(&tenant, "member").await;
+    let email = unique_email("script");
+    let script =
+        futures::future::join_all((0..50).map(|_| stack.invite(&tenant, &email, "en", json!({ "service-management-portal": "member" }))));
+    let outbox = format!("{}/outbox.json", stack.stack.portal_base_url);
+    let reader = futures::future::join_all(
+        (0..10).map(|_| async { stack.http.get(&outbox).send().await.map(|r| r.status().as_u16()).unwrap_or(0) }),
+    );
+    let console = futures::future::join_all((0..10).map(|n| {
+        let path = if n % 2 == 0 { "/me/memberships".to_string() } else { format!("/tenants/{}", tenant.tenant_id) };
+        let token = if n % 2 == 0 { person.token.clone() } else { tenant.admin_token.clone() };
+        async move { stack.get(&path, &token).await.status }
+    }));
+    let (answers, reads, calls) = futures::join!(script, reader, console);
+    let created = answers.iter().filter(|a| a.status == StatusCode::CREATED).count();
+    let exists = answers.iter().filter(|a| a.code() == "member_exists").count();
+    let unavailable = answers.iter().filter(|a| a.status == StatusCode::SERVICE_UNAVAILABLE).count();
+    figure(format!(
+        "local stack under load: 50 invites of one email: {created} created, {exists} member_exists, {unavailable} × 503; outbox reads answered {}/10, console calls {}/10",
+        reads.iter().filter(|s| **s == 200).count(),
+        calls.iter().filter(|s| **s == StatusCode::OK).count()
+    ));
+    assert_eq!((created, exists), (1, 49), "{:?}", answers.iter().map(|a| (a.status, a.code().to_string())).collect::<Vec<_>>());
+    assert!(reads.iter().all(|s| *s == 200), "{reads:?}");
+    assert!(calls.iter().all(|s| *s == StatusCode::OK), "{calls:?}");
+    assert_eq!(stack.emails_to(&email).await.len(), 1);
+}
