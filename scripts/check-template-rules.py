@@ -118,6 +118,15 @@ def unheard_alarm(t):
     del t["Resources"]["ApiServerErrorsAlarm"]["Properties"]["AlarmActions"]
 
 
+def execute_api_open(t):
+    # SAM writes the HttpApi's DisableExecuteApiEndpoint into its OpenAPI body.
+    del first(t, "AWS::ApiGatewayV2::Api")["Properties"]["Body"]["servers"]
+
+
+def origin_domain_without_mtls(t):
+    del first(t, "AWS::ApiGatewayV2::DomainName")["Properties"]["MutualTlsAuthentication"]
+
+
 def no_5xx_alarm(t):
     del t["Resources"]["ApiServerErrorsAlarm"]
 
@@ -165,7 +174,8 @@ COUNTER_EXAMPLES = {
     "user_pool_tier_and_deletion": [basic_pool],
     "table_deletion_and_recovery": [retained_table],
     "api_throttled_and_logged": [unlogged_api],
-    "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header, stack_id_as_origin_secret],
+    "public_routes_limited_per_client": [one_bucket_for_every_client, no_origin_header, stack_id_as_origin_secret, execute_api_open,
+                                         origin_domain_without_mtls],
     "alarms_watch_the_service": [no_5xx_alarm, unheard_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
     "events_never_dropped": [dropped_events, whole_batch_retried, parked_unwatched, no_archive],
