@@ -18,6 +18,8 @@ use aws_smithy_types::body::SdkBody;
 pub enum FaultKind {
     Throttling,
     ServerError,
+    /// A 5xx for this call alone: the same request sent again (a retried invocation) succeeds.
+    Transient,
     Timeout,
     /// No answer ever: only the SDK's own timeouts end the call.
     Hang,
@@ -39,7 +41,7 @@ impl FaultKind {
     /// own re-send, beyond the SDK's retries: the same body) fails too. A lost answer is one
     /// call's: a re-send reaches the service and learns what it did.
     fn down(self) -> bool {
-        !matches!(self, FaultKind::AppliedAnswerLost | FaultKind::Slow(_) | FaultKind::EmptyPage)
+        !matches!(self, FaultKind::AppliedAnswerLost | FaultKind::Slow(_) | FaultKind::EmptyPage | FaultKind::Transient)
     }
 }
 
@@ -348,9 +350,9 @@ fn failure(service: &str, kind: FaultKind) -> Result<aws_smithy_runtime_api::cli
         (FaultKind::Throttling, "dynamodb") => (400, "ThrottlingException"),
         (FaultKind::Throttling, "ses") => (429, "TooManyRequestsException"),
         (FaultKind::Throttling, _) => (400, "TooManyRequestsException"),
-        (FaultKind::ServerError, "dynamodb") => (500, "InternalServerError"),
-        (FaultKind::ServerError, "ses") => (503, "ServiceUnavailable"),
-        (FaultKind::ServerError, _) => (500, "InternalErrorException"),
+        (FaultKind::ServerError | FaultKind::Transient, "dynamodb") => (500, "InternalServerError"),
+        (FaultKind::ServerError | FaultKind::Transient, "ses") => (503, "ServiceUnavailable"),
+        (FaultKind::ServerError | FaultKind::Transient, _) => (500, "InternalErrorException"),
     };
     let body = format!(r#"{{"__type":"{code}","message":"injected fault"}}"#);
     let mut response = Response::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(body));

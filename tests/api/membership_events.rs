@@ -276,7 +276,7 @@ async fn a_publisher_that_fails_once_delivers_the_event_once_it_recovers_with_th
     let stack = events_stack().await;
     let (tenant, mut consumer) = tenant_and_consumer(&stack).await;
 
-    stack.traffic.fail_nth_call_of("events", "PutEvents", 0, FaultKind::ServerError);
+    stack.traffic.fail_nth_call_of("events", "PutEvents", 0, FaultKind::Transient);
     let invited = stack.invite(&tenant, &unique_email("patient"), "en", json!({ "service-management-portal": "member" })).await;
     assert_eq!(invited.status, StatusCode::CREATED, "the change does not wait for its event");
     let events = consumer.exactly(1).await;

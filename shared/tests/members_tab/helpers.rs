@@ -68,6 +68,16 @@ fn raw_query(query: &Value) -> String {
     pairs.map(|(k, v)| format!("{}={}", encode(k), encode(v.as_str().unwrap_or_default()))).collect::<Vec<_>>().join("&")
 }
 
+/// What a request carries besides its operation, caller and path.
+#[derive(Default)]
+struct Extras {
+    body: Option<Value>,
+    headers: Value,
+    query: Value,
+    /// The `auth_time` of the caller's token; none: a token without one.
+    session_began: Option<time::OffsetDateTime>,
+}
+
 impl World {
     pub fn new() -> Self {
         Self::with_config(|_| ())
@@ -125,9 +135,16 @@ impl World {
         self.call_with(operation, caller, path, body, json!({})).await
     }
 
+    /// Calls an operation as `caller` with a session begun now (a token whose `auth_time` is the
+    /// world's time): as they would after signing in again, once the service ended their sessions.
+    pub async fn call_in_new_session(&self, operation: Operation, caller: &UserSub, path: &[(&str, &str)], body: Option<Value>) -> Answer {
+        let session_began = Some(self.app.clock.now());
+        self.request(operation, Some(caller), path, Extras { body, session_began, ..Extras::default() }).await
+    }
+
     /// Calls a `GET` operation with query parameters.
     pub async fn call_query(&self, operation: Operation, caller: Option<&UserSub>, path: &[(&str, &str)], query: Value) -> Answer {
-        self.request(operation, caller, path, None, json!({}), query).await
+        self.request(operation, caller, path, Extras { query, ..Extras::default() }).await
     }
 
     pub async fn list_members(&self, tenant: &str, caller: &UserSub, query: Value) -> Answer {
@@ -142,7 +159,7 @@ impl World {
         body: Option<Value>,
         headers: Value,
     ) -> Answer {
-        self.request(operation, caller, path, body, headers, json!({})).await
+        self.request(operation, caller, path, Extras { body, headers, ..Extras::default() }).await
     }
 
     async fn request(
@@ -150,9 +167,7 @@ impl World {
         operation: Operation,
         caller: Option<&UserSub>,
         path: &[(&str, &str)],
-        body: Option<Value>,
-        headers: Value,
-        query: Value,
+        Extras { body, headers, query, session_began }: Extras,
     ) -> Answer {
         let mut context = json!({
             "accountId": "123456789012", "apiId": "memory", "domainName": "memory", "domainPrefix": "memory",
@@ -162,7 +177,11 @@ impl World {
         });
         if let Some(sub) = caller {
             let groups = if *sub == self.operator { "[operators]" } else { "[]" };
-            context["authorizer"] = json!({ "jwt": { "claims": { "sub": sub.as_str(), "cognito:groups": groups }, "scopes": null } });
+            let mut claims = json!({ "sub": sub.as_str(), "cognito:groups": groups });
+            if let Some(began) = session_began {
+                claims["auth_time"] = json!(began.unix_timestamp().to_string());
+            }
+            context["authorizer"] = json!({ "jwt": { "claims": claims, "scopes": null } });
         }
         let mut headers = headers;
         headers["content-type"] = json!("application/json");

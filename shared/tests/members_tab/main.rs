@@ -433,7 +433,9 @@ async fn an_invitation_shows_nothing_of_the_persons_account_until_they_join() {
     assert_eq!(shown(&listed), shown(&unknown));
 
     let token = world.last_token_to("m@example.com");
-    assert_eq!(world.call(Operation::JoinTenant, Some(&person.sub), &[], Some(json!({ "token": token }))).await.status, 200);
+    // Switching MFA on ended the person's sessions: they join from a new one.
+    let join = world.call_in_new_session(Operation::JoinTenant, &person.sub, &[], Some(json!({ "token": token }))).await;
+    assert_eq!(join.status, 200, "{join:?}");
     let joined = world.get_member(&other.id, known.body["memberId"].as_str().unwrap()).await;
     assert_eq!(joined.body["mfa"], json!({ "enabled": true, "type": "email" }), "once joined, the person's one MFA");
 }
