@@ -98,9 +98,11 @@ impl TestStack {
             // Retries as in production, but without waiting seconds between the attempts, and
             // generous timeouts.
             let retries = aws_config::retry::RetryConfig::standard().with_initial_backoff(Duration::from_millis(2));
-            sdk.to_builder().http_client(client).retry_config(retries).timeout_config(patient()).build()
+            // The emulator's timeouts: it serves every test running at once one request at a time
+            // (the hang test puts the functions' own back).
+            sdk.to_builder().http_client(client).retry_config(retries).timeout_config(local_stack::emulator_timeouts()).build()
         }));
-        options.trigger_timeouts = Some(patient());
+        options.trigger_timeouts = Some(local_stack::emulator_timeouts());
         adjust(&mut options);
         let running = start(options).await.expect("the local stack starts on the emulator (is it running? use make test)");
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
@@ -528,13 +530,6 @@ pub struct Person {
     pub email: String,
     pub token: String,
     pub access_token: String,
-}
-
-/// The SDK timeouts of the tests' stacks: the emulator serves every test running at once one
-/// request at a time, so a call may wait its turn for seconds (the hang test puts the functions'
-/// back).
-fn patient() -> aws_config::timeout::TimeoutConfig {
-    local_stack::emulator_timeouts()
 }
 
 /// A figure a suite reports (`isolation: …`, `faults: …`): printed, and appended to the file

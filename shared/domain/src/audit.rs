@@ -45,7 +45,7 @@ impl MemberState {
             status: member.status,
             roles: member.roles.clone(),
             representative: member.representative,
-            mfa: if member.status == MemberStatus::Active { member.mfa.clone() } else { Mfa::default() },
+            mfa: member.shown_mfa().clone(),
         }
     }
 }

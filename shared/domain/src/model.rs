@@ -32,6 +32,9 @@ pub struct Mfa {
     pub r#type: Option<MfaType>,
 }
 
+/// What a member not yet joined shows of MFA: what any new address shows.
+static NO_MFA_YET: Mfa = Mfa { enabled: false, r#type: None };
+
 /// One person's membership of one tenant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -111,6 +114,17 @@ impl Member {
 
     /// Cognito's "forgot password" flow cannot get past email MFA, so such members rely on an
     /// administrator-sent reset.
+    /// The MFA the member shows: the person's once they joined; none before, whatever the person
+    /// behind the address has, so that an invitation tells the inviting tenant nothing of an
+    /// account (views, audit entries and events alike).
+    pub fn shown_mfa(&self) -> &Mfa {
+        if self.status == MemberStatus::Active {
+            &self.mfa
+        } else {
+            &NO_MFA_YET
+        }
+    }
+
     pub fn self_service_password_reset(&self) -> bool {
         !(self.mfa.enabled && self.mfa.r#type == Some(MfaType::Email))
     }

@@ -34,9 +34,6 @@ pub struct MemberView<'a> {
     invited_by: Option<ActorView<'a>>,
 }
 
-/// What an invited member shows of MFA: what any new address shows.
-static NOT_YET_THE_PERSONS: Mfa = Mfa { enabled: false, r#type: None };
-
 impl<'a> MemberView<'a> {
     /// The member as shown at `now` (an invitation past its expiry reads `expired`). Until they
     /// join, a member shows no MFA and self-service password reset, whatever the person behind
@@ -52,7 +49,7 @@ impl<'a> MemberView<'a> {
             roles: &member.roles,
             status: member.status_at(now),
             representative: member.representative,
-            mfa: if joined { &member.mfa } else { &NOT_YET_THE_PERSONS },
+            mfa: member.shown_mfa(),
             invited_at: member.invited_at,
             invitation_expires_at: member.invitation_expires_at,
             registered_at: member.registered_at,
