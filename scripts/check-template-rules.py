@@ -136,15 +136,23 @@ def unwatched_function(t):
 
 
 def dropped_events(t):
-    del first(t, "AWS::Lambda::EventSourceMapping")["Properties"]["DestinationConfig"]
+    del t["Resources"]["PublishEventsStream"]["Properties"]["DestinationConfig"]
 
 
 def whole_batch_retried(t):
-    first(t, "AWS::Lambda::EventSourceMapping")["Properties"]["FunctionResponseTypes"] = []
+    t["Resources"]["PublishEventsStream"]["Properties"]["FunctionResponseTypes"] = []
 
 
 def parked_unwatched(t):
     del t["Resources"]["EventsParkedAlarm"]
+
+
+def parked_ranges_unread(t):
+    del t["Resources"]["PublishEventsParkedRanges"]
+
+
+def parked_ranges_dropped(t):
+    del t["Resources"]["EventsParkedRangesQueue"]["Properties"]["RedrivePolicy"]
 
 
 def no_archive(t):
@@ -178,7 +186,9 @@ COUNTER_EXAMPLES = {
                                          origin_domain_without_mtls],
     "alarms_watch_the_service": [no_5xx_alarm, unheard_alarm],
     "every_function_has_an_errors_and_throttles_alarm": [unwatched_function],
-    "events_never_dropped": [dropped_events, whole_batch_retried, parked_unwatched, no_archive],
+    "events_never_dropped": [
+        dropped_events, whole_batch_retried, parked_unwatched, parked_ranges_unread, parked_ranges_dropped, no_archive
+    ],
     "events_only_from_the_publisher": [anyone_publishes, policy_allows_source],
 }
 

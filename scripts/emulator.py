@@ -16,6 +16,9 @@ Three Cognito fixes:
   And, as Cognito is reported to, disabling a factor the user does not have is refused
   (InvalidParameterException), so the service must send only the factors a person has.
 
+SQS's long polling (ReceiveMessage with WaitTimeSeconds) waits outside the one-at-a-time lock:
+moto waits holding it, which stopped every other request for the wait.
+
 UpdateUserPool keeps what Cognito never changes after creation (`UsernameAttributes`,
 `AliasAttributes`, `UsernameConfiguration`): moto reset them with the rest, so a pool
 updated by a second `make start` no longer let people sign in by email.
@@ -454,6 +457,18 @@ def main() -> None:
             finally:
                 conflicts.served += 1
 
+    def long_poll(environ, body):
+        """SQS's ReceiveMessage with WaitTimeSeconds: polled without waiting, the wait spent
+        outside the lock (moto would sleep holding it, and stop every other request)."""
+        request = json.loads(body or b"{}")
+        deadline = time.monotonic() + min(int(request.get("WaitTimeSeconds") or 0), 20)
+        body = json.dumps(dict(request, WaitTimeSeconds=0)).encode()
+        while True:
+            status, headers, answer = locked_call(environ, body)
+            if not status.startswith("200") or json.loads(answer or b"{}").get("Messages") or time.monotonic() >= deadline:
+                return status, headers, answer
+            time.sleep(0.1)
+
     def cognito_call(environ, action, body):
         return locked_call(dict(environ, HTTP_X_AMZ_TARGET=COGNITO + action), body)
 
@@ -471,6 +486,8 @@ def main() -> None:
             status, headers, answer = triggers.link(body)
         elif action in PoolTriggers.ACTIONS:
             status, headers, answer = triggers.serve(environ, action, body)
+        elif target == "AmazonSQS.ReceiveMessage":
+            status, headers, answer = long_poll(environ, body)
         else:
             status, headers, answer = locked_call(environ, body, conflicts.items_of(environ, body), conflicts.served)
         start_response(status, headers)

@@ -3,10 +3,13 @@
 //! stored), so this polls the stream with the streams API and hands each batch to the
 //! publisher's own code (`tenant_members::publisher`), in Lambda's event shape. A batch that
 //! reports a failed record is retried from that record, as often as the template's
-//! `MaximumRetryAttempts` says, then its place in the stream is parked on the dead-letter queue
-//! in Lambda's message shape, which the publisher re-drives. Only the records the template's
-//! filter patterns match are handed over, as Lambda filters them. Provisioned beside it: the bus, and
-//! a rule delivering every event to a queue (`eventsQueueUrl`), which stands for the consumers.
+//! `MaximumRetryAttempts` says, then its place in the stream is parked on the queue of parked
+//! ranges in Lambda's message shape; that queue is read as the template's SQS mapping reads it,
+//! handing each message to the publisher, which parks the range's records on the dead-letter
+//! queue (a message it fails on goes there as it is after the template's `maxReceiveCount`).
+//! Only the records the template's filter patterns match are handed over, as Lambda filters them.
+//! Provisioned beside it: the bus, and a rule delivering every event to a queue
+//! (`eventsQueueUrl`), which stands for the consumers.
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,7 +17,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use serde_json::{json, Value};
-use tenant_members::adapters::{lambda_record, sequence_order, DynamoChangeStream, EventBridgeBus};
+use tenant_members::adapters::{lambda_record, sequence_order, DynamoChangeStream, EventBridgeBus, SqsDeadLetterQueue};
 use tenant_members::publisher::{BusEvent, EventBus, Publisher};
 use tenant_members::ApiError;
 
@@ -36,12 +39,14 @@ pub struct EventsProvisioned {
     pub bus_name: String,
     pub queue_url: String,
     pub dead_letter_queue_url: String,
+    pub parked_ranges_queue_url: String,
     pub stream_arn: String,
 }
 
-/// Creates, idempotently, the bus, the consumers' queue with the rule that fills it, and the
-/// dead-letter queue; all named after the stack's table.
-pub async fn provision(sdk: &aws_config::SdkConfig, table: &str) -> Result<EventsProvisioned, BoxError> {
+/// Creates, idempotently, the bus, the consumers' queue with the rule that fills it, the
+/// dead-letter queue and the queue of parked ranges that gives up into it after `max_receives`;
+/// all named after the stack's table.
+pub async fn provision(sdk: &aws_config::SdkConfig, table: &str, max_receives: u32) -> Result<EventsProvisioned, BoxError> {
     let events = aws_sdk_eventbridge::Client::new(sdk);
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
@@ -54,19 +59,22 @@ pub async fn provision(sdk: &aws_config::SdkConfig, table: &str) -> Result<Event
     let queue_url = sqs.create_queue().queue_name(format!("{bus_name}-events")).send().await?.queue_url.ok_or("no queue URL")?;
     let dead_letter_queue_url =
         sqs.create_queue().queue_name(format!("{bus_name}-events-dlq")).send().await?.queue_url.ok_or("no queue URL")?;
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+    let consumers_queue_arn = queue_arn(&sqs, &queue_url).await?;
+    let redrive = json!({ "deadLetterTargetArn": queue_arn(&sqs, &dead_letter_queue_url).await?, "maxReceiveCount": max_receives });
+    let parked_ranges_queue_url = sqs
+        .create_queue()
+        .queue_name(format!("{bus_name}-events-parked-ranges"))
+        // Handed over again a second after a failure (the template waits the function's time).
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::VisibilityTimeout, "1")
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy, redrive.to_string())
         .send()
         .await?
-        .attributes
-        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn).cloned())
-        .ok_or("no queue ARN")?;
+        .queue_url
+        .ok_or("no queue URL")?;
     let rule = format!("{bus_name}-every-event");
     let pattern = json!({ "source": [tenant_members::events::SOURCE] }).to_string();
     events.put_rule().name(&rule).event_bus_name(&bus_name).event_pattern(pattern).send().await?;
-    let target = aws_sdk_eventbridge::types::Target::builder().id("events-queue").arn(queue_arn).build()?;
+    let target = aws_sdk_eventbridge::types::Target::builder().id("events-queue").arn(consumers_queue_arn).build()?;
     events.put_targets().rule(&rule).event_bus_name(&bus_name).targets(target).send().await?;
     let stream_arn = dynamodb
         .describe_table()
@@ -76,7 +84,13 @@ pub async fn provision(sdk: &aws_config::SdkConfig, table: &str) -> Result<Event
         .table
         .and_then(|t| t.latest_stream_arn)
         .ok_or("the table has no stream: template.yaml's StreamSpecification")?;
-    Ok(EventsProvisioned { bus_name, queue_url, dead_letter_queue_url, stream_arn })
+    Ok(EventsProvisioned { bus_name, queue_url, dead_letter_queue_url, parked_ranges_queue_url, stream_arn })
+}
+
+async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<String, BoxError> {
+    let arn = aws_sdk_sqs::types::QueueAttributeName::QueueArn;
+    let attributes = sqs.get_queue_attributes().queue_url(url).attribute_names(arn.clone()).send().await?.attributes;
+    Ok(attributes.and_then(|mut a| a.remove(&arn)).ok_or("no queue ARN")?)
 }
 
 /// The bus of the publisher, remembering for the outbox page what it took.
@@ -103,7 +117,11 @@ impl EventBus for RecordedBus {
 /// The publisher as the function runs it, on `sdk`'s clients (a test's faults reach its bus).
 pub fn publisher(sdk: &aws_config::SdkConfig, provisioned: &EventsProvisioned, recent: RecentEvents) -> Publisher {
     let bus = EventBridgeBus::new(aws_sdk_eventbridge::Client::new(sdk), provisioned.bus_name.clone());
-    Publisher::new(Arc::new(RecordedBus { bus, recent }), Arc::new(DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(sdk))))
+    Publisher::new(
+        Arc::new(RecordedBus { bus, recent }),
+        Arc::new(DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(sdk))),
+        Arc::new(SqsDeadLetterQueue::new(aws_sdk_sqs::Client::new(sdk), provisioned.dead_letter_queue_url.clone())),
+    )
 }
 
 /// Whether a record matches an event filter pattern of Lambda's (EventBridge's syntax, the part
@@ -152,16 +170,50 @@ pub async fn start(
         .await?
         .shard_iterator
         .ok_or("no shard iterator")?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    tokio::spawn(read_parked_ranges(sqs.clone(), provisioned.parked_ranges_queue_url.clone(), publisher.clone()));
     let mapping = Mapping {
         streams,
-        sqs: aws_sdk_sqs::Client::new(sdk),
+        sqs,
         stream_arn: provisioned.stream_arn.clone(),
         shard,
-        dead_letter_queue_url: provisioned.dead_letter_queue_url.clone(),
+        parked_ranges_queue_url: provisioned.parked_ranges_queue_url.clone(),
         publisher,
         settings,
     };
     Ok(tokio::spawn(mapping.run(iterator)))
+}
+
+/// The queue of parked ranges as the template's SQS mapping reads it: one message at a time in
+/// Lambda's SQS event shape, deleted unless the publisher reports it failed (then SQS hands it
+/// over again, and past `maxReceiveCount` moves it to the dead-letter queue).
+async fn read_parked_ranges(sqs: aws_sdk_sqs::Client, queue_url: String, publisher: Publisher) {
+    loop {
+        let messages = match sqs.receive_message().queue_url(&queue_url).wait_time_seconds(1).send().await {
+            Ok(answer) => answer.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the queue of parked ranges could not be read");
+                tokio::time::sleep(POLL_EVERY * 4).await;
+                continue;
+            }
+        };
+        for message in messages {
+            let record = json!({
+                "messageId": message.message_id(), "receiptHandle": message.receipt_handle(), "body": message.body(),
+                "eventSource": "aws:sqs", "awsRegion": "us-east-1",
+            });
+            let failed = match publisher.answer(&json!({ "Records": [record] })).await {
+                Ok(answer) => answer["batchItemFailures"].as_array().is_none_or(|f| !f.is_empty()),
+                Err(_) => true,
+            };
+            if !failed {
+                let handle = message.receipt_handle().unwrap_or_default();
+                if let Err(e) = sqs.delete_message().queue_url(&queue_url).receipt_handle(handle).send().await {
+                    tracing::warn!(error = %e, "a parked range was parked but stays on its queue");
+                }
+            }
+        }
+    }
 }
 
 struct Mapping {
@@ -169,7 +221,7 @@ struct Mapping {
     sqs: aws_sdk_sqs::Client,
     stream_arn: String,
     shard: String,
-    dead_letter_queue_url: String,
+    parked_ranges_queue_url: String,
     publisher: Publisher,
     settings: MappingSettings,
 }
@@ -225,7 +277,8 @@ impl Mapping {
         self.park(&batch, retries + 1).await;
     }
 
-    /// Parks the batch's place in the stream as Lambda's on-failure destination does.
+    /// Parks the batch's place in the stream on the queue of parked ranges, as Lambda's
+    /// on-failure destination does.
     async fn park(&self, batch: &[Value], invocations: u32) {
         let arrival = |record: &Value| {
             let seconds = record["dynamodb"]["ApproximateCreationDateTime"].as_f64().unwrap_or_default() as i64;
@@ -248,12 +301,9 @@ impl Mapping {
                 "batchSize": batch.len(), "streamArn": self.stream_arn,
             },
         });
-        tracing::error!(
-            records = batch.len(),
-            "events could not be published: their place in the stream is parked on the dead-letter queue"
-        );
-        if let Err(e) = self.sqs.send_message().queue_url(&self.dead_letter_queue_url).message_body(message.to_string()).send().await {
-            tracing::error!(error = %e, "the dead-letter queue took nothing: the batch is lost to the local stack");
+        tracing::error!(records = batch.len(), "events could not be published: their place in the stream is parked");
+        if let Err(e) = self.sqs.send_message().queue_url(&self.parked_ranges_queue_url).message_body(message.to_string()).send().await {
+            tracing::error!(error = %e, "the queue of parked ranges took nothing: the batch is lost to the local stack");
         }
     }
 }

@@ -192,7 +192,7 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
     lambda_api::register(&endpoint, &provisioned.user_pool_id, &lambda_api::serve(triggers).await?, &ses_url).await?;
     let events = match options.events {
         true => {
-            let provisioned = event_source::provision(&sdk, &provisioned.table_name).await?;
+            let provisioned = event_source::provision(&sdk, &provisioned.table_name, template.parked_ranges_max_receives()?).await?;
             let recent = event_source::RecentEvents::default();
             let publisher = event_source::publisher(&service_sdk, &provisioned, std::sync::Arc::clone(&recent));
             let retries = match options.stream_retries {
@@ -274,11 +274,14 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
     for pool in pools.iter().filter(|p| p.name() == Some(options.names.user_pool.as_str())) {
         cognito.delete_user_pool().user_pool_id(pool.id().unwrap_or_default()).send().await?;
     }
-    let provisioned = provision(&sdk, &Template::load(template)?, &options.names).await?;
-    event_source::provision(&sdk, &provisioned.table_name).await?;
+    let template = Template::load(template)?;
+    let provisioned = provision(&sdk, &template, &options.names).await?;
+    let events = event_source::provision(&sdk, &provisioned.table_name, template.parked_ranges_max_receives()?).await?;
     let config = service_config(&provisioned, &options);
     fixtures::seed(&App::on_aws(&sdk, config.clone()), &cognito).await?;
-    Ok(function_env(&config))
+    let mut env = function_env(&config);
+    env.push(("EVENTS_DEAD_LETTER_QUEUE_URL".into(), events.dead_letter_queue_url));
+    Ok(env)
 }
 
 /// The environment a function built from `template.yaml` needs to serve a stack of `config`.

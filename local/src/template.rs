@@ -191,17 +191,35 @@ impl Template {
         })
     }
 
+    /// The properties of the event source mapping of a stream (the one with a `StartingPosition`;
+    /// a queue's has none).
+    fn stream_mapping(&self) -> Result<&Value, TemplateError> {
+        self.resources()?
+            .values()
+            .map(|r| &r["Properties"])
+            .find(|p| p.get("StartingPosition").is_some())
+            .ok_or_else(|| shape("no event source mapping of a stream"))
+    }
+
     /// How many times the event source mapping of the table's stream retries a failing batch.
     pub fn stream_retries(&self) -> Result<u32, TemplateError> {
-        let mapping = &self.resource_of_type("AWS::Lambda::EventSourceMapping")?["Properties"];
+        let mapping = self.stream_mapping()?;
         let retries =
             self.number(&mapping["MaximumRetryAttempts"]).ok_or_else(|| shape("the stream's MaximumRetryAttempts is no number"))?;
         u32::try_from(retries).map_err(|_| shape("the stream's MaximumRetryAttempts is negative"))
     }
 
+    /// How many times a queue with a `RedrivePolicy` (the parked ranges') hands a message over
+    /// before it moves it to its dead-letter queue.
+    pub fn parked_ranges_max_receives(&self) -> Result<u32, TemplateError> {
+        let queues = self.resources()?.values().filter(|r| text(&r["Type"]) == Some("AWS::SQS::Queue"));
+        let count = queues.filter_map(|q| self.number(&q["Properties"]["RedrivePolicy"]["maxReceiveCount"])).next();
+        count.and_then(|n| u32::try_from(n).ok()).ok_or_else(|| shape("no queue with a RedrivePolicy's maxReceiveCount"))
+    }
+
     /// The filter patterns of the stream's event source mapping (`FilterCriteria`), parsed.
     pub fn stream_filters(&self) -> Result<Vec<serde_json::Value>, TemplateError> {
-        let mapping = &self.resource_of_type("AWS::Lambda::EventSourceMapping")?["Properties"];
+        let mapping = self.stream_mapping()?;
         let filters = mapping["FilterCriteria"]["Filters"].as_sequence().into_iter().flatten();
         filters
             .map(|filter| {

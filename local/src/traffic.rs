@@ -75,7 +75,8 @@ struct Record {
     /// Time with at least one attempt in flight.
     waiting: Duration,
     busy_since: Option<Instant>,
-    fault: Option<(Target, FaultKind)>,
+    /// The faults armed; the first whose target a call is answers it.
+    faults: Vec<(Target, FaultKind)>,
     fault_hit: bool,
 }
 
@@ -141,14 +142,21 @@ impl Traffic {
     pub fn fail_call(&self, index: usize, kind: FaultKind) {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
-        record.fault = Some((Target::Index(index), kind));
+        record.faults = vec![(Target::Index(index), kind)];
     }
 
     /// Makes the `nth` call (0-based) of `service`'s `operation` from now fail on every attempt.
     pub fn fail_nth_call_of(&self, service: &str, operation: &str, nth: usize, kind: FaultKind) {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
-        record.fault = Some((Target::Nth { service: service.into(), operation: operation.into(), nth }, kind));
+        record.faults = vec![(Target::Nth { service: service.into(), operation: operation.into(), nth }, kind)];
+    }
+
+    /// As `fail_nth_call_of`, beside the faults already armed (the count starts now too).
+    pub fn and_fail_nth_call_of(&self, service: &str, operation: &str, nth: usize, kind: FaultKind) {
+        let mut record = self.record.lock().expect("traffic lock");
+        let earlier = record.calls.iter().filter(|c| c.service == service && c.operation == operation).count();
+        record.faults.push((Target::Nth { service: service.into(), operation: operation.into(), nth: earlier + nth }, kind));
     }
 
     /// Makes every call of `service`'s `operation` from now fail (or be slow) on every attempt: a
@@ -156,7 +164,7 @@ impl Traffic {
     pub fn fail_every_call_of(&self, service: &str, operation: &str, kind: FaultKind) {
         let mut record = self.record.lock().expect("traffic lock");
         *record = Record::default();
-        record.fault = Some((Target::Every { service: service.into(), operation: operation.into() }, kind));
+        record.faults = vec![(Target::Every { service: service.into(), operation: operation.into() }, kind)];
     }
 
     /// What was recorded since the last reset.
@@ -188,25 +196,24 @@ impl Traffic {
             record.busy_since = Some(Instant::now());
         }
         record.in_flight += 1;
-        let fault = match &record.fault {
-            Some((Target::Index(at), kind)) if *at == index => Some(*kind),
-            Some((Target::Index(at), kind)) if kind.down() && *at < index => {
-                record.calls[index].resends(&record.calls[*at]).then_some(*kind)
-            }
-            Some((Target::Nth { service, operation, nth }, kind)) => {
-                let mut calls = record.calls.iter().enumerate().filter(|(_, c)| c.service == *service && c.operation == *operation);
-                match calls.nth(*nth) {
+        let calls = &record.calls;
+        let fault = record.faults.iter().find_map(|(target, kind)| match target {
+            Target::Index(at) if *at == index => Some(*kind),
+            Target::Index(at) if kind.down() && *at < index => calls[index].resends(&calls[*at]).then_some(*kind),
+            Target::Index(_) => None,
+            Target::Nth { service, operation, nth } => {
+                let mut same = calls.iter().enumerate().filter(|(_, c)| c.service == *service && c.operation == *operation);
+                match same.nth(*nth) {
                     Some((at, _)) if at == index => Some(*kind),
-                    Some((at, first)) if kind.down() && at < index && record.calls[index].resends(first) => Some(*kind),
+                    Some((at, first)) if kind.down() && at < index && calls[index].resends(first) => Some(*kind),
                     _ => None,
                 }
             }
-            Some((Target::Every { service, operation }, kind)) => {
-                let call = &record.calls[index];
+            Target::Every { service, operation } => {
+                let call = &calls[index];
                 (call.service == *service && call.operation == *operation).then_some(*kind)
             }
-            _ => None,
-        };
+        });
         record.fault_hit |= fault.is_some();
         fault
     }

@@ -40,10 +40,12 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
 pub async fn run_publisher() -> Result<(), lambda_http::Error> {
     crate::log::init();
     let bus_name = std::env::var("EVENT_BUS_NAME").map_err(|_| "EVENT_BUS_NAME is not set")?;
+    let dead_letter_queue_url = std::env::var("EVENTS_DEAD_LETTER_QUEUE_URL").map_err(|_| "EVENTS_DEAD_LETTER_QUEUE_URL is not set")?;
     let sdk = crate::sdk::aws_sdk_config()?;
     let publisher = crate::publisher::Publisher::new(
-        std::sync::Arc::new(crate::adapters::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus_name)),
-        std::sync::Arc::new(crate::adapters::DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(&sdk))),
+        Arc::new(crate::adapters::EventBridgeBus::new(aws_sdk_eventbridge::Client::new(&sdk), bus_name)),
+        Arc::new(crate::adapters::DynamoChangeStream::new(aws_sdk_dynamodbstreams::Client::new(&sdk))),
+        Arc::new(crate::adapters::SqsDeadLetterQueue::new(aws_sdk_sqs::Client::new(&sdk), dead_letter_queue_url)),
     );
     lambda_http::lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
         let publisher = publisher.clone();

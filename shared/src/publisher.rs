@@ -3,9 +3,12 @@
 //! committed and becomes its event; every one a compensation removed becomes its reversal
 //! (`events`). A record it cannot put on the bus is reported back as the batch's first failure
 //! (`ReportBatchItemFailures`): Lambda retries from that record on and, once its retries are
-//! spent, parks the batch's place in the stream on the dead-letter queue. Given such a parked
-//! message, the function reads that stretch of the stream again and publishes it (a re-drive),
-//! with the same ids: consumers drop repeats by `id`.
+//! spent, parks the batch's place in the stream on a queue of ranges. The stream keeps a record
+//! 24 hours, so the publisher is handed each parked range at once (an SQS event) and parks the
+//! records themselves on the dead-letter queue, which keeps them 14 days: a removed audit entry's
+//! record is the only trace of its reversal. Given a parked message (records, or a range that
+//! could not be read in time), the function publishes it again (a re-drive), with the same ids:
+//! consumers drop repeats by `id`.
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -50,6 +53,15 @@ pub trait EventBus: Send + Sync {
     async fn put(&self, events: &[BusEvent]) -> Result<Vec<bool>, ApiError>;
 }
 
+/// Where parked records wait for a re-drive (the events' dead-letter queue).
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    async fn park(&self, message: &str) -> Result<(), ApiError>;
+}
+
+/// The most one parked message carries, in bytes of JSON: under SQS's 256 KiB with room to spare.
+pub const PARKED_MESSAGE_BYTES: usize = 200 * 1024;
+
 /// The table's stream, whose records only the store's adapter can read (its items' layout).
 #[async_trait]
 pub trait ChangeStream: Send + Sync {
@@ -65,24 +77,31 @@ pub trait ChangeStream: Send + Sync {
 pub struct Publisher {
     bus: Arc<dyn EventBus>,
     stream: Arc<dyn ChangeStream>,
+    dead_letters: Arc<dyn DeadLetterQueue>,
 }
 
 impl Publisher {
-    pub fn new(bus: Arc<dyn EventBus>, stream: Arc<dyn ChangeStream>) -> Self {
-        Self { bus, stream }
+    pub fn new(bus: Arc<dyn EventBus>, stream: Arc<dyn ChangeStream>, dead_letters: Arc<dyn DeadLetterQueue>) -> Self {
+        Self { bus, stream, dead_letters }
     }
 
     /// Answers one invocation: a batch of stream records (the batch's failures, as Lambda reads
-    /// them), or a message of the dead-letter queue to re-drive (an error unless all of it went).
+    /// them), parked ranges to park as records (the messages that failed, as Lambda reads them
+    /// from an SQS event), or a message of the dead-letter queue to re-drive (an error unless all
+    /// of it went).
     pub async fn answer(&self, payload: &Value) -> Result<Value, ApiError> {
-        let Some(parked) = payload.get("DDBStreamBatchInfo") else {
-            let records = payload["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let records = payload["Records"].as_array().map(Vec::as_slice).unwrap_or_default();
+        if records.first().is_some_and(|record| record["eventSource"] == "aws:sqs") {
+            return Ok(self.park_ranges(records).await);
+        }
+        let parked = if let Some(parked) = payload.get("parkedRecords") {
+            parked.as_array().cloned().ok_or_else(|| ApiError::validation("parkedRecords is not a list"))?
+        } else if let Some(range) = payload.get("DDBStreamBatchInfo") {
+            self.range(range).await?
+        } else {
             return Ok(self.publish(records).await.response());
         };
-        let field = |name: &str| parked[name].as_str().ok_or_else(|| ApiError::validation(format!("DDBStreamBatchInfo.{name} is missing")));
-        let records =
-            self.stream.records(field("streamArn")?, field("shardId")?, field("startSequenceNumber")?, field("endSequenceNumber")?).await?;
-        let outcome = self.publish(&records).await;
+        let outcome = self.publish(&parked).await;
         match outcome.failed_at {
             None => Ok(json!({ "redriven": outcome.published })),
             Some(sequence) => Err(ApiError::upstream(std::io::Error::other(format!(
@@ -90,6 +109,41 @@ impl Publisher {
                 outcome.published
             )))),
         }
+    }
+
+    /// The records of a range Lambda parked (its `DDBStreamBatchInfo`), read from the stream.
+    async fn range(&self, range: &Value) -> Result<Vec<Value>, ApiError> {
+        let field = |name: &str| range[name].as_str().ok_or_else(|| ApiError::validation(format!("DDBStreamBatchInfo.{name} is missing")));
+        self.stream.records(field("streamArn")?, field("shardId")?, field("startSequenceNumber")?, field("endSequenceNumber")?).await
+    }
+
+    /// Parks the records of each range Lambda parked (an SQS message of Lambda's on-failure
+    /// shape) on the dead-letter queue, the audit changes only (nothing else of the table leaves
+    /// it), in messages of at most `PARKED_MESSAGE_BYTES`. A range that fails is answered as
+    /// the batch's failure: SQS hands it over again, then moves it to the dead-letter queue as is.
+    async fn park_ranges(&self, messages: &[Value]) -> Value {
+        let mut failures = Vec::new();
+        for message in messages {
+            if let Err(error) = self.park_range(message).await {
+                tracing::error!(error = %crate::log::error_chain(&error), "a parked range could not be parked as its records");
+                failures.push(json!({ "itemIdentifier": message["messageId"] }));
+            }
+        }
+        json!({ "batchItemFailures": failures })
+    }
+
+    async fn park_range(&self, message: &Value) -> Result<(), ApiError> {
+        let body: Value = serde_json::from_str(message["body"].as_str().unwrap_or_default()).map_err(ApiError::upstream)?;
+        let range = body.get("DDBStreamBatchInfo").ok_or_else(|| ApiError::validation("the message is no parked range"))?;
+        // A record that cannot be read is parked too: it is never skipped.
+        let changes = self.range(range).await?.into_iter().filter(|record| !matches!(self.stream.change_of(record), Ok(None)));
+        let mut parked = 0;
+        for chunk in chunks_of_at_most(changes, PARKED_MESSAGE_BYTES) {
+            self.dead_letters.park(&json!({ "parkedRecords": chunk }).to_string()).await?;
+            parked += chunk.len();
+        }
+        tracing::warn!(parked, "events parked on the dead-letter queue as their records");
+        Ok(())
     }
 
     /// Publishes the events of `records`, in their order, up to the first that fails.
@@ -129,6 +183,24 @@ impl Publisher {
         tracing::info!(published, records = records.len(), "events published");
         Outcome { published, failed_at: unreadable }
     }
+}
+
+/// `records` in order, in lists of at most `bytes` of JSON each (a record larger alone).
+fn chunks_of_at_most(records: impl Iterator<Item = Value>, bytes: usize) -> Vec<Vec<Value>> {
+    let mut chunks: Vec<Vec<Value>> = Vec::new();
+    let mut size = 0;
+    for record in records {
+        let length = record.to_string().len() + 1;
+        match chunks.last_mut() {
+            Some(chunk) if size + length <= bytes => chunk.push(record),
+            _ => {
+                chunks.push(vec![record]);
+                size = 0;
+            }
+        }
+        size += length;
+    }
+    chunks
 }
 
 /// What one batch came to.
@@ -184,8 +256,12 @@ mod tests {
         }
     }
 
-    /// The table's records as DynamoDB's adapter reads them, with nothing to read again.
-    struct TableRecords;
+    /// The table's records as DynamoDB's adapter reads them; a range read again is `kept`, or
+    /// fails when the stream no longer has it (`None`).
+    #[derive(Default)]
+    struct TableRecords {
+        kept: Option<Vec<Value>>,
+    }
 
     #[async_trait]
     impl ChangeStream for TableRecords {
@@ -194,7 +270,22 @@ mod tests {
         }
 
         async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<Value>, ApiError> {
-            Ok(Vec::new())
+            self.kept.clone().ok_or_else(|| ApiError::upstream(std::io::Error::other("trimmed: the stream keeps 24 hours")))
+        }
+    }
+
+    /// A queue that keeps what it is given.
+    #[derive(Default)]
+    struct FakeQueue {
+        messages: Mutex<Vec<Value>>,
+    }
+
+    #[async_trait]
+    impl DeadLetterQueue for FakeQueue {
+        async fn park(&self, message: &str) -> Result<(), ApiError> {
+            assert!(message.len() <= PARKED_MESSAGE_BYTES + 32, "a message SQS takes");
+            self.messages.lock().unwrap().push(serde_json::from_str(message).unwrap());
+            Ok(())
         }
     }
 
@@ -231,7 +322,51 @@ mod tests {
     }
 
     fn publisher(bus: Arc<FakeBus>) -> Publisher {
-        Publisher::new(bus, Arc::new(TableRecords))
+        Publisher::new(bus, Arc::new(TableRecords::default()), Arc::new(FakeQueue::default()))
+    }
+
+    /// Lambda's on-failure message for a range, as an SQS event's record.
+    fn parked_range(message_id: &str) -> Value {
+        let body = json!({ "DDBStreamBatchInfo": {
+            "shardId": "shard-1", "startSequenceNumber": "100", "endSequenceNumber": "999", "streamArn": "arn:stream",
+        } });
+        json!({ "messageId": message_id, "eventSource": "aws:sqs", "body": body.to_string() })
+    }
+
+    #[tokio::test]
+    async fn a_parked_range_is_parked_as_its_audit_records_which_re_drive_after_the_stream_forgot_them() {
+        // 2 000 entries: more than one message holds.
+        let (records, ids) = records(2000);
+        let queue = Arc::new(FakeQueue::default());
+        let stream = Arc::new(TableRecords { kept: Some(records) });
+        let bus = Arc::new(FakeBus::default());
+        let parking = Publisher::new(Arc::clone(&bus) as _, stream, Arc::clone(&queue) as _);
+        let answer = parking.answer(&json!({ "Records": [parked_range("m-1")] })).await.unwrap();
+        assert_eq!(answer, json!({ "batchItemFailures": [] }));
+        assert!(bus.taken.lock().unwrap().is_empty(), "parked, not published");
+        let messages = queue.messages.lock().unwrap().clone();
+        assert!(messages.len() > 1, "in messages SQS takes");
+        let parked: Vec<Value> = messages.iter().flat_map(|m| m["parkedRecords"].as_array().unwrap().clone()).collect();
+        assert_eq!(parked.len(), 2000, "the audit entries' records only, not the members'");
+
+        // A day later: the stream has nothing of it, the parked records are all a re-drive needs.
+        let redriving = Publisher::new(Arc::clone(&bus) as _, Arc::new(TableRecords { kept: None }), Arc::new(FakeQueue::default()));
+        let mut redriven = 0;
+        for message in &messages {
+            redriven += redriving.answer(message).await.unwrap()["redriven"].as_u64().unwrap();
+        }
+        assert_eq!(redriven, 2000);
+        let taken: Vec<String> = bus.taken.lock().unwrap().iter().map(|e| e.id.clone()).collect();
+        assert_eq!(taken, ids, "the same ids, in order");
+    }
+
+    #[tokio::test]
+    async fn a_range_the_stream_no_longer_has_stays_a_failure_of_its_message_alone() {
+        let queue = Arc::new(FakeQueue::default());
+        let publisher = Publisher::new(Arc::new(FakeBus::default()), Arc::new(TableRecords { kept: None }), Arc::clone(&queue) as _);
+        let answer = publisher.answer(&json!({ "Records": [parked_range("m-1")] })).await.unwrap();
+        assert_eq!(answer, json!({ "batchItemFailures": [{ "itemIdentifier": "m-1" }] }), "SQS hands it over again, then parks it as is");
+        assert!(queue.messages.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -1,9 +1,10 @@
-//! The ports' adapters: AWS (DynamoDB and its stream, Cognito, SES, EventBridge) and in memory.
+//! The ports' adapters: AWS (DynamoDB and its stream, Cognito, SES, EventBridge, SQS) and in memory.
 mod cognito;
 pub(crate) mod dynamo;
 mod eventbridge;
 mod memory;
 mod ses;
+mod sqs;
 
 pub use cognito::CognitoDirectory;
 pub use dynamo::stream::{lambda_record, sequence_order, DynamoChangeStream};
@@ -11,3 +12,4 @@ pub use dynamo::{DynamoStore, CONFLICT_WAIT};
 pub use eventbridge::EventBridgeBus;
 pub use memory::{MemoryDirectory, MemoryMailer, MemoryStore};
 pub use ses::SesMailer;
+pub use sqs::SqsDeadLetterQueue;
