@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes schemas/events/<type>.json: one JSON Schema (draft 2020-12) per event type of the
 contract's "Events", for the `detail` of an event on the stack's bus. The tests validate real
-events against them; consumers read them from the repository (see the README)."""
+events against them; consumers read them from the repository (see docs/events.md)."""
 import json
 import pathlib
 

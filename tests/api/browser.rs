@@ -2,7 +2,7 @@
 //! emails link to), in real Chromium: Debian's `chromium`, driven over WebDriver by its
 //! `chromedriver` (both installed by `make test`). Each page is checked with axe-core in the same
 //! browser (labels, focus order, contrast: WCAG 2 A and AA); a failing test leaves a screenshot in
-//! `.local/screenshots/`. `SCREENSHOTS=update` also writes the README's screenshots to
+//! `.local/screenshots/`. `SCREENSHOTS=update` also writes the screenshots of docs/ to
 //! `docs/screenshots/`.
 use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
@@ -510,7 +510,7 @@ async fn the_outbox_shows_the_events_the_bus_took_beside_the_emails() {
     .await;
 }
 
-/// The README's pictures: each page in both languages (written to `docs/screenshots/` with
+/// The docs' pictures: each page in both languages (written to `docs/screenshots/` with
 /// `SCREENSHOTS=update`), each checked for accessibility as shown.
 #[tokio::test]
 async fn each_page_in_both_languages_is_accessible_and_pictured() {

@@ -8,7 +8,7 @@ use tenant_members::registry::Operation;
 
 use crate::helpers::{calls_beyond_policy, figure, unique_email, TestStack, PASSWORD};
 
-/// The budget of one operation (README, "Performance"): at most `round_trips` sequential AWS
+/// The budget of one operation (bench/RESULTS.md, the budgets): at most `round_trips` sequential AWS
 /// round trips, the caller's authorization (1) included, and the calls it cannot do without: a
 /// service that skipped its commit or its email would be under any upper bound.
 struct Budget {
@@ -56,12 +56,12 @@ fn budget(case: &str) -> Budget {
         // The caller's session (their person record), then what is asked.
         "get-me" => (2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
         "list-my-memberships" => (2, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
-        other => panic!("{other} has no budget: give it one here and in the README"),
+        other => panic!("{other} has no budget: give it one here and in bench/RESULTS.md"),
     };
     Budget { round_trips, required }
 }
 
-/// The contract's bound on the members one page reads (README, "Performance").
+/// The contract's bound on the members one page reads (bench/RESULTS.md, the budgets).
 const MEMBERS_READ_PER_PAGE: usize = 300;
 
 /// The caller's authorization reads (the tenant, their memberships) besides a list's own page.

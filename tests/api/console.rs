@@ -1,6 +1,6 @@
 //! The Members tab's web console (`pages/console.*`, at `consoleUrl`), in real Chromium as a
 //! person uses it: every flow of the seeds end to end on the local stack, each state checked with
-//! axe-core, the README's pictures taken on the way (`SCREENSHOTS=update`).
+//! axe-core, the pictures of docs/console.md taken on the way (`SCREENSHOTS=update`).
 use std::time::Duration;
 
 use fantoccini::Locator;

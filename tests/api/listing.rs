@@ -154,7 +154,7 @@ async fn a_filtered_search_of_a_large_tenant_reads_a_bounded_page_and_its_cursor
     use tenant_members::email::Email;
     use tenant_members::ids::{TenantId, UserSub};
     use tenant_members::language::Language;
-    // The contract's bound on the members one page reads (README, "Performance").
+    // The contract's bound on the members one page reads (bench/RESULTS.md, the budgets).
     const MEMBERS_READ_PER_PAGE: usize = 300;
     use tenant_members::model::Member;
 

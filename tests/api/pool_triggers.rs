@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::helpers::{unique_email, Tenant, TestStack, PASSWORD};
 
-/// An application that trusts the pool's tokens, as the README tells one to: the signature by
+/// An application that trusts the pool's tokens, as docs/tokens.md tells one to: the signature by
 /// the pool's JWKS, the issuer, the expiry and the app client, by a JWT library; then what the
 /// token says the person may do in which tenant.
 struct Application {

@@ -87,7 +87,7 @@ fn every_operation_has_its_binary_function_route_contract_and_events() {
             missing.push(format!("{name}: no sample event events/{name}.<status>-<case>.json (scripts/generate-events.py writes them)"));
         }
     }
-    assert!(missing.is_empty(), "operations miss what they need (README, \"Adding an operation\"):\n{}", missing.join("\n"));
+    assert!(missing.is_empty(), "operations miss what they need (docs/architecture.md, \"Adding an operation\"):\n{}", missing.join("\n"));
 }
 
 #[tokio::test]

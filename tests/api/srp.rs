@@ -39,9 +39,9 @@ async fn pycognito_signs_in_to_the_emulator_by_srp_with_the_password_and_is_refu
 #[tokio::test]
 async fn the_pages_srp_claims_are_pycognitos_on_known_vectors() {
     let vectors: Vec<Value> = serde_json::from_str(&reference(&["vectors"]).await).expect("the vectors are JSON");
-    // The README's count: every padding case of A, B, u and the salt, both day widths, Japanese
+    // docs/local-stack.md's count: every padding case of A, B, u and the salt, both day widths, Japanese
     // and symbol passwords (scripts/cognito-srp-reference.py asserts they are covered).
-    assert_eq!(vectors.len(), 24, "the README promises 24 known-answer vectors");
+    assert_eq!(vectors.len(), 24, "docs/local-stack.md promises 24 known-answer vectors");
     let stack = crate::browser::stack_with_portal().await;
     let b = Browser::start("en-US").await;
     b.run("srp-vectors", async {

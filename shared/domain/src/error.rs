@@ -1,5 +1,5 @@
 //! The one typed error of the service, with the contract's stable code of each (the HTTP status
-//! and problem+json are the edge's, in `http`).
+//! and problem+json are the edge's, in `tenant_members::problem`).
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

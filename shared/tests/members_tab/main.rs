@@ -736,7 +736,7 @@ async fn a_filtered_page_reads_a_bounded_share_of_the_tenant_and_its_cursors_fin
     use tenant_members::ids::{TenantId, UserSub};
     use tenant_members::language::Language;
     use tenant_members::links::TokenRecord;
-    // The contract's bound on the members one page reads (README, "Performance").
+    // The contract's bound on the members one page reads (bench/RESULTS.md, the budgets).
     const MEMBERS_READ_PER_PAGE: usize = 300;
     use tenant_members::model::Member;
     use tenant_members::ports::ChangeStore;
