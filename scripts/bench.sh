@@ -9,12 +9,10 @@ ensure_venv start
 ensure_browser
 use_own_emulators "${BENCH_EMULATOR_PORT:-5055}"
 cd "$ROOT"
-functions=()
-for dir in functions/*/; do functions+=(-p "$(basename "$dir")"); done
 # Three builds, so that each binary has only its own crates' features (built together, cargo
 # would give the functions the bench's aws-config HTTPS client, and the baselines the bench's).
 echo "==> cargo build --release (every function, as sam build builds them)"
-cargo build --release "${functions[@]}"
+cargo build --release -p functions
 echo "==> cargo build --release (the baselines, as the SDK's guide writes them)"
 cargo build --release -p bench-baselines
 echo "==> cargo build --release (the bench)"

@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 use crate::error::ApiError;
 use crate::events::AuditChange;
 
-/// The function's name (its folder under `functions/`).
+/// The function's name (its binary, `functions/src/bin/<name>.rs`).
 pub const NAME: &str = "publish-events";
 
 /// How many events one `PutEvents` takes.

@@ -18,7 +18,7 @@ macro_rules! registry {
         impl Operation {
             pub const ALL: &'static [Operation] = &[$(Operation::$operation,)*];
 
-            /// The function's name: its folder under `functions/` and its binary.
+            /// The function's name: its binary, `functions/src/bin/<name>.rs`.
             pub fn name(self) -> &'static str {
                 match self {
                     $(Operation::$operation => <$operation as Handler>::NAME,)*
@@ -42,31 +42,7 @@ macro_rules! registry {
     };
 }
 
-registry! {
-    CreateTenant,
-    GetTenant,
-    ListTenants,
-    InviteMember,
-    InviteMembers,
-    ListMembers,
-    GetMember,
-    LookupInvitation,
-    AcceptInvitation,
-    JoinTenant,
-    ListRoles,
-    ChangeMemberRoles,
-    DeleteMember,
-    ResendInvitation,
-    SendPasswordReset,
-    CompletePasswordReset,
-    SetMemberMfa,
-    ListRepresentativeCandidates,
-    ChangeRepresentative,
-    ChangeRepresentativeEmail,
-    ListAudit,
-    GetMe,
-    ListMyMemberships,
-}
+crate::operations::every_operation!(registry);
 
 impl Operation {
     pub fn from_name(name: &str) -> Option<Self> {

@@ -22,7 +22,7 @@ pub trait Trigger {
     fn answer(app: &App, event: Value) -> impl Future<Output = Result<Value, ApiError>> + Send;
 }
 
-/// The pool's triggers, by their function's name (their folder under `functions/`).
+/// The pool's triggers, by their function's name (their binaries under `functions/src/bin/`).
 pub const NAMES: [&str; 3] = ["enforce-mfa", "custom-message", "token-claims"];
 
 /// The ports of the trigger named `name`.

@@ -145,13 +145,13 @@ async fn every_event_gets_the_status_it_is_named_for() {
 
 #[test]
 fn every_function_has_events_and_is_an_operation() {
-    let functions: Vec<String> =
-        std::fs::read_dir(project_root().join("functions")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let binaries = std::fs::read_dir(project_root().join("functions/src/bin")).unwrap();
+    let functions: Vec<String> = binaries.map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned()).collect();
     let events: Vec<String> = std::fs::read_dir(events_dir()).unwrap().map(|e| parse_name(&e.unwrap().path()).0).collect();
     for function in &functions {
         let known = Operation::from_name(function).is_some() || TRIGGERS.contains(&function.as_str()) || function == PUBLISHER;
-        assert!(known, "functions/{function} is no operation, trigger or the publisher");
-        assert!(events.contains(function), "functions/{function} has no event in events/");
+        assert!(known, "functions/src/bin/{function}.rs is no operation, trigger or the publisher");
+        assert!(events.contains(function), "functions/src/bin/{function}.rs has no event in events/");
     }
     for operation in Operation::ALL {
         assert!(functions.iter().any(|f| f == operation.name()), "{} has no function", operation.name());

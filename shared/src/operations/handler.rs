@@ -15,7 +15,7 @@ use crate::operations::scope::Scope;
 /// One operation as its Lambda function runs it. A function's binary names its operation's type
 /// (`lambda::run::<InviteMember>()`), so it links that handler and no other.
 pub trait Handler {
-    /// The function's name: its folder under `functions/` and its binary.
+    /// The function's name: its binary, `functions/src/bin/<name>.rs`.
     const NAME: &'static str;
     /// The ports it calls: its function builds those clients and no other.
     const PORTS: Ports;
