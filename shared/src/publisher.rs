@@ -256,17 +256,19 @@ mod tests {
         }
     }
 
-    /// The table's records as DynamoDB's adapter reads them; a range read again is `kept`, or
-    /// fails when the stream no longer has it (`None`).
+    /// A stream whose records carry their audit entry as is (`entry`), or nothing for another
+    /// item: reading the table's own layout is the DynamoDB adapter's, tested beside it. A range
+    /// read again is `kept`, or fails when the stream no longer has it (`None`).
     #[derive(Default)]
-    struct TableRecords {
+    struct FakeStream {
         kept: Option<Vec<Value>>,
     }
 
     #[async_trait]
-    impl ChangeStream for TableRecords {
+    impl ChangeStream for FakeStream {
         fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError> {
-            crate::adapters::dynamo::stream::audit_change(record)
+            let entry = record.get("entry").map(|entry| serde_json::from_value(entry.clone()).map_err(ApiError::upstream));
+            entry.transpose().map(|entry| entry.map(AuditChange::Committed))
         }
 
         async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<Value>, ApiError> {
@@ -309,20 +311,15 @@ mod tests {
             let entry =
                 Change::by(Actor::administrator(&UserSub::new("a"), &admin), at).entry(AuditAction::MemberInvited, None, Some(&invited));
             ids.push(entry.audit_id.as_str().to_string());
-            let image = serde_json::to_value(serde_dynamo::Item::from(crate::adapters::dynamo::audit_item_of(&entry))).unwrap();
-            let member = json!({ "pk": { "S": "TENANT#x" }, "sk": { "S": format!("MEMBER#{i}") } });
-            for (sequence, image) in [(2 * i, member), (2 * i + 1, image)] {
-                records.push(json!({
-                    "eventName": "INSERT",
-                    "dynamodb": { "Keys": { "pk": image["pk"], "sk": image["sk"] }, "NewImage": image, "SequenceNumber": format!("{:022}", 100 + sequence) },
-                }));
-            }
+            let sequence = |n: usize| json!({ "SequenceNumber": format!("{:022}", 100 + n) });
+            records.push(json!({ "eventName": "INSERT", "dynamodb": sequence(2 * i) }));
+            records.push(json!({ "eventName": "INSERT", "dynamodb": sequence(2 * i + 1), "entry": entry }));
         }
         (records, ids)
     }
 
     fn publisher(bus: Arc<FakeBus>) -> Publisher {
-        Publisher::new(bus, Arc::new(TableRecords::default()), Arc::new(FakeQueue::default()))
+        Publisher::new(bus, Arc::new(FakeStream::default()), Arc::new(FakeQueue::default()))
     }
 
     /// Lambda's on-failure message for a range, as an SQS event's record.
@@ -338,7 +335,7 @@ mod tests {
         // 2 000 entries: more than one message holds.
         let (records, ids) = records(2000);
         let queue = Arc::new(FakeQueue::default());
-        let stream = Arc::new(TableRecords { kept: Some(records) });
+        let stream = Arc::new(FakeStream { kept: Some(records) });
         let bus = Arc::new(FakeBus::default());
         let parking = Publisher::new(Arc::clone(&bus) as _, stream, Arc::clone(&queue) as _);
         let answer = parking.answer(&json!({ "Records": [parked_range("m-1")] })).await.unwrap();
@@ -350,7 +347,7 @@ mod tests {
         assert_eq!(parked.len(), 2000, "the audit entries' records only, not the members'");
 
         // A day later: the stream has nothing of it, the parked records are all a re-drive needs.
-        let redriving = Publisher::new(Arc::clone(&bus) as _, Arc::new(TableRecords { kept: None }), Arc::new(FakeQueue::default()));
+        let redriving = Publisher::new(Arc::clone(&bus) as _, Arc::new(FakeStream { kept: None }), Arc::new(FakeQueue::default()));
         let mut redriven = 0;
         for message in &messages {
             redriven += redriving.answer(message).await.unwrap()["redriven"].as_u64().unwrap();
@@ -363,7 +360,7 @@ mod tests {
     #[tokio::test]
     async fn a_range_the_stream_no_longer_has_stays_a_failure_of_its_message_alone() {
         let queue = Arc::new(FakeQueue::default());
-        let publisher = Publisher::new(Arc::new(FakeBus::default()), Arc::new(TableRecords { kept: None }), Arc::clone(&queue) as _);
+        let publisher = Publisher::new(Arc::new(FakeBus::default()), Arc::new(FakeStream { kept: None }), Arc::clone(&queue) as _);
         let answer = publisher.answer(&json!({ "Records": [parked_range("m-1")] })).await.unwrap();
         assert_eq!(answer, json!({ "batchItemFailures": [{ "itemIdentifier": "m-1" }] }), "SQS hands it over again, then parks it as is");
         assert!(queue.messages.lock().unwrap().is_empty());
@@ -399,7 +396,7 @@ mod tests {
     #[tokio::test]
     async fn a_record_that_cannot_be_read_is_a_failure_never_skipped() {
         let (mut records, _) = records(3);
-        records[3]["dynamodb"]["NewImage"]["action"] = json!({ "S": "no_such_action" });
+        records[3]["entry"]["action"] = json!("no_such_action");
         let bus = Arc::new(FakeBus::default());
         let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
         assert_eq!(outcome.published, 1, "the entry before it");

@@ -76,12 +76,6 @@ pub mod stream;
 
 use items::*;
 
-/// An audit entry's item as the table holds it (the publisher's tests make stream records of it).
-#[cfg(test)]
-pub(crate) fn audit_item_of(entry: &AuditEntry) -> Item {
-    items::audit_item(entry)
-}
-
 impl DynamoStore {
     pub fn new(client: Client, table: String) -> Self {
         Self { client, table }

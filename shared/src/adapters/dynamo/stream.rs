@@ -197,4 +197,11 @@ mod tests {
         let token = super::super::items::token_key(&crate::tokens::Token::generate().unwrap().hash());
         assert_eq!(audit_change(&record("INSERT", &token, "NewImage")).unwrap(), None, "a token is no event");
     }
+
+    #[test]
+    fn an_audit_entry_it_cannot_read_is_an_error_never_nothing() {
+        let mut record = record("INSERT", &super::super::items::audit_item(&entry()), "NewImage");
+        record["dynamodb"]["NewImage"]["action"] = json!({ "S": "no_such_action" });
+        assert!(audit_change(&record).is_err(), "the publisher parks it rather than skip it");
+    }
 }
