@@ -1,5 +1,6 @@
 //! The emails the service sends, rendered from templates compiled into the binary.
 use askama::Template;
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsCustomMessageTriggerSource as TriggerSource;
 use time::OffsetDateTime;
 
 use crate::email::Email;
@@ -129,11 +130,11 @@ struct CodeHtml<'a> {
 impl CodeEmail {
     /// The email of a custom-message trigger source; none for a message the service leaves to
     /// Cognito (an SMS, or the welcome message of `AdminCreateUser`, which the service suppresses).
-    pub fn for_trigger(source: &str) -> Option<CodeEmail> {
+    pub fn for_trigger(source: &TriggerSource) -> Option<CodeEmail> {
         match source {
-            "CustomMessage_Authentication" => Some(CodeEmail::SignIn),
-            "CustomMessage_ForgotPassword" => Some(CodeEmail::ForgotPassword),
-            "CustomMessage_VerifyUserAttribute" | "CustomMessage_UpdateUserAttribute" | "CustomMessage_ResendCode" => {
+            TriggerSource::Authentication => Some(CodeEmail::SignIn),
+            TriggerSource::ForgotPassword => Some(CodeEmail::ForgotPassword),
+            TriggerSource::VerifyUserAttribute | TriggerSource::UpdateUserAttribute | TriggerSource::ResendCode => {
                 Some(CodeEmail::Verification)
             }
             _ => None,
@@ -253,18 +254,18 @@ mod tests {
     #[test]
     fn cognito_codes_are_worded_in_the_person_language_and_keep_the_placeholder() {
         for (source, en_words, ja_words) in [
-            ("CustomMessage_Authentication", "finish signing in", "サインイン"),
-            ("CustomMessage_ForgotPassword", "new password", "パスワード"),
-            ("CustomMessage_VerifyUserAttribute", "verify your email", "メールアドレス"),
+            (TriggerSource::Authentication, "finish signing in", "サインイン"),
+            (TriggerSource::ForgotPassword, "new password", "パスワード"),
+            (TriggerSource::VerifyUserAttribute, "verify your email", "メールアドレス"),
         ] {
-            let kind = CodeEmail::for_trigger(source).expect("a code email");
+            let kind = CodeEmail::for_trigger(&source).expect("a code email");
             let en = kind.render(Language::En, "{####}");
             let ja = kind.render(Language::Ja, "{####}");
-            assert!(en.html.contains("{####}") && ja.html.contains("{####}"), "{source}");
+            assert!(en.html.contains("{####}") && ja.html.contains("{####}"), "{source:?}");
             assert!(en.html.contains(en_words) && !en.html.contains(ja_words), "{}", en.html);
             assert!(ja.html.contains(ja_words) && ja.subject.contains("サービス管理ポータル"), "{}", ja.html);
         }
-        assert_eq!(CodeEmail::for_trigger("CustomMessage_AdminCreateUser"), None);
+        assert_eq!(CodeEmail::for_trigger(&TriggerSource::AdminCreateUser), None);
     }
 
     #[test]

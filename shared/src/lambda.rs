@@ -27,7 +27,7 @@ pub async fn run_trigger<T: Trigger>() -> Result<(), lambda_http::Error> {
             if foreign {
                 return Err(lambda_http::Error::from("this trigger serves one user pool; the event names another"));
             }
-            T::answer(app, event.payload).await.map_err(|error| {
+            T::answer_json(app, event.payload).await.map_err(|error| {
                 tracing::error!(error = %crate::log::error_chain(&error), "the trigger failed");
                 lambda_http::Error::from(error)
             })

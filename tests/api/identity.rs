@@ -416,11 +416,12 @@ async fn token_claims_speak_for_no_tenant_left_and_for_no_other_person() {
         }
         let event = json!({
             "version": "2", "triggerSource": "TokenGeneration_RefreshTokens", "userPoolId": stack.stack.user_pool_id,
-            "userName": sub, "request": request, "response": { "claimsAndScopeOverrideDetails": null },
+            "userName": sub, "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "portal" },
+            "request": request, "response": { "claimsAndScopeOverrideDetails": null },
         });
         let app = stack.running.app.only(TokenClaims::PORTS);
         async move {
-            let answer = TokenClaims::answer(&app, event).await?;
+            let answer = TokenClaims::answer_json(&app, event).await?;
             Ok::<Value, tenant_members::ApiError>(
                 answer["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]["claimsToAddOrOverride"].clone(),
             )

@@ -104,10 +104,10 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
         .to_string();
     let event = json!({
         "version": "1", "region": "us-east-1", "userPoolId": stack.stack.user_pool_id, "userName": sub,
-        "triggerSource": "PreAuthentication_Authentication",
+        "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "portal" }, "triggerSource": "PreAuthentication_Authentication",
         "request": { "userAttributes": { "sub": sub, "email": person.email } }, "response": {}
     });
-    let back = EnforceMfa::answer(&stack.running.app, event.clone()).await.expect("the trigger answers");
+    let back = EnforceMfa::answer_json(&stack.running.app, event.clone()).await.expect("the trigger answers");
     assert_eq!(back, event, "the event goes back to Cognito unchanged");
     assert_eq!(stack.preferred_mfa(&person.email).await.as_deref(), Some("SOFTWARE_TOKEN_MFA"), "the tenant's MFA is back");
 
@@ -123,7 +123,11 @@ async fn a_person_who_switches_off_through_cognito_the_mfa_their_tenant_requires
         .unwrap()
         .username()
         .to_string();
-    let event = json!({ "userPoolId": stack.stack.user_pool_id, "request": { "userAttributes": { "sub": free_sub } } });
-    EnforceMfa::answer(&stack.running.app, event).await.expect("the trigger answers");
+    let event = json!({
+        "version": "1", "region": "us-east-1", "userPoolId": stack.stack.user_pool_id, "userName": free_sub,
+        "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "portal" }, "triggerSource": "PreAuthentication_Authentication",
+        "request": { "userAttributes": { "sub": free_sub } }, "response": {}
+    });
+    EnforceMfa::answer_json(&stack.running.app, event).await.expect("the trigger answers");
     assert_eq!(stack.preferred_mfa(&free.email).await.as_deref(), Some(""), "no factor was switched on for them");
 }

@@ -159,6 +159,28 @@ async fn a_person_in_two_tenants_switches_between_them_with_a_refresh_and_each_t
     assert!(refreshed(&stack, &refresh_token, Some(&a.tenant_id)).await.is_ok());
 }
 
+/// One person, an operator and a member of a tenant: their tokens speak for the tenant and still
+/// say they are an operator (the trigger leaves their groups as Cognito has them).
+#[tokio::test]
+async fn an_operator_who_is_a_member_keeps_the_operators_group_beside_the_tenants_claims() {
+    let stack = TestStack::start().await;
+    let app = Application::trusting(&stack).await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (email, password) = (stack.stack.operator.email.clone(), stack.stack.operator.password.clone());
+    invite(&stack, &tenant, &email, "en", "viewer").await;
+    let link = stack.last_email_to(&email).await.token();
+    let joined = stack.post("/invitations/join", Some(&stack.operator().await), json!({ "token": link })).await;
+    assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.body);
+    let (_, refresh_token) = stack.session(&email, &password).await.expect("the operator signs in");
+    let tokens = refreshed(&stack, &refresh_token, Some(&tenant.tenant_id)).await.unwrap();
+    for token in [&tokens.id, &tokens.access] {
+        let claims = app.verify(token).unwrap();
+        assert_eq!(claims["tenant_id"], tenant.tenant_id.as_str());
+        let groups = claims.get("cognito:groups").and_then(Value::as_array);
+        assert!(groups.is_some_and(|groups| groups.contains(&json!("operators"))), "still an operator: {claims:?}");
+    }
+}
+
 #[tokio::test]
 async fn an_srp_sign_in_by_boto3_asking_for_a_tenant_gets_its_claims_and_asking_for_another_gets_no_tokens() {
     let stack = TestStack::start().await;

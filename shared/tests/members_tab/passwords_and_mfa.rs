@@ -82,12 +82,13 @@ async fn cognitos_code_emails_speak_the_locale_the_person_chose_else_their_lates
             attributes["locale"] = locale.into();
         }
         let event = json!({
-            "userPoolId": world.app.config.user_pool_id, "triggerSource": "CustomMessage_Authentication",
+            "version": "1", "region": "us-east-1", "userPoolId": world.app.config.user_pool_id, "userName": acme.admin.sub.as_str(),
+            "callerContext": { "awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": "portal" }, "triggerSource": "CustomMessage_Authentication",
             "request": { "userAttributes": attributes, "codeParameter": "{####}" },
             "response": { "emailSubject": null, "emailMessage": null }
         });
         let app = world.app.only(CustomMessage::PORTS);
-        async move { CustomMessage::answer(&app, event).await.expect("the trigger answers")["response"].clone() }
+        async move { CustomMessage::answer_json(&app, event).await.expect("the trigger answers")["response"].clone() }
     };
     let english = code_email(None).await;
     assert!(english["emailSubject"].as_str().unwrap().contains("sign-in code"), "{english}");
