@@ -94,6 +94,49 @@ fn every_operation_has_its_binary_function_route_contract_and_events() {
     assert!(missing.is_empty(), "operations miss what they need (docs/architecture.md, \"Adding an operation\"):\n{}", missing.join("\n"));
 }
 
+/// The comment that opens the functions' alarms in `template.yaml`; the rest of `Resources` is theirs.
+const FUNCTION_ALARMS: &str = "  # alarm follows from its function.\n";
+
+/// One function's alarm: its errors and throttles in five minutes.
+fn failures_alarm(function: &str) -> String {
+    let name = function.strip_suffix("Function").unwrap_or(function);
+    let metric = |id: &str, metric: &str| {
+        format!(
+            "        - {{ Id: {id}, ReturnData: false, MetricStat: {{ Metric: {{ Namespace: AWS/Lambda, MetricName: {metric}, Dimensions: [{{ Name: FunctionName, Value: !Ref {function} }}] }}, Period: 300, Stat: Sum }} }}\n"
+        )
+    };
+    format!(
+        "\n  {name}FailuresAlarm:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      AlarmDescription: !Sub ${{{function}}} failed or was throttled\n      \
+         AlarmActions: [!If [HasAlarmTopic, !Ref AlarmTopicArn, !Ref AlarmTopic]]\n      Metrics:\n        \
+         - {{ Id: failures, Expression: errors + throttles, Label: Errors and throttles }}\n{}{}      EvaluationPeriods: 1\n      \
+         Threshold: 1\n      ComparisonOperator: GreaterThanOrEqualToThreshold\n      TreatMissingData: notBreaching\n",
+        metric("errors", "Errors"),
+        metric("throttles", "Throttles"),
+    )
+}
+
+/// Every function has its failures alarm, written from the template's functions: a function
+/// added gets its alarm by `UPDATE_TEMPLATE=1` on this test, never by copying a block.
+#[test]
+fn every_function_has_its_failures_alarm_written_from_the_functions() {
+    let path = project_root().join("template.yaml");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = source.lines().collect();
+    let functions =
+        lines.windows(2).filter(|w| w[1] == "    Type: AWS::Serverless::Function").filter_map(|w| w[0].trim().strip_suffix(':'));
+    let written: String = functions.map(failures_alarm).collect();
+    let start = source.find(FUNCTION_ALARMS).expect("template.yaml opens the functions' alarms with its comment") + FUNCTION_ALARMS.len();
+    let end = source.find("\nOutputs:").expect("template.yaml has Outputs after Resources");
+    if source[start..end] == written {
+        return;
+    }
+    if std::env::var_os("UPDATE_TEMPLATE").is_some() {
+        std::fs::write(&path, format!("{}{written}{}", &source[..start], &source[end..])).unwrap();
+        return;
+    }
+    panic!("the functions' alarms in template.yaml are not those of its functions: run this test with UPDATE_TEMPLATE=1");
+}
+
 #[tokio::test]
 async fn the_local_api_serves_exactly_the_template_routes() {
     let stack = TestStack::start().await;
