@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Writes events/<function>.<status>-<case>.json: API Gateway HTTP API (v2) events in the shape
 `sam local generate-event apigateway http-api-proxy` produces (each starts as its output), for
-the fixtures of local/fixtures.json (which local/src/fixtures.rs seeds). Run from the project root with the venv's sam on PATH:
+the fixtures of local/fixtures.json (which local/src/fixtures.rs seeds), each on the route
+openapi.yaml gives its function (`<function>.<status>-<case>`). Run from the project root with the venv's sam on PATH:
     PATH=.venv/bin:$PATH scripts/generate-events.py
 """
 import base64
 import json
 import os
 import subprocess
+
+import yaml
 
 # The fixtures' ids, tokens, callers and password: one source, local/fixtures.json, which the
 # local stack's seeding reads too.
@@ -45,6 +48,22 @@ def sam_event(method, path, body):
     return json.loads(subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout)
 
 
+def routes():
+    """Each operation's method and path, as openapi.yaml (the contract) has them."""
+    spec = yaml.safe_load(open(os.path.join(os.path.dirname(__file__), "..", "openapi.yaml")))
+    return {operation["operationId"]: (method.upper(), path)
+            for path, item in spec["paths"].items() for method, operation in item.items() if "operationId" in operation}
+
+
+ROUTES = routes()
+
+
+def case(name, params, claims, body=None, query=None, headers=None):
+    """The event `<function>.<status>-<case>`, on its function's route."""
+    method, route = ROUTES[name.split(".")[0]]
+    return {name: event(method, route, params, claims, body, query, headers)}
+
+
 def event(method, route, params, claims, body=None, query=None, headers=None):
     path = route
     for name, value in (params or {}).items():
@@ -79,90 +98,89 @@ def event(method, route, params, claims, body=None, query=None, headers=None):
 TP={"tenantId":T}; TMP={"tenantId":T,"memberId":M}
 PORTAL_MEMBER={"service-management-portal":"member"}
 cases = {
- "list-roles.200-signed-in": event("GET","/roles",None,MEMBER),
- "list-roles.401-no-token": event("GET","/roles",None,None),
- "create-tenant.201-operator": event("POST","/tenants",None,OPERATOR,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"ja"}),
- "create-tenant.400-bad-email": event("POST","/tenants",None,OPERATOR,{"name":"Globex","adminEmail":"admin-at-globex","adminLanguage":"ja"}),
- "create-tenant.403-tenant-admin": event("POST","/tenants",None,ADMIN,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"en"}),
- "get-tenant.200-admin": event("GET","/tenants/{tenantId}",TP,ADMIN),
- "get-tenant.404-unknown-tenant": event("GET","/tenants/{tenantId}",{"tenantId":UNKNOWN},ADMIN),
- "get-tenant.403-plain-member": event("GET","/tenants/{tenantId}",TP,MEMBER),
- "list-tenants.200-admin": event("GET","/tenants",None,ADMIN),
- "list-tenants.401-no-token": event("GET","/tenants",None,None),
- "list-members.200-admin": event("GET","/tenants/{tenantId}/members",TP,ADMIN,query={"limit":"10"}),
- "list-members.400-bad-limit": event("GET","/tenants/{tenantId}/members",TP,ADMIN,query={"limit":"500"}),
- "list-members.403-plain-member": event("GET","/tenants/{tenantId}/members",TP,MEMBER),
- "invite-member.201-admin": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"new.member@events.example.com","language":"ja","roles":{"service-management-portal":"member","cloud-video-recorder":"viewer"}}),
- "invite-member.400-unknown-role": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"new.member@events.example.com","language":"en","roles":{"service-management-portal":"owner"}}),
- "invite-member.403-plain-member": event("POST","/tenants/{tenantId}/members",TP,MEMBER,{"email":"new.member@events.example.com","language":"en","roles":PORTAL_MEMBER}),
- "invite-member.409-existing-email": event("POST","/tenants/{tenantId}/members",TP,ADMIN,{"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER}),
- "invite-members.200-mixed-rows": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
+ **case("list-roles.200-signed-in",None,MEMBER),
+ **case("list-roles.401-no-token",None,None),
+ **case("create-tenant.201-operator",None,OPERATOR,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"ja"}),
+ **case("create-tenant.400-bad-email",None,OPERATOR,{"name":"Globex","adminEmail":"admin-at-globex","adminLanguage":"ja"}),
+ **case("create-tenant.403-tenant-admin",None,ADMIN,{"name":"Globex","adminEmail":"admin@globex.example.com","adminLanguage":"en"}),
+ **case("get-tenant.200-admin",TP,ADMIN),
+ **case("get-tenant.404-unknown-tenant",{"tenantId":UNKNOWN},ADMIN),
+ **case("get-tenant.403-plain-member",TP,MEMBER),
+ **case("list-tenants.200-admin",None,ADMIN),
+ **case("list-tenants.401-no-token",None,None),
+ **case("list-members.200-admin",TP,ADMIN,query={"limit":"10"}),
+ **case("list-members.400-bad-limit",TP,ADMIN,query={"limit":"500"}),
+ **case("list-members.403-plain-member",TP,MEMBER),
+ **case("invite-member.201-admin",TP,ADMIN,{"email":"new.member@events.example.com","language":"ja","roles":{"service-management-portal":"member","cloud-video-recorder":"viewer"}}),
+ **case("invite-member.400-unknown-role",TP,ADMIN,{"email":"new.member@events.example.com","language":"en","roles":{"service-management-portal":"owner"}}),
+ **case("invite-member.403-plain-member",TP,MEMBER,{"email":"new.member@events.example.com","language":"en","roles":PORTAL_MEMBER}),
+ **case("invite-member.409-existing-email",TP,ADMIN,{"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER}),
+ **case("invite-members.200-mixed-rows",TP,ADMIN,{"items":[
     {"email":"batch.one@events.example.com","language":"ja","roles":{"service-management-portal":"member","cloud-video-recorder":"viewer"}},
     {"email":"batch.two@events.example.com","language":"en","roles":PORTAL_MEMBER,"expiresInDays":14},
     {"email":"not-an-address","language":"en","roles":PORTAL_MEMBER},
     {"email":"Member@Events.example.com","language":"en","roles":PORTAL_MEMBER},
     {"email":"batch.one@events.example.com","language":"en","roles":PORTAL_MEMBER}]}),
- "invite-members.400-batch-too-large": event("POST","/tenants/{tenantId}/members/batch",TP,ADMIN,{"items":[
+ **case("invite-members.400-batch-too-large",TP,ADMIN,{"items":[
     {"email":f"batch.{n}@events.example.com","language":"en","roles":PORTAL_MEMBER} for n in range(101)]}),
- "get-me.200-operator": event("GET","/me",None,OPERATOR),
- "get-me.401-no-token": event("GET","/me",None,None),
- "list-my-memberships.200-admin": event("GET","/me/memberships",None,ADMIN,query={"limit":"10"}),
- "list-my-memberships.400-bad-limit": event("GET","/me/memberships",None,ADMIN,query={"limit":"0"}),
- "get-member.200-admin": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,ADMIN),
- "get-member.404-unknown-member": event("GET","/tenants/{tenantId}/members/{memberId}",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
- "get-member.403-plain-member": event("GET","/tenants/{tenantId}/members/{memberId}",TMP,MEMBER),
- "accept-invitation.200-valid-token": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":GOOD_PASSWORD}),
- "accept-invitation.400-weak-password": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":"short"}),
- "accept-invitation.400-unknown-token": event("POST","/invitations/accept",None,None,{"token":UNKNOWN_TOKEN,"password":GOOD_PASSWORD}),
- "accept-invitation.400-padded-password": event("POST","/invitations/accept",None,None,{"token":INVITATION_TOKEN,"password":" "+GOOD_PASSWORD}),
- "accept-invitation.409-account-exists": event("POST","/invitations/accept",None,None,{"token":SIGN_IN_TOKEN,"password":GOOD_PASSWORD}),
- "lookup-invitation.200-new-person": event("POST","/invitations/lookup",None,None,{"token":INVITATION_TOKEN}),
- "lookup-invitation.200-account-exists": event("POST","/invitations/lookup",None,None,{"token":SIGN_IN_TOKEN}),
- "lookup-invitation.400-unknown-token": event("POST","/invitations/lookup",None,None,{"token":UNKNOWN_TOKEN}),
- "join-tenant.200-invited-person": event("POST","/invitations/join",None,ADMIN,{"token":JOIN_TOKEN}),
- "join-tenant.403-another-person": event("POST","/invitations/join",None,MEMBER,{"token":JOIN_TOKEN}),
- "join-tenant.400-unknown-token": event("POST","/invitations/join",None,ADMIN,{"token":UNKNOWN_TOKEN}),
- "join-tenant.401-no-token": event("POST","/invitations/join",None,None,{"token":JOIN_TOKEN}),
+ **case("get-me.200-operator",None,OPERATOR),
+ **case("get-me.401-no-token",None,None),
+ **case("list-my-memberships.200-admin",None,ADMIN,query={"limit":"10"}),
+ **case("list-my-memberships.400-bad-limit",None,ADMIN,query={"limit":"0"}),
+ **case("get-member.200-admin",TMP,ADMIN),
+ **case("get-member.404-unknown-member",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
+ **case("get-member.403-plain-member",TMP,MEMBER),
+ **case("accept-invitation.200-valid-token",None,None,{"token":INVITATION_TOKEN,"password":GOOD_PASSWORD}),
+ **case("accept-invitation.400-weak-password",None,None,{"token":INVITATION_TOKEN,"password":"short"}),
+ **case("accept-invitation.400-unknown-token",None,None,{"token":UNKNOWN_TOKEN,"password":GOOD_PASSWORD}),
+ **case("accept-invitation.400-padded-password",None,None,{"token":INVITATION_TOKEN,"password":" "+GOOD_PASSWORD}),
+ **case("accept-invitation.409-account-exists",None,None,{"token":SIGN_IN_TOKEN,"password":GOOD_PASSWORD}),
+ **case("lookup-invitation.200-new-person",None,None,{"token":INVITATION_TOKEN}),
+ **case("lookup-invitation.200-account-exists",None,None,{"token":SIGN_IN_TOKEN}),
+ **case("lookup-invitation.400-unknown-token",None,None,{"token":UNKNOWN_TOKEN}),
+ **case("join-tenant.200-invited-person",None,ADMIN,{"token":JOIN_TOKEN}),
+ **case("join-tenant.403-another-person",None,MEMBER,{"token":JOIN_TOKEN}),
+ **case("join-tenant.400-unknown-token",None,ADMIN,{"token":UNKNOWN_TOKEN}),
+ **case("join-tenant.401-no-token",None,None,{"token":JOIN_TOKEN}),
 }
 def mp(m): return {"tenantId":T,"memberId":m}
-R="/tenants/{tenantId}/members/{memberId}"
 more={
- "change-member-roles.200-admin": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":{"service-management-portal":"member","device-management":"operator"}}),
- "change-member-roles.400-no-portal-role": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":{"device-management":"operator"}}),
- "change-member-roles.403-own-roles": event("PUT",R+"/roles",mp(ADMN2),SECOND,{"roles":{"service-management-portal":"member"}}),
- "change-member-roles.409-representative": event("PUT",R+"/roles",mp(ADMN),SECOND,{"roles":{"service-management-portal":"member"}}),
- "change-member-roles.412-stale-version": event("PUT",R+"/roles",mp(TGT),ADMIN,{"roles":PORTAL_MEMBER},headers={"if-match":'"99"'}),
- "delete-member.204-admin": event("DELETE",R,mp(TGT),ADMIN),
- "delete-member.403-self": event("DELETE",R,mp(ADMN2),SECOND),
- "delete-member.409-representative": event("DELETE",R,mp(ADMN),SECOND),
- "delete-member.403-plain-member": event("DELETE",R,mp(ADMN2),MEMBER),
- "resend-invitation.202-invited-member": event("POST",R+"/invitation",mp(INV),ADMIN),
- "resend-invitation.409-registered-member": event("POST",R+"/invitation",mp(TGT),ADMIN),
- "resend-invitation.403-plain-member": event("POST",R+"/invitation",mp(INV),MEMBER),
- "send-password-reset.202-registered-member": event("POST",R+"/password-reset",mp(TGT),ADMIN),
- "send-password-reset.409-invited-member": event("POST",R+"/password-reset",mp(INV),ADMIN),
- "send-password-reset.403-plain-member": event("POST",R+"/password-reset",mp(TGT),MEMBER),
- "send-password-reset.403-self": event("POST",R+"/password-reset",mp(ADMN2),SECOND),
- "complete-password-reset.204-valid-token": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
- "complete-password-reset.400-weak-password": event("POST","/password-resets/complete",None,None,{"token":RESET_TOKEN,"password":"password"}),
- "complete-password-reset.400-unknown-token": event("POST","/password-resets/complete",None,None,{"token":UNKNOWN_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
- "set-member-mfa.200-enable": event("PUT",R+"/mfa",mp(TGT),ADMIN,{"enabled":True}),
- "set-member-mfa.400-not-a-boolean": event("PUT",R+"/mfa",mp(TGT),ADMIN,{"enabled":"yes"}),
- "set-member-mfa.409-invited-member": event("PUT",R+"/mfa",mp(INV),ADMIN,{"enabled":True}),
- "set-member-mfa.403-plain-member": event("PUT",R+"/mfa",mp(TGT),MEMBER,{"enabled":False}),
- "set-member-mfa.403-self": event("PUT",R+"/mfa",mp(ADMN2),SECOND,{"enabled":True}),
- "list-representative-candidates.200-admin": event("GET","/tenants/{tenantId}/representative/candidates",TP,ADMIN),
- "list-representative-candidates.403-plain-member": event("GET","/tenants/{tenantId}/representative/candidates",TP,MEMBER),
- "list-representative-candidates.404-unknown-tenant": event("GET","/tenants/{tenantId}/representative/candidates",{"tenantId":UNKNOWN},ADMIN),
- "change-representative.200-representative": event("PUT","/tenants/{tenantId}/representative",TP,ADMIN,{"memberId":ADMN2}),
- "change-representative.403-not-representative": event("PUT","/tenants/{tenantId}/representative",TP,SECOND,{"memberId":ADMN2}),
- "change-representative.409-plain-member-target": event("PUT","/tenants/{tenantId}/representative",TP,ADMIN,{"memberId":"01JEVENTS000000000000MEMBR"}),
- "change-representative-email.200-invited-representative": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"new.child.admin@events.example.com"}),
- "change-representative-email.409-registered-representative": event("PUT","/tenants/{tenantId}/representative/email",TP,ADMIN,{"email":"new.admin@events.example.com"}),
- "list-audit.200-admin": event("GET","/tenants/{tenantId}/audit",TP,ADMIN,query={"limit":"20"}),
- "list-audit.403-plain-member": event("GET","/tenants/{tenantId}/audit",TP,MEMBER),
- "list-audit.400-forged-cursor": event("GET","/tenants/{tenantId}/audit",TP,ADMIN,query={"cursor":"VEVOQU5UIzAx"}),
- "change-representative-email.400-bad-email": event("PUT","/tenants/{tenantId}/representative/email",{"tenantId":CH},ADMIN,{"email":"nobody"}),
+ **case("change-member-roles.200-admin",mp(TGT),ADMIN,{"roles":{"service-management-portal":"member","device-management":"operator"}}),
+ **case("change-member-roles.400-no-portal-role",mp(TGT),ADMIN,{"roles":{"device-management":"operator"}}),
+ **case("change-member-roles.403-own-roles",mp(ADMN2),SECOND,{"roles":{"service-management-portal":"member"}}),
+ **case("change-member-roles.409-representative",mp(ADMN),SECOND,{"roles":{"service-management-portal":"member"}}),
+ **case("change-member-roles.412-stale-version",mp(TGT),ADMIN,{"roles":PORTAL_MEMBER},headers={"if-match":'"99"'}),
+ **case("delete-member.204-admin",mp(TGT),ADMIN),
+ **case("delete-member.403-self",mp(ADMN2),SECOND),
+ **case("delete-member.409-representative",mp(ADMN),SECOND),
+ **case("delete-member.403-plain-member",mp(ADMN2),MEMBER),
+ **case("resend-invitation.202-invited-member",mp(INV),ADMIN),
+ **case("resend-invitation.409-registered-member",mp(TGT),ADMIN),
+ **case("resend-invitation.403-plain-member",mp(INV),MEMBER),
+ **case("send-password-reset.202-registered-member",mp(TGT),ADMIN),
+ **case("send-password-reset.409-invited-member",mp(INV),ADMIN),
+ **case("send-password-reset.403-plain-member",mp(TGT),MEMBER),
+ **case("send-password-reset.403-self",mp(ADMN2),SECOND),
+ **case("complete-password-reset.204-valid-token",None,None,{"token":RESET_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
+ **case("complete-password-reset.400-weak-password",None,None,{"token":RESET_TOKEN,"password":"password"}),
+ **case("complete-password-reset.400-unknown-token",None,None,{"token":UNKNOWN_TOKEN,"password":"N3w-Corr3ct-Horse!"}),
+ **case("set-member-mfa.200-enable",mp(TGT),ADMIN,{"enabled":True}),
+ **case("set-member-mfa.400-not-a-boolean",mp(TGT),ADMIN,{"enabled":"yes"}),
+ **case("set-member-mfa.409-invited-member",mp(INV),ADMIN,{"enabled":True}),
+ **case("set-member-mfa.403-plain-member",mp(TGT),MEMBER,{"enabled":False}),
+ **case("set-member-mfa.403-self",mp(ADMN2),SECOND,{"enabled":True}),
+ **case("list-representative-candidates.200-admin",TP,ADMIN),
+ **case("list-representative-candidates.403-plain-member",TP,MEMBER),
+ **case("list-representative-candidates.404-unknown-tenant",{"tenantId":UNKNOWN},ADMIN),
+ **case("change-representative.200-representative",TP,ADMIN,{"memberId":ADMN2}),
+ **case("change-representative.403-not-representative",TP,SECOND,{"memberId":ADMN2}),
+ **case("change-representative.409-plain-member-target",TP,ADMIN,{"memberId":"01JEVENTS000000000000MEMBR"}),
+ **case("change-representative-email.200-invited-representative",{"tenantId":CH},ADMIN,{"email":"new.child.admin@events.example.com"}),
+ **case("change-representative-email.409-registered-representative",TP,ADMIN,{"email":"new.admin@events.example.com"}),
+ **case("list-audit.200-admin",TP,ADMIN,query={"limit":"20"}),
+ **case("list-audit.403-plain-member",TP,MEMBER),
+ **case("list-audit.400-forged-cursor",TP,ADMIN,query={"cursor":"VEVOQU5UIzAx"}),
+ **case("change-representative-email.400-bad-email",{"tenantId":CH},ADMIN,{"email":"nobody"}),
 }
 
 
