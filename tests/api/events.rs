@@ -161,14 +161,16 @@ fn every_function_has_events_and_is_an_operation() {
 /// What `sam local invoke` printed for one event, and what was wrong with it.
 struct Invoked {
     failure: Option<String>,
-    /// How many times the event was invoked again because SAM printed none of its log.
+    /// How many times the event was invoked again because SAM printed none of its log, or Docker
+    /// did not start its container.
     repeats: usize,
     printed: String,
 }
 
-/// How many times an event is invoked when SAM prints none of its log, and how long to let the
-/// machine's load pass before the next: with the suites beside it faster, three invocations of
-/// the quickest event (a 401 that calls nothing) all lost their log once.
+/// How many times an event is invoked when SAM prints none of its log (or Docker did not start
+/// its container), and how long to let the machine's load pass before the next: with the suites
+/// beside it faster, three invocations of the quickest event (a 401 that calls nothing) all lost
+/// their log once.
 const SAM_LOG_ATTEMPTS: usize = 5;
 const SAM_LOG_PAUSE: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -183,8 +185,10 @@ fn invoke_under_sam(root: &Path, file: &Path, port: &str) -> Invoked {
         let (failure, output) = invoke_once(root, file, port);
         printed.push_str(&output);
         match failure {
-            Some(InvokeFailure::LogMissing(_)) if attempt + 1 < SAM_LOG_ATTEMPTS => std::thread::sleep(SAM_LOG_PAUSE),
-            Some(InvokeFailure::LogMissing(why) | InvokeFailure::Wrong(why)) => {
+            Some(InvokeFailure::LogMissing(_) | InvokeFailure::NotStarted(_)) if attempt + 1 < SAM_LOG_ATTEMPTS => {
+                std::thread::sleep(SAM_LOG_PAUSE)
+            }
+            Some(InvokeFailure::LogMissing(why) | InvokeFailure::NotStarted(why) | InvokeFailure::Wrong(why)) => {
                 return Invoked { failure: Some(why), repeats: attempt, printed }
             }
             None => return Invoked { failure: None, repeats: attempt, printed },
@@ -198,6 +202,9 @@ enum InvokeFailure {
     Wrong(String),
     /// The answer was right, the log line is missing.
     LogMissing(String),
+    /// Docker could not start the container (its daemon answered 500, as when two containers'
+    /// port rules race in iptables): the function never ran.
+    NotStarted(String),
 }
 
 /// One `sam local invoke` of the event: what was wrong, and what SAM printed.
@@ -225,6 +232,9 @@ fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, 
             .or(publisher_status(r))
             .or(refused(r).then_some(u64::from(expected)).filter(|s| *s != 200))
     });
+    if status.is_none() && stderr.contains("Server Error for http+docker://") {
+        return (Some(InvokeFailure::NotStarted(format!("{}: Docker did not start its container\n{printed}", file.display()))), printed);
+    }
     if status != Some(u64::from(expected)) {
         return (Some(InvokeFailure::Wrong(format!("{}: expected {expected}, got {status:?}\n{printed}", file.display()))), printed);
     }
