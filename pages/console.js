@@ -1,5 +1,7 @@
 // The Members tab as a web console: a client of the public API and of Cognito's user-pool API
-// only, as a portal team would write it. Tokens live in this page's memory, never in storage.
+// only, as a portal team would write it. The ID and access tokens live in this page's memory;
+// the refresh token alone is kept in this tab's sessionStorage, so that a reload keeps the
+// session (docs/console.md says against what that holds).
 "use strict";
 
 Portal.run(async () => {
@@ -16,6 +18,14 @@ Portal.run(async () => {
     members: [], membersCursor: null, historyCursor: null, overview: null,
   };
   const t = () => ConsoleTexts[state.lang];
+  // This tab's session across a reload: gone with the tab, never shared with another tab.
+  const kept = {
+    refresh: () => sessionStorage.getItem("console.refreshToken"),
+    tenant: () => sessionStorage.getItem("console.tenant"),
+    keep(tokens) { sessionStorage.setItem("console.refreshToken", tokens.refresh); },
+    tenantIs(id) { sessionStorage.setItem("console.tenant", id); },
+    forget() { sessionStorage.removeItem("console.refreshToken"); sessionStorage.removeItem("console.tenant"); },
+  };
 
   // ---- Words ----
   function speak() {
@@ -27,13 +37,15 @@ Portal.run(async () => {
     toggle.textContent = words.language;
     toggle.lang = state.lang === "ja" ? "en" : "ja";
     toggle.setAttribute("aria-label", words.languageLabel);
+    if (state.tokens) showTokenRoles();
     for (const select of document.querySelectorAll("select.languages")) {
       const chosen = select.value || state.lang;
       select.replaceChildren(...["ja", "en"].map((l) => el("option", { value: l, textContent: words[l] })));
       select.value = chosen;
     }
   }
-  const when = (at) => new Date(at).toLocaleString(state.lang === "ja" ? "ja-JP" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  // With its zone: an administrator and the member they invite may not share one.
+  const when = (at) => new Date(at).toLocaleString(state.lang === "ja" ? "ja-JP" : "en-GB", { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
   const nameOf = (names) => (names ? names[state.lang] || names.en : "");
   const application = (id) => state.applications.find((a) => a.applicationId === id);
   const roleName = (appId, roleId) => {
@@ -95,8 +107,14 @@ Portal.run(async () => {
     if (answer.status !== 200) return { ok: false, answer };
     const result = answer.body.AuthenticationResult;
     state.tokens = { id: result.IdToken, access: result.AccessToken, refresh: result.RefreshToken || state.tokens.refresh };
+    kept.keep(state.tokens);
     return { ok: true };
   }
+
+  // A row's menu closes on a click anywhere else, as a menu does.
+  document.addEventListener("click", (event) => {
+    for (const open of document.querySelectorAll("details.actions[open]")) if (!open.contains(event.target)) open.open = false;
+  });
 
   // ---- Dialogs: focus moves in, and back to what opened them ----
   function openDialog(dialog, opener, submit) {
@@ -105,11 +123,12 @@ Portal.run(async () => {
     dialog.opener = opener;
     dialog.querySelector("form").onsubmit = async (event) => {
       event.preventDefault();
-      const buttons = [...dialog.querySelectorAll("button")];
-      const enabled = buttons.filter((b) => !b.disabled);
-      enabled.forEach((b) => { b.disabled = true; });
+      // While it runs, nothing is sent twice; Cancel still leaves.
+      const busy = [...dialog.querySelectorAll("button:not(.cancel)")].filter((b) => !b.disabled);
+      busy.forEach((b) => { b.disabled = true; });
       const outcome = await submit();
-      enabled.forEach((b) => { b.disabled = false; });
+      // `false`: the dialog stays, its buttons as the handler left them.
+      if (outcome !== false) busy.forEach((b) => { b.disabled = false; });
       if (typeof outcome === "string") return Portal.show(error, outcome);
       if (outcome !== false) dialog.close();
     };
@@ -155,6 +174,7 @@ Portal.run(async () => {
     if (answer.body.AuthenticationResult) {
       const r = answer.body.AuthenticationResult;
       state.tokens = { id: r.IdToken, access: r.AccessToken, refresh: r.RefreshToken };
+      kept.keep(state.tokens);
       challenge = null;
       $("password").value = "";
       $("code").value = "";
@@ -169,6 +189,7 @@ Portal.run(async () => {
     $("code").focus();
   }
   function signOut() {
+    kept.forget();
     state.tokens = null;
     state.current = null;
     challenge = null;
@@ -176,6 +197,8 @@ Portal.run(async () => {
     for (const id of ["tenant", "sign-out"]) $(id).hidden = true;
     document.querySelector("label[for=tenant]").hidden = true;
     $("who").textContent = "";
+    // The next person at this screen starts from an empty form.
+    $("sign-in").reset();
     $("sign-in").hidden = false;
     $("challenge").hidden = true;
     $("sign-in-view").hidden = false;
@@ -214,7 +237,8 @@ Portal.run(async () => {
       if (!state.me.operator) return fail(t().noTenant);
       return showTenant(null);
     }
-    const first = state.tenants.find((x) => x.membership?.manager) || state.tenants.find((x) => x.manager) || state.tenants[0];
+    const first = state.tenants.find((x) => x.tenantId === kept.tenant()) || state.tenants.find((x) => x.membership?.manager)
+      || state.tenants.find((x) => x.manager) || state.tenants[0];
     await switchTenant(first.tenantId);
   }
   /** Parents before children, each child indented under its parent. */
@@ -237,6 +261,7 @@ Portal.run(async () => {
   /** Opens a tenant; where the person is a member, their tokens now speak for it. */
   async function switchTenant(tenantId) {
     state.current = tenantId;
+    kept.tenantIs(tenantId);
     $("tenant").value = tenantId;
     if (currentMembership()) {
       const switched = await refresh(tenantId);
@@ -317,6 +342,10 @@ Portal.run(async () => {
   }
   $("filters").addEventListener("submit", (event) => { event.preventDefault(); loadMembers(); });
   $("members-more").addEventListener("click", () => loadMembers(true));
+  $("members-refresh").addEventListener("click", async () => {
+    await loadMembers();
+    notify(t().refreshed);
+  });
 
   function renderMembers() {
     fillFilters();
@@ -332,13 +361,15 @@ Portal.run(async () => {
     const marks = [m.representative && el("span", { className: "tag rep", textContent: words.representative }), self && el("span", { className: "tag", textContent: words.you })].filter(Boolean);
     const roles = el("ul", {}, ...Object.entries(m.roles).map(([app, role]) => el("li", { textContent: `${nameOf(application(app)?.name) || app}: ${roleName(app, role)}` })));
     const invitedBy = m.invitedBy?.email || words.invitedBy[m.invitedBy?.kind] || "";
+    // Each cell names its column, for the narrow layout that shows a member as a card.
+    const cell = (label, ...content) => el("td", { dataset: { label } }, ...content);
     return el("tr", { dataset: { memberId: m.memberId } },
-      el("td", {}, el("span", { className: "email", textContent: m.email }), " ", ...marks),
-      el("td", { textContent: statusText }),
-      el("td", {}, roles),
-      el("td", {}, mfaSwitch(m, self)),
-      el("td", { textContent: invitedBy }),
-      el("td", {}, actionsOf(m, self)));
+      cell(words.colEmail, el("span", { className: "email", textContent: m.email }), " ", ...marks),
+      cell(words.colStatus, statusText),
+      cell(words.colRoles, roles),
+      cell(words.colMfa, mfaSwitch(m, self)),
+      cell(words.colInvitedBy, invitedBy),
+      cell(words.colActions, actionsOf(m, self)));
   }
   function mfaSwitch(m, self) {
     const words = t();
@@ -346,8 +377,7 @@ Portal.run(async () => {
     button.setAttribute("role", "switch");
     button.setAttribute("aria-checked", String(m.mfa.enabled));
     button.setAttribute("aria-label", words.mfaSwitch(m.email));
-    if (self) button.title = words.why.self;
-    else if (m.status !== "active") button.title = words.why.notActive;
+    const why = self ? words.why.self : m.status !== "active" ? words.why.notActive : "";
     button.addEventListener("click", async () => {
       const answer = await call("PUT", tenantPath(`/members/${m.memberId}/mfa`), { enabled: !m.mfa.enabled });
       if (!answer.ok) return fail(explain(answer));
@@ -358,7 +388,10 @@ Portal.run(async () => {
       notify(m.mfa.enabled ? words.mfaOn(m.email, words.mfaType[m.mfa.type]) : words.mfaOffDone(m.email));
     });
     const type = el("span", { className: "mfa-type", textContent: m.mfa.enabled ? words.mfaType[m.mfa.type] : words.mfaOff });
-    return el("span", { className: "switch" }, button, type);
+    // Why it is off, as text (as for every other action): a tooltip reaches no keyboard or finger.
+    const reason = why ? el("small", { className: "why", id: `mfa-why-${m.memberId}`, textContent: why }) : null;
+    if (reason) button.setAttribute("aria-describedby", reason.id);
+    return el("span", { className: "switch" }, button, type, reason);
   }
   /** The row's actions, each with why it is off, before any click. */
   function actionsOf(m, self) {
@@ -385,6 +418,15 @@ Portal.run(async () => {
       if (why) menu.append(el("small", { textContent: why }));
     }
     const details = el("details", { className: "actions" }, summary, menu);
+    details.addEventListener("toggle", () => {
+      if (!details.open) return;
+      for (const other of document.querySelectorAll("details.actions[open]")) if (other !== details) other.open = false;
+    });
+    details.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      details.open = false;
+      summary.focus();
+    });
     return details;
   }
   /** After a change: its notice and the list again; or the sentence for the dialog. */
@@ -451,14 +493,35 @@ Portal.run(async () => {
 
   // ---- Bulk invitations from CSV: a dry run first, each line's outcome shown ----
   let checked = null;
+  const bulkHeader = () => ["email", "language", ...state.applications.map((a) => a.applicationId)].join(",");
+  const bulkExample = () => ["ana@example.com", state.lang, ...state.applications.map((a, i) => (i === 0 ? a.roles[a.roles.length - 1]?.roleId : "") || "")].join(",");
+  /** What people obviously mean: a language or a role by its id or its name, in any case. */
+  const fold = (text) => String(text || "").trim().toLowerCase();
+  const LANGUAGES = { en: ["en", "english", "英語"], ja: ["ja", "japanese", "日本語"] };
+  const languageOf = (cell) => Object.keys(LANGUAGES).find((l) => LANGUAGES[l].includes(fold(cell)));
+  const roleOf = (app, cell) => app.roles.find((r) => [r.roleId, r.name.en, r.name.ja].map(fold).includes(fold(cell)))?.roleId;
+  /** The lines as rows to send, or, for each line that cannot be one, which field and what it takes. */
   function csvRows() {
+    const words = t();
     const lines = $("bulk-csv").value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
     const cells = (line) => line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
     let columns = state.applications.map((a) => a.applicationId);
-    if (lines[0] && cells(lines[0])[0].toLowerCase() === "email") columns = cells(lines.shift()).slice(2);
+    if (lines[0] && fold(cells(lines[0])[0]) === "email") columns = cells(lines.shift()).slice(2);
     return lines.map((line) => {
       const [email, language, ...roles] = cells(line);
-      return { email, language, roles: Object.fromEntries(columns.map((app, i) => [app, roles[i]]).filter(([, role]) => role)) };
+      const problems = [];
+      const lang = languageOf(language);
+      if (!lang) problems.push(words.badLanguage(language));
+      const chosen = [];
+      columns.forEach((appId, i) => {
+        const app = application(appId);
+        if (!app) return problems.push(words.badApplication(appId));
+        if (!fold(roles[i]) || ["none", "-", words.noAccess.toLowerCase()].includes(fold(roles[i]))) return;
+        const role = roleOf(app, roles[i]);
+        if (role) chosen.push([appId, role]);
+        else problems.push(words.badRole(nameOf(app.name), roles[i], app.roles.map((r) => r.roleId)));
+      });
+      return { row: { email, language: lang, roles: Object.fromEntries(chosen) }, problem: problems.join(" ") };
     });
   }
   function showOutcomes(items, dryRun) {
@@ -466,29 +529,42 @@ Portal.run(async () => {
     const table = $("bulk-results");
     table.querySelector("tbody").replaceChildren(...items.map((item, i) => el("tr", {},
       el("td", { textContent: String(i + 1) }), el("td", { textContent: item.email }),
-      el("td", { textContent: item.status === 201 ? (dryRun ? words.wouldInvite : words.bulkInvited) : explain({ body: item.error }), className: item.status === 201 ? "" : "error" }))));
+      el("td", { textContent: item.status === 201 ? (dryRun ? words.wouldInvite : words.bulkInvited) : item.problem || explain({ body: item.error }), className: item.status === 201 ? "" : "error" }))));
     table.hidden = false;
   }
+  /** The batch sent (or checked); its rows' outcomes, or the sentence of what stopped it. */
   async function sendBatch(dryRun) {
-    const rows = csvRows();
+    const lines = csvRows();
+    if (lines.some((l) => l.problem)) {
+      showOutcomes(lines.map((l) => ({ email: l.row.email, status: l.problem ? 400 : 201, problem: l.problem })), true);
+      return [];
+    }
+    const rows = lines.map((l) => l.row);
     const answer = await call("POST", tenantPath("/members/batch"), { items: rows, dryRun }, dryRun ? {} : { "idempotency-key": checked.key });
     if (!answer.ok) return explain(answer);
     showOutcomes(answer.body.items, dryRun);
     return answer.body.items;
   }
   $("bulk").addEventListener("click", () => {
+    const words = t();
     $("bulk-csv").value = "";
     $("bulk-file").value = "";
     $("bulk-results").hidden = true;
     $("bulk-send").disabled = true;
+    $("bulk-format").textContent = `${bulkHeader()}\n${bulkExample()}`;
+    $("bulk-template").href = `data:text/csv;charset=utf-8,${encodeURIComponent(`${bulkHeader()}\n${bulkExample()}\n`)}`;
+    $("bulk-roles").textContent = state.applications.map((a) => words.rolesOf(nameOf(a.name), a.roles.map((r) => r.roleId))).join(" ");
     checked = null;
     openDialog($("bulk-dialog"), $("bulk"), async () => {
       const sent = await sendBatch(false);
       if (typeof sent === "string") return sent;
-      $("bulk-send").disabled = true;
       checked = null;
-      notify(t().bulkDone(sent.filter((i) => i.status === 201).length));
-      loadMembers();
+      const invited = sent.filter((i) => i.status === 201).length;
+      loadMembers().then(() => notify(t().bulkDone(invited, sent.length - invited)));
+      // Every line invited: done. Otherwise the lines that were not stay in view, nothing to send again.
+      if (invited === sent.length) return true;
+      $("bulk-dry-run").disabled = false;
+      Portal.show($("bulk-dialog").querySelector(".error"), t().bulkDone(invited, sent.length - invited));
       return false;
     });
   });
@@ -559,7 +635,8 @@ Portal.run(async () => {
     $("history-list").append(...answer.body.items.map((entry) => {
       const actor = entry.actor.email || words.invitedBy[entry.actor.kind] || entry.actor.kind;
       const subject = entry.after?.email || entry.before?.email || "";
-      return el("li", {}, el("time", { dateTime: entry.at, textContent: when(entry.at) }), ` ${actor} ${words.action[entry.action] || entry.action} ${subject}`);
+      const action = entry.action === "mfa_changed" ? words.mfaChanged(!!entry.after?.mfa?.enabled) : words.action[entry.action] || entry.action;
+      return el("li", {}, el("time", { dateTime: entry.at, textContent: when(entry.at) }), ` ${actor} ${action} ${subject}`);
     }));
     state.historyCursor = answer.body.nextCursor;
     $("history-more").hidden = !state.historyCursor;
@@ -586,10 +663,18 @@ Portal.run(async () => {
     speak();
     if (!state.tokens) return;
     fillTenantSelects();
+    // What is on screen speaks the new language at once, whether or not reading it again works.
+    if (state.current) renderMembers();
     const open = document.querySelector("[role=tab][aria-selected=true]");
     if (open && !open.hidden && state.current) selectTab(open.id.slice(4));
   });
 
   speak();
   $("email").focus();
+  // A reload: the tab's session goes on, if Cognito still renews it.
+  if (kept.refresh()) {
+    state.tokens = { refresh: kept.refresh() };
+    if ((await refresh(null)).ok) await signedIn();
+    else signOut();
+  }
 });

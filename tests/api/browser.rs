@@ -51,9 +51,14 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    /// A headless Chromium whose browser language is `language`, with the flags this closed
-    /// network needs (no background connections to Google).
+    /// A headless Chromium whose browser language is `language`, as wide as a phone held
+    /// sideways, with the flags this closed network needs (no background connections to Google).
     pub(crate) async fn start(language: &str) -> Self {
+        Self::start_at(language, (720, 900)).await
+    }
+
+    /// As `start`, its window `(width, height)` from the start (no resize to wait for).
+    pub(crate) async fn start_at(language: &str, (width, height): (u32, u32)) -> Self {
         let port = free_port();
         let mut driver = std::process::Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()))
             .arg(format!("--port={port}"))
@@ -68,7 +73,7 @@ impl Browser {
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=720,900", format!("--lang={language}"), format!("--user-data-dir={}", profile.0.display()),
+                format!("--window-size={width},{height}"), format!("--lang={language}"), format!("--user-data-dir={}", profile.0.display()),
             ],
             "prefs": { "intl.accept_languages": language },
         });
@@ -135,9 +140,14 @@ impl Browser {
         panic!("{css} was never shown");
     }
 
+    /// Clicks `css` as a person would: scrolled to the middle of its scrolling box first (a
+    /// dialog's sticky buttons may cover what sits at its foot).
     pub(crate) async fn click(&self, css: &str) {
         self.text_or_field(css).await;
-        self.client.find(Locator::Css(css)).await.expect("the element").click().await.expect("it clicks");
+        let element = self.client.find(Locator::Css(css)).await.expect("the element");
+        let reference = serde_json::to_value(&element).expect("an element reference");
+        self.client.execute("arguments[0].scrollIntoView({ block: 'center' });", vec![reference]).await.expect("it scrolls");
+        element.click().await.expect("it clicks");
     }
 
     pub(crate) async fn url(&self) -> String {

@@ -12,13 +12,13 @@ use crate::helpers::{project_root, unique_email, wait, Tenant, TestStack, PASSWO
 
 const CHOSEN_PASSWORD: &str = "C0nsole-Chosen-Pass!";
 
-fn console(stack: &TestStack) -> &str {
+pub(crate) fn console(stack: &TestStack) -> &str {
     &stack.stack.console_url
 }
 
 /// Signs in on the console's own form; waits for the tenant's heading (or the operator's
 /// Tenants tab).
-async fn sign_in(b: &Browser, stack: &TestStack, email: &str, password: &str) {
+pub(crate) async fn sign_in(b: &Browser, stack: &TestStack, email: &str, password: &str) {
     b.goto(console(stack)).await;
     b.fill("#email", email).await;
     b.fill("#password", password).await;
@@ -28,42 +28,40 @@ async fn sign_in(b: &Browser, stack: &TestStack, email: &str, password: &str) {
 
 /// The two languages of the console: each flow runs in both.
 #[derive(Clone, Copy)]
-enum Language {
+pub(crate) enum Language {
     En,
     Ja,
 }
 
 impl Language {
-    fn say<'a>(self, en: &'a str, ja: &'a str) -> &'a str {
+    pub(crate) fn say<'a>(self, en: &'a str, ja: &'a str) -> &'a str {
         match self {
             Language::En => en,
             Language::Ja => ja,
         }
     }
 
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         self.say("en", "ja")
     }
 
     /// The browser's language, which the console speaks first.
-    fn browser(self) -> &'static str {
+    pub(crate) fn browser(self) -> &'static str {
         self.say("en-US", "ja")
     }
 }
 
 /// A browser as wide as a desktop's, where the console's table is read at a glance.
-async fn console_browser(language: &str) -> Browser {
-    let b = Browser::start(language).await;
-    b.client.set_window_size(1280, 900).await.expect("the window is resized");
-    b
+pub(crate) async fn console_browser(language: &str) -> Browser {
+    Browser::start_at(language, (1280, 900)).await
 }
 
 /// The row of the member with this email.
-fn row(email: &str) -> String {
+pub(crate) fn row(email: &str) -> String {
     format!("//tr[.//span[@class='email' and text()='{email}']]")
 }
 
-async fn row_text(b: &Browser, email: &str) -> String {
+pub(crate) async fn row_text(b: &Browser, email: &str) -> String {
     for _ in 0..300 {
         if let Ok(found) = b.client.find(Locator::XPath(&row(email))).await {
             return found.text().await.unwrap_or_default();
@@ -73,7 +71,7 @@ async fn row_text(b: &Browser, email: &str) -> String {
     panic!("no row for {email}");
 }
 
-async fn row_gone(b: &Browser, email: &str) {
+pub(crate) async fn row_gone(b: &Browser, email: &str) {
     for _ in 0..300 {
         if b.client.find(Locator::XPath(&row(email))).await.is_err() {
             return;
@@ -84,7 +82,7 @@ async fn row_gone(b: &Browser, email: &str) {
 }
 
 /// Opens the row's action menu; the action's button.
-async fn action(b: &Browser, email: &str, name: &str) -> fantoccini::elements::Element {
+pub(crate) async fn action(b: &Browser, email: &str, name: &str) -> fantoccini::elements::Element {
     row_text(b, email).await;
     let summary = b.client.find(Locator::XPath(&format!("{}//summary", row(email)))).await.unwrap();
     summary.click().await.unwrap();
@@ -92,16 +90,16 @@ async fn action(b: &Browser, email: &str, name: &str) -> fantoccini::elements::E
 }
 
 /// What the notice says once it says something new.
-async fn notice(b: &Browser) -> String {
+pub(crate) async fn notice(b: &Browser) -> String {
     b.text("#notice").await
 }
 
-async fn focused(b: &Browser) -> Value {
+pub(crate) async fn focused(b: &Browser) -> Value {
     b.client.execute("const e = document.activeElement; return [e.tagName, e.id, e.dataset.memberId || null];", vec![]).await.unwrap()
 }
 
 /// Waits until the notice names `what`, and returns it.
-async fn notice_about(b: &Browser, what: &str) -> String {
+pub(crate) async fn notice_about(b: &Browser, what: &str) -> String {
     for _ in 0..300 {
         let text = b.client.find(Locator::Css("#notice")).await.unwrap().text().await.unwrap_or_default();
         if text.contains(what) {
@@ -361,7 +359,7 @@ async fn a_plain_member_sees_no_members_tab_and_a_person_in_two_tenants_switches
         assert!(b.text("#not-manager").await.contains("Only its tenant administrators"));
         // Switching refreshed the tokens for this tenant: they now carry its roles.
         let roles = b.text("#token-roles").await;
-        assert!(roles.contains("as: ") && !roles.contains("Tenant Administrator"), "{roles}");
+        assert!(roles.contains("carries them: ") && !roles.contains("Tenant Administrator"), "{roles}");
         assert!(!b.shown("#tab-members").await && !b.shown("#members").await, "no Members tab for a plain member");
         b.accessible("console, a plain member's tenant").await;
         b.client.find(Locator::Css("#tenant")).await.unwrap().select_by_value(&second.tenant_id).await.unwrap();
@@ -430,17 +428,17 @@ async fn the_console_loads_only_its_own_small_files_with_a_strict_policy() {
 
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
-const ESCAPE: &str = "\u{E00C}";
+pub(crate) const ESCAPE: &str = "\u{E00C}";
 const SPACE: &str = " ";
 const ARROW_RIGHT: &str = "\u{E014}";
 
 /// Sends keys to whatever has the focus, as a keyboard does.
-async fn press(b: &Browser, keys: &str) {
+pub(crate) async fn press(b: &Browser, keys: &str) {
     b.client.active_element().await.unwrap().send_keys(keys).await.unwrap();
 }
 
 /// Whether the focused element matches `css`.
-async fn focus_is(b: &Browser, css: &str) -> bool {
+pub(crate) async fn focus_is(b: &Browser, css: &str) -> bool {
     b.client.execute("return document.activeElement.matches(arguments[0]);", vec![json!(css)]).await.unwrap() == json!(true)
 }
 
@@ -456,7 +454,7 @@ async fn tab_to(b: &Browser, css: &str) {
 }
 
 /// Waits for the focus to land on `css` (a dialog opening or closing moves it).
-async fn focus_lands_on(b: &Browser, css: &str) {
+pub(crate) async fn focus_lands_on(b: &Browser, css: &str) {
     for _ in 0..100 {
         if focus_is(b, css).await {
             return;
@@ -468,7 +466,7 @@ async fn focus_lands_on(b: &Browser, css: &str) {
 
 /// Waits for `css` to show: a panel is drawn once what it shows has loaded (an empty one has no
 /// size, and so is not displayed).
-async fn shows(b: &Browser, css: &str) {
+pub(crate) async fn shows(b: &Browser, css: &str) {
     for _ in 0..100 {
         if b.shown(css).await {
             return;

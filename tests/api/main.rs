@@ -7,6 +7,7 @@ mod authorization;
 mod browser;
 mod budgets;
 mod console;
+mod console_daily_use;
 mod events;
 mod faults;
 mod fuzz;
