@@ -148,8 +148,16 @@ async fn switching_to_japanese_changes_every_word_on_screen_and_breaks_no_word()
         assert!(in_japanese.contains("オフ"), "{in_japanese}");
         let word_break = page(&b, "return getComputedStyle(document.querySelector('#member-rows td')).wordBreak;").await;
         assert_eq!(word_break, "keep-all", "Japanese breaks between phrases, not inside a word");
+        // Back to English while reading the list fails: the screen is one language, not half each.
+        let failing = "const real = window.fetch; window.fetch = (url, options) => String(url).includes('/members') \
+                       ? Promise.resolve(new Response(JSON.stringify({ code: 'upstream_unavailable' }), { status: 503 })) \
+                       : real(url, options); return null;";
+        page(&b, failing).await;
         b.click("#language").await;
+        assert!(b.text("#problem").await.contains("The service is unavailable right now"));
         assert!(b.text("#token-roles").await.contains("Your roles in this tenant"));
+        let in_english = says(&b, Locator::XPath(&row(&member.email)), "Registered").await;
+        assert!(in_english.contains("Off") && !in_english.contains("オフ"), "{in_english}");
     })
     .await;
 }
