@@ -510,6 +510,8 @@ Portal.run(async () => {
     return lines.map((line) => {
       const [email, language, ...roles] = cells(line);
       const problems = [];
+      // The service decides what an address is; this names the obvious mistake before asking it.
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email || "")) problems.push(words.badEmail(email));
       const lang = languageOf(language);
       if (!lang) problems.push(words.badLanguage(language));
       const chosen = [];
@@ -532,18 +534,21 @@ Portal.run(async () => {
       el("td", { textContent: item.status === 201 ? (dryRun ? words.wouldInvite : words.bulkInvited) : item.problem || explain({ body: item.error }), className: item.status === 201 ? "" : "error" }))));
     table.hidden = false;
   }
-  /** The batch sent (or checked); its rows' outcomes, or the sentence of what stopped it. */
+  /** The batch sent (or checked): each line's outcome, the lines that cannot be rows named with
+   *  what is wrong and never sent; or the sentence of what stopped it. */
   async function sendBatch(dryRun) {
     const lines = csvRows();
-    if (lines.some((l) => l.problem)) {
-      showOutcomes(lines.map((l) => ({ email: l.row.email, status: l.problem ? 400 : 201, problem: l.problem })), true);
-      return [];
+    const valid = lines.filter((l) => !l.problem);
+    let answered = [];
+    if (valid.length) {
+      const answer = await call("POST", tenantPath("/members/batch"), { items: valid.map((l) => l.row), dryRun }, dryRun ? {} : { "idempotency-key": checked.key });
+      if (!answer.ok) return explain(answer);
+      answered = answer.body.items;
     }
-    const rows = lines.map((l) => l.row);
-    const answer = await call("POST", tenantPath("/members/batch"), { items: rows, dryRun }, dryRun ? {} : { "idempotency-key": checked.key });
-    if (!answer.ok) return explain(answer);
-    showOutcomes(answer.body.items, dryRun);
-    return answer.body.items;
+    let next = 0;
+    const items = lines.map((l) => (l.problem ? { email: l.row.email, status: 400, problem: l.problem } : answered[next++]));
+    showOutcomes(items, dryRun);
+    return items;
   }
   $("bulk").addEventListener("click", () => {
     const words = t();

@@ -188,7 +188,10 @@ async fn operator_and_representative(language: Language) {
         let outcomes = b.text("#bulk-results tbody").await;
         assert!(outcomes.contains(&format!("{first} {}", say("Will be invited", "招待されます"))), "{outcomes}");
         assert!(outcomes.contains(say("This email address is already a member of this tenant.", "このメールアドレスはすでにこのテナントのメンバーです。")), "{outcomes}");
-        assert!(outcomes.contains(say("Some of what you entered is not valid.", "入力内容に誤りがあります。")), "{outcomes}");
+        assert!(
+            outcomes.contains(say("Email \"not-an-email\": not an email address.", "メールアドレス「not-an-email」: メールアドレスの形式ではありません。")),
+            "{outcomes}"
+        );
         assert!(stack.emails_to(&first).await.is_empty(), "a dry run sends nothing");
         b.accessible("console, a CSV's dry run").await;
         b.click("#bulk-send").await;
