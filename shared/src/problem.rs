@@ -27,7 +27,9 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         | ApiError::AlreadyRegistered(_)
         | ApiError::NotRegistered
         | ApiError::EmailInUse
-        | ApiError::NotEligible(_) => StatusCode::CONFLICT,
+        | ApiError::NotEligible(_)
+        | ApiError::DirectoryManaged
+        | ApiError::TooManyTokens { .. } => StatusCode::CONFLICT,
         ApiError::VersionConflict | ApiError::PersonChanged => StatusCode::PRECONDITION_FAILED,
         ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         ApiError::IdempotencyInProgress => StatusCode::CONFLICT,

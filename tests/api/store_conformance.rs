@@ -8,6 +8,7 @@ use tenant_members::adapters::MemoryStore;
 use tenant_members::audit::{Actor, AuditEntry, Change};
 use tenant_members::catalog::Roles;
 use tenant_members::changes::{self, Changeset, Joining, Leaving, Write};
+use tenant_members::directory::{DirectoryToken, TokenLifetime};
 use tenant_members::email::Email;
 use tenant_members::ids::{AuditId, MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
@@ -53,12 +54,15 @@ fn kind(write: &Write) -> &'static str {
         Write::SetPersonMfa { .. } => "SetPersonMfa",
         Write::SetFirstPassword { .. } => "SetFirstPassword",
         Write::ClearFirstPassword { .. } => "ClearFirstPassword",
+        Write::PutConnection { .. } => "PutConnection",
+        Write::PutDirectoryToken(_) => "PutDirectoryToken",
+        Write::DeleteDirectoryToken(_) => "DeleteDirectoryToken",
         Write::PutAudit(_) => "PutAudit",
         Write::DeleteAudit { .. } => "DeleteAudit",
     }
 }
 
-const KINDS: [&str; 31] = [
+const KINDS: [&str; 34] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -88,6 +92,9 @@ const KINDS: [&str; 31] = [
     "SetPersonMfa",
     "SetFirstPassword",
     "ClearFirstPassword",
+    "PutConnection",
+    "PutDirectoryToken",
+    "DeleteDirectoryToken",
     "PutAudit",
     "DeleteAudit",
 ];
@@ -103,6 +110,7 @@ struct Cast {
     dropped_rep: Member,
     member: Member,
     links: Vec<(Token, TokenRecord)>,
+    directory_tokens: Vec<(Token, DirectoryToken)>,
     subs: Vec<UserSub>,
 }
 
@@ -129,7 +137,8 @@ impl Cast {
                 (token, record)
             })
             .collect();
-        Self { now, root, child, dropped, rep, child_rep, dropped_rep, member, links, subs }
+        let directory_tokens = (0..2).map(|_| DirectoryToken::issue(&root, TokenLifetime::DEFAULT, now).unwrap()).collect();
+        Self { now, root, child, dropped, rep, child_rep, dropped_rep, member, links, directory_tokens, subs }
     }
 
     fn link(&self, n: usize, member: &Member, purpose: TokenPurpose) -> TokenRecord {
@@ -269,6 +278,22 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     let again = changes::keep_person(&retiring.user_sub, retiring.version);
     transcript.push(commit(store, "keep them again, as read before", &again, seen).await);
 
+    let unset = store.get_connection(&cast.root).await.unwrap();
+    let tokens: Vec<DirectoryToken> = cast.directory_tokens.iter().map(|(_, t)| t.clone()).collect();
+    let one = unset.with_token(tokens[0].clone(), now).unwrap();
+    let add = changes::add_directory_token(&unset, &one, &tokens[0]);
+    transcript.push(commit(store, "connect the root tenant's directory", &add, seen).await);
+    transcript.push(commit(store, "connect it again from the same read", &add, seen).await);
+    let two = one.with_token(tokens[1].clone(), now).unwrap();
+    transcript.push(commit(store, "add a second token", &changes::add_directory_token(&one, &two, &tokens[1]), seen).await);
+    let (revoked, removed) = two.without_token(&tokens[0].token_id).unwrap();
+    transcript.push(commit(store, "revoke the first", &changes::revoke_directory_token(&two, &revoked, &removed), seen).await);
+    let roled = revoked.with_default_roles(Roles::tenant_admin());
+    transcript.push(commit(store, "change the default roles", &changes::change_connection(&revoked, &roled), seen).await);
+    transcript.push(commit(store, "change them from a stale read", &changes::change_connection(&revoked, &roled), seen).await);
+    store.record_directory_token_use(&tokens[1].hash, now).await.unwrap();
+    store.record_directory_token_use(&tokens[0].hash, now).await.unwrap();
+
     let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
     let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false, sign_out: true };
     transcript.push(commit(store, "delete the former representative", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
@@ -309,6 +334,12 @@ async fn state(store: &dyn Store, cast: &Cast) -> String {
     }
     for (token, _) in &cast.links {
         shown.push(format!("link: {:?}", store.get_token(&token.hash()).await.unwrap()));
+    }
+    for tenant in [&cast.root, &cast.child] {
+        shown.push(format!("directory: {:?}", store.get_connection(tenant).await.unwrap()));
+    }
+    for (token, _) in &cast.directory_tokens {
+        shown.push(format!("directory token: {:?}", store.get_directory_token(&token.hash()).await.unwrap()));
     }
     // What a batch's dry run reads: the emails already members, and the quotas' counts (a key
     // asked twice is answered twice).

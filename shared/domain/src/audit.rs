@@ -23,6 +23,8 @@ pub enum AuditAction {
     PasswordResetCompleted,
     RepresentativeChanged,
     RepresentativeEmailChanged,
+    MemberSuspended,
+    MemberReactivated,
 }
 
 /// What an entry shows of a member before and after a change.

@@ -140,6 +140,18 @@ impl Roles {
         Self(BTreeMap::from([(PORTAL.to_string(), TENANT_ADMIN.to_string())]))
     }
 
+    /// A plain member of the portal, and nothing in the other applications.
+    pub fn member() -> Self {
+        Self(BTreeMap::from([(PORTAL.to_string(), PORTAL_MEMBER.to_string())]))
+    }
+
+    /// The same roles with the portal's role `role` (the representative keeps tenant-admin).
+    pub fn with_portal_role(&self, role: &str) -> Self {
+        let mut roles = self.0.clone();
+        roles.insert(PORTAL.to_string(), role.to_string());
+        Self(roles)
+    }
+
     pub fn is_tenant_admin(&self) -> bool {
         self.0.get(PORTAL).is_some_and(|r| r == TENANT_ADMIN)
     }

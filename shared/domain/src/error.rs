@@ -40,6 +40,10 @@ pub enum ApiError {
     NotEligible(&'static str),
     #[error("only the representative administrator can hand over the role")]
     NotRepresentative,
+    #[error("this member's roles come from the tenant's directory: change their groups there, or the groups' roles on the Directory tab")]
+    DirectoryManaged,
+    #[error("the directory connection has {max} live tokens already: revoke one first")]
+    TooManyTokens { max: usize },
     #[error("the member was changed by someone else; reload and try again")]
     VersionConflict,
     /// The person a new membership joins changed (their MFA, or their account is being
@@ -114,6 +118,8 @@ impl ApiError {
             ApiError::EmailInUse => "email_in_use",
             ApiError::NotEligible(_) => "not_eligible",
             ApiError::NotRepresentative => "not_representative",
+            ApiError::DirectoryManaged => "directory_managed",
+            ApiError::TooManyTokens { .. } => "too_many_tokens",
             ApiError::VersionConflict | ApiError::PersonChanged => "version_conflict",
             ApiError::TokenInvalid => "token_invalid",
             ApiError::TenantNotAvailable => "tenant_not_available",

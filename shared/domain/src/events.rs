@@ -7,14 +7,14 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditAction, AuditEntry, MemberState};
-use crate::ids::{MemberId, TenantId, UserSub};
+use crate::ids::{DirectoryTokenId, MemberId, TenantId, UserSub};
 use crate::model::ActorKind;
 
 /// The `source` of every event on the bus.
 pub const SOURCE: &str = "tenant-members";
 
 /// Every `type` an event has, as the contract lists them.
-pub const TYPES: [&str; 11] = [
+pub const TYPES: [&str; 13] = [
     "tenant.created",
     "member.invited",
     "invitation.resent",
@@ -26,6 +26,8 @@ pub const TYPES: [&str; 11] = [
     "password_reset.completed",
     "tenant.representative_changed",
     "tenant.representative_email_changed",
+    "member.suspended",
+    "member.reactivated",
 ];
 
 /// One event's `detail`; its `detail-type` is its `type`.
@@ -51,6 +53,9 @@ pub struct MembershipEvent<'a> {
 pub struct EventActor<'a> {
     pub kind: EventActorKind,
     pub sub: Option<&'a UserSub>,
+    /// The directory's token, when the directory acted.
+    #[serde(rename = "tokenId", skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<&'a DirectoryTokenId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -60,6 +65,7 @@ pub enum EventActorKind {
     TenantAdmin,
     AncestorTenantAdmin,
     Member,
+    Directory,
     System,
 }
 
@@ -77,6 +83,8 @@ pub fn type_of(action: AuditAction) -> &'static str {
         AuditAction::PasswordResetCompleted => "password_reset.completed",
         AuditAction::RepresentativeChanged => "tenant.representative_changed",
         AuditAction::RepresentativeEmailChanged => "tenant.representative_email_changed",
+        AuditAction::MemberSuspended => "member.suspended",
+        AuditAction::MemberReactivated => "member.reactivated",
     }
 }
 
@@ -86,6 +94,7 @@ impl<'a> MembershipEvent<'a> {
         let kind = match entry.actor.kind {
             ActorKind::Operator => EventActorKind::Operator,
             ActorKind::Member => EventActorKind::Member,
+            ActorKind::Directory => EventActorKind::Directory,
             // An administrator acting through a membership of this tenant, or of another tenant
             // of the same person (their MFA, `from_another_tenant`): a tenant administrator.
             ActorKind::Administrator => match &entry.actor.via {
@@ -99,7 +108,11 @@ impl<'a> MembershipEvent<'a> {
             time: entry.at,
             tenant_id: &entry.tenant_id,
             member_id: Some(&entry.member_id),
-            actor: EventActor { kind, sub: Some(&entry.actor.user_sub) },
+            actor: EventActor {
+                kind,
+                sub: Some(&entry.actor.user_sub).filter(|_| kind != EventActorKind::Directory),
+                token_id: entry.actor.token_id.as_ref(),
+            },
             before: entry.before.as_ref(),
             after: entry.after.as_ref(),
             former_representative_id: entry.former_representative_id.as_ref(),
@@ -126,7 +139,7 @@ impl<'a> MembershipEvent<'a> {
             time: at.max(entry.at + time::Duration::milliseconds(1)),
             tenant_id: &entry.tenant_id,
             member_id: Some(&entry.member_id),
-            actor: EventActor { kind: EventActorKind::System, sub: None },
+            actor: EventActor { kind: EventActorKind::System, sub: None, token_id: None },
             before: entry.after.as_ref(),
             after,
             former_representative_id: None,
@@ -182,6 +195,8 @@ mod tests {
             AuditAction::PasswordResetCompleted,
             AuditAction::RepresentativeChanged,
             AuditAction::RepresentativeEmailChanged,
+            AuditAction::MemberSuspended,
+            AuditAction::MemberReactivated,
         ];
         let types: Vec<&str> = actions.into_iter().map(type_of).collect();
         assert_eq!(types, TYPES);

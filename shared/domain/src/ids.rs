@@ -49,6 +49,7 @@ macro_rules! ulid_id {
 ulid_id!(TenantId, "tenant id");
 ulid_id!(MemberId, "member id");
 ulid_id!(AuditId, "audit entry id");
+ulid_id!(DirectoryTokenId, "directory token id");
 
 /// Cognito's `sub`: the person behind one or more memberships.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod changes;
 pub mod claims;
 pub mod config;
+pub mod directory;
 pub mod email;
 pub mod error;
 pub mod events;

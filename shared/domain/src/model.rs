@@ -3,8 +3,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::catalog::Roles;
+use crate::directory::DirectoryLink;
 use crate::email::Email;
-use crate::ids::{MemberId, TenantId, UserSub};
+use crate::ids::{DirectoryTokenId, MemberId, TenantId, UserSub};
 use crate::language::Language;
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;
@@ -17,6 +18,9 @@ pub enum MemberStatus {
     /// Every rule that asks for `Invited` takes them alike, as they are stored so.
     Expired,
     Active,
+    /// Switched off by the tenant's directory: refused in this tenant, as any non-member, until
+    /// the directory switches it on again (back to `Active` if it had registered, else `Invited`).
+    Suspended,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,9 @@ pub struct Member {
     /// Who sent the member's current invitation (none on members stored before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invited_by: Option<Actor>,
+    /// Set while the tenant's directory manages the membership (its roles follow the groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<DirectoryLink>,
 }
 
 impl Member {
@@ -93,6 +100,7 @@ impl Member {
             invitation_token_hash: None,
             password_reset_token_hash: None,
             invited_by: None,
+            directory: None,
         }
     }
 
@@ -258,6 +266,8 @@ pub enum ActorKind {
     Administrator,
     /// A member acting on their own membership through an emailed link.
     Member,
+    /// The tenant's directory (SCIM), through one of its connection's tokens.
+    Directory,
 }
 
 /// The membership through which an actor acted.
@@ -279,32 +289,41 @@ impl ActingMembership {
 #[serde(rename_all = "camelCase")]
 pub struct Actor {
     pub kind: ActorKind,
+    /// Empty for the directory, which is nobody.
     pub user_sub: UserSub,
     pub via: Option<ActingMembership>,
+    /// The directory token that made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<DirectoryTokenId>,
 }
 
 impl Actor {
     /// An operator, acting through no membership.
     pub fn operator(user: &UserSub) -> Self {
-        Self { kind: ActorKind::Operator, user_sub: user.clone(), via: None }
+        Self { kind: ActorKind::Operator, user_sub: user.clone(), via: None, token_id: None }
     }
 
     /// An active tenant-admin, acting through `grant` (of the tenant or of an ancestor). Their
     /// change is only written while that membership is still an active tenant-admin.
     pub fn administrator(user: &UserSub, grant: &Member) -> Self {
-        Self { kind: ActorKind::Administrator, user_sub: user.clone(), via: Some(ActingMembership::of(grant)) }
+        Self { kind: ActorKind::Administrator, user_sub: user.clone(), via: Some(ActingMembership::of(grant)), token_id: None }
     }
 
     /// A person redeeming a link sent to their own membership.
     pub fn member(member: &Member) -> Self {
-        Self { kind: ActorKind::Member, user_sub: member.user_sub.clone(), via: Some(ActingMembership::of(member)) }
+        Self { kind: ActorKind::Member, user_sub: member.user_sub.clone(), via: Some(ActingMembership::of(member)), token_id: None }
+    }
+
+    /// The tenant's directory, calling with token `token`.
+    pub fn directory(token: &DirectoryTokenId) -> Self {
+        Self { kind: ActorKind::Directory, user_sub: UserSub::new(""), via: None, token_id: Some(token.clone()) }
     }
 
     /// The membership that must still be an active tenant-admin when the change is written.
     pub fn authority(&self) -> Option<&ActingMembership> {
         match self.kind {
             ActorKind::Administrator => self.via.as_ref(),
-            ActorKind::Operator | ActorKind::Member => None,
+            ActorKind::Operator | ActorKind::Member | ActorKind::Directory => None,
         }
     }
 }

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::Changeset;
+use crate::directory::{Connection, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
@@ -62,6 +63,17 @@ pub trait QuotaStore: Send + Sync {
     async fn emails_counted(&self, quotas: &[Quota]) -> Result<Vec<u32>, ApiError>;
 }
 
+/// The tenants' directory connections (SCIM) and their tokens.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// The tenant's connection; `Connection::unset` if none was stored.
+    async fn get_connection(&self, tenant: &TenantId) -> Result<Connection, ApiError>;
+    /// The directory token with this hash: one read, as every SCIM request makes.
+    async fn get_directory_token(&self, hash: &TokenHash) -> Result<Option<DirectoryToken>, ApiError>;
+    /// Records that the token was used at `at` (a token revoked meanwhile stays gone).
+    async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError>;
+}
+
 /// A tenant's audit trail, newest first.
 pub type AuditPage = Page<AuditEntry, AuditId>;
 
@@ -107,8 +119,15 @@ pub trait ChangeStore: Send + Sync {
 }
 
 /// The one table holds tenants, members, tokens, quotas, audit entries and idempotency records.
-pub trait Store: TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore {}
-impl<T: TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore> Store for T {}
+pub trait Store:
+    TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore + DirectoryStore
+{
+}
+impl<
+        T: TenantStore + MemberStore + PersonStore + TokenStore + QuotaStore + AuditStore + IdempotencyStore + ChangeStore + DirectoryStore,
+    > Store for T
+{
+}
 
 /// The Cognito user behind an email.
 #[derive(Debug, Clone)]

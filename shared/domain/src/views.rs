@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::audit::{Actor, ActorKind, AuditAction, AuditEntry, MemberState};
 use crate::catalog::Roles;
 use crate::email::Email;
-use crate::ids::{AuditId, MemberId, TenantId};
+use crate::ids::{AuditId, DirectoryTokenId, MemberId, TenantId};
 use crate::language::Language;
 use crate::model::{Member, MemberStatus, Mfa, RepresentativeSummary, Tenant};
 
@@ -32,6 +32,16 @@ pub struct MemberView<'a> {
     self_service_password_reset: bool,
     /// Who sent the current invitation, as an audit entry shows its actor.
     invited_by: Option<ActorView<'a>>,
+    /// Set while the tenant's directory manages the member.
+    directory: Option<DirectoryView<'a>>,
+}
+
+/// What a member shows of the directory that manages them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryView<'a> {
+    external_id: Option<&'a str>,
+    groups: &'a [String],
 }
 
 impl<'a> MemberView<'a> {
@@ -56,6 +66,7 @@ impl<'a> MemberView<'a> {
             version: member.version,
             self_service_password_reset: !joined || member.self_service_password_reset(),
             invited_by: member.invited_by.as_ref().map(|actor| ActorView::of(actor, &member.tenant_id, false)),
+            directory: member.directory.as_ref().map(|link| DirectoryView { external_id: link.external_id.as_deref(), groups: &link.groups }),
         }
     }
 }
@@ -95,6 +106,7 @@ pub enum ActorRole {
     AncestorTenantAdmin,
     AnotherTenantAdmin,
     Member,
+    Directory,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,6 +117,8 @@ pub struct ActorView<'a> {
     member_id: Option<&'a MemberId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<&'a Email>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_id: Option<&'a DirectoryTokenId>,
 }
 
 /// An audit entry as the tenant's managers see it. An actor acting from another tenant (an
@@ -136,9 +150,10 @@ impl<'a> ActorView<'a> {
             (ActorKind::Administrator, Some(_)) => ActorRole::TenantAdmin,
             (ActorKind::Administrator, None) => ActorRole::AncestorTenantAdmin,
             (ActorKind::Member, _) => ActorRole::Member,
+            (ActorKind::Directory, _) => ActorRole::Directory,
         };
         let named = own.filter(|_| !matches!(kind, ActorRole::AnotherTenantAdmin | ActorRole::Operator));
-        Self { kind, member_id: named.map(|via| &via.member_id), email: named.map(|via| &via.email) }
+        Self { kind, member_id: named.map(|via| &via.member_id), email: named.map(|via| &via.email), token_id: actor.token_id.as_ref() }
     }
 }
 

@@ -126,6 +126,7 @@ async fn a_change_is_refused_once_the_administrator_who_made_it_is_demoted() {
         kind: ActorKind::Administrator,
         user_sub: second.sub.clone(),
         via: Some(ActingMembership { tenant_id: tenant_id.clone(), member_id: acting.member_id.clone(), email: acting.email.clone() }),
+        token_id: None,
     };
     let target = read(&member.member_id).await;
     let (_, pending) =

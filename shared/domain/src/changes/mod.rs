@@ -3,12 +3,15 @@
 //! carrying the error that a failed condition means, plus the audit entries. A store commits a
 //! changeset all or nothing (`ports::Store::commit`) and only maps a failed write back to its own
 //! error.
+mod directory;
 mod use_cases;
 
+pub use directory::*;
 use time::OffsetDateTime;
 pub use use_cases::*;
 
 use crate::audit::{ActingMembership, AuditEntry};
+use crate::directory::{Connection, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
@@ -152,6 +155,14 @@ pub enum Write {
         user: UserSub,
         link: TokenHash,
     },
+    /// The tenant's directory connection becomes `after` while it is at `version` (0: none yet).
+    PutConnection {
+        version: u64,
+        after: Connection,
+    },
+    /// A new directory token, found by its hash.
+    PutDirectoryToken(DirectoryToken),
+    DeleteDirectoryToken(TokenHash),
     /// A new audit entry.
     PutAudit(AuditEntry),
     DeleteAudit {

@@ -105,6 +105,12 @@ impl DynamoStore {
                     .condition_expression("firstPassword = :link")
                     .expression_attribute_values(":link", s(link.as_str())),
             ),
+            Write::PutConnection { version: 0, after } => self.put_new(connection_item(after)),
+            Write::PutConnection { version, after } => {
+                self.put(connection_item(after), "version = :version", HashMap::from([(":version".into(), number(version))]))
+            }
+            Write::PutDirectoryToken(token) => self.put_new(directory_token_item(token)),
+            Write::DeleteDirectoryToken(hash) => self.delete(directory_token_key(hash)),
             Write::PutAudit(entry) => self.put_new(audit_item(entry)),
             Write::DeleteAudit { tenant, audit } => self.delete(audit_key(tenant, audit)),
         }

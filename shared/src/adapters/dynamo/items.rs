@@ -230,3 +230,42 @@ pub(super) fn descendant_key(ancestor: &TenantId, tenant: &TenantId) -> Item {
 pub(super) fn update(update: aws_sdk_dynamodb::types::builders::UpdateBuilder) -> TransactWriteItem {
     TransactWriteItem::builder().update(update.build().expect("table, key and expression are set")).build()
 }
+
+pub(super) fn connection_key(tenant: &TenantId) -> Item {
+    key(tenant_pk(tenant), "DIRECTORY")
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ConnectionItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    #[serde(flatten)]
+    pub(super) connection: Connection,
+}
+
+pub(super) fn connection_item(connection: &Connection) -> Item {
+    to_item(&ConnectionItem { pk: tenant_pk(&connection.tenant_id), sk: "DIRECTORY".into(), connection: connection.clone() })
+}
+
+pub(super) fn directory_token_key(hash: &TokenHash) -> Item {
+    key(format!("DIRTOKEN#{}", hash.as_str()), "DIRTOKEN")
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct DirectoryTokenItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    /// DynamoDB removes an expired token by itself (the code refuses it at once).
+    pub(super) ttl: i64,
+    #[serde(flatten)]
+    pub(super) token: DirectoryToken,
+}
+
+pub(super) fn directory_token_item(token: &DirectoryToken) -> Item {
+    to_item(&DirectoryTokenItem {
+        pk: format!("DIRTOKEN#{}", token.hash.as_str()),
+        sk: "DIRTOKEN".into(),
+        ttl: token.expires_at.unix_timestamp() + TOKEN_TTL_GRACE_SECONDS,
+        token: token.clone(),
+    })
+}

@@ -9,6 +9,8 @@
 //! - person          `PERSON#<sub>` / `PERSON`        (membership count, MFA; changed with each membership)
 //! - token           `TOKEN#<sha256>` / `TOKEN`       (expires by TTL; expiry is enforced in code)
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
+//! - directory       `TENANT#<t>` / `DIRECTORY`       (the tenant's SCIM connection: tokens, roles)
+//! - directory token `DIRTOKEN#<sha256>` / `DIRTOKEN` (a SCIM request's one read; expires by TTL)
 //!
 //! The domain decides every change (`changes`); `commit` maps each of its writes to one item of a
 //! transaction and a failed condition back to that write's own conflict. Every change to a member
@@ -31,6 +33,7 @@ use time::OffsetDateTime;
 use crate::audit::{ActingMembership, AuditEntry};
 use crate::catalog::{PORTAL, TENANT_ADMIN};
 use crate::changes::{Changeset, Write};
+use crate::directory::{Connection, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
@@ -38,7 +41,7 @@ use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
+    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
     TokenStore,
 };
 use crate::tokens::TokenHash;

@@ -214,3 +214,38 @@ impl AuditStore for DynamoStore {
         Ok(AuditPage::of(items, limit, |e| e.audit_id.clone()))
     }
 }
+
+#[async_trait]
+impl DirectoryStore for DynamoStore {
+    async fn get_connection(&self, tenant: &TenantId) -> Result<Connection, ApiError> {
+        match self.get(connection_key(tenant)).await? {
+            Some(item) => Ok(from_item::<ConnectionItem>(item)?.connection),
+            None => Ok(Connection::unset(tenant)),
+        }
+    }
+
+    async fn get_directory_token(&self, hash: &TokenHash) -> Result<Option<DirectoryToken>, ApiError> {
+        match self.get(directory_token_key(hash)).await? {
+            Some(item) => Ok(Some(from_item::<DirectoryTokenItem>(item)?.token)),
+            None => Ok(None),
+        }
+    }
+
+    async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError> {
+        let at = at.format(&time::format_description::well_known::Rfc3339).map_err(ApiError::upstream)?;
+        let recorded = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(directory_token_key(hash)))
+            .update_expression("SET lastUsedAt = :at")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await;
+        match recorded {
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(()),
+            other => other.map(|_| ()).map_err(ApiError::upstream),
+        }
+    }
+}

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::{Changeset, Write};
+use crate::directory::{Connection, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, MemberId, TenantId, UserSub};
@@ -14,7 +15,7 @@ use crate::links::{Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage, MEMBERS_READ_PER_PAGE};
 use crate::model::{Member, Mfa, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
+    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
     TokenStore,
 };
 use crate::tokens::TokenHash;
@@ -58,6 +59,8 @@ struct Tables {
     sends: HashMap<(QuotaScope, i64), u32>,
     people: HashMap<UserSub, StoredPerson>,
     audit: BTreeMap<(TenantId, AuditId), AuditEntry>,
+    connections: BTreeMap<TenantId, Connection>,
+    directory_tokens: HashMap<TokenHash, DirectoryToken>,
 }
 
 /// Inserts `value` under `key` if the key is free.
@@ -177,6 +180,25 @@ impl Tables {
                     self.links.remove(hash);
                 }
                 burnable
+            }
+            Write::PutConnection { version, after } => {
+                let stored = self.connections.get(&after.tenant_id).map_or(0, |c| c.version);
+                if stored != *version {
+                    return false;
+                }
+                self.connections.insert(after.tenant_id.clone(), after.clone());
+                true
+            }
+            Write::PutDirectoryToken(token) => match self.directory_tokens.entry(token.hash.clone()) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(token.clone());
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(_) => false,
+            },
+            Write::DeleteDirectoryToken(hash) => {
+                self.directory_tokens.remove(hash);
+                true
             }
             Write::CountEmail(quota) => {
                 let sends = self.sends.entry((quota.scope.clone(), quota.window_start.unix_timestamp())).or_default();
@@ -410,6 +432,24 @@ impl QuotaStore for MemoryStore {
 impl PersonStore for MemoryStore {
     async fn get_person(&self, user: &UserSub) -> Result<Option<Person>, ApiError> {
         Ok(self.read(|t| t.people.get(user).map(|p| p.person.clone())))
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for MemoryStore {
+    async fn get_connection(&self, tenant: &TenantId) -> Result<Connection, ApiError> {
+        Ok(self.read(|t| t.connections.get(tenant).cloned()).unwrap_or_else(|| Connection::unset(tenant)))
+    }
+
+    async fn get_directory_token(&self, hash: &TokenHash) -> Result<Option<DirectoryToken>, ApiError> {
+        Ok(self.read(|t| t.directory_tokens.get(hash).cloned()))
+    }
+
+    async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError> {
+        if let Some(token) = self.tables.lock().expect("the store's lock is never poisoned").directory_tokens.get_mut(hash) {
+            token.last_used_at = Some(at);
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,185 @@
+//! A tenant's directory connection (SCIM 2.0): the bearer tokens its identity provider calls
+//! with, the roles the directory's users get, and what a membership keeps of the directory.
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::catalog::Roles;
+use crate::error::ApiError;
+use crate::ids::{DirectoryTokenId, TenantId};
+use crate::tokens::{Token, TokenHash};
+
+/// Live tokens a connection holds at most: the one in use and its successor, so that IT can
+/// rotate without downtime.
+pub const MAX_LIVE_TOKENS: usize = 2;
+
+/// A directory token's lifetime: 1–365 days, 180 unless asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct TokenLifetime(i64);
+
+impl TokenLifetime {
+    pub const DEFAULT: TokenLifetime = TokenLifetime(180);
+
+    pub fn duration(self) -> Duration {
+        Duration::days(self.0)
+    }
+}
+
+impl TryFrom<i64> for TokenLifetime {
+    type Error = ApiError;
+    fn try_from(days: i64) -> Result<Self, ApiError> {
+        if (1..=365).contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(ApiError::validation("expiresInDays must be between 1 and 365"))
+        }
+    }
+}
+
+/// One bearer token of a connection, as stored (never the token itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryToken {
+    pub token_id: DirectoryTokenId,
+    pub tenant_id: TenantId,
+    pub hash: TokenHash,
+    /// The token's last four characters, so that IT can tell its tokens apart.
+    pub last_four: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+impl DirectoryToken {
+    /// A new token of `tenant`'s connection, and its secret (shown this once).
+    pub fn issue(tenant: &TenantId, lifetime: TokenLifetime, now: OffsetDateTime) -> Result<(Token, Self), ApiError> {
+        let token = Token::generate()?;
+        let secret = token.expose();
+        let record = Self {
+            token_id: DirectoryTokenId::at(now),
+            tenant_id: tenant.clone(),
+            hash: token.hash(),
+            last_four: secret[secret.len() - 4..].to_string(),
+            created_at: now,
+            expires_at: now + lifetime.duration(),
+            last_used_at: None,
+        };
+        Ok((token, record))
+    }
+
+    pub fn live_at(&self, now: OffsetDateTime) -> bool {
+        now < self.expires_at
+    }
+
+    /// Whether a use at `now` is worth recording: `lastUsedAt` is kept to the minute, so that a
+    /// busy directory does not write on each request.
+    pub fn use_worth_recording(&self, now: OffsetDateTime) -> bool {
+        self.last_used_at.is_none_or(|at| now - at >= Duration::minutes(1))
+    }
+}
+
+/// A tenant's directory connection: its tokens and the roles its users get.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection {
+    pub tenant_id: TenantId,
+    /// Every token not yet revoked, expired ones included (they show as such).
+    pub tokens: Vec<DirectoryToken>,
+    /// The roles of a directory user in no mapped group.
+    pub default_roles: Roles,
+    /// 0 for a connection never stored.
+    pub version: u64,
+}
+
+impl Connection {
+    /// A tenant's connection before anything was stored: no token, members as default roles.
+    pub fn unset(tenant: &TenantId) -> Self {
+        Self { tenant_id: tenant.clone(), tokens: Vec::new(), default_roles: Roles::member(), version: 0 }
+    }
+
+    /// The connection with `token` added: refused while `MAX_LIVE_TOKENS` are live. Expired
+    /// tokens are dropped from it as it is written.
+    pub fn with_token(&self, token: DirectoryToken, now: OffsetDateTime) -> Result<Connection, ApiError> {
+        let mut tokens: Vec<_> = self.tokens.iter().filter(|t| t.live_at(now)).cloned().collect();
+        if tokens.len() >= MAX_LIVE_TOKENS {
+            return Err(ApiError::TooManyTokens { max: MAX_LIVE_TOKENS });
+        }
+        tokens.push(token);
+        Ok(Connection { tokens, version: self.version + 1, ..self.clone() })
+    }
+
+    /// The connection without the token, and the token removed.
+    pub fn without_token(&self, token_id: &DirectoryTokenId) -> Result<(Connection, DirectoryToken), ApiError> {
+        let removed = self.tokens.iter().find(|t| t.token_id == *token_id).cloned().ok_or(ApiError::NotFound("no such token"))?;
+        let tokens = self.tokens.iter().filter(|t| t.token_id != *token_id).cloned().collect();
+        Ok((Connection { tokens, version: self.version + 1, ..self.clone() }, removed))
+    }
+
+    pub fn with_default_roles(&self, roles: Roles) -> Connection {
+        Connection { default_roles: roles, version: self.version + 1, ..self.clone() }
+    }
+}
+
+/// What a membership keeps of the directory that manages it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryLink {
+    /// The directory's own id of the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The directory groups the user is in.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<PersonName>,
+}
+
+/// A person's name as the directory sends it (SCIM's `name`), kept and shown back.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonName {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honorific_prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honorific_suffix: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-12-07 09:00 UTC);
+
+    #[test]
+    fn a_connection_holds_two_live_tokens_and_an_expired_one_makes_room() {
+        let tenant = TenantId::generate();
+        let issue = |at| DirectoryToken::issue(&tenant, TokenLifetime::try_from(1).unwrap(), at).unwrap().1;
+        let two = Connection::unset(&tenant).with_token(issue(NOW), NOW).unwrap().with_token(issue(NOW), NOW).unwrap();
+        assert!(matches!(two.with_token(issue(NOW), NOW), Err(ApiError::TooManyTokens { max: 2 })));
+        let a_day_later = NOW + Duration::days(1);
+        let renewed = two.with_token(issue(a_day_later), a_day_later).unwrap();
+        assert_eq!(renewed.tokens.len(), 1, "the expired ones are dropped");
+    }
+
+    #[test]
+    fn a_token_is_stored_as_its_hash_and_shows_its_last_four() {
+        let (token, record) = DirectoryToken::issue(&TenantId::generate(), TokenLifetime::DEFAULT, NOW).unwrap();
+        assert_eq!(record.hash, token.hash());
+        assert!(token.expose().ends_with(&record.last_four));
+        assert_eq!(record.expires_at, NOW + Duration::days(180));
+        assert!(TokenLifetime::try_from(366).is_err() && TokenLifetime::try_from(0).is_err());
+    }
+}
