@@ -15,7 +15,7 @@ MEMBER_STATE = {
     "required": ["email", "status", "roles", "representative", "mfa"],
     "properties": {
         "email": {"type": "string", "format": "email"},
-        "status": {"enum": ["invited", "expired", "active"]},
+        "status": {"enum": ["invited", "expired", "active", "suspended"]},
         "roles": {
             "type": "object",
             "description": "applicationId → roleId (GET /roles)",
@@ -45,16 +45,17 @@ TYPES = {
                        " `after` null: the creation taken back because the invitation could not be sent, and the tenant is gone"
                        " (its `id` is the taken-back event's id with `-reversal`).",
                        {"anyOf": [NULL, STATE]}, {"anyOf": [STATE, NULL]}, ["operator", "tenant_admin", "ancestor_tenant_admin", "system"], False),
-    "member.invited": ("A member was invited.", NULL, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin"], False),
+    "member.invited": ("A member was invited (by the tenant's directory too).", NULL, STATE,
+                       ["operator", "tenant_admin", "ancestor_tenant_admin", "directory"], False),
     "invitation.resent": ("An invitation was sent again; actor `system` when a resend is taken back because its email could not be sent"
                           " (`after` the state it went back to).", STATE, STATE, ["operator", "tenant_admin", "ancestor_tenant_admin", "system"], False),
     "invitation.accepted": ("An invitation was accepted or joined: the member is active.", STATE, STATE, ["member"], False),
-    "member.roles_changed": ("A member's roles changed.", STATE, STATE, HUMAN, False),
+    "member.roles_changed": ("A member's roles changed (by the tenant's directory too).", STATE, STATE, HUMAN + ["directory"], False),
     "member.mfa_changed": ("A member's MFA was switched (for the person: in every tenant of theirs).", STATE, STATE, HUMAN, False),
     "member.deleted": (
         "A member was removed, or an invitation revoked (`before.status`); actor `system` when a change is taken back"
         " because its email could not be sent (its `id` is the taken-back event's id with `-reversal`).",
-        STATE, NULL, HUMAN + ["system"], False),
+        STATE, NULL, HUMAN + ["directory", "system"], False),
     "password_reset.sent": ("A password-reset email was sent to a member; actor `system` when it is taken back because the email"
                             " could not be sent.", STATE, STATE, HUMAN + ["system"], False),
     "password_reset.completed": ("A member set a new password from a reset link.", STATE, STATE, ["member"], False),
@@ -62,6 +63,10 @@ TYPES = {
     "tenant.representative_email_changed": ("An unregistered representative's email was changed; actor `system` when the change is"
                                             " taken back because its invitation could not be sent (`after`: the email again).",
                                             STATE, STATE, HUMAN + ["system"], False),
+    "member.suspended": ("The tenant's directory switched the membership off (`after.status` suspended): refused in this tenant"
+                         " only.", STATE, STATE, ["directory"], False),
+    "member.reactivated": ("The tenant's directory switched the membership on again: back to active, or invited if it never"
+                           " registered.", STATE, STATE, ["directory"], False),
 }
 
 
@@ -78,7 +83,11 @@ def schema(kind, description, before, after, actors, former):
             "type": "object",
             "additionalProperties": False,
             "required": ["kind", "sub"],
-            "properties": {"kind": {"enum": actors}, "sub": {"type": ["string", "null"]}},
+            "properties": {
+                "kind": {"enum": actors},
+                "sub": {"type": ["string", "null"]},
+                "tokenId": {"type": "string", "description": "the directory's token, when the directory acted"},
+            },
         },
         "before": before,
         "after": after,

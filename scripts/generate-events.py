@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import subprocess
+import urllib.parse
 
 import yaml
 
@@ -56,29 +57,31 @@ def routes():
 
 
 ROUTES = routes()
+# The SCIM endpoint is RFC 7644's, not openapi.yaml's: one function behind every method.
+ROUTES["scim"] = ("ANY", "/scim/v2/{tenantId}/{proxy+}")
 
 
-def case(name, params, claims, body=None, query=None, headers=None):
-    """The event `<function>.<status>-<case>`, on its function's route."""
-    method, route = ROUTES[name.split(".")[0]]
-    return {name: event(method, route, params, claims, body, query, headers)}
+def case(name, params, claims, body=None, query=None, headers=None, method=None):
+    """The event `<function>.<status>-<case>`, on its function's route (`method` for an `ANY` one)."""
+    route_method, route = ROUTES[name.split(".")[0]]
+    return {name: event(method or route_method, route, params, claims, body, query, headers, route_method)}
 
 
-def event(method, route, params, claims, body=None, query=None, headers=None):
+def event(method, route, params, claims, body=None, query=None, headers=None, route_method=None):
     path = route
     for name, value in (params or {}).items():
-        path = path.replace("{%s}" % name, value)
+        path = path.replace("{%s}" % name, value).replace("{%s+}" % name, value)
     e = sam_event(method, path, body)
-    route_key = f"{method} {route}"
+    route_key = f"{route_method or method} {route}"
     e["routeKey"] = e["requestContext"]["routeKey"] = route_key
     e["cookies"] = []
     e["headers"] = {"accept": "application/json", "host": "id.execute-api.us-east-1.amazonaws.com", **(headers or {})}
     if body is not None:
-        e["headers"]["content-type"] = "application/json"
+        e["headers"].setdefault("content-type", "application/json")
     else:
         del e["body"]
         e["isBase64Encoded"] = False
-    e["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
+    e["rawQueryString"] = urllib.parse.urlencode(query or {}, quote_via=urllib.parse.quote)
     if query:
         e["queryStringParameters"] = query
     else:
@@ -96,6 +99,9 @@ def event(method, route, params, claims, body=None, query=None, headers=None):
 
 
 TP={"tenantId":T}; TMP={"tenantId":T,"memberId":M}
+DIRECTORY={"authorization": "Bearer " + FIXTURES["DIRECTORY_TOKEN"], "content-type": "application/scim+json"}
+SCIM_USER="urn:ietf:params:scim:schemas:core:2.0:User"
+def scim(proxy): return {"tenantId": T, "proxy": proxy}
 PORTAL_MEMBER={"service-management-portal":"member"}
 cases = {
  **case("list-roles.200-signed-in",None,MEMBER),
@@ -127,6 +133,21 @@ cases = {
  **case("get-me.401-no-token",None,None),
  **case("list-my-memberships.200-admin",None,ADMIN,query={"limit":"10"}),
  **case("list-my-memberships.400-bad-limit",None,ADMIN,query={"limit":"0"}),
+ **case("get-directory.200-admin",TP,ADMIN),
+ **case("get-directory.403-plain-member",TP,MEMBER),
+ **case("create-directory-token.201-admin",TP,ADMIN,{"expiresInDays":90}),
+ **case("create-directory-token.400-too-long",TP,ADMIN,{"expiresInDays":366}),
+ **case("revoke-directory-token.404-unknown-token",{"tenantId":T,"tokenId":UNKNOWN},ADMIN),
+ **case("revoke-directory-token.403-plain-member",{"tenantId":T,"tokenId":UNKNOWN},MEMBER),
+ **case("set-directory-roles.200-admin",TP,ADMIN,{"defaultRoles":{"service-management-portal":"member","device-management":"viewer"}}),
+ **case("set-directory-roles.400-unknown-role",TP,ADMIN,{"defaultRoles":{"service-management-portal":"owner"}}),
+ **case("scim.200-service-provider-config",scim("ServiceProviderConfig"),None,headers=DIRECTORY,method="GET"),
+ **case("scim.200-users-by-user-name",scim("Users"),None,query={"filter":'userName eq "member@events.example.com"'},headers=DIRECTORY,method="GET"),
+ **case("scim.201-create-user",scim("Users"),None,{"schemas":[SCIM_USER],"userName":"scim.user@events.example.com","active":True,"preferredLanguage":"ja-JP","name":{"givenName":"Sora","familyName":"Aoki"}},headers=DIRECTORY,method="POST"),
+ **case("scim.200-deactivate",scim("Users/"+M),None,{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]},headers=DIRECTORY,method="PATCH"),
+ **case("scim.409-representative",scim("Users/"+ADMN),None,None,headers=DIRECTORY,method="DELETE"),
+ **case("scim.401-cognito-token",scim("Users"),None,headers={"authorization":"Bearer <the caller's Cognito ID token>"},method="GET"),
+ **case("scim.401-no-token",scim("Users"),None,method="GET"),
  **case("get-member.200-admin",TMP,ADMIN),
  **case("get-member.404-unknown-member",{"tenantId":T,"memberId":UNKNOWN},ADMIN),
  **case("get-member.403-plain-member",TMP,MEMBER),

@@ -7,9 +7,11 @@
 //! representative who has not registered yet; the administrator is invited there too (`JOIN_TOKEN`,
 //! which `join-tenant` events redeem), and so is the target, who has an account (`SIGN_IN_TOKEN`:
 //! accepting it with a password is refused). The events' operator is a real operator of the pool.
+//! The tenant's directory connection has one token, `DIRECTORY_TOKEN`, which `scim` events use.
 use tenant_members::audit::{Actor, Change};
 use tenant_members::catalog::Roles;
 use tenant_members::changes::{self, Joining};
+use tenant_members::directory::{DirectoryToken, TokenLifetime};
 use tenant_members::email::Email;
 use tenant_members::ids::{MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
@@ -142,5 +144,14 @@ pub async fn seed(app: &App, cognito: &aws_sdk_cognitoidentityprovider::Client) 
         let invitation = invite(&mut new, &Token::parse(token)?, now);
         store.commit(&changes::invite_member(&new, &invitation, known, &[], &seeding())).await?;
     }
+
+    let tenant_id = TenantId::parse(TENANT_ID)?;
+    let (_, mut directory_token) = DirectoryToken::issue(&tenant_id, TokenLifetime::DEFAULT, now)?;
+    let token = Token::parse(DIRECTORY_TOKEN)?;
+    directory_token.hash = token.hash();
+    directory_token.last_four = DIRECTORY_TOKEN[DIRECTORY_TOKEN.len() - 4..].to_string();
+    let unset = store.get_connection(&tenant_id).await?;
+    let connected = unset.with_token(directory_token.clone(), now)?;
+    store.commit(&changes::add_directory_token(&unset, &connected, &directory_token)).await?;
     Ok(())
 }

@@ -50,13 +50,19 @@ impl Gateway {
         for route in routes {
             let operation = Operation::from_name(&route.function)
                 .ok_or_else(|| GatewayError::UnknownFunction(route.path.clone(), route.function.clone()))?;
-            let method = Method::from_bytes(route.method.as_bytes()).unwrap_or(Method::GET);
-            let path = route.path.clone();
-            table
-                .entry(method)
-                .or_default()
-                .insert(path.clone(), Target { route, operation, app: app.only(operation.ports()) })
-                .map_err(|e| GatewayError::Route(path, e))?;
+            // API Gateway's greedy `{proxy+}` is matchit's catch-all; `ANY` is every method.
+            let path = route.path.replace("{proxy+}", "{*proxy}");
+            let methods = match route.method.as_str() {
+                "ANY" => vec![Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
+                method => vec![Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET)],
+            };
+            for method in methods {
+                table
+                    .entry(method)
+                    .or_default()
+                    .insert(path.clone(), Target { route: route.clone(), operation, app: app.only(operation.ports()) })
+                    .map_err(|e| GatewayError::Route(path.clone(), e))?;
+            }
         }
         Ok(Self { routes: table, authorizer, served })
     }
@@ -134,6 +140,8 @@ fn api_gateway_event(
             }
         }
     }
+    // API Gateway tells the function how it was reached.
+    header_map.entry("x-forwarded-proto").or_insert_with(|| Value::String("http".into()));
     let raw_query = uri.query().unwrap_or("").to_string();
     let mut query = Map::new();
     for (name, value) in form_urlencoded_pairs(&raw_query) {

@@ -2,9 +2,8 @@
 //! which knows neither HTTP nor the AWS SDK), the adapters, and the operations every Lambda
 //! function and the local API share, with their HTTP edge.
 pub use tenant_members_domain::{
-    directory,
-    audit, auth, catalog, changes, claims, config, email, error, events, ids, language, links, listing, model, password, ports, rules,
-    tokens, views,
+    audit, auth, catalog, changes, claims, config, directory, email, error, events, ids, language, links, listing, model, password, ports,
+    rules, tokens, views,
 };
 pub mod adapters;
 pub mod app;

@@ -15,9 +15,11 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         | ApiError::NotRepresentative
         | ApiError::TenantNotAvailable => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-        ApiError::ValidationFailed(_) | ApiError::BatchTooLarge { .. } | ApiError::TokenInvalid | ApiError::PasswordRejected(_) => {
-            StatusCode::BAD_REQUEST
-        }
+        ApiError::ValidationFailed(_)
+        | ApiError::ScimInvalid { .. }
+        | ApiError::BatchTooLarge { .. }
+        | ApiError::TokenInvalid
+        | ApiError::PasswordRejected(_) => StatusCode::BAD_REQUEST,
         ApiError::MemberExists
         | ApiError::AlreadyInBatch
         | ApiError::RepresentativeProtected(_)

@@ -137,6 +137,23 @@ pub struct DirectoryLink {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<PersonName>,
+    /// As the directory sent them (the member's `language` follows from them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// When the directory last changed the member.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub modified_at: Option<OffsetDateTime>,
+}
+
+impl DirectoryLink {
+    /// The member's language by what the directory sent: `ja` for a Japanese locale, else `en`;
+    /// none if it sent neither.
+    pub fn language(&self) -> Option<crate::language::Language> {
+        let sent = self.preferred_language.as_deref().or(self.locale.as_deref())?;
+        Some(if sent.trim().to_ascii_lowercase().starts_with("ja") { crate::language::Language::Ja } else { crate::language::Language::En })
+    }
 }
 
 /// A person's name as the directory sends it (SCIM's `name`), kept and shown back.
@@ -155,6 +172,68 @@ pub struct PersonName {
     pub honorific_prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub honorific_suffix: Option<String>,
+}
+
+/// What `GET …/directory` shows of a connection: never a token's hash.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionView<'a> {
+    scim_base_url: String,
+    tokens: Vec<TokenView<'a>>,
+    default_roles: &'a Roles,
+    /// The directory's groups and the roles each gives (none until the directory sends one).
+    groups: Vec<GroupView>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_request_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView {
+    group_id: String,
+    display_name: String,
+    member_count: u64,
+    roles: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView<'a> {
+    token_id: &'a DirectoryTokenId,
+    last_four: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    last_used_at: Option<OffsetDateTime>,
+}
+
+impl<'a> TokenView<'a> {
+    pub fn of(token: &'a DirectoryToken) -> Self {
+        Self {
+            token_id: &token.token_id,
+            last_four: &token.last_four,
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+            last_used_at: token.last_used_at,
+        }
+    }
+}
+
+impl<'a> ConnectionView<'a> {
+    /// The connection, each token with its use as `used` read it (a token's record is where a
+    /// request records its use), at the tenant's SCIM base `scim_base_url`.
+    pub fn of(connection: &'a Connection, used: &[Option<OffsetDateTime>], scim_base_url: String) -> Self {
+        let tokens: Vec<_> = connection
+            .tokens
+            .iter()
+            .zip(used.iter().chain(std::iter::repeat(&None)))
+            .map(|(token, used)| TokenView { last_used_at: *used, ..TokenView::of(token) })
+            .collect();
+        let last_request_at = tokens.iter().filter_map(|t| t.last_used_at).max();
+        Self { scim_base_url, tokens, default_roles: &connection.default_roles, groups: Vec::new(), last_request_at }
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,10 @@ pub enum ApiError {
     NotEligible(&'static str),
     #[error("only the representative administrator can hand over the role")]
     NotRepresentative,
+    /// A SCIM request the protocol refuses with its own `scimType` (`invalidFilter`,
+    /// `mutability`, `invalidPath`, …): a 400.
+    #[error("{detail}")]
+    ScimInvalid { scim_type: &'static str, detail: String },
     #[error("this member's roles come from the tenant's directory: change their groups there, or the groups' roles on the Directory tab")]
     DirectoryManaged,
     #[error("the directory connection has {max} live tokens already: revoke one first")]
@@ -104,7 +108,7 @@ impl ApiError {
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
-            ApiError::ValidationFailed(_) => "validation_failed",
+            ApiError::ValidationFailed(_) | ApiError::ScimInvalid { .. } => "validation_failed",
             ApiError::MemberExists | ApiError::AlreadyInBatch => "member_exists",
             ApiError::BatchTooLarge { .. } => "batch_too_large",
             ApiError::SelfChangeForbidden(_) => "self_change_forbidden",

@@ -265,6 +265,9 @@ mod tests {
         let by_admin = Change::by(Actor::administrator(&UserSub::new("admin-sub"), &admin), at);
         let by_member = Change::by(Actor::member(&active), at);
         let by_operator = Change::by(Actor::operator(&UserSub::new("op-sub")), at);
+        let by_directory = Change::by(Actor::directory(&crate::ids::DirectoryTokenId::at(at)), at);
+        let mut suspended = active.clone();
+        suspended.status = crate::model::MemberStatus::Suspended;
         let mut entries = vec![
             by_operator.entry(AuditAction::TenantCreated, None, Some(&invited)),
             by_admin.entry(AuditAction::MemberInvited, None, Some(&invited)),
@@ -277,6 +280,8 @@ mod tests {
             by_member.entry(AuditAction::PasswordResetCompleted, Some(&active), Some(&active)),
             by_admin.entry(AuditAction::RepresentativeChanged, Some(&active), Some(&active)),
             by_operator.entry(AuditAction::RepresentativeEmailChanged, Some(&invited), Some(&invited)),
+            by_directory.entry(AuditAction::MemberSuspended, Some(&active), Some(&suspended)),
+            by_directory.entry(AuditAction::MemberReactivated, Some(&suspended), Some(&active)),
         ];
         entries[9].former_representative_id = Some(admin.member_id.clone());
         let types: Vec<&str> = entries.iter().map(|e| type_of(e.action)).collect();

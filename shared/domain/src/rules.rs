@@ -152,6 +152,24 @@ pub fn eligible_representative(target: &Member) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A member whose roles come from the tenant's directory keeps them: the groups decide.
+pub fn not_directory_managed(member: &Member) -> Result<(), ApiError> {
+    match member.directory {
+        Some(_) => Err(ApiError::DirectoryManaged),
+        None => Ok(()),
+    }
+}
+
+/// The directory may not switch off or remove the representative: the role is handed over first.
+pub fn directory_spares_representative(member: &Member) -> Result<(), ApiError> {
+    if member.representative {
+        return Err(ApiError::RepresentativeProtected(
+            "this member is the tenant's representative administrator: hand the role to another administrator first",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,22 +253,4 @@ mod tests {
         assert!(tenant_name("  Acme  ").is_ok_and(|n| n == "Acme"));
         assert!(tenant_name(" ").is_err());
     }
-}
-
-/// A member whose roles come from the tenant's directory keeps them: the groups decide.
-pub fn not_directory_managed(member: &Member) -> Result<(), ApiError> {
-    match member.directory {
-        Some(_) => Err(ApiError::DirectoryManaged),
-        None => Ok(()),
-    }
-}
-
-/// The directory may not switch off or remove the representative: the role is handed over first.
-pub fn directory_spares_representative(member: &Member) -> Result<(), ApiError> {
-    if member.representative {
-        return Err(ApiError::RepresentativeProtected(
-            "this member is the tenant's representative administrator: hand the role to another administrator first",
-        ));
-    }
-    Ok(())
 }

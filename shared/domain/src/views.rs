@@ -66,7 +66,10 @@ impl<'a> MemberView<'a> {
             version: member.version,
             self_service_password_reset: !joined || member.self_service_password_reset(),
             invited_by: member.invited_by.as_ref().map(|actor| ActorView::of(actor, &member.tenant_id, false)),
-            directory: member.directory.as_ref().map(|link| DirectoryView { external_id: link.external_id.as_deref(), groups: &link.groups }),
+            directory: member
+                .directory
+                .as_ref()
+                .map(|link| DirectoryView { external_id: link.external_id.as_deref(), groups: &link.groups }),
         }
     }
 }
@@ -196,6 +199,7 @@ mod tests {
         assert_eq!(
             fields,
             [
+                "directory",
                 "email",
                 "invitationExpiresAt",
                 "invitedAt",

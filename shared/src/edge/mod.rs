@@ -7,7 +7,7 @@ use lambda_http::{Body, Request, Response};
 use crate::app::App;
 use crate::error::ApiError;
 use crate::log::error_chain;
-use crate::operations::{serve, Handler, Reply, RequestParts};
+use crate::operations::{serve, Errors, Handler, Reply, RequestParts};
 
 mod request;
 mod response;
@@ -23,7 +23,10 @@ pub async fn respond<H: Handler>(app: &App, req: Request) -> Response<Body> {
     log(H::NAME, started, &parts, &result);
     match result {
         Ok(reply) => response::reply(reply),
-        Err(error) => problem(&error),
+        Err(error) => match H::ERRORS {
+            Errors::Problem => problem(&error),
+            Errors::Scim => response::scim_error(&error),
+        },
     }
 }
 

@@ -15,7 +15,7 @@ pub fn read(req: &Request) -> RequestParts {
     let path_param = |name: &str| path.and_then(|p| p.first(name)).map(str::to_string);
     let header = |name: &str| req.headers().get(name).map(|v| v.as_bytes().to_vec());
     let body_type = match req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
-        Some(t) if t.starts_with("application/json") => BodyType::Json,
+        Some(t) if t.starts_with("application/json") || t.starts_with("application/scim+json") => BodyType::Json,
         Some(t) if t.starts_with("application/x-www-form-urlencoded") => BodyType::Form,
         _ => BodyType::Other,
     };
@@ -27,6 +27,15 @@ pub fn read(req: &Request) -> RequestParts {
         caller: caller(req),
         tenant_id: path_param("tenantId"),
         member_id: path_param("memberId"),
+        token_id: path_param("tokenId"),
+        scim_path: path_param("proxy"),
+        method: req.method().to_string(),
+        bearer: req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).map(|_| v[7..].trim().to_string())),
+        origin: origin(req),
         query,
         if_match: header(header::IF_MATCH.as_str()),
         idempotency_key: header("idempotency-key"),
@@ -43,6 +52,16 @@ pub fn read(req: &Request) -> RequestParts {
             .filter(|context| context.deadline > 0)
             .and_then(|context| time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(context.deadline) * 1_000_000).ok()),
     }
+}
+
+/// `<scheme>://<host>` the caller reached: API Gateway's `X-Forwarded-Proto` and `Host`.
+fn origin(req: &Request) -> String {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let host = header("host").map(str::to_string).or_else(|| match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
+        _ => None,
+    });
+    format!("{}://{}", header("x-forwarded-proto").unwrap_or("https"), host.unwrap_or_default())
 }
 
 /// The signed-in caller, as API Gateway's JWT authorizer describes them.

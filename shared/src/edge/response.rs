@@ -16,7 +16,7 @@ pub fn reply(reply: Reply) -> Response<Body> {
             headers.insert(name, value);
         }
     };
-    set(header::CONTENT_TYPE, json.then_some("application/json"));
+    set(header::CONTENT_TYPE, json.then_some(reply.content_type));
     set(header::LOCATION, reply.location.as_deref());
     set(header::ETAG, reply.etag.as_deref());
     set(header::HeaderName::from_static("idempotent-replayed"), reply.replayed.then_some("true"));
@@ -30,4 +30,32 @@ pub fn problem(error: &ApiError) -> Response<Body> {
         response = response.header(header::RETRY_AFTER, *retry_after);
     }
     response.body(Body::Text(body)).expect("a valid response")
+}
+
+/// An error as SCIM says it (RFC 7644 §3.12), on the SCIM routes.
+pub fn scim_error(error: &ApiError) -> Response<Body> {
+    let status = status_of(error);
+    let mut body = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.as_u16().to_string(),
+        "detail": error.to_string(),
+    });
+    if let Some(scim_type) = scim_type(error) {
+        body["scimType"] = scim_type.into();
+    }
+    let mut response = Response::builder().status(status).header(header::CONTENT_TYPE, crate::operations::SCIM_JSON);
+    if let ApiError::RateLimited { retry_after } = error {
+        response = response.header(header::RETRY_AFTER, *retry_after);
+    }
+    response.body(Body::Text(body.to_string())).expect("a valid response")
+}
+
+/// SCIM's `scimType` of the errors that have one.
+fn scim_type(error: &ApiError) -> Option<&'static str> {
+    match error {
+        ApiError::MemberExists => Some("uniqueness"),
+        ApiError::ScimInvalid { scim_type, .. } => Some(scim_type),
+        ApiError::ValidationFailed(_) => Some("invalidValue"),
+        _ => None,
+    }
 }

@@ -20,6 +20,7 @@ impl Handler for ChangeMemberRoles {
     async fn handle(app: &App, Call { scope, input, now, .. }: Call<ManagedMember, RolesChange>) -> Result<Reply, ApiError> {
         let ManagedMember { access, member } = scope;
         rules::not_self(&access.caller, &member, "tenant administrators cannot change their own roles")?;
+        rules::not_directory_managed(&member)?;
         rules::representative_keeps_tenant_admin(&member, &input.roles)?;
         rules::version_matches(&member, input.if_match)?;
         let (changed, changes) = changes::change_roles(&member, &input.roles, &Change::by(access.actor(), now));

@@ -3,6 +3,7 @@ use crate::app::{App, Ports};
 use crate::audit::Change;
 use crate::changes;
 use crate::error::ApiError;
+use crate::model::Member;
 use crate::operations::people;
 use crate::operations::scope::ManagedMember;
 use crate::operations::{Call, Handler, Reply};
@@ -32,18 +33,23 @@ impl Handler for DeleteMember {
         rules::not_self(&access.caller, &member, "tenant administrators cannot delete themselves")?;
         rules::not_representative(&member)?;
 
-        let change = Change::by(access.actor(), now);
-        for _ in 0..ATTEMPTS {
-            let departure = people::departure(app, &member).await?;
-            match app.store.commit(&changes::delete_member(&member, &departure.leaving, &change)).await {
-                Err(ApiError::PersonChanged) => continue,
-                Err(error) => return Err(error),
-                Ok(()) => {
-                    people::finish_departure(app, &member.user_sub, &departure).await;
-                    return Ok(Reply::no_content());
-                }
+        remove(app, &member, &Change::by(access.actor(), now)).await?;
+        Ok(Reply::no_content())
+    }
+}
+
+/// Removes the membership as `change`, and what follows for its person (see `handle`).
+pub(super) async fn remove(app: &App, member: &Member, change: &Change) -> Result<(), ApiError> {
+    for _ in 0..ATTEMPTS {
+        let departure = people::departure(app, member).await?;
+        match app.store.commit(&changes::delete_member(member, &departure.leaving, change)).await {
+            Err(ApiError::PersonChanged) => continue,
+            Err(error) => return Err(error),
+            Ok(()) => {
+                people::finish_departure(app, &member.user_sub, &departure).await;
+                return Ok(());
             }
         }
-        Err(ApiError::VersionConflict)
     }
+    Err(ApiError::VersionConflict)
 }

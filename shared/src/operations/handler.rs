@@ -24,11 +24,20 @@ pub trait Handler {
     /// The largest body it reads; a larger one is refused before it is parsed (API Gateway
     /// would pass up to 10 MB). Ample for any one member's fields.
     const MAX_BODY_BYTES: usize = 16 * 1024;
+    /// How its errors are written.
+    const ERRORS: Errors = Errors::Problem;
     /// Who may call, decided before the rest of the request is read.
     type Scope: Scope;
     /// What it takes of the request besides who calls and the path.
     type Input: Input;
     fn handle(app: &App, call: Call<Self::Scope, Self::Input>) -> impl Future<Output = Result<Reply, ApiError>> + Send;
+}
+
+/// How a handler's errors are written: the contract's problem details, or SCIM's errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Errors {
+    Problem,
+    Scim,
 }
 
 /// One call of a handler: its cleared scope, its input, the time the request is served at, the
@@ -41,6 +50,8 @@ pub struct Call<S, I> {
     pub now: OffsetDateTime,
     pub caller_person: Option<Person>,
     pub deadline: Option<OffsetDateTime>,
+    /// `<scheme>://<host>` the API was called at.
+    pub origin: String,
 }
 
 /// Runs `H` on a request as the edge read it, in the contract's order: who calls and whether
@@ -66,7 +77,7 @@ pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateT
                 return Err(ApiError::validation(format!("the request body is larger than {} KB", H::MAX_BODY_BYTES / 1024)));
             }
             let input = H::Input::parse(parts)?;
-            H::handle(app, Call { scope, input, now, caller_person, deadline: parts.deadline }).await
+            H::handle(app, Call { scope, input, now, caller_person, deadline: parts.deadline, origin: parts.origin.clone() }).await
         })
         .await
 }

@@ -88,5 +88,12 @@ fn stored(reply: &Reply) -> StoredResponse {
 }
 
 fn replay(stored: StoredResponse) -> Reply {
-    Reply { status: stored.status, body: Some(stored.body), location: stored.location, etag: None, replayed: true }
+    Reply {
+        status: stored.status,
+        body: Some(stored.body),
+        location: stored.location,
+        etag: None,
+        replayed: true,
+        content_type: "application/json",
+    }
 }

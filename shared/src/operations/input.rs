@@ -19,6 +19,15 @@ pub struct RequestParts {
     /// The path's `{tenantId}` and `{memberId}`, as sent.
     pub tenant_id: Option<String>,
     pub member_id: Option<String>,
+    /// The path's `{tokenId}` (a directory token).
+    pub token_id: Option<String>,
+    /// What follows a SCIM base in the path (`{proxy+}`: `Users/…`, `Groups`, …).
+    pub scim_path: Option<String>,
+    pub method: String,
+    /// `Authorization`'s bearer token, read only where the JWT authorizer does not run (SCIM).
+    pub bearer: Option<String>,
+    /// Where the API was called: `<scheme>://<host>`, as API Gateway forwards them.
+    pub origin: String,
     /// The query, first value of each name.
     pub query: Vec<(String, String)>,
     /// `If-Match`, `Idempotency-Key` (as bytes: it may not be text).

@@ -131,7 +131,7 @@ async fn invite_all(
         if last_start.is_some_and(|last| crate::clock::now() > last) {
             return Err(ApiError::OutOfTime);
         }
-        let invited = invite_member::invite(app, access, invitation, Change::by(actor.clone(), now), &commits).await;
+        let invited = invite_member::invite(app, &access.tenant, invitation, Change::by(actor.clone(), now), &commits).await;
         if let Err(ApiError::Upstream(source) | ApiError::Unfinished { source, .. }) = &invited {
             tracing::warn!(error = %error_chain(source.as_ref()), "a batch's invitation failed; the other rows go on");
         }
@@ -149,7 +149,7 @@ async fn preview(
     rows: Vec<Result<Invitation, ApiError>>,
     now: OffsetDateTime,
 ) -> Result<Vec<Outcome>, ApiError> {
-    let quotas: Vec<_> = rows.iter().map(|row| row.as_ref().map(|i| invite_member::quotas(app, access, &i.email, now)).ok()).collect();
+    let quotas: Vec<_> = rows.iter().map(|row| row.as_ref().map(|i| invite_member::quotas(app, &access.tenant, &i.email, now)).ok()).collect();
     let emails: Vec<_> = rows.iter().filter_map(|row| row.as_ref().ok()).map(|i| i.email.clone()).collect();
     let counters = QuotaTally::counters(quotas.iter().flatten().flatten());
     let (in_use, counts) =

@@ -9,9 +9,9 @@ pub(crate) mod people;
 mod reply;
 pub mod scope;
 
-pub use handler::{serve, Call, Handler};
+pub use handler::{serve, Call, Errors, Handler};
 pub use input::RequestParts;
-pub use reply::Reply;
+pub use reply::{Reply, SCIM_JSON};
 
 pub use invite_members::MAX_BATCH_ROWS;
 
@@ -52,4 +52,9 @@ operations! {
     list_audit::ListAudit,
     get_me::GetMe,
     list_my_memberships::ListMyMemberships,
+    get_directory::GetDirectory,
+    create_directory_token::CreateDirectoryToken,
+    revoke_directory_token::RevokeDirectoryToken,
+    set_directory_roles::SetDirectoryRoles,
+    scim::Scim,
 }

@@ -7,6 +7,8 @@ use crate::model::Member;
 use crate::operations::input::encode_cursor;
 use crate::views::MemberView;
 
+pub const SCIM_JSON: &str = "application/scim+json";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub status: u16,
@@ -16,11 +18,13 @@ pub struct Reply {
     pub etag: Option<String>,
     /// The first answer to an `Idempotency-Key`, given again.
     pub replayed: bool,
+    /// The body's media type.
+    pub content_type: &'static str,
 }
 
 impl Reply {
     fn with_status(status: u16, body: Option<String>) -> Self {
-        Self { status, body, location: None, etag: None, replayed: false }
+        Self { status, body, location: None, etag: None, replayed: false, content_type: "application/json" }
     }
 
     pub fn json(status: u16, value: &impl Serialize) -> Self {
@@ -56,6 +60,15 @@ impl Reply {
     /// What accepting or joining answers: the membership now active.
     pub fn joined(member: &Member) -> Self {
         Self::ok(&serde_json::json!({ "memberId": member.member_id, "tenantId": member.tenant_id, "email": member.email }))
+    }
+
+    /// A SCIM resource or message (`application/scim+json`).
+    pub fn scim(status: u16, value: &impl Serialize) -> Self {
+        Self { content_type: SCIM_JSON, ..Self::json(status, value) }
+    }
+
+    pub fn with_etag(self, etag: String) -> Self {
+        Self { etag: Some(etag), ..self }
     }
 
     pub fn at(self, location: String) -> Self {

@@ -11,9 +11,7 @@ fn put_connection(before: &Connection, after: &Connection) -> Write {
 
 /// The connection with a new token, and the token found by its hash.
 pub fn add_directory_token(before: &Connection, after: &Connection, token: &DirectoryToken) -> Changeset {
-    Changeset::default()
-        .write(put_connection(before, after), version_conflict)
-        .write(Write::PutDirectoryToken(token.clone()), collision)
+    Changeset::default().write(put_connection(before, after), version_conflict).write(Write::PutDirectoryToken(token.clone()), collision)
 }
 
 /// The connection without `removed`, whose hash finds nothing from now on.

@@ -41,8 +41,8 @@ use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
-    TokenStore,
+    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation,
+    StoredResponse, TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
 use crate::tokens::TokenPurpose;

@@ -15,8 +15,8 @@ use crate::links::{Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage, MEMBERS_READ_PER_PAGE};
 use crate::model::{Member, Mfa, Person, Tenant};
 use crate::ports::{
-    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation, StoredResponse, TenantStore,
-    TokenStore,
+    AuditPage, AuditStore, ChangeStore, DirectoryStore, IdempotencyStore, MemberStore, PersonStore, QuotaStore, Reservation,
+    StoredResponse, TenantStore, TokenStore,
 };
 use crate::tokens::TokenHash;
 

@@ -1,0 +1,34 @@
+//! `GET /tenants/{tenantId}/directory`: the tenant's directory connection.
+use crate::app::{App, Ports};
+use crate::directory::{Connection, ConnectionView};
+use crate::error::ApiError;
+use crate::operations::scope::ManagedTenant;
+use crate::operations::{Call, Handler, Reply};
+
+pub struct GetDirectory;
+
+impl Handler for GetDirectory {
+    const NAME: &'static str = "get-directory";
+    const PORTS: Ports = Ports::STORE_DIRECTORY;
+    type Scope = ManagedTenant;
+    type Input = ();
+
+    /// The connection, then its tokens' records (where each request records its use) together.
+    async fn handle(app: &App, call: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
+        let tenant = &call.scope.0.tenant.tenant_id;
+        let connection = app.store.get_connection(tenant).await?;
+        Ok(Reply::ok(&view(app, &connection, &call.origin).await?))
+    }
+}
+
+/// The connection as `GET …/directory` shows it, reached at `origin`.
+pub(super) async fn view<'a>(app: &App, connection: &'a Connection, origin: &str) -> Result<ConnectionView<'a>, ApiError> {
+    let reads = connection.tokens.iter().map(|t| app.store.get_directory_token(&t.hash));
+    let used: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect();
+    Ok(ConnectionView::of(connection, &used, scim_base_url(origin, connection)))
+}
+
+/// The tenant's SCIM base, as the contract names it: `<apiUrl>/scim/v2/{tenantId}`.
+fn scim_base_url(origin: &str, connection: &Connection) -> String {
+    format!("{origin}/scim/v2/{}", connection.tenant_id)
+}

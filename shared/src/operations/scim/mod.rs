@@ -1,0 +1,321 @@
+//! `/scim/v2/{tenantId}/…`: the tenant's SCIM 2.0 endpoint (RFC 7643/7644), through which its
+//! identity provider keeps the tenant's members in step with its directory. A User is a
+//! membership: created as an invitation, suspended and reactivated in this tenant only, deleted
+//! as the Members tab deletes it; the person behind it stays shared.
+mod discovery;
+mod filter;
+mod user;
+
+use futures::lock::Mutex;
+use serde_json::{json, Value};
+
+use crate::app::{App, Ports};
+use crate::audit::{Actor, Change};
+use crate::changes;
+use crate::directory::DirectoryToken;
+use crate::error::ApiError;
+use crate::ids::{MemberId, TenantId};
+use crate::listing::MemberFilter;
+use crate::model::Member;
+use crate::operations::input::{Input, RequestParts};
+use crate::operations::scope::Scope;
+use crate::operations::{delete_member, invite_member, Call, Errors, Handler, Reply};
+use crate::tokens::Token;
+
+use filter::Filter;
+use user::UserState;
+
+/// The most resources one list answers (`ServiceProviderConfig.filter.maxResults`).
+pub const MAX_RESULTS: usize = 100;
+
+/// A caller holding a live token of the path's tenant's directory connection: one read.
+pub struct DirectoryClient {
+    pub tenant_id: TenantId,
+    pub token: DirectoryToken,
+}
+
+impl Scope for DirectoryClient {
+    /// A token of another tenant, expired, revoked or not one of ours (a Cognito token) is
+    /// refused alike, as no token at all.
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let tenant_id = parts.tenant_id.as_deref().and_then(|id| TenantId::parse(id).ok()).ok_or(ApiError::Unauthenticated)?;
+        let token = parts.bearer.as_deref().and_then(|t| Token::parse(t).ok()).ok_or(ApiError::Unauthenticated)?;
+        let now = app.clock.now();
+        let record = app.store.get_directory_token(&token.hash()).await?;
+        let token = record.filter(|r| r.tenant_id == tenant_id && r.live_at(now)).ok_or(ApiError::Unauthenticated)?;
+        if token.use_worth_recording(now) {
+            if let Err(error) = app.store.record_directory_token_use(&token.hash, now).await {
+                tracing::warn!(error = %crate::log::error_chain(&error), "a directory token's use could not be recorded");
+            }
+        }
+        Ok(DirectoryClient { tenant_id, token })
+    }
+}
+
+/// A SCIM request: its method, the path under the tenant's base, its query and its JSON body.
+pub struct ScimRequest {
+    method: String,
+    path: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+    if_match: Option<String>,
+}
+
+impl Input for ScimRequest {
+    fn parse(parts: &RequestParts) -> Result<Self, ApiError> {
+        let body = match parts.body.is_empty() {
+            true => None,
+            false => Some(serde_json::from_slice(&parts.body).map_err(|e| ApiError::ScimInvalid {
+                scim_type: "invalidSyntax",
+                detail: format!("the body is not JSON: {e}"),
+            })?),
+        };
+        Ok(ScimRequest {
+            method: parts.method.to_ascii_uppercase(),
+            path: parts.scim_path.as_deref().unwrap_or_default().split('/').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            query: parts.query.clone(),
+            body,
+            if_match: parts.if_match.as_deref().map(|v| String::from_utf8_lossy(v).into_owned()),
+        })
+    }
+}
+
+impl ScimRequest {
+    fn query(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn body(&self) -> Result<&Value, ApiError> {
+        self.body.as_ref().ok_or_else(|| ApiError::ScimInvalid { scim_type: "invalidSyntax", detail: "a JSON body is required".into() })
+    }
+}
+
+pub struct Scim;
+
+impl Handler for Scim {
+    const NAME: &'static str = "scim";
+    const PORTS: Ports = Ports::ALL;
+    const ERRORS: Errors = Errors::Scim;
+    const MAX_BODY_BYTES: usize = 64 * 1024;
+    type Scope = DirectoryClient;
+    type Input = ScimRequest;
+
+    async fn handle(app: &App, call: Call<DirectoryClient, ScimRequest>) -> Result<Reply, ApiError> {
+        let Call { scope, input, now, origin, .. } = call;
+        let base = format!("{origin}/scim/v2/{}", scope.tenant_id);
+        let scim = Endpoint { app, client: &scope, base: &base, now };
+        let path: Vec<&str> = input.path.iter().map(String::as_str).collect();
+        match (input.method.as_str(), path.as_slice()) {
+            ("GET", ["ServiceProviderConfig"]) => Ok(Reply::scim(200, &discovery::service_provider_config(&base))),
+            ("GET", ["ResourceTypes"]) => Ok(Reply::scim(200, &discovery::list(vec![discovery::user_resource_type(&base)]))),
+            ("GET", ["ResourceTypes", "User"]) => Ok(Reply::scim(200, &discovery::user_resource_type(&base))),
+            ("GET", ["Schemas"]) => Ok(Reply::scim(200, &discovery::list(vec![discovery::user_schema(&base)]))),
+            ("GET", ["Schemas", id]) if *id == user::USER_SCHEMA => Ok(Reply::scim(200, &discovery::user_schema(&base))),
+            ("GET", ["Users"]) => scim.list(&Query::of_url(&input)?).await,
+            ("POST", ["Users", ".search"] | [".search"]) => scim.list(&Query::of_body(input.body()?)?).await,
+            ("POST", ["Users"]) => scim.create(input.body()?).await,
+            ("GET", ["Users", id]) => {
+                let member = scim.member(id).await?;
+                Ok(Query::of_url(&input)?.shown(scim.user(&member), &member))
+            }
+            ("PUT", ["Users", id]) => {
+                let member = scim.member(id).await?;
+                let state = UserState::from_resource(input.body()?, member.directory.clone().unwrap_or_default().groups)?;
+                scim.write(&member, state, input.if_match.as_deref()).await
+            }
+            ("PATCH", ["Users", id]) => {
+                let member = scim.member(id).await?;
+                let state = UserState::of(&member).patched(input.body()?)?;
+                scim.write(&member, state, input.if_match.as_deref()).await
+            }
+            ("DELETE", ["Users", id]) => scim.delete(&scim.member(id).await?).await,
+            (_, ["Groups", ..] | ["Bulk"] | ["Me"]) => Err(ApiError::NotFound("not supported here: see /ServiceProviderConfig and /ResourceTypes")),
+            _ => Err(ApiError::NotFound("no such SCIM resource")),
+        }
+    }
+}
+
+/// What a list asks for: a filter, a page by index, the attributes to show.
+struct Query {
+    filter: Option<Filter>,
+    start_index: usize,
+    count: usize,
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+fn names(raw: Option<&str>) -> Vec<String> {
+    raw.map(|r| r.split(',').map(|a| filter::normalized_path(a.trim())).filter(|a| !a.is_empty()).collect()).unwrap_or_default()
+}
+
+impl Query {
+    fn new(filter: Option<&str>, start: Option<i64>, count: Option<i64>, attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ApiError> {
+        Ok(Query {
+            filter: filter.map(Filter::parse).transpose()?,
+            // RFC 7644 §3.4.2.4: below 1 is 1; a negative count is 0; above the maximum, the maximum.
+            start_index: usize::try_from(start.unwrap_or(1).max(1)).unwrap_or(1),
+            count: usize::try_from(count.unwrap_or(MAX_RESULTS as i64).max(0)).unwrap_or(0).min(MAX_RESULTS),
+            attributes: names(attributes),
+            excluded: names(excluded),
+        })
+    }
+
+    fn of_url(request: &ScimRequest) -> Result<Self, ApiError> {
+        let number = |name: &str| -> Result<Option<i64>, ApiError> {
+            request
+                .query(name)
+                .map(|n| n.parse::<i64>().map_err(|_| ApiError::ScimInvalid { scim_type: "invalidValue", detail: format!("{name} is a number") }))
+                .transpose()
+        };
+        Query::new(request.query("filter"), number("startIndex")?, number("count")?, request.query("attributes"), request.query("excludedAttributes"))
+    }
+
+    fn of_body(body: &Value) -> Result<Self, ApiError> {
+        let joined = |name: &str| match &body[name] {
+            Value::Array(names) => Some(names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+            Value::String(names) => Some(names.clone()),
+            _ => None,
+        };
+        Query::new(body["filter"].as_str(), body["startIndex"].as_i64(), body["count"].as_i64(), joined("attributes").as_deref(), joined("excludedAttributes").as_deref())
+    }
+
+    /// `resource` with only the attributes asked for (`id` and `schemas` always).
+    fn project(&self, mut resource: Value) -> Value {
+        if let Value::Object(fields) = &mut resource {
+            let wanted = |key: &str| {
+                let key = key.to_ascii_lowercase();
+                matches!(key.as_str(), "id" | "schemas")
+                    || (self.attributes.is_empty() || self.attributes.iter().any(|a| a == &key || a.starts_with(&format!("{key}."))))
+                        && !self.excluded.contains(&key)
+            };
+            fields.retain(|key, _| wanted(key));
+        }
+        resource
+    }
+
+    fn shown(&self, resource: Value, member: &Member) -> Reply {
+        Reply::scim(200, &self.project(resource)).with_etag(user::etag(member))
+    }
+}
+
+/// One request's view of the tenant's SCIM endpoint.
+struct Endpoint<'a> {
+    app: &'a App,
+    client: &'a DirectoryClient,
+    base: &'a str,
+    now: time::OffsetDateTime,
+}
+
+impl Endpoint<'_> {
+    fn change(&self) -> Change {
+        Change::by(Actor::directory(&self.client.token.token_id), self.now)
+    }
+
+    fn user(&self, member: &Member) -> Value {
+        user::resource(member, self.base)
+    }
+
+    /// The path's user; an id that is none of the tenant's members is a 404.
+    async fn member(&self, id: &str) -> Result<Member, ApiError> {
+        let id = MemberId::parse(id).map_err(|_| ApiError::NotFound("no such user"))?;
+        self.app.store.get_member(&self.client.tenant_id, &id).await?.ok_or(ApiError::NotFound("no such user"))
+    }
+
+    /// Every member of the tenant, in id order, a page of the store at a time.
+    async fn members(&self) -> Result<Vec<Member>, ApiError> {
+        let mut all = Vec::new();
+        let mut after = None;
+        let filter = MemberFilter { now: Some(self.now), ..MemberFilter::default() };
+        loop {
+            let page = self.app.store.list_members(&self.client.tenant_id, after.as_ref(), MAX_RESULTS, &filter).await?;
+            all.extend(page.items);
+            match page.last {
+                Some(last) => after = Some(last),
+                None => return Ok(all),
+            }
+        }
+    }
+
+    async fn list(&self, query: &Query) -> Result<Reply, ApiError> {
+        let matching: Vec<Member> = self.members().await?.into_iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m))).collect();
+        let page: Vec<Value> =
+            matching.iter().skip(query.start_index - 1).take(query.count).map(|m| query.project(user::resource(m, self.base))).collect();
+        Ok(Reply::scim(
+            200,
+            &json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": matching.len(),
+                "startIndex": query.start_index,
+                "itemsPerPage": page.len(),
+                "Resources": page,
+            }),
+        ))
+    }
+
+    /// An invitation as `POST …/members` makes it, by the directory, with the connection's
+    /// roles; then suspended if the client created it inactive.
+    async fn create(&self, body: &Value) -> Result<Reply, ApiError> {
+        let state = UserState::from_resource(body, Vec::new())?;
+        let tenant_id = &self.client.tenant_id;
+        let (tenant, connection) = tokio::try_join!(self.app.store.get_tenant(tenant_id), self.app.store.get_connection(tenant_id))?;
+        let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;
+        let link = crate::directory::DirectoryLink { modified_at: Some(self.now), ..state.link.clone() };
+        let invitation = invite_member::Invitation {
+            email: state.email.clone(),
+            language: link.language().unwrap_or(crate::language::Language::En),
+            roles: connection.default_roles.clone(),
+            expires_in_days: None,
+            directory: Some(link),
+        };
+        let mut member = invite_member::invite(self.app, &tenant, invitation, self.change(), &Mutex::new(())).await?;
+        if !state.active {
+            let after = state.applied_to(&member, self.now)?;
+            self.app.store.commit(&changes::directory_update(&member, &after, &self.change())).await?;
+            member = after;
+        }
+        let location = format!("{}/Users/{}", self.base, member.member_id);
+        Ok(Reply::scim(201, &self.user(&member)).with_etag(user::etag(&member)).at(location))
+    }
+
+    /// The member as the client left it, written on the version read (or named by `If-Match`).
+    async fn write(&self, member: &Member, state: UserState, if_match: Option<&str>) -> Result<Reply, ApiError> {
+        if if_match.is_some_and(|tag| tag.trim() != "*" && tag.trim() != user::etag(member) && tag.trim_matches('"') != member.version.to_string()) {
+            return Err(ApiError::VersionConflict);
+        }
+        let after = state.applied_to(member, self.now)?;
+        if after.revised(|_| {}) == member.revised(|_| {}) {
+            return Ok(Reply::scim(200, &self.user(member)).with_etag(user::etag(member)));
+        }
+        self.app.store.commit(&changes::directory_update(member, &after, &self.change())).await?;
+        Ok(Reply::scim(200, &self.user(&after)).with_etag(user::etag(&after)))
+    }
+
+    /// Removed as `DELETE …/members/{memberId}` removes it; never the representative.
+    async fn delete(&self, member: &Member) -> Result<Reply, ApiError> {
+        crate::rules::directory_spares_representative(member)?;
+        delete_member::remove(self.app, member, &self.change()).await?;
+        Ok(Reply::no_content())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_is_bounded_as_rfc_7644_says() {
+        let query = Query::new(None, Some(0), Some(1000), None, None).unwrap();
+        assert_eq!((query.start_index, query.count), (1, MAX_RESULTS));
+        let query = Query::new(None, Some(3), Some(-1), None, None).unwrap();
+        assert_eq!((query.start_index, query.count), (3, 0));
+    }
+
+    #[test]
+    fn attributes_keep_id_and_schemas_and_excluded_ones_go() {
+        let resource = json!({ "schemas": [], "id": "1", "userName": "a@b.c", "name": { "givenName": "A" }, "active": true });
+        let only = Query::new(None, None, None, Some("userName"), None).unwrap().project(resource.clone());
+        assert_eq!(only, json!({ "schemas": [], "id": "1", "userName": "a@b.c" }));
+        let without = Query::new(None, None, None, None, Some("name,active")).unwrap().project(resource);
+        assert_eq!(without, json!({ "schemas": [], "id": "1", "userName": "a@b.c" }));
+    }
+}
