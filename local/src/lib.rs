@@ -43,7 +43,6 @@ pub struct StackFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events_queue_url: Option<String>,
     /// A tenant's directory (SCIM 2.0) endpoint, `{tenantId}` in it, as the contract places it.
-    /// The SCIM routes themselves are not served yet (issue 42).
     pub scim_base_url: String,
     pub operator: Credentials,
 }

@@ -8,6 +8,7 @@ mod browser;
 mod budgets;
 mod console;
 mod console_daily_use;
+mod directory;
 mod events;
 mod faults;
 mod fuzz;

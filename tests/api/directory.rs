@@ -1,0 +1,299 @@
+//! Directory sync (SCIM 2.0) end to end: a tenant's connection and its tokens, and the requests
+//! real clients send (Okta's and Entra's, replayed from the shapes their documentation gives)
+//! against the local API, with what each does to the memberships and the people behind them.
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{unique_email, Answer, Tenant, TestStack, PASSWORD};
+
+const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+/// A directory token of the tenant, as its manager creates it.
+async fn directory_token(stack: &TestStack, tenant: &Tenant) -> String {
+    let created = stack.post(&format!("/tenants/{}/directory/tokens", tenant.tenant_id), Some(&tenant.admin_token), json!({})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    created.body["token"].as_str().unwrap().to_string()
+}
+
+/// A SCIM request to the tenant's endpoint, as a client sends it (`application/scim+json`).
+async fn scim(stack: &TestStack, tenant_id: &str, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+    let url = format!("{}/scim/v2/{tenant_id}/{path}", stack.stack.api_url);
+    let mut request = stack.http.request(method, url).bearer_auth(token).header("accept", "application/scim+json");
+    if let Some(body) = body {
+        request = request.header("content-type", "application/scim+json").body(body.to_string());
+    }
+    let response = request.send().await.expect("the local API answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    Answer { status, body, headers }
+}
+
+fn filter(expression: &str) -> String {
+    format!("Users?filter={}", urlencode(expression))
+}
+
+fn urlencode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+fn refused_as_scim(answer: &Answer, status: StatusCode) {
+    assert_eq!(answer.status, status, "{:?}", answer.body);
+    assert_eq!(answer.body["schemas"], json!([ERROR]), "a SCIM error: {:?}", answer.body);
+    assert_eq!(answer.body["status"], status.as_u16().to_string());
+}
+
+#[tokio::test]
+async fn a_directory_token_is_shown_once_reaches_its_own_tenant_only_and_dies_at_once_when_revoked() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let other = stack.tenant_with_admin(None).await;
+    let directory = format!("/tenants/{}/directory", tenant.tenant_id);
+    let created = stack.post(&format!("{directory}/tokens"), Some(&tenant.admin_token), json!({ "expiresInDays": 30 })).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let token = created.body["token"].as_str().unwrap().to_string();
+    assert!(token.ends_with(created.body["lastFour"].as_str().unwrap()));
+
+    let shown = stack.get(&directory, &tenant.admin_token).await;
+    assert_eq!(shown.status, StatusCode::OK, "{:?}", shown.body);
+    assert_eq!(shown.body["scimBaseUrl"], format!("{}/scim/v2/{}", stack.stack.api_url, tenant.tenant_id));
+    assert!(!shown.body.to_string().contains(&token), "the token is shown once, at its creation");
+    assert_eq!(shown.body["tokens"][0]["lastUsedAt"], Value::Null);
+
+    let users = scim(&stack, &tenant.tenant_id, Method::GET, "Users", &token, None).await;
+    assert_eq!(users.status, StatusCode::OK, "{:?}", users.body);
+    assert_eq!(users.headers["content-type"], "application/scim+json");
+    let used = stack.get(&directory, &tenant.admin_token).await;
+    assert!(used.body["tokens"][0]["lastUsedAt"].is_string() && used.body["lastRequestAt"].is_string(), "{:?}", used.body);
+
+    refused_as_scim(&scim(&stack, &other.tenant_id, Method::GET, "Users", &token, None).await, StatusCode::UNAUTHORIZED);
+    refused_as_scim(&scim(&stack, &tenant.tenant_id, Method::GET, "Users", &tenant.admin_token, None).await, StatusCode::UNAUTHORIZED);
+    let with_directory_token = stack.get(&format!("/tenants/{}/members", tenant.tenant_id), &token).await;
+    assert_eq!(with_directory_token.status, StatusCode::UNAUTHORIZED, "a directory token never reaches the rest of the API");
+
+    let second = stack.post(&format!("{directory}/tokens"), Some(&tenant.admin_token), json!({})).await;
+    assert_eq!(second.status, StatusCode::CREATED, "two live tokens, so that IT can rotate");
+    let third = stack.post(&format!("{directory}/tokens"), Some(&tenant.admin_token), json!({})).await;
+    assert_eq!((third.status, third.code()), (StatusCode::CONFLICT, "too_many_tokens"));
+    let stranger = stack.post(&format!("{directory}/tokens"), Some(&other.admin_token), json!({})).await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND, "another tenant's manager learns nothing of this one");
+
+    let revoked = stack.delete(&format!("{directory}/tokens/{}", created.body["tokenId"].as_str().unwrap()), &tenant.admin_token).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{:?}", revoked.body);
+    refused_as_scim(&scim(&stack, &tenant.tenant_id, Method::GET, "Users", &token, None).await, StatusCode::UNAUTHORIZED);
+    let rotated = scim(&stack, &tenant.tenant_id, Method::GET, "Users", second.body["token"].as_str().unwrap(), None).await;
+    assert_eq!(rotated.status, StatusCode::OK, "the other token still works");
+}
+
+/// Okta's SCIM 2.0 test steps, in order: look up by userName, create, read, find, update with
+/// PUT, deactivate and reactivate with a path-less `replace`, a repeated create (409), and its
+/// deletion.
+#[tokio::test]
+async fn oktas_steps_provision_update_deactivate_reactivate_and_remove_a_user() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let email = unique_email("okta");
+    let by_name = filter(&format!("userName eq \"{email}\""));
+
+    let none = scim(&stack, &tenant.tenant_id, Method::GET, &format!("{by_name}&startIndex=1&count=100"), &token, None).await;
+    assert_eq!((none.status, none.body["totalResults"].clone()), (StatusCode::OK, json!(0)), "{:?}", none.body);
+    let user = json!({
+        "schemas": [USER], "userName": email, "name": { "givenName": "Kim", "familyName": "Lee" },
+        "emails": [{ "primary": true, "value": email, "type": "work" }], "displayName": "Kim Lee",
+        "locale": "ja-JP", "externalId": "00u1okta", "groups": [], "password": "Not-Kept-1!", "active": true,
+    });
+    let created = scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(user.clone())).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    assert_eq!(created.body["externalId"], "00u1okta");
+    assert!(created.body.get("password").is_none(), "a password sent is ignored, never shown");
+    let invitation = stack.last_email_to(&email).await;
+    assert!(invitation.body.contains("招待"), "invited in the language of its locale: {}", invitation.body);
+    let member = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
+    assert_eq!(member.body["status"], "invited");
+    assert_eq!(member.body["directory"], json!({ "externalId": "00u1okta", "groups": [] }));
+    assert_eq!(member.body["invitedBy"]["kind"], "directory");
+
+    let read = scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await;
+    assert_eq!((read.status, read.body["userName"].clone()), (StatusCode::OK, json!(email)));
+    let found = scim(&stack, &tenant.tenant_id, Method::GET, &by_name, &token, None).await;
+    assert_eq!(found.body["Resources"][0]["id"], json!(id), "{:?}", found.body);
+
+    let mut put = user.clone();
+    put["name"] = json!({ "givenName": "Kimberly", "familyName": "Lee" });
+    let replaced = scim(&stack, &tenant.tenant_id, Method::PUT, &format!("Users/{id}"), &token, Some(put)).await;
+    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
+    assert_eq!(replaced.body["name"]["givenName"], "Kimberly");
+
+    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": false } }] });
+    let deactivated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(off)).await;
+    assert_eq!((deactivated.status, deactivated.body["active"].clone()), (StatusCode::OK, json!(false)), "{:?}", deactivated.body);
+    let suspended = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
+    assert_eq!(suspended.body["status"], "suspended");
+    let still_readable = scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await;
+    assert_eq!((still_readable.status, still_readable.body["active"].clone()), (StatusCode::OK, json!(false)));
+    let on = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": true } }] });
+    let reactivated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(on)).await;
+    assert_eq!(reactivated.body["active"], true);
+    let back = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
+    assert_eq!(back.body["status"], "invited", "back to what it was: it never registered");
+
+    let again = scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(user)).await;
+    refused_as_scim(&again, StatusCode::CONFLICT);
+    assert_eq!(again.body["scimType"], "uniqueness");
+
+    let deleted = scim(&stack, &tenant.tenant_id, Method::DELETE, &format!("Users/{id}"), &token, None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
+    refused_as_scim(&scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await, StatusCode::NOT_FOUND);
+    let audit = stack.get(&format!("/tenants/{}/audit", tenant.tenant_id), &tenant.admin_token).await;
+    let actions: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["memberId"] == json!(id))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["member_deleted", "member_reactivated", "member_suspended", "member_invited"]);
+    let entry = &audit.body["items"][0];
+    assert_eq!(entry["actor"]["kind"], "directory");
+    assert!(entry["actor"]["tokenId"].is_string(), "{entry:?}");
+}
+
+/// Entra ID's requests: the empty-result filter on a random userName at "Test connection", a
+/// create from its default mapping, and its PATCH dialect (`Replace`/`Add`, `"False"`,
+/// `emails[type eq "work"].value`, attributes the service does not keep).
+#[tokio::test]
+async fn entras_dialect_is_accepted_from_test_connection_to_deactivation() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let probe = filter("userName eq \"6c2e1f3a-1d7c-4e1d-a2b5-5d1e0a0e6f10\"");
+    let test_connection = scim(&stack, &tenant.tenant_id, Method::GET, &probe, &token, None).await;
+    assert_eq!(
+        (test_connection.status, test_connection.body["Resources"].clone()),
+        (StatusCode::OK, json!([])),
+        "{:?}",
+        test_connection.body
+    );
+
+    let email = unique_email("entra");
+    let create = json!({
+        "schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "externalId": "kim", "userName": email, "active": true, "displayName": "Kim",
+        "emails": [{ "primary": true, "type": "work", "value": email }],
+        "name": { "formatted": "Kim Lee", "familyName": "Lee", "givenName": "Kim" },
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "department": "Security" },
+        "preferredLanguage": "en-US",
+    });
+    let created = scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(create)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let id = created.body["id"].as_str().unwrap();
+
+    let update = json!({ "schemas": [PATCH], "Operations": [
+        { "op": "Replace", "path": "displayName", "value": "Kim L." },
+        { "op": "Add", "path": "name.givenName", "value": "Kimberly" },
+        { "op": "Replace", "path": format!("emails[type eq \"work\"].value"), "value": email.to_uppercase() },
+        { "op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Sales" },
+    ]});
+    let updated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(update)).await;
+    assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.body);
+    assert_eq!((updated.body["displayName"].clone(), updated.body["name"]["givenName"].clone()), (json!("Kim L."), json!("Kimberly")));
+
+    let moved = json!({ "schemas": [PATCH], "Operations": [{ "op": "Replace", "path": "emails[type eq \"work\"].value", "value": unique_email("moved") }] });
+    let refused = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(moved)).await;
+    refused_as_scim(&refused, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body["scimType"], "mutability");
+
+    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
+    let deactivated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(off)).await;
+    assert_eq!((deactivated.status, deactivated.body["active"].clone()), (StatusCode::OK, json!(false)), "{:?}", deactivated.body);
+    let by_external_id = scim(&stack, &tenant.tenant_id, Method::GET, &filter("externalId eq \"kim\""), &token, None).await;
+    assert_eq!(by_external_id.body["totalResults"], 1, "{:?}", by_external_id.body);
+}
+
+/// A person in two tenants, switched off by one tenant's directory: refused there at once, their
+/// other tenant, sessions and account untouched.
+#[tokio::test]
+async fn a_user_suspended_by_one_tenants_directory_keeps_their_other_tenant_and_their_sessions() {
+    let stack = TestStack::start().await;
+    let a = stack.tenant_with_admin(None).await;
+    let b = stack.tenant_with_admin(None).await;
+    let person = stack.join(&a, "tenant-admin").await;
+    let in_b = stack.invite(&b, &person.email, "en", json!({ "service-management-portal": "tenant-admin" })).await;
+    assert_eq!(in_b.status, StatusCode::CREATED, "{:?}", in_b.body);
+    let joined =
+        stack.post("/invitations/join", Some(&person.token), json!({ "token": stack.last_email_to(&person.email).await.token() })).await;
+    assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.body);
+    let (_, refresh) = stack.session(&person.email, PASSWORD).await.expect("a session");
+
+    let token = directory_token(&stack, &a).await;
+    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
+    let suspended = scim(&stack, &a.tenant_id, Method::PATCH, &format!("Users/{}", person.member_id), &token, Some(off)).await;
+    assert_eq!(suspended.status, StatusCode::OK, "{:?}", suspended.body);
+
+    let in_a = stack.get(&format!("/tenants/{}/members", a.tenant_id), &person.token).await;
+    assert_eq!(in_a.status, StatusCode::NOT_FOUND, "refused in A at once, as anyone not a member there: {:?}", in_a.body);
+    let in_b = stack.get(&format!("/tenants/{}/members", b.tenant_id), &person.token).await;
+    assert_eq!(in_b.status, StatusCode::OK, "B is untouched");
+    let memberships = stack.get("/me/memberships", &person.token).await;
+    let tenants: Vec<&str> = memberships.body["items"].as_array().unwrap().iter().map(|m| m["tenantId"].as_str().unwrap()).collect();
+    assert_eq!(tenants, [b.tenant_id.as_str()]);
+    assert!(stack.refresh_works(&refresh).await, "their sessions are the person's: untouched");
+
+    let a_member_of_b = stack.join(&b, "member").await;
+    let same_email = json!({ "schemas": [USER], "userName": a_member_of_b.email });
+    let created = scim(&stack, &a.tenant_id, Method::POST, "Users", &token, Some(same_email)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "a membership of A of its own: {:?}", created.body);
+    assert!(stack.last_email_to(&a_member_of_b.email).await.body.contains("sign in"), "an account's owner joins by signing in");
+    let theirs = stack.get(&format!("/tenants/{}/members/{}", b.tenant_id, a_member_of_b.member_id), &b.admin_token).await;
+    assert_eq!(
+        (theirs.body["status"].clone(), theirs.body["directory"].clone()),
+        (json!("active"), Value::Null),
+        "B's membership untouched"
+    );
+}
+
+/// The seeds' rules hold against the directory: the representative is neither switched off nor
+/// removed, and a directory member's roles are not changed by hand.
+#[tokio::test]
+async fn the_directory_spares_the_representative_and_its_members_roles_are_not_edited_by_hand() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let representative = format!("Users/{}", tenant.admin_member_id);
+    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
+    let deactivate = scim(&stack, &tenant.tenant_id, Method::PATCH, &representative, &token, Some(off)).await;
+    refused_as_scim(&deactivate, StatusCode::CONFLICT);
+    assert!(deactivate.body["detail"].as_str().unwrap().contains("hand the role"), "{:?}", deactivate.body);
+    refused_as_scim(&scim(&stack, &tenant.tenant_id, Method::DELETE, &representative, &token, None).await, StatusCode::CONFLICT);
+    let still = stack.get(&format!("/tenants/{}/members/{}", tenant.tenant_id, tenant.admin_member_id), &tenant.admin_token).await;
+    assert_eq!(still.body["status"], "active");
+
+    let roles = json!({ "defaultRoles": { "service-management-portal": "member", "device-management": "viewer" } });
+    let mapped = stack.put(&format!("/tenants/{}/directory/roles", tenant.tenant_id), &tenant.admin_token, roles).await;
+    assert_eq!(mapped.status, StatusCode::OK, "{:?}", mapped.body);
+    let created =
+        scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(json!({ "schemas": [USER], "userName": unique_email("dir") })))
+            .await;
+    let id = created.body["id"].as_str().unwrap();
+    let member = format!("/tenants/{}/members/{id}", tenant.tenant_id);
+    assert_eq!(
+        stack.get(&member, &tenant.admin_token).await.body["roles"]["device-management"],
+        "viewer",
+        "the connection's default roles"
+    );
+    let by_hand = stack
+        .put(&format!("{member}/roles"), &tenant.admin_token, json!({ "roles": { "service-management-portal": "tenant-admin" } }))
+        .await;
+    assert_eq!((by_hand.status, by_hand.code()), (StatusCode::CONFLICT, "directory_managed"));
+    assert_eq!(stack.get(&member, &tenant.admin_token).await.body["roles"]["service-management-portal"], "member");
+}
