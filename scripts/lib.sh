@@ -22,11 +22,25 @@ ensure_venv() {
   local set=${1:-dev} requirements stamp wanted
   requirements="$ROOT/requirements-$set.txt"
   stamp="$VENV/.requirements-$set.sha256"
-  wanted=$(cat "$ROOT"/requirements-*.txt | sha256sum | cut -d' ' -f1)
+  wanted=$(cat "$ROOT"/requirements-{dev,start}.txt | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     phase "installing $(grep -cE '^[a-z-]' "$requirements" || true) packages of requirements-$set.txt into .venv"
     [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$wanted" > "$stamp"
+  fi
+}
+
+# The SCIM conformance suites in a virtualenv of their own (requirements-scim.txt says why);
+# the tests find it at .venv-scim.
+ensure_scim_suites() {
+  local venv="$ROOT/.venv-scim" stamp wanted
+  stamp="$venv/.requirements.sha256"
+  wanted=$(sha256sum "$ROOT/requirements-scim.txt" | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    phase "installing the SCIM conformance suites (requirements-scim.txt) into .venv-scim"
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-scim.txt"
     echo "$wanted" > "$stamp"
   fi
 }

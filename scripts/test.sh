@@ -2,6 +2,7 @@
 # Runs every test: unit tests, and the end-to-end tests against an emulator of their own.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_venv
+ensure_scim_suites
 use_own_emulators "${TEST_EMULATOR_PORT:-5051}"
 cd "$ROOT"
 export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0

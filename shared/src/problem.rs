@@ -15,6 +15,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         | ApiError::NotRepresentative
         | ApiError::TenantNotAvailable => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+        ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ApiError::ValidationFailed(_)
         | ApiError::ScimInvalid { .. }
         | ApiError::BatchTooLarge { .. }

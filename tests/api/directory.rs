@@ -297,3 +297,46 @@ async fn the_directory_spares_the_representative_and_its_members_roles_are_not_e
     assert_eq!((by_hand.status, by_hand.code()), (StatusCode::CONFLICT, "directory_managed"));
     assert_eq!(stack.get(&member, &tenant.admin_token).await.body["roles"]["service-management-portal"], "member");
 }
+
+/// A suite nobody here wrote, run against a fresh tenant's SCIM base with a token of its own.
+async fn outside_suite(program: &str, args: &[&str], env: &[(&str, String)]) -> String {
+    let suites = crate::helpers::project_root().join(".venv-scim/bin");
+    let mut command = tokio::process::Command::new(suites.join(program));
+    command.args(args).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).kill_on_drop(true);
+    let output = command.output().await.unwrap_or_else(|e| panic!("{program} runs (make test installs it into .venv-scim): {e}"));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn scim2_tester_passes_every_check_of_the_published_schema_and_skips_none() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let base = format!("{}/scim/v2/{}", stack.stack.api_url, tenant.tenant_id);
+    let headers = ("SCIM_CLI_HEADERS", format!("Authorization: Bearer {token}"));
+    let report = outside_suite("scim2", &["--url", &base, "test"], &[headers]).await;
+    let outcomes: Vec<&str> = report.lines().filter(|l| !l.starts_with(' ') && !l.starts_with("Performing")).collect();
+    let passed = outcomes.iter().filter(|l| l.starts_with("SUCCESS")).count();
+    crate::helpers::figure(format!("scim2-tester: {passed}/{} checks passed", outcomes.len()));
+    assert!(passed > 40 && passed == outcomes.len(), "every check passes, none skipped:\n{report}");
+}
+
+#[tokio::test]
+async fn scim_sanity_probes_the_endpoint_without_a_failure() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let base = format!("{}/scim/v2/{}", stack.stack.api_url, tenant.tenant_id);
+    for mode in ["--compat", "--strict"] {
+        let args = ["probe", &base, "--token", &token, mode, "--i-accept-side-effects", "--json-output"];
+        let report = outside_suite("scim-sanity", &args, &[]).await;
+        let summary: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("a JSON report ({e}):\n{report}"));
+        let summary = &summary["summary"];
+        crate::helpers::figure(format!(
+            "scim-sanity probe {mode}: {}/{} passed, {} failed, {} skipped (groups and agents are not published)",
+            summary["passed"], summary["total"], summary["failed"], summary["skipped"]
+        ));
+        assert_eq!((summary["failed"].as_u64(), summary["errors"].as_u64()), (Some(0), Some(0)), "{report}");
+        assert!(summary["passed"].as_u64() >= Some(18), "{report}");
+    }
+}

@@ -127,6 +127,10 @@ impl Connection {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectoryLink {
+    /// The directory's name of the user, when it is not their email (which then comes from the
+    /// user's work or primary email).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     /// The directory's own id of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,

@@ -44,6 +44,9 @@ pub enum ApiError {
     /// `mutability`, `invalidPath`, …): a 400.
     #[error("{detail}")]
     ScimInvalid { scim_type: &'static str, detail: String },
+    /// A method the resource does not take (SCIM's discovery endpoints are read-only).
+    #[error("this resource does not take this method")]
+    MethodNotAllowed,
     #[error("this member's roles come from the tenant's directory: change their groups there, or the groups' roles on the Directory tab")]
     DirectoryManaged,
     #[error("the directory connection has {max} live tokens already: revoke one first")]
@@ -123,6 +126,7 @@ impl ApiError {
             ApiError::NotEligible(_) => "not_eligible",
             ApiError::NotRepresentative => "not_representative",
             ApiError::DirectoryManaged => "directory_managed",
+            ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooManyTokens { .. } => "too_many_tokens",
             ApiError::VersionConflict | ApiError::PersonChanged => "version_conflict",
             ApiError::TokenInvalid => "token_invalid",

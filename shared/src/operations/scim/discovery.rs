@@ -72,23 +72,23 @@ pub fn user_schema(base: &str) -> Value {
         "schemas": [SCHEMA],
         "id": USER_SCHEMA,
         "name": "User",
-        "description": "A member of the tenant. userName is the member's email: set at creation, never changed.",
+        "description": "A member of the tenant. userName and the email are set at creation, never changed.",
         "attributes": [
             attribute("userName", "string", "immutable", true, json!({ "uniqueness": "server" })),
             attribute("name", "complex", "readWrite", false, json!({ "subAttributes": name_parts })),
             text("displayName"),
-            attribute("emails", "complex", "immutable", false, json!({
+            attribute("emails", "complex", "immutable", true, json!({
                 "multiValued": true,
-                "description": "The member's one email, its userName.",
+                "description": "The member's one email, where their invitation goes: the work (else primary) one. Optional when userName is itself the email.",
                 "subAttributes": [
-                    attribute("value", "string", "immutable", false, json!({})),
+                    attribute("value", "string", "immutable", true, json!({})),
                     attribute("type", "string", "immutable", false, json!({ "canonicalValues": ["work"] })),
                     attribute("primary", "boolean", "immutable", false, json!({})),
                 ],
             })),
             attribute("preferredLanguage", "string", "readWrite", false, json!({ "description": "ja… gives the member Japanese, anything else English" })),
             text("locale"),
-            attribute("active", "boolean", "readWrite", false, json!({ "description": "false suspends the membership in this tenant only" })),
+            attribute("active", "boolean", "readWrite", true, json!({ "description": "false suspends the membership in this tenant only; every member is on or off (true when a creation leaves it out)" })),
         ],
         "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}") },
     })

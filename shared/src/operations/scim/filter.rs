@@ -115,11 +115,18 @@ impl Filter {
         }
     }
 
+    /// `userName eq "<user_name>"`.
+    pub fn user_name(user_name: &str) -> Self {
+        Filter(vec![(Attribute::UserName, user_name.to_string())])
+    }
+
     pub fn matches(&self, member: &Member) -> bool {
-        self.0.iter().all(|(attribute, value)| match attribute {
-            Attribute::UserName | Attribute::Email => Email::parse(value).is_ok_and(|email| email == member.email),
-            Attribute::ExternalId => member.directory.as_ref().and_then(|d| d.external_id.as_deref()) == Some(value.as_str()),
-            Attribute::Id => member.member_id.as_str().eq_ignore_ascii_case(value),
+        let user_name = member.directory.as_ref().and_then(|d| d.user_name.as_deref());
+        self.0.iter().all(|(attribute, value)| match (attribute, user_name) {
+            (Attribute::UserName, Some(user_name)) => user_name.eq_ignore_ascii_case(value),
+            (Attribute::UserName, None) | (Attribute::Email, _) => Email::parse(value).is_ok_and(|email| email == member.email),
+            (Attribute::ExternalId, _) => member.directory.as_ref().and_then(|d| d.external_id.as_deref()) == Some(value.as_str()),
+            (Attribute::Id, _) => member.member_id.as_str().eq_ignore_ascii_case(value),
         })
     }
 }

@@ -129,6 +129,8 @@ impl Handler for Scim {
                 scim.write(&member, state, input.if_match.as_deref()).await
             }
             ("DELETE", ["Users", id]) => scim.delete(&scim.member(id).await?).await,
+            ("GET", ["ResourceTypes" | "Schemas", _]) => Err(ApiError::NotFound("no such resource type or schema")),
+            (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => Err(ApiError::MethodNotAllowed),
             (_, ["Groups", ..] | ["Bulk"] | ["Me"]) => Err(ApiError::NotFound("not supported here: see /ServiceProviderConfig and /ResourceTypes")),
             _ => Err(ApiError::NotFound("no such SCIM resource")),
         }
@@ -256,6 +258,12 @@ impl Endpoint<'_> {
     /// roles; then suspended if the client created it inactive.
     async fn create(&self, body: &Value) -> Result<Reply, ApiError> {
         let state = UserState::from_resource(body, Vec::new())?;
+        if let Some(user_name) = &state.link.user_name {
+            let taken = Filter::user_name(user_name);
+            if self.members().await?.iter().any(|m| taken.matches(m)) {
+                return Err(ApiError::MemberExists);
+            }
+        }
         let tenant_id = &self.client.tenant_id;
         let (tenant, connection) = tokio::try_join!(self.app.store.get_tenant(tenant_id), self.app.store.get_connection(tenant_id))?;
         let tenant = tenant.ok_or(ApiError::NotFound("no such tenant"))?;

@@ -26,7 +26,7 @@ pub fn resource(member: &Member, base: &str) -> Value {
     if let Some(external_id) = &link.external_id {
         user.insert("externalId".into(), json!(external_id));
     }
-    user.insert("userName".into(), json!(member.email));
+    user.insert("userName".into(), json!(link.user_name.as_deref().unwrap_or(member.email.as_str())));
     if let Some(name) = &link.name {
         user.insert("name".into(), json!(name));
     }
@@ -34,7 +34,15 @@ pub fn resource(member: &Member, base: &str) -> Value {
         user.insert("displayName".into(), json!(display_name));
     }
     user.insert("emails".into(), json!([{ "value": member.email, "type": "work", "primary": true }]));
-    user.insert("preferredLanguage".into(), json!(link.preferred_language.as_deref().unwrap_or(member.language.as_str())));
+    // What the directory sent, verbatim; a member invited by hand shows their language.
+    let preferred_language = match (&member.directory, &link.preferred_language) {
+        (_, Some(sent)) => Some(sent.as_str()),
+        (None, None) => Some(member.language.as_str()),
+        (Some(_), None) => None,
+    };
+    if let Some(preferred_language) = preferred_language {
+        user.insert("preferredLanguage".into(), json!(preferred_language));
+    }
     if let Some(locale) = &link.locale {
         user.insert("locale".into(), json!(locale));
     }
@@ -75,8 +83,8 @@ impl UserState {
     /// A full resource (POST, PUT): what it leaves out is cleared; `active` defaults to true.
     pub fn from_resource(resource: &Value, groups: Vec<String>) -> Result<Self, ApiError> {
         let object = resource.as_object().ok_or_else(|| invalid_value("a User is a JSON object"))?;
-        let email = user_name(object)?;
-        let mut state = UserState { email, active: true, link: DirectoryLink { groups, ..DirectoryLink::default() } };
+        let (email, user_name) = identity(object)?;
+        let mut state = UserState { email, active: true, link: DirectoryLink { user_name, groups, ..DirectoryLink::default() } };
         for (key, value) in object {
             state.set(key, value)?;
         }
@@ -127,7 +135,8 @@ impl UserState {
             "displayname" => self.link.display_name = text()?,
             "preferredlanguage" => self.link.preferred_language = text()?,
             "locale" => self.link.locale = text()?,
-            "username" | "emails[typeeq\"work\"].value" | "emails[primaryeqtrue].value" | "emails.value" => {
+            "username" => self.keep_user_name(value.as_str().ok_or_else(|| invalid_value("userName is a string"))?)?,
+            "emails[typeeq\"work\"].value" | "emails[primaryeqtrue].value" | "emails.value" => {
                 self.keep_email(value.as_str().ok_or_else(|| invalid_value(format!("{path} is a string")))?)?
             }
             "emails" => {
@@ -168,7 +177,16 @@ impl UserState {
     fn keep_email(&self, sent: &str) -> Result<(), ApiError> {
         match Email::parse(sent) {
             Ok(email) if email == self.email => Ok(()),
-            _ => Err(mutability("userName is the member's email, which cannot change: delete the user and create it anew")),
+            _ => Err(mutability("the member's email cannot change: delete the user and create it anew")),
+        }
+    }
+
+    /// The userName, like the email it names or stands beside, is set once.
+    fn keep_user_name(&self, sent: &str) -> Result<(), ApiError> {
+        match &self.link.user_name {
+            Some(user_name) if user_name.eq_ignore_ascii_case(sent) => Ok(()),
+            Some(_) => Err(mutability("userName is set at creation and cannot change: delete the user and create it anew")),
+            None => self.keep_email(sent),
         }
     }
 
@@ -198,16 +216,22 @@ impl UserState {
     }
 }
 
-/// `userName`, else the work or primary email.
-fn user_name(object: &Map<String, Value>) -> Result<Email, ApiError> {
+/// The member's email and, when the `userName` is not that email, the `userName`: the email is
+/// the `userName` if it is an address, else the work or primary one of `emails`.
+fn identity(object: &Map<String, Value>) -> Result<(Email, Option<String>), ApiError> {
     let field = |name: &str| object.iter().find(|(k, _)| normalized_path(k) == name).map(|(_, v)| v);
-    let sent = field("username").and_then(Value::as_str).or_else(|| {
-        let emails = field("emails")?.as_array()?;
-        let chosen = emails.iter().find(|e| e["type"] == "work" || boolean(&e["primary"]) == Some(true)).or(emails.first())?;
-        chosen["value"].as_str()
-    });
-    let sent = sent.ok_or_else(|| invalid_value("a User needs a userName (the member's email)"))?;
-    Email::parse(sent).map_err(|_| invalid_value(format!("userName {sent:?} is not an email address")))
+    let user_name = field("username").and_then(Value::as_str).map(str::trim).filter(|u| !u.is_empty());
+    let user_name = user_name.ok_or_else(|| invalid_value("a User needs a userName"))?;
+    if let Ok(email) = Email::parse(user_name) {
+        return Ok((email, None));
+    }
+    let emails = field("emails").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let chosen = emails.iter().find(|e| e["type"] == "work").or_else(|| emails.iter().find(|e| boolean(&e["primary"]) == Some(true)));
+    let sent = chosen.or(emails.first()).and_then(|e| e["value"].as_str());
+    let email = sent.and_then(|sent| Email::parse(sent).ok()).ok_or_else(|| {
+        invalid_value(format!("userName {user_name:?} is not an email address, and no work or primary email says where to invite the member"))
+    })?;
+    Ok((email, Some(user_name.to_string())))
 }
 
 /// A boolean as JSON, or as the strings Entra sends (`"True"`, `"False"`).
