@@ -57,6 +57,16 @@ fn budget(case: &str) -> Budget {
         // The caller's session (their person record), then what is asked.
         "get-me" => (2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
         "list-my-memberships" => (2, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
+        // The caller's authorization, the connection, then its tokens' records (their last use).
+        "get-directory" => (3, &AUTHORIZATION),
+        "create-directory-token" => (3, &[COMMIT]),
+        "revoke-directory-token" => (3, &[COMMIT]),
+        "set-directory-roles" => (4, &[COMMIT]),
+        // The token's one read, its use recorded (once a minute), then the request's own calls.
+        "scim (read a user)" => (3, &["dynamodb:GetItem"]),
+        "scim (create a user)" => (7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "scim (deactivate a user)" => (4, &[COMMIT]),
+        "scim (delete a user)" => (6, &[COMMIT]),
         other => panic!("{other} has no budget: give it one here and in bench/RESULTS.md"),
     };
     Budget { round_trips, required }
@@ -278,6 +288,25 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     let plain = stack.join(&tenant, "member").await;
     measure(&stack, rows, "delete-member", Method::DELETE, &member_path(&plain.member_id), Some(token), None).await;
     measure(&stack, rows, "list-audit", Method::GET, &format!("/tenants/{t}/audit"), Some(token), None).await;
+
+    let directory = format!("/tenants/{t}/directory");
+    measure(&stack, rows, "get-directory", Method::GET, &directory, Some(token), None).await;
+    let scim_token =
+        measure(&stack, rows, "create-directory-token", Method::POST, &format!("{directory}/tokens"), Some(token), Some(json!({}))).await;
+    let spare = stack.post(&format!("{directory}/tokens"), Some(token), json!({})).await;
+    let revoke = format!("{directory}/tokens/{}", spare.body["tokenId"].as_str().unwrap());
+    measure(&stack, rows, "revoke-directory-token", Method::DELETE, &revoke, Some(token), None).await;
+    let roles = json!({ "defaultRoles": { "service-management-portal": "member" } });
+    measure(&stack, rows, "set-directory-roles", Method::PUT, &format!("{directory}/roles"), Some(token), Some(roles)).await;
+    let scim_token = scim_token["token"].as_str().unwrap();
+    let users = format!("/scim/v2/{t}/Users");
+    let user = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": unique_email("scim") });
+    let created = measure(&stack, rows, "scim (create a user)", Method::POST, &users, Some(scim_token), Some(user)).await;
+    let user = format!("{users}/{}", created["id"].as_str().unwrap());
+    measure(&stack, rows, "scim (read a user)", Method::GET, &user, Some(scim_token), None).await;
+    let off = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
+    measure(&stack, rows, "scim (deactivate a user)", Method::PATCH, &user, Some(scim_token), Some(off)).await;
+    measure(&stack, rows, "scim (delete a user)", Method::DELETE, &user, Some(scim_token), None).await;
 
     for list in ["list-members", "list-audit", "list-tenants", "list-representative-candidates"] {
         assert!(items_read_bound(list).is_some() && rows.iter().any(|r| r.case == list), "{list} has no bound on items read");

@@ -7,18 +7,18 @@ use serde_json::{json, Value};
 use crate::helpers::{unique_email, Answer, Tenant, TestStack, PASSWORD};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// A directory token of the tenant, as its manager creates it.
-async fn directory_token(stack: &TestStack, tenant: &Tenant) -> String {
+pub(crate) async fn directory_token(stack: &TestStack, tenant: &Tenant) -> String {
     let created = stack.post(&format!("/tenants/{}/directory/tokens", tenant.tenant_id), Some(&tenant.admin_token), json!({})).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     created.body["token"].as_str().unwrap().to_string()
 }
 
 /// A SCIM request to the tenant's endpoint, as a client sends it (`application/scim+json`).
-async fn scim(stack: &TestStack, tenant_id: &str, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+pub(crate) async fn scim(stack: &TestStack, tenant_id: &str, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
     let url = format!("{}/scim/v2/{tenant_id}/{path}", stack.stack.api_url);
     let mut request = stack.http.request(method, url).bearer_auth(token).header("accept", "application/scim+json");
     if let Some(body) = body {

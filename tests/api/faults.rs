@@ -253,7 +253,9 @@ where
         if !beyond.is_empty() {
             failures.push(format!("{what}: called {beyond:?}, which its policy in template.yaml does not allow"));
         }
-        let failed = first.status == StatusCode::SERVICE_UNAVAILABLE && first.code() == "upstream_unavailable";
+        // A SCIM route says it as SCIM does: no `code`, the error's schema.
+        let scim_error = first.body["schemas"][0] == "urn:ietf:params:scim:api:messages:2.0:Error";
+        let failed = first.status == StatusCode::SERVICE_UNAVAILABLE && (first.code() == "upstream_unavailable" || scim_error);
         if !failed && first.status != case.success {
             failures.push(format!("{what}: answered {} {:?}", first.status, first.body));
             continue;
@@ -831,4 +833,102 @@ fn the_functions_timeout_holds_a_hung_call_and_two_commits_waiting_out_their_con
     let hung = tenant_members::sdk::sdk_timeouts().operation_timeout().expect("an operation timeout");
     let needed = hung + 2 * tenant_members::adapters::CONFLICT_WAIT + std::time::Duration::from_secs(2);
     assert!(timeout >= needed, "the functions time out at {timeout:?}; a change taken back may need {needed:?}");
+}
+
+/// The tenant's directory connection with no token: so that each case may add one.
+async fn no_directory_tokens(stack: &TestStack, tenant: &Tenant) -> String {
+    let directory = format!("/tenants/{}/directory", tenant.tenant_id);
+    let shown = stack.get(&directory, &tenant.admin_token).await;
+    for token in shown.body["tokens"].as_array().cloned().unwrap_or_default() {
+        let revoked = stack.delete(&format!("{directory}/tokens/{}", token["tokenId"].as_str().unwrap()), &tenant.admin_token).await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{:?}", revoked.body);
+    }
+    directory
+}
+
+#[tokio::test]
+async fn the_directory_connections_writes_survive_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (s, tenant) = (&stack, &tenant);
+    each_call_failing(&stack, "create-directory-token", || async move {
+        let directory = no_directory_tokens(s, tenant).await;
+        request(
+            Method::POST,
+            format!("{directory}/tokens"),
+            &tenant.admin_token,
+            Some(json!({})),
+            tenant,
+            &tenant.admin_email,
+            StatusCode::CREATED,
+        )
+    })
+    .await;
+    each_call_failing(&stack, "revoke-directory-token", || async move {
+        let directory = no_directory_tokens(s, tenant).await;
+        let created = s.post(&format!("{directory}/tokens"), Some(&tenant.admin_token), json!({})).await;
+        let path = format!("{directory}/tokens/{}", created.body["tokenId"].as_str().unwrap());
+        request(Method::DELETE, path, &tenant.admin_token, None, tenant, &tenant.admin_email, StatusCode::NO_CONTENT)
+    })
+    .await;
+    let turn = AtomicUsize::new(0);
+    each_call_failing(&stack, "set-directory-roles", || {
+        let role = if turn.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) { "tenant-admin" } else { "member" };
+        async move {
+            let path = format!("/tenants/{}/directory/roles", tenant.tenant_id);
+            request(
+                Method::PUT,
+                path,
+                &tenant.admin_token,
+                Some(json!({ "defaultRoles": member_role(role) })),
+                tenant,
+                &tenant.admin_email,
+                StatusCode::OK,
+            )
+        }
+    })
+    .await;
+}
+
+/// The directory's writes (SCIM): a creation is an invitation, a deactivation one commit, a
+/// deletion the Members tab's; none leaves anything half done when a call fails. Each case calls
+/// with a token of its own, so that each records its first use alike.
+#[tokio::test]
+async fn the_directorys_writes_survive_each_failing_call() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let (s, tenant) = (&stack, &tenant);
+    let users = format!("/scim/v2/{}/Users", tenant.tenant_id);
+    let users = users.as_str();
+    let user =
+        |email: &str| json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email, "preferredLanguage": "ja" });
+    let fresh_token = || async move {
+        no_directory_tokens(s, tenant).await;
+        crate::directory::directory_token(s, tenant).await
+    };
+    let created_user = |token: String| async move {
+        let email = unique_email("scim");
+        let created = s.call(Method::POST, users, Some(&token), Some(user(&email))).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        (format!("{users}/{}", created.body["id"].as_str().unwrap()), email)
+    };
+    each_call_failing(&stack, "scim (create a user)", || async move {
+        let token = fresh_token().await;
+        let email = unique_email("scim");
+        request(Method::POST, users.to_string(), &token, Some(user(&email)), tenant, &email, StatusCode::CREATED)
+    })
+    .await;
+    each_call_failing(&stack, "scim (deactivate a user)", || async move {
+        let token = fresh_token().await;
+        let (path, email) = created_user(token.clone()).await;
+        let off = json!({ "schemas": [crate::directory::PATCH], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
+        request(Method::PATCH, path, &token, Some(off), tenant, &email, StatusCode::OK)
+    })
+    .await;
+    each_call_failing(&stack, "scim (delete a user)", || async move {
+        let token = fresh_token().await;
+        let (path, email) = created_user(token.clone()).await;
+        request(Method::DELETE, path, &token, None, tenant, &email, StatusCode::NO_CONTENT)
+    })
+    .await;
 }

@@ -12,6 +12,7 @@ use local_stack::template::Template;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::directory::{directory_token, scim, PATCH};
 use crate::helpers::{figure, project_root, unique_email, Answer, Tenant, TestStack, PASSWORD};
 
 /// Someone signed in, with the session that must (or must not) survive.
@@ -226,6 +227,36 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
             let path = format!("/tenants/{child}/representative/email");
             (stack.put(&path, &a.admin_token, json!({ "email": unique_email("new-rep") })).await, UNTOUCHED)
         }
+        "create-directory-token" => {
+            let path = format!("/tenants/{}/directory/tokens", a.tenant_id);
+            (stack.post(&path, Some(&a.admin_token), json!({})).await, expect(StatusCode::CREATED))
+        }
+        "revoke-directory-token" => {
+            let path = format!("/tenants/{}/directory/tokens", a.tenant_id);
+            let created = stack.post(&path, Some(&a.admin_token), json!({})).await;
+            (
+                stack.delete(&format!("{path}/{}", created.body["tokenId"].as_str().unwrap()), &a.admin_token).await,
+                expect(StatusCode::NO_CONTENT),
+            )
+        }
+        "set-directory-roles" => {
+            let path = format!("/tenants/{}/directory/roles", a.tenant_id);
+            (stack.put(&path, &a.admin_token, json!({ "defaultRoles": { "service-management-portal": "member" } })).await, UNTOUCHED)
+        }
+        "scim (P suspended in A)"
+        | "scim (the operator suspended in A)"
+        | "scim (P removed from A)"
+        | "scim (the operator removed from A)" => {
+            let token = directory_token(stack, a).await;
+            let member = if row.contains("operator") { &w.o_in_a } else { &w.p_in_a };
+            if row.contains("removed") {
+                let path = format!("Users/{member}");
+                (scim(stack, &a.tenant_id, reqwest::Method::DELETE, &path, &token, None).await, expect(StatusCode::NO_CONTENT))
+            } else {
+                let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
+                (scim(stack, &a.tenant_id, reqwest::Method::PATCH, &format!("Users/{member}"), &token, Some(off)).await, UNTOUCHED)
+            }
+        }
         other => panic!("the identity suite has no row {other}"),
     }
 }
@@ -250,6 +281,13 @@ const ROWS: &[&str] = &[
     "set-member-mfa (on, from A)",
     "change-representative",
     "change-representative-email",
+    "create-directory-token",
+    "revoke-directory-token",
+    "set-directory-roles",
+    "scim (P suspended in A)",
+    "scim (the operator suspended in A)",
+    "scim (P removed from A)",
+    "scim (the operator removed from A)",
 ];
 
 /// What the row did to P in B and to O; empty when all is as the contract says.

@@ -103,6 +103,10 @@ fn success_statuses() -> BTreeMap<String, u16> {
 
 /// What the contract answers `caller` on `route` (status, and the problem code when refused).
 fn expected(route: &Route, caller: Caller, success: u16) -> (u16, Option<&'static str>) {
+    if route.function == "scim" {
+        // Only a directory token of the tenant opens it: no Cognito token, whoever holds it.
+        return (401, None);
+    }
     if route.public {
         // Answered by the link's token alone, whoever calls: a made-up token is invalid.
         return (400, Some("token_invalid"));
@@ -220,7 +224,19 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
             person.member_id
         }
     };
-    let path = route.path.replace("{tenantId}", &t.tenant_id).replace("{memberId}", &member);
+    let token_id = match (route.path.contains("{tokenId}"), succeeds) {
+        (true, true) => {
+            let directory = stack.get(&format!("/tenants/{}/directory", t.tenant_id), &t.admin_token).await;
+            directory.body["tokens"][0]["tokenId"].as_str().expect("a token to revoke").to_string()
+        }
+        _ => ulid::Ulid::new().to_string(),
+    };
+    let path = route
+        .path
+        .replace("{tenantId}", &t.tenant_id)
+        .replace("{memberId}", &member)
+        .replace("{tokenId}", &token_id)
+        .replace("{proxy+}", "Users");
     let fresh_email = || unique_email("matrix");
     let body = match route.function.as_str() {
         "list-roles"
@@ -232,7 +248,12 @@ async fn request_for(stack: &TestStack, world: &mut World, route: &Route, succee
         | "list-representative-candidates"
         | "list-audit"
         | "get-me"
-        | "list-my-memberships" => None,
+        | "list-my-memberships"
+        | "get-directory"
+        | "revoke-directory-token" => None,
+        "create-directory-token" => Some(json!({})),
+        "set-directory-roles" => Some(json!({ "defaultRoles": { "service-management-portal": "member" } })),
+        "scim" => Some(json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": fresh_email() })),
         "create-tenant" => {
             Some(json!({ "name": format!("Matrix {}", ulid::Ulid::new()), "adminEmail": fresh_email(), "adminLanguage": "en" }))
         }
@@ -305,12 +326,13 @@ async fn every_route_answers_every_caller_as_the_contract_says_and_leaks_nothing
     let mut leaks = 0;
     let mut failures = Vec::new();
     for route in &routes {
-        let success = successes[&route.function];
+        // The SCIM endpoint is RFC 7644's, not openapi.yaml's: no Cognito caller succeeds there.
+        let success = successes.get(&route.function).copied().unwrap_or(201);
         for caller in CALLERS {
             cases += 1;
             let (status, code) = expected(route, caller, success);
             let (path, body) = request_for(&stack, &mut world, route, status == success).await;
-            let method = Method::from_bytes(route.method.as_bytes()).unwrap();
+            let method = if route.method == "ANY" { Method::POST } else { Method::from_bytes(route.method.as_bytes()).unwrap() };
             let token = world.tokens.get(&caller).cloned();
             let before = match (status == success, last.take()) {
                 (true, _) => None,

@@ -43,11 +43,6 @@ impl Scope for DirectoryClient {
         let now = app.clock.now();
         let record = app.store.get_directory_token(&token.hash()).await?;
         let token = record.filter(|r| r.tenant_id == tenant_id && r.live_at(now)).ok_or(ApiError::Unauthenticated)?;
-        if token.use_worth_recording(now) {
-            if let Err(error) = app.store.record_directory_token_use(&token.hash, now).await {
-                tracing::warn!(error = %crate::log::error_chain(&error), "a directory token's use could not be recorded");
-            }
-        }
         Ok(DirectoryClient { tenant_id, token })
     }
 }
@@ -100,7 +95,22 @@ impl Handler for Scim {
     type Scope = DirectoryClient;
     type Input = ScimRequest;
 
+    /// The request, then the token's use recorded (to the minute): after the answer is decided,
+    /// so that a failing record is cleanup, which no answer waits on before its commit.
     async fn handle(app: &App, call: Call<DirectoryClient, ScimRequest>) -> Result<Reply, ApiError> {
+        let (token, now) = (call.scope.token.clone(), call.now);
+        let answer = Self::serve(app, call).await;
+        if token.use_worth_recording(now) {
+            if let Err(error) = app.store.record_directory_token_use(&token.hash, now).await {
+                tracing::warn!(error = %crate::log::error_chain(&error), "a directory token's use could not be recorded");
+            }
+        }
+        answer
+    }
+}
+
+impl Scim {
+    async fn serve(app: &App, call: Call<DirectoryClient, ScimRequest>) -> Result<Reply, ApiError> {
         let Call { scope, input, now, origin, .. } = call;
         let base = format!("{origin}/scim/v2/{}", scope.tenant_id);
         let scim = Endpoint { app, client: &scope, base: &base, now };
