@@ -139,7 +139,8 @@ Portal.run(async () => {
     dialog.addEventListener("close", () => {
       const opener = dialog.opener;
       if (!opener) return;
-      const again = opener.isConnected ? opener : document.querySelector(`tr[data-member-id="${opener.dataset.memberId}"] summary`);
+      const again = opener.isConnected ? opener
+        : opener.dataset.tokenId ? $("token-create") : document.querySelector(`tr[data-member-id="${opener.dataset.memberId}"] summary`);
       (again || $("invite")).focus();
     });
     for (const cancel of dialog.querySelectorAll(".cancel")) cancel.addEventListener("click", () => dialog.close());
@@ -289,7 +290,7 @@ Portal.run(async () => {
     $("tenant-name").textContent = tenant ? tenant.name : "";
     const manager = !!tenant?.manager;
     $("not-manager").hidden = !tenant || manager;
-    for (const tab of ["members", "overview", "history"]) $(`tab-${tab}`).hidden = !manager;
+    for (const tab of ["members", "overview", "history", "directory"]) $(`tab-${tab}`).hidden = !manager;
     $("tab-tenants").hidden = !state.me.operator;
     const first = manager ? "members" : state.me.operator ? "tenants" : null;
     for (const panel of document.querySelectorAll("[role=tabpanel]")) panel.hidden = true;
@@ -303,7 +304,7 @@ Portal.run(async () => {
       tab.tabIndex = chosen ? 0 : -1;
     }
     for (const panel of document.querySelectorAll("[role=tabpanel]")) panel.hidden = panel.id !== name;
-    ({ members: loadMembers, overview: loadOverview, history: loadHistory, tenants: () => {} })[name]();
+    ({ members: loadMembers, overview: loadOverview, history: loadHistory, directory: loadDirectory, tenants: () => {} })[name]();
   }
   for (const tab of document.querySelectorAll("[role=tab]")) {
     tab.addEventListener("click", () => selectTab(tab.id.slice(4)));
@@ -322,7 +323,7 @@ Portal.run(async () => {
   function fillFilters() {
     const words = t();
     const status = $("filter-status").value;
-    $("filter-status").replaceChildren(el("option", { value: "", textContent: words.any }), ...["invited", "expired", "active"].map((s) => el("option", { value: s, textContent: words.status[s] })));
+    $("filter-status").replaceChildren(el("option", { value: "", textContent: words.any }), ...["invited", "expired", "active", "suspended"].map((s) => el("option", { value: s, textContent: words.status[s] })));
     $("filter-status").value = status;
     const role = $("filter-role").value;
     $("filter-role").replaceChildren(el("option", { value: "", textContent: words.any }), ...state.applications.flatMap((a) =>
@@ -356,9 +357,13 @@ Portal.run(async () => {
   function memberRow(m) {
     const words = t();
     const self = currentMembership()?.memberId === m.memberId;
-    const statusText = m.status === "active" ? words.status.active
+    const statusText = ["active", "suspended"].includes(m.status) ? words.status[m.status]
       : `${words.status[m.status]} (${(m.status === "invited" ? words.expiresAt : words.expiredAt)(when(m.invitationExpiresAt))})`;
-    const marks = [m.representative && el("span", { className: "tag rep", textContent: words.representative }), self && el("span", { className: "tag", textContent: words.you })].filter(Boolean);
+    const marks = [
+      m.representative && el("span", { className: "tag rep", textContent: words.representative }),
+      self && el("span", { className: "tag", textContent: words.you }),
+      m.directory && el("span", { className: "tag", textContent: words.fromDirectory }),
+    ].filter(Boolean);
     const roles = el("ul", {}, ...Object.entries(m.roles).map(([app, role]) => el("li", { textContent: `${nameOf(application(app)?.name) || app}: ${roleName(app, role)}` })));
     const invitedBy = m.invitedBy?.email || words.invitedBy[m.invitedBy?.kind] || "";
     // Each cell names its column, for the narrow layout that shows a member as a card.
@@ -398,7 +403,7 @@ Portal.run(async () => {
     const words = t();
     const registered = m.status === "active";
     const actions = [
-      ["roles", self && words.why.self, (opener) => editRoles(m, opener)],
+      ["roles", (self && words.why.self) || (m.directory && words.why.directory), (opener) => editRoles(m, opener)],
       ["resend", registered && words.why.notInvited, (opener) => confirmDialog(opener, words.resendConfirm(m.email), "", () =>
         done(call("POST", tenantPath(`/members/${m.memberId}/invitation`), {}), words.resent(m.email)))],
       ["reset", (self && words.why.self) || (!registered && words.why.notActive), (opener) =>
@@ -648,6 +653,51 @@ Portal.run(async () => {
     $("history-empty").hidden = $("history-list").children.length > 0 || !!state.historyCursor;
   }
   $("history-more").addEventListener("click", () => loadHistory(true));
+
+  // ---- Directory: the tenant's SCIM connection ----
+  async function loadDirectory() {
+    const answer = await call("GET", tenantPath("/directory"));
+    if (!answer.ok) return fail(explain(answer));
+    const d = answer.body;
+    const words = t();
+    $("scim-url").value = d.scimBaseUrl;
+    $("token-rows").replaceChildren(...d.tokens.map((token) => {
+      const revoke = el("button", { type: "button", className: "secondary", textContent: words.revoke, dataset: { tokenId: token.tokenId } });
+      revoke.setAttribute("aria-label", words.revokeToken(token.lastFour));
+      revoke.addEventListener("click", () => confirmDialog(revoke, words.revokeConfirm(token.lastFour), words.revokeNote, async () => {
+        const revoked = await call("DELETE", tenantPath(`/directory/tokens/${encodeURIComponent(token.tokenId)}`));
+        if (!revoked.ok) return explain(revoked);
+        await loadDirectory();
+        notify(words.revoked(token.lastFour));
+        return true;
+      }));
+      const cell = (label, ...content) => el("td", { dataset: { label } }, ...content);
+      return el("tr", {}, cell(words.colToken, `…${token.lastFour}`), cell(words.colCreated, when(token.createdAt)), cell(words.colExpires, when(token.expiresAt)),
+        cell(words.colLastUsed, token.lastUsedAt ? when(token.lastUsedAt) : words.never), cell(words.colActions, revoke));
+    }));
+    $("tokens-empty").hidden = d.tokens.length > 0;
+    $("default-roles").textContent = words.defaultRoles(Object.entries(d.defaultRoles).map(([app, role]) => `${nameOf(application(app)?.name) || app}: ${roleName(app, role)}`).join(", "));
+  }
+  async function copy(input) {
+    input.select();
+    try {
+      await navigator.clipboard.writeText(input.value);
+      notify(t().copied);
+    } catch {
+      notify(t().copyByHand);
+    }
+  }
+  $("scim-copy").addEventListener("click", () => copy($("scim-url")));
+  $("new-token-copy").addEventListener("click", () => copy($("new-token-value")));
+  $("token-create").addEventListener("click", async () => {
+    const answer = await call("POST", tenantPath("/directory/tokens"), {});
+    if (!answer.ok) return fail(explain(answer));
+    $("new-token").hidden = false;
+    $("new-token-value").value = answer.body.token;
+    await loadDirectory();
+    notify(t().tokenCreated(answer.body.lastFour));
+    $("new-token-value").focus();
+  });
 
   // ---- Operators create tenants ----
   $("create-tenant").addEventListener("submit", async (event) => {

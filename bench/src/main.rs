@@ -115,6 +115,7 @@ fn config_from(env: &[(String, String)]) -> Config {
         password_policy: template.password_policy().expect("template.yaml has the PasswordPolicy mapping"),
         email_quotas: template.email_quotas().expect("template.yaml has the email quota parameters"),
         public_origin_secret: None,
+        api_base_url: None,
         // The table's handler times are our code's: a batch's rows unpaced (`scale` measures the pace).
         batch_invitations_per_second: 1_000,
         batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,

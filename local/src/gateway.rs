@@ -140,8 +140,6 @@ fn api_gateway_event(
             }
         }
     }
-    // API Gateway tells the function how it was reached.
-    header_map.entry("x-forwarded-proto").or_insert_with(|| Value::String("http".into()));
     let raw_query = uri.query().unwrap_or("").to_string();
     let mut query = Map::new();
     for (name, value) in form_urlencoded_pairs(&raw_query) {

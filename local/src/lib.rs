@@ -144,7 +144,7 @@ pub fn emulator_url() -> Result<String, BoxError> {
 
 /// What the functions are configured with on a provisioned stack (`template.yaml` sets the
 /// same from its parameters).
-fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
+fn service_config(provisioned: &Provisioned, options: &StackOptions, api_url: Option<&str>) -> Config {
     Config {
         table_name: provisioned.table_name.clone(),
         user_pool_id: provisioned.user_pool_id.clone(),
@@ -157,6 +157,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions) -> Config {
         email_quotas: provisioned.email_quotas.clone(),
         // No firewall locally: the public routes are served directly.
         public_origin_secret: None,
+        api_base_url: api_url.map(str::to_string),
         batch_invitations_per_second: options.batch_invitations_per_second,
         batches_per_tenant_per_minute: options.batches_per_tenant_per_minute,
     }
@@ -182,11 +183,15 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
         // The functions' own timeouts (their provisioning above has none: the emulator is slow).
         None => sdk.to_builder().timeout_config(tenant_members::sdk::sdk_timeouts()).build(),
     };
-    let app = App::on_aws(&service_sdk, service_config(&provisioned, &options));
+    let listener = tokio::net::TcpListener::bind(options.listen).await?;
+    let address = listener.local_addr()?;
+    let api_url = format!("http://{address}");
+    let app = App::on_aws(&service_sdk, service_config(&provisioned, &options, Some(&api_url)));
     // The pool's triggers, called by the emulator's Cognito: functions of their own, with the
     // functions' SDK settings (not the service's: a test's recorded or faulted calls are its routes').
     let trigger_timeouts = options.trigger_timeouts.take().unwrap_or_else(tenant_members::sdk::sdk_timeouts);
-    let triggers = App::on_aws(&sdk.to_builder().timeout_config(trigger_timeouts).build(), service_config(&provisioned, &options));
+    let triggers =
+        App::on_aws(&sdk.to_builder().timeout_config(trigger_timeouts).build(), service_config(&provisioned, &options, Some(&api_url)));
     let ses_url = std::env::var("AWS_ENDPOINT_URL_SESV2").unwrap_or_else(|_| endpoint.clone());
     lambda_api::register(&endpoint, &provisioned.user_pool_id, &lambda_api::serve(triggers).await?, &ses_url).await?;
     let events = match options.events {
@@ -230,16 +235,14 @@ pub async fn start(mut options: StackOptions) -> Result<RunningStack, BoxError> 
             }
         });
     }
-    let listener = tokio::net::TcpListener::bind(options.listen).await?;
-    let address = listener.local_addr()?;
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {
             tracing::error!(error = %e, "local API stopped");
         }
     });
     let stack = StackFile {
-        scim_base_url: format!("http://{address}/scim/v2/{{tenantId}}"),
-        api_url: format!("http://{address}"),
+        scim_base_url: format!("{api_url}/scim/v2/{{tenantId}}"),
+        api_url,
         aws_endpoint_url: endpoint,
         region,
         table_name: provisioned.table_name,
@@ -276,7 +279,8 @@ pub async fn seed_events_stack(template: &Path) -> Result<Vec<(String, String)>,
     let template = Template::load(template)?;
     let provisioned = provision(&sdk, &template, &options.names).await?;
     let events = event_source::provision(&sdk, &provisioned.table_name, template.parked_ranges_max_receives()?).await?;
-    let config = service_config(&provisioned, &options);
+    // The events' functions answer on the address their events name (`requestContext.domainName`).
+    let config = service_config(&provisioned, &options, None);
     fixtures::seed(&App::on_aws(&sdk, config.clone()), &cognito).await?;
     let mut env = function_env(&config);
     env.push(("EVENTS_DEAD_LETTER_QUEUE_URL".into(), events.dead_letter_queue_url));

@@ -35,6 +35,7 @@ pub fn config() -> Result<Config, String> {
             Err(_) => Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
         },
         public_origin_secret: std::env::var("PUBLIC_ORIGIN_SECRET").ok().filter(|s| !s.is_empty()),
+        api_base_url: std::env::var("API_BASE_URL").ok().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_string()),
     })
 }
 

@@ -8,6 +8,7 @@ mod browser;
 mod budgets;
 mod console;
 mod console_daily_use;
+mod console_directory;
 mod directory;
 mod events;
 mod faults;

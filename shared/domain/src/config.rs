@@ -29,6 +29,10 @@ pub struct Config {
     /// distribution sends in `X-Origin-Verify`: a public request without it came around the
     /// per-client limit, straight to the API's own address.
     pub public_origin_secret: Option<String>,
+    /// Where clients reach the API (`ApiBaseUrl`: a custom domain, the firewall's distribution),
+    /// when the deployer names it; else the address a request came to. The tenants' SCIM
+    /// endpoints are shown on it.
+    pub api_base_url: Option<String>,
 }
 
 impl Config {

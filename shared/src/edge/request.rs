@@ -54,14 +54,12 @@ pub fn read(req: &Request) -> RequestParts {
     }
 }
 
-/// `<scheme>://<host>` the caller reached: API Gateway's `X-Forwarded-Proto` and `Host`.
+/// The API's address as the caller reached it: API Gateway's domain (its stage is `$default`).
 fn origin(req: &Request) -> String {
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let host = header("host").map(str::to_string).or_else(|| match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => context.domain_name.clone(),
-        _ => None,
-    });
-    format!("{}://{}", header("x-forwarded-proto").unwrap_or("https"), host.unwrap_or_default())
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => format!("https://{}", context.domain_name.as_deref().unwrap_or_default()),
+        _ => String::new(),
+    }
 }
 
 /// The signed-in caller, as API Gateway's JWT authorizer describes them.

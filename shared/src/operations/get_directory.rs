@@ -17,18 +17,18 @@ impl Handler for GetDirectory {
     async fn handle(app: &App, call: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
         let tenant = &call.scope.0.tenant.tenant_id;
         let connection = app.store.get_connection(tenant).await?;
-        Ok(Reply::ok(&view(app, &connection, &call.origin).await?))
+        Ok(Reply::ok(&view(app, &connection, &call.api_url).await?))
     }
 }
 
-/// The connection as `GET …/directory` shows it, reached at `origin`.
-pub(super) async fn view<'a>(app: &App, connection: &'a Connection, origin: &str) -> Result<ConnectionView<'a>, ApiError> {
+/// The connection as `GET …/directory` shows it, the API being at `api_url`.
+pub(super) async fn view<'a>(app: &App, connection: &'a Connection, api_url: &str) -> Result<ConnectionView<'a>, ApiError> {
     let reads = connection.tokens.iter().map(|t| app.store.get_directory_token(&t.hash));
     let used: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect();
-    Ok(ConnectionView::of(connection, &used, scim_base_url(origin, connection)))
+    Ok(ConnectionView::of(connection, &used, scim_base_url(api_url, &connection.tenant_id)))
 }
 
 /// The tenant's SCIM base, as the contract names it: `<apiUrl>/scim/v2/{tenantId}`.
-fn scim_base_url(origin: &str, connection: &Connection) -> String {
-    format!("{origin}/scim/v2/{}", connection.tenant_id)
+pub(super) fn scim_base_url(api_url: &str, tenant: &crate::ids::TenantId) -> String {
+    format!("{api_url}/scim/v2/{tenant}")
 }

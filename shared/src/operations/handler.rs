@@ -50,8 +50,8 @@ pub struct Call<S, I> {
     pub now: OffsetDateTime,
     pub caller_person: Option<Person>,
     pub deadline: Option<OffsetDateTime>,
-    /// `<scheme>://<host>` the API was called at.
-    pub origin: String,
+    /// The API's address: the stack's `ApiBaseUrl`, else the one the request came to.
+    pub api_url: String,
 }
 
 /// Runs `H` on a request as the edge read it, in the contract's order: who calls and whether
@@ -77,7 +77,18 @@ pub async fn serve<H: Handler>(app: &App, parts: &RequestParts, now: OffsetDateT
                 return Err(ApiError::validation(format!("the request body is larger than {} KB", H::MAX_BODY_BYTES / 1024)));
             }
             let input = H::Input::parse(parts)?;
-            H::handle(app, Call { scope, input, now, caller_person, deadline: parts.deadline, origin: parts.origin.clone() }).await
+            H::handle(
+                app,
+                Call {
+                    scope,
+                    input,
+                    now,
+                    caller_person,
+                    deadline: parts.deadline,
+                    api_url: app.config.api_base_url.clone().unwrap_or_else(|| parts.origin.clone()),
+                },
+            )
+            .await
         })
         .await
 }

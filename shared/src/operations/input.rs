@@ -26,7 +26,7 @@ pub struct RequestParts {
     pub method: String,
     /// `Authorization`'s bearer token, read only where the JWT authorizer does not run (SCIM).
     pub bearer: Option<String>,
-    /// Where the API was called: `<scheme>://<host>`, as API Gateway forwards them.
+    /// Where the API was called: `https://<domain>`, as API Gateway's request context says.
     pub origin: String,
     /// The query, first value of each name.
     pub query: Vec<(String, String)>,

@@ -28,13 +28,13 @@ impl Handler for SetDirectoryRoles {
 
     /// The connection read, then written on the version read.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<RoleMapping>>) -> Result<Reply, ApiError> {
-        let Call { scope: ManagedTenant(access), input: Json(mapping), origin, .. } = call;
+        let Call { scope: ManagedTenant(access), input: Json(mapping), api_url, .. } = call;
         let connection = app.store.get_connection(&access.tenant.tenant_id).await?;
         if !mapping.groups.is_empty() {
             return Err(ApiError::validation("no such directory group: the directory has sent none"));
         }
         let after = connection.with_default_roles(mapping.default_roles);
         app.store.commit(&changes::change_connection(&connection, &after)).await?;
-        Ok(Reply::ok(&super::get_directory::view(app, &after, &origin).await?))
+        Ok(Reply::ok(&super::get_directory::view(app, &after, &api_url).await?))
     }
 }

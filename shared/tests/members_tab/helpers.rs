@@ -93,6 +93,7 @@ impl World {
             sender_email: "no-reply@example.com".into(),
             ses_configuration_set: None,
             portal_base_url: "https://portal.example.com".into(),
+            api_base_url: Some("https://api.example.com".into()),
             invitation_ttl: Config::DEFAULT_INVITATION_TTL,
             password_reset_ttl: Duration::from_secs(3600),
             password_policy: PasswordPolicy {

@@ -111,8 +111,8 @@ impl Handler for Scim {
 
 impl Scim {
     async fn serve(app: &App, call: Call<DirectoryClient, ScimRequest>) -> Result<Reply, ApiError> {
-        let Call { scope, input, now, origin, .. } = call;
-        let base = format!("{origin}/scim/v2/{}", scope.tenant_id);
+        let Call { scope, input, now, api_url, .. } = call;
+        let base = super::get_directory::scim_base_url(&api_url, &scope.tenant_id);
         let scim = Endpoint { app, client: &scope, base: &base, now };
         let path: Vec<&str> = input.path.iter().map(String::as_str).collect();
         match (input.method.as_str(), path.as_slice()) {
