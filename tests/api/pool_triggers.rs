@@ -159,6 +159,38 @@ async fn a_person_in_two_tenants_switches_between_them_with_a_refresh_and_each_t
     assert!(refreshed(&stack, &refresh_token, Some(&a.tenant_id)).await.is_ok());
 }
 
+/// A membership the tenant's directory switched off: the person's next tokens name that tenant no
+/// more (asking for it fails, a plain refresh that had it falls back), their other tenant's still
+/// come, the same refresh token still works; switched on again, the tenant's claims are back.
+#[tokio::test]
+async fn a_membership_suspended_by_its_directory_gets_no_claims_while_the_persons_other_tenant_does() {
+    use crate::directory::{directory_token, scim, PATCH};
+    let stack = TestStack::start().await;
+    let app = Application::trusting(&stack).await;
+    let (a, b) = (stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await);
+    let (in_a, _, _, refresh_token) = person_in_two_tenants(&stack, &a, &b, &app).await;
+    let before = refreshed(&stack, &refresh_token, Some(&a.tenant_id)).await.unwrap();
+    assert!(app.allows(&before.access, &a.tenant_id, "device-management:devices:configure"));
+
+    let token = directory_token(&stack, &a).await;
+    let switch = |active: bool| json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "path": "active", "value": active }] });
+    let user = format!("Users/{in_a}");
+    let off = scim(&stack, &a.tenant_id, reqwest::Method::PATCH, &user, &token, Some(switch(false))).await;
+    assert_eq!(off.status, StatusCode::OK, "{:?}", off.body);
+
+    let Err(refused) = refreshed(&stack, &refresh_token, Some(&a.tenant_id)).await else { panic!("no tokens for a suspended membership") };
+    assert!(refused.contains("tenant_not_available"), "{refused}");
+    let plain = refreshed(&stack, &refresh_token, None).await.expect("the person's session is theirs: it still renews");
+    assert_ne!(app.verify(&plain.id).unwrap().get("tenant_id"), Some(&json!(a.tenant_id)), "the tenant switched to is suspended");
+    let to_b = refreshed(&stack, &refresh_token, Some(&b.tenant_id)).await.unwrap();
+    assert!(app.allows(&to_b.access, &b.tenant_id, "device-management:devices:read"), "B is untouched");
+
+    let on = scim(&stack, &a.tenant_id, reqwest::Method::PATCH, &user, &token, Some(switch(true))).await;
+    assert_eq!(on.status, StatusCode::OK, "{:?}", on.body);
+    let back = refreshed(&stack, &refresh_token, Some(&a.tenant_id)).await.unwrap();
+    assert!(app.allows(&back.access, &a.tenant_id, "device-management:devices:configure"), "reactivated: A's claims again");
+}
+
 /// One person, an operator and a member of a tenant: their tokens speak for the tenant and still
 /// say they are an operator (the trigger leaves their groups as Cognito has them).
 #[tokio::test]
