@@ -93,68 +93,87 @@ async fn a_directory_token_is_shown_once_reaches_its_own_tenant_only_and_dies_at
     assert_eq!(rotated.status, StatusCode::OK, "the other token still works");
 }
 
-/// Okta's SCIM 2.0 test steps, in order: look up by userName, create, read, find, update with
-/// PUT, deactivate and reactivate with a path-less `replace`, a repeated create (409), and its
-/// deletion.
+/// Okta's SCIM 2.0 spec test (the steps its documentation lists, in order): list a page, read a
+/// user, a random userName and a random id not found, a new user looked up before its creation,
+/// created with realistic values, read back, created again (409), found by its userName in another
+/// case, Groups (optional: not published), then Okta's updates: PUT of the whole resource, and the
+/// path-less `replace` of `active` that deactivates and reactivates. Last, its deletion.
 #[tokio::test]
-async fn oktas_steps_provision_update_deactivate_reactivate_and_remove_a_user() {
+async fn oktas_spec_test_steps_provision_update_deactivate_reactivate_and_remove_a_user() {
     let stack = TestStack::start().await;
     let tenant = stack.tenant_with_admin(None).await;
     let token = directory_token(&stack, &tenant).await;
+    let t = tenant.tenant_id.as_str();
     let email = unique_email("okta");
-    let by_name = filter(&format!("userName eq \"{email}\""));
 
-    let none = scim(&stack, &tenant.tenant_id, Method::GET, &format!("{by_name}&startIndex=1&count=100"), &token, None).await;
+    // 1. The Users endpoint pages by index.
+    let page = scim(&stack, t, Method::GET, "Users?count=1&startIndex=1", &token, None).await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    assert_eq!((page.body["startIndex"].clone(), page.body["itemsPerPage"].clone()), (json!(1), json!(1)), "{:?}", page.body);
+    assert_eq!(page.body["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]));
+    // 2. The user it lists reads by id (the representative, invited by hand).
+    let first = page.body["Resources"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(scim(&stack, t, Method::GET, &format!("Users/{first}"), &token, None).await.body["id"], json!(first));
+    // 3. A random userName finds nothing; 4. a random id is a 404.
+    let random = filter(&format!("userName eq \"{}\"", unique_email("random")));
+    assert_eq!(scim(&stack, t, Method::GET, &random, &token, None).await.body["totalResults"], 0);
+    refused_as_scim(&scim(&stack, t, Method::GET, "Users/010a7f3e-4a8c-4d0b-9d1c-random", &token, None).await, StatusCode::NOT_FOUND);
+    // 5. The user about to be created does not exist yet.
+    let by_name = filter(&format!("userName eq \"{email}\""));
+    let none = scim(&stack, t, Method::GET, &format!("{by_name}&startIndex=1&count=100"), &token, None).await;
     assert_eq!((none.status, none.body["totalResults"].clone()), (StatusCode::OK, json!(0)), "{:?}", none.body);
+    // 6. Created with realistic values (a password Okta may send is ignored, never kept).
     let user = json!({
         "schemas": [USER], "userName": email, "name": { "givenName": "Kim", "familyName": "Lee" },
         "emails": [{ "primary": true, "value": email, "type": "work" }], "displayName": "Kim Lee",
         "locale": "ja-JP", "externalId": "00u1okta", "groups": [], "password": "Not-Kept-1!", "active": true,
     });
-    let created = scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(user.clone())).await;
+    let created = scim(&stack, t, Method::POST, "Users", &token, Some(user.clone())).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let id = created.body["id"].as_str().unwrap().to_string();
-    assert_eq!(created.body["externalId"], "00u1okta");
+    assert_eq!((created.body["externalId"].clone(), created.body["active"].clone()), (json!("00u1okta"), json!(true)));
     assert!(created.body.get("password").is_none(), "a password sent is ignored, never shown");
     let invitation = stack.last_email_to(&email).await;
     assert!(invitation.body.contains("招待"), "invited in the language of its locale: {}", invitation.body);
-    let member = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
+    let member = stack.get(&format!("/tenants/{t}/members/{id}"), &tenant.admin_token).await;
     assert_eq!(member.body["status"], "invited");
     assert_eq!(member.body["directory"], json!({ "externalId": "00u1okta", "groups": [] }));
     assert_eq!(member.body["invitedBy"]["kind"], "directory");
-
-    let read = scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await;
+    // 7. Read back.
+    let read = scim(&stack, t, Method::GET, &format!("Users/{id}"), &token, None).await;
     assert_eq!((read.status, read.body["userName"].clone()), (StatusCode::OK, json!(email)));
-    let found = scim(&stack, &tenant.tenant_id, Method::GET, &by_name, &token, None).await;
-    assert_eq!(found.body["Resources"][0]["id"], json!(id), "{:?}", found.body);
-
-    let mut put = user.clone();
-    put["name"] = json!({ "givenName": "Kimberly", "familyName": "Lee" });
-    let replaced = scim(&stack, &tenant.tenant_id, Method::PUT, &format!("Users/{id}"), &token, Some(put)).await;
-    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
-    assert_eq!(replaced.body["name"]["givenName"], "Kimberly");
-
-    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-    let deactivated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(off)).await;
-    assert_eq!((deactivated.status, deactivated.body["active"].clone()), (StatusCode::OK, json!(false)), "{:?}", deactivated.body);
-    let suspended = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
-    assert_eq!(suspended.body["status"], "suspended");
-    let still_readable = scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await;
-    assert_eq!((still_readable.status, still_readable.body["active"].clone()), (StatusCode::OK, json!(false)));
-    let on = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": true } }] });
-    let reactivated = scim(&stack, &tenant.tenant_id, Method::PATCH, &format!("Users/{id}"), &token, Some(on)).await;
-    assert_eq!(reactivated.body["active"], true);
-    let back = stack.get(&format!("/tenants/{}/members/{id}", tenant.tenant_id), &tenant.admin_token).await;
-    assert_eq!(back.body["status"], "invited", "back to what it was: it never registered");
-
-    let again = scim(&stack, &tenant.tenant_id, Method::POST, "Users", &token, Some(user)).await;
+    // 8. Created again: 409, for Okta to find it by filter and take it over.
+    let again = scim(&stack, t, Method::POST, "Users", &token, Some(user.clone())).await;
     refused_as_scim(&again, StatusCode::CONFLICT);
     assert_eq!(again.body["scimType"], "uniqueness");
+    // 9. userName is compared without case.
+    let upper = filter(&format!("userName eq \"{}\"", email.to_uppercase()));
+    assert_eq!(scim(&stack, t, Method::GET, &upper, &token, None).await.body["Resources"][0]["id"], json!(id));
+    // 10. Groups (optional in Okta's test): not published, so not served.
+    refused_as_scim(&scim(&stack, t, Method::GET, "Groups", &token, None).await, StatusCode::NOT_FOUND);
+    // 11. Okta's profile push: PUT of the whole resource.
+    let mut put = user.clone();
+    put["name"] = json!({ "givenName": "Kimberly", "familyName": "Lee" });
+    let replaced = scim(&stack, t, Method::PUT, &format!("Users/{id}"), &token, Some(put)).await;
+    assert_eq!(replaced.status, StatusCode::OK, "{:?}", replaced.body);
+    assert_eq!(replaced.body["name"]["givenName"], "Kimberly");
+    // 12. Deactivated and reactivated by a path-less replace.
+    let off = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": false } }] });
+    let deactivated = scim(&stack, t, Method::PATCH, &format!("Users/{id}"), &token, Some(off)).await;
+    assert_eq!((deactivated.status, deactivated.body["active"].clone()), (StatusCode::OK, json!(false)), "{:?}", deactivated.body);
+    assert_eq!(stack.get(&format!("/tenants/{t}/members/{id}"), &tenant.admin_token).await.body["status"], "suspended");
+    let still_readable = scim(&stack, t, Method::GET, &format!("Users/{id}"), &token, None).await;
+    assert_eq!((still_readable.status, still_readable.body["active"].clone()), (StatusCode::OK, json!(false)));
+    let on = json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "value": { "active": true } }] });
+    let reactivated = scim(&stack, t, Method::PATCH, &format!("Users/{id}"), &token, Some(on)).await;
+    assert_eq!(reactivated.body["active"], true);
+    let back = stack.get(&format!("/tenants/{t}/members/{id}"), &tenant.admin_token).await;
+    assert_eq!(back.body["status"], "invited", "back to what it was: it never registered");
 
-    let deleted = scim(&stack, &tenant.tenant_id, Method::DELETE, &format!("Users/{id}"), &token, None).await;
+    let deleted = scim(&stack, t, Method::DELETE, &format!("Users/{id}"), &token, None).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{:?}", deleted.body);
-    refused_as_scim(&scim(&stack, &tenant.tenant_id, Method::GET, &format!("Users/{id}"), &token, None).await, StatusCode::NOT_FOUND);
-    let audit = stack.get(&format!("/tenants/{}/audit", tenant.tenant_id), &tenant.admin_token).await;
+    refused_as_scim(&scim(&stack, t, Method::GET, &format!("Users/{id}"), &token, None).await, StatusCode::NOT_FOUND);
+    let audit = stack.get(&format!("/tenants/{t}/audit"), &tenant.admin_token).await;
     let actions: Vec<&str> = audit.body["items"]
         .as_array()
         .unwrap()
