@@ -676,7 +676,10 @@ Portal.run(async () => {
         cell(words.colLastUsed, token.lastUsedAt ? when(token.lastUsedAt) : words.never), cell(words.colActions, revoke));
     }));
     $("tokens-empty").hidden = d.tokens.length > 0;
-    $("default-roles").textContent = words.defaultRoles(Object.entries(d.defaultRoles).map(([app, role]) => `${nameOf(application(app)?.name) || app}: ${roleName(app, role)}`).join(", "));
+    const rolesText = (roles) => Object.entries(roles).map(([app, role]) => `${nameOf(application(app)?.name) || app}: ${roleName(app, role)}`).join(", ");
+    $("default-roles").textContent = words.defaultRoles(rolesText(d.defaultRoles));
+    $("group-list").replaceChildren(...d.groups.map((g) => el("li", { textContent: words.groupGives(g.displayName, g.memberCount, rolesText(g.roles) || words.groupNoRoles) })));
+    $("groups-empty").hidden = d.groups.length > 0;
   }
   async function copy(input) {
     input.select();

@@ -32,6 +32,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         | ApiError::EmailInUse
         | ApiError::NotEligible(_)
         | ApiError::DirectoryManaged
+        | ApiError::GroupNameTaken
         | ApiError::TooManyTokens { .. } => StatusCode::CONFLICT,
         ApiError::VersionConflict | ApiError::PersonChanged => StatusCode::PRECONDITION_FAILED,
         ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,

@@ -61,7 +61,9 @@ fn budget(case: &str) -> Budget {
         "get-directory" => (3, &AUTHORIZATION),
         "create-directory-token" => (3, &[COMMIT]),
         "revoke-directory-token" => (3, &[COMMIT]),
-        "set-directory-roles" => (4, &[COMMIT]),
+        // The connection ∥ its groups, the mapping written, the members read (those whose roles
+        // move written), then the connection shown.
+        "set-directory-roles" => (5, &[COMMIT]),
         // The token's one read, its use recorded (once a minute), then the request's own calls.
         "scim (read a user)" => (3, &["dynamodb:GetItem"]),
         "scim (create a user)" => (7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),

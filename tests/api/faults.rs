@@ -931,4 +931,24 @@ async fn the_directorys_writes_survive_each_failing_call() {
         request(Method::DELETE, path, &token, None, tenant, &email, StatusCode::NO_CONTENT)
     })
     .await;
+    // A group that gives roles: a member added to it moves in the group's transaction.
+    let groups = format!("/scim/v2/{}/Groups", tenant.tenant_id);
+    let groups = groups.as_str();
+    let token = fresh_token().await;
+    let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Faulty admins" });
+    let group = s.call(Method::POST, groups, Some(&token), Some(group)).await.body["id"].as_str().unwrap().to_string();
+    let mapping =
+        json!({ "defaultRoles": member_role("member"), "groups": [{ "groupId": group, "roles": { "device-management": "admin" } }] });
+    assert_eq!(s.put(&format!("/tenants/{}/directory/roles", tenant.tenant_id), &tenant.admin_token, mapping).await.status, StatusCode::OK);
+    let group = format!("{groups}/{group}");
+    let group = group.as_str();
+    each_call_failing(&stack, "scim (add a member to a group)", || async move {
+        let token = fresh_token().await;
+        let (path, email) = created_user(token.clone()).await;
+        let id = path.rsplit('/').next().unwrap().to_string();
+        let add =
+            json!({ "schemas": [crate::directory::PATCH], "Operations": [{ "op": "add", "path": "members", "value": [{ "value": id }] }] });
+        request(Method::PATCH, group.to_string(), &token, Some(add), tenant, &email, StatusCode::OK)
+    })
+    .await;
 }

@@ -257,6 +257,11 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
                 (scim(stack, &a.tenant_id, reqwest::Method::PATCH, &format!("Users/{member}"), &token, Some(off)).await, UNTOUCHED)
             }
         }
+        "scim (P put in a group of A)" => {
+            let token = directory_token(stack, a).await;
+            let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineers", "members": [{ "value": w.p_in_a }] });
+            (scim(stack, &a.tenant_id, reqwest::Method::POST, "Groups", &token, Some(group)).await, expect(StatusCode::CREATED))
+        }
         other => panic!("the identity suite has no row {other}"),
     }
 }
@@ -288,6 +293,7 @@ const ROWS: &[&str] = &[
     "scim (the operator suspended in A)",
     "scim (P removed from A)",
     "scim (the operator removed from A)",
+    "scim (P put in a group of A)",
 ];
 
 /// What the row did to P in B and to O; empty when all is as the contract says.

@@ -8,9 +8,9 @@ use tenant_members::adapters::MemoryStore;
 use tenant_members::audit::{Actor, AuditEntry, Change};
 use tenant_members::catalog::Roles;
 use tenant_members::changes::{self, Changeset, Joining, Leaving, Write};
-use tenant_members::directory::{DirectoryToken, TokenLifetime};
+use tenant_members::directory::{DirectoryGroup, DirectoryLink, DirectoryToken, TokenLifetime};
 use tenant_members::email::Email;
-use tenant_members::ids::{AuditId, MemberId, TenantId, UserSub};
+use tenant_members::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
 use tenant_members::links::{EmailQuotas, FirstPassword, LinkClaim, TokenRecord};
 use tenant_members::listing::MemberFilter;
@@ -57,12 +57,16 @@ fn kind(write: &Write) -> &'static str {
         Write::PutConnection { .. } => "PutConnection",
         Write::PutDirectoryToken(_) => "PutDirectoryToken",
         Write::DeleteDirectoryToken(_) => "DeleteDirectoryToken",
+        Write::PutGroup { .. } => "PutGroup",
+        Write::DeleteGroup(_) => "DeleteGroup",
+        Write::ReserveGroupName { .. } => "ReserveGroupName",
+        Write::ReleaseGroupName { .. } => "ReleaseGroupName",
         Write::PutAudit(_) => "PutAudit",
         Write::DeleteAudit { .. } => "DeleteAudit",
     }
 }
 
-const KINDS: [&str; 34] = [
+const KINDS: [&str; 38] = [
     "RequireTenant",
     "CreateTenant",
     "DeleteTenant",
@@ -95,6 +99,10 @@ const KINDS: [&str; 34] = [
     "PutConnection",
     "PutDirectoryToken",
     "DeleteDirectoryToken",
+    "PutGroup",
+    "DeleteGroup",
+    "ReserveGroupName",
+    "ReleaseGroupName",
     "PutAudit",
     "DeleteAudit",
 ];
@@ -111,6 +119,7 @@ struct Cast {
     member: Member,
     links: Vec<(Token, TokenRecord)>,
     directory_tokens: Vec<(Token, DirectoryToken)>,
+    groups: [GroupId; 2],
     subs: Vec<UserSub>,
 }
 
@@ -138,7 +147,8 @@ impl Cast {
             })
             .collect();
         let directory_tokens = (0..2).map(|_| DirectoryToken::issue(&root, TokenLifetime::DEFAULT, now).unwrap()).collect();
-        Self { now, root, child, dropped, rep, child_rep, dropped_rep, member, links, directory_tokens, subs }
+        let groups = [GroupId::at(now), GroupId::at(now)];
+        Self { now, root, child, dropped, rep, child_rep, dropped_rep, member, links, directory_tokens, groups, subs }
     }
 
     fn link(&self, n: usize, member: &Member, purpose: TokenPurpose) -> TokenRecord {
@@ -288,9 +298,38 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     transcript.push(commit(store, "add a second token", &changes::add_directory_token(&one, &two, &tokens[1]), seen).await);
     let (revoked, removed) = two.without_token(&tokens[0].token_id).unwrap();
     transcript.push(commit(store, "revoke the first", &changes::revoke_directory_token(&two, &revoked, &removed), seen).await);
-    let roled = revoked.with_default_roles(Roles::tenant_admin());
+    let roled = revoked.with_roles(Roles::tenant_admin(), Default::default());
     transcript.push(commit(store, "change the default roles", &changes::change_connection(&revoked, &roled), seen).await);
     transcript.push(commit(store, "change them from a stale read", &changes::change_connection(&revoked, &roled), seen).await);
+    let group = DirectoryGroup {
+        group_id: cast.groups[0].clone(),
+        tenant_id: cast.root.clone(),
+        display_name: "Engineers".into(),
+        external_id: None,
+        members: vec![member.member_id.clone()],
+        created_at: now,
+        modified_at: now,
+        version: 1,
+    };
+    let by_directory = Change::by(Actor::directory(&tokens[1].token_id), now);
+    let current = store.get_member(&cast.root, &member.member_id).await.unwrap().expect("the member");
+    let grouped =
+        current.revised(|m| m.directory = Some(DirectoryLink { groups: vec![group.group_id.to_string()], ..DirectoryLink::default() }));
+    let created = changes::group_change(None, Some(&group), &[(current.clone(), grouped.clone())], &by_directory);
+    transcript.push(commit(store, "the directory sends a group with the member in it", &created, seen).await);
+    let twin = DirectoryGroup { group_id: cast.groups[1].clone(), display_name: "ENGINEERS".into(), members: Vec::new(), ..group.clone() };
+    transcript
+        .push(commit(store, "another group by the same name", &changes::group_change(None, Some(&twin), &[], &by_directory), seen).await);
+    let renamed = DirectoryGroup { display_name: "Builders".into(), version: 2, ..group.clone() };
+    transcript
+        .push(commit(store, "the group renamed", &changes::group_change(Some(&group), Some(&renamed), &[], &by_directory), seen).await);
+    transcript.push(
+        commit(store, "the twin, now that the name is free", &changes::group_change(None, Some(&twin), &[], &by_directory), seen).await,
+    );
+    let ungrouped = grouped.revised(|m| m.directory = Some(DirectoryLink::default()));
+    let gone = changes::group_change(Some(&renamed), None, &[(grouped.clone(), ungrouped)], &by_directory);
+    transcript.push(commit(store, "the group deleted, its member left without it", &gone, seen).await);
+    transcript.push(commit(store, "deleted again", &gone, seen).await);
     store.record_directory_token_use(&tokens[1].hash, now).await.unwrap();
     store.record_directory_token_use(&tokens[0].hash, now).await.unwrap();
 
@@ -337,6 +376,7 @@ async fn state(store: &dyn Store, cast: &Cast) -> String {
     }
     for tenant in [&cast.root, &cast.child] {
         shown.push(format!("directory: {:?}", store.get_connection(tenant).await.unwrap()));
+        shown.push(format!("groups: {:?}", store.list_groups(tenant).await.unwrap()));
     }
     for (token, _) in &cast.directory_tokens {
         shown.push(format!("directory token: {:?}", store.get_directory_token(&token.hash()).await.unwrap()));

@@ -113,6 +113,11 @@ pub static CATALOG: &[Application] = &[
     },
 ];
 
+/// The permissions a role grants; none for a role the catalog does not have.
+pub fn permissions_of(application: &str, role: &str) -> Option<&'static [&'static str]> {
+    CATALOG.iter().find(|a| a.id == application)?.roles.iter().find(|r| r.id == role).map(|r| r.permissions)
+}
+
 /// A member's roles: at most one role per application, always one in the portal.
 /// Only a checked map of catalog ids can be built, so every `Roles` value is valid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +155,17 @@ impl Roles {
         let mut roles = self.0.clone();
         roles.insert(PORTAL.to_string(), role.to_string());
         Self(roles)
+    }
+
+    /// The roles a directory group gives: catalog roles, in any of the applications (the portal's
+    /// included or not).
+    pub fn parse_some(raw: BTreeMap<String, String>) -> Result<BTreeMap<String, String>, ApiError> {
+        for (application, role) in &raw {
+            if permissions_of(application, role).is_none() {
+                return Err(ApiError::validation(format!("unknown role {role:?} for application {application:?}")));
+            }
+        }
+        Ok(raw)
     }
 
     pub fn is_tenant_admin(&self) -> bool {

@@ -3,9 +3,11 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::catalog::Roles;
+use std::collections::BTreeMap;
+
+use crate::catalog::{permissions_of, Roles, PORTAL, TENANT_ADMIN};
 use crate::error::ApiError;
-use crate::ids::{DirectoryTokenId, TenantId};
+use crate::ids::{DirectoryTokenId, GroupId, MemberId, TenantId};
 use crate::tokens::{Token, TokenHash};
 
 /// Live tokens a connection holds at most: the one in use and its successor, so that IT can
@@ -90,6 +92,9 @@ pub struct Connection {
     pub tokens: Vec<DirectoryToken>,
     /// The roles of a directory user in no mapped group.
     pub default_roles: Roles,
+    /// What each directory group gives, per application (`PUT …/directory/roles`).
+    #[serde(default)]
+    pub group_roles: BTreeMap<GroupId, BTreeMap<String, String>>,
     /// 0 for a connection never stored.
     pub version: u64,
 }
@@ -97,7 +102,7 @@ pub struct Connection {
 impl Connection {
     /// A tenant's connection before anything was stored: no token, members as default roles.
     pub fn unset(tenant: &TenantId) -> Self {
-        Self { tenant_id: tenant.clone(), tokens: Vec::new(), default_roles: Roles::member(), version: 0 }
+        Self { tenant_id: tenant.clone(), tokens: Vec::new(), default_roles: Roles::member(), group_roles: BTreeMap::new(), version: 0 }
     }
 
     /// The connection with `token` added: refused while `MAX_LIVE_TOKENS` are live. Expired
@@ -118,8 +123,62 @@ impl Connection {
         Ok((Connection { tokens, version: self.version + 1, ..self.clone() }, removed))
     }
 
-    pub fn with_default_roles(&self, roles: Roles) -> Connection {
-        Connection { default_roles: roles, version: self.version + 1, ..self.clone() }
+    /// The connection with these roles: `groups` must be groups the directory sent.
+    pub fn with_roles(&self, default_roles: Roles, group_roles: BTreeMap<GroupId, BTreeMap<String, String>>) -> Connection {
+        Connection { default_roles, group_roles, version: self.version + 1, ..self.clone() }
+    }
+
+    /// A directory user's roles from their groups: per application, the mapped role that grants
+    /// the most permissions; the portal's from `default_roles` if no group maps one; and
+    /// `default_roles` alone for a user in no mapped group. The representative keeps tenant-admin.
+    pub fn roles_for(&self, groups: &[String], representative: bool) -> Roles {
+        let mut best: BTreeMap<String, String> = BTreeMap::new();
+        let mapped = groups.iter().filter_map(|g| GroupId::parse(g).ok()).filter_map(|g| self.group_roles.get(&g));
+        for (application, role) in mapped.flatten() {
+            let weight = |role: &str| permissions_of(application, role).map_or(0, <[&str]>::len);
+            if best.get(application).is_none_or(|held| weight(role) > weight(held)) {
+                best.insert(application.clone(), role.clone());
+            }
+        }
+        let roles = if best.is_empty() {
+            self.default_roles.clone()
+        } else {
+            if let Some(portal) = self.default_roles.as_map().get(PORTAL) {
+                best.entry(PORTAL.to_string()).or_insert_with(|| portal.clone());
+            }
+            Roles::parse(best).unwrap_or_else(|_| self.default_roles.clone())
+        };
+        if representative {
+            roles.with_portal_role(TENANT_ADMIN)
+        } else {
+            roles
+        }
+    }
+}
+
+/// A group the tenant's directory keeps: its members are the tenant's memberships.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryGroup {
+    pub group_id: GroupId,
+    pub tenant_id: TenantId,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// In id order, each once.
+    pub members: Vec<MemberId>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub modified_at: OffsetDateTime,
+    /// 0 for a group not yet stored.
+    pub version: u64,
+}
+
+impl DirectoryGroup {
+    /// The key that keeps a display name unique in its tenant (compared without case).
+    pub fn name_key(&self) -> String {
+        self.display_name.trim().to_lowercase()
     }
 }
 
@@ -197,7 +256,7 @@ pub struct GroupView {
     group_id: String,
     display_name: String,
     member_count: u64,
-    roles: std::collections::BTreeMap<String, String>,
+    roles: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -228,7 +287,7 @@ impl<'a> TokenView<'a> {
 impl<'a> ConnectionView<'a> {
     /// The connection, each token with its use as `used` read it (a token's record is where a
     /// request records its use), at the tenant's SCIM base `scim_base_url`.
-    pub fn of(connection: &'a Connection, used: &[Option<OffsetDateTime>], scim_base_url: String) -> Self {
+    pub fn of(connection: &'a Connection, used: &[Option<OffsetDateTime>], groups: &[DirectoryGroup], scim_base_url: String) -> Self {
         let tokens: Vec<_> = connection
             .tokens
             .iter()
@@ -236,7 +295,16 @@ impl<'a> ConnectionView<'a> {
             .map(|(token, used)| TokenView { last_used_at: *used, ..TokenView::of(token) })
             .collect();
         let last_request_at = tokens.iter().filter_map(|t| t.last_used_at).max();
-        Self { scim_base_url, tokens, default_roles: &connection.default_roles, groups: Vec::new(), last_request_at }
+        let groups = groups
+            .iter()
+            .map(|g| GroupView {
+                group_id: g.group_id.to_string(),
+                display_name: g.display_name.clone(),
+                member_count: g.members.len() as u64,
+                roles: connection.group_roles.get(&g.group_id).cloned().unwrap_or_default(),
+            })
+            .collect();
+        Self { scim_base_url, tokens, default_roles: &connection.default_roles, groups, last_request_at }
     }
 }
 
@@ -255,6 +323,31 @@ mod tests {
         let a_day_later = NOW + Duration::days(1);
         let renewed = two.with_token(issue(a_day_later), a_day_later).unwrap();
         assert_eq!(renewed.tokens.len(), 1, "the expired ones are dropped");
+    }
+
+    #[test]
+    fn a_users_roles_are_the_most_permissive_its_groups_map_else_the_defaults() {
+        let tenant = TenantId::generate();
+        let (viewers, admins, unmapped) = (GroupId::generate(), GroupId::generate(), GroupId::generate());
+        let map = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, r)| (a.to_string(), r.to_string())).collect::<BTreeMap<_, _>>();
+        let connection = Connection::unset(&tenant).with_roles(
+            Roles::member(),
+            BTreeMap::from([
+                (viewers.clone(), map(&[("device-management", "viewer")])),
+                (admins.clone(), map(&[("device-management", "admin"), ("service-management-portal", "tenant-admin")])),
+            ]),
+        );
+        let ids = |groups: &[&GroupId]| groups.iter().map(|g| g.to_string()).collect::<Vec<_>>();
+        let both = connection.roles_for(&ids(&[&viewers, &admins]), false);
+        assert_eq!(both.as_map(), &map(&[("device-management", "admin"), ("service-management-portal", "tenant-admin")]));
+        let viewer = connection.roles_for(&ids(&[&viewers]), false);
+        assert_eq!(
+            viewer.as_map(),
+            &map(&[("device-management", "viewer"), ("service-management-portal", "member")]),
+            "the portal's from the defaults"
+        );
+        assert_eq!(connection.roles_for(&ids(&[&unmapped]), false), Roles::member(), "no mapped group: the defaults");
+        assert!(connection.roles_for(&[], true).is_tenant_admin(), "the representative keeps tenant-admin");
     }
 
     #[test]

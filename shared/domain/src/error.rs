@@ -44,6 +44,9 @@ pub enum ApiError {
     /// `mutability`, `invalidPath`, …): a 400.
     #[error("{detail}")]
     ScimInvalid { scim_type: &'static str, detail: String },
+    /// A directory group's display name another group of the tenant has (SCIM's `uniqueness`).
+    #[error("another group of this tenant has this displayName")]
+    GroupNameTaken,
     /// A method the resource does not take (SCIM's discovery endpoints are read-only).
     #[error("this resource does not take this method")]
     MethodNotAllowed,
@@ -127,6 +130,7 @@ impl ApiError {
             ApiError::NotRepresentative => "not_representative",
             ApiError::DirectoryManaged => "directory_managed",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::GroupNameTaken => "group_exists",
             ApiError::TooManyTokens { .. } => "too_many_tokens",
             ApiError::VersionConflict | ApiError::PersonChanged => "version_conflict",
             ApiError::TokenInvalid => "token_invalid",

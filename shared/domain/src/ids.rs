@@ -50,6 +50,7 @@ ulid_id!(TenantId, "tenant id");
 ulid_id!(MemberId, "member id");
 ulid_id!(AuditId, "audit entry id");
 ulid_id!(DirectoryTokenId, "directory token id");
+ulid_id!(GroupId, "group id");
 
 /// Cognito's `sub`: the person behind one or more memberships.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -5,10 +5,10 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::Changeset;
-use crate::directory::{Connection, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use crate::links::{Quota, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, Page, TenantPage};
 use crate::model::{Member, MfaType, Person, Tenant};
@@ -72,6 +72,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_directory_token(&self, hash: &TokenHash) -> Result<Option<DirectoryToken>, ApiError>;
     /// Records that the token was used at `at` (a token revoked meanwhile stays gone).
     async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError>;
+    async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError>;
+    /// Every group of the tenant's directory, in id order.
+    async fn list_groups(&self, tenant: &TenantId) -> Result<Vec<DirectoryGroup>, ApiError>;
 }
 
 /// A tenant's audit trail, newest first.

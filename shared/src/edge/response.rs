@@ -53,7 +53,7 @@ pub fn scim_error(error: &ApiError) -> Response<Body> {
 /// SCIM's `scimType` of the errors that have one.
 fn scim_type(error: &ApiError) -> Option<&'static str> {
     match error {
-        ApiError::MemberExists => Some("uniqueness"),
+        ApiError::MemberExists | ApiError::GroupNameTaken => Some("uniqueness"),
         ApiError::ScimInvalid { scim_type, .. } => Some(scim_type),
         ApiError::ValidationFailed(_) => Some("invalidValue"),
         _ => None,

@@ -13,7 +13,8 @@ impl Handler for GetDirectory {
     type Scope = ManagedTenant;
     type Input = ();
 
-    /// The connection, then its tokens' records (where each request records its use) together.
+    /// The connection, then its tokens' records (where each request records its use) and its
+    /// groups together.
     async fn handle(app: &App, call: Call<ManagedTenant, ()>) -> Result<Reply, ApiError> {
         let tenant = &call.scope.0.tenant.tenant_id;
         let connection = app.store.get_connection(tenant).await?;
@@ -24,8 +25,9 @@ impl Handler for GetDirectory {
 /// The connection as `GET …/directory` shows it, the API being at `api_url`.
 pub(super) async fn view<'a>(app: &App, connection: &'a Connection, api_url: &str) -> Result<ConnectionView<'a>, ApiError> {
     let reads = connection.tokens.iter().map(|t| app.store.get_directory_token(&t.hash));
-    let used: Vec<_> = futures::future::try_join_all(reads).await?.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect();
-    Ok(ConnectionView::of(connection, &used, scim_base_url(api_url, &connection.tenant_id)))
+    let (tokens, groups) = tokio::try_join!(futures::future::try_join_all(reads), app.store.list_groups(&connection.tenant_id))?;
+    let used: Vec<_> = tokens.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect();
+    Ok(ConnectionView::of(connection, &used, &groups, scim_base_url(api_url, &connection.tenant_id)))
 }
 
 /// The tenant's SCIM base, as the contract names it: `<apiUrl>/scim/v2/{tenantId}`.

@@ -11,10 +11,10 @@ use time::OffsetDateTime;
 pub use use_cases::*;
 
 use crate::audit::{ActingMembership, AuditEntry};
-use crate::directory::{Connection, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use crate::links::{LinkClaim, Quota, TokenRecord};
 use crate::model::{Member, Mfa, Person, RepresentativeSummary, Tenant};
 use crate::tokens::TokenHash;
@@ -163,6 +163,23 @@ pub enum Write {
     /// A new directory token, found by its hash.
     PutDirectoryToken(DirectoryToken),
     DeleteDirectoryToken(TokenHash),
+    /// The directory's group becomes `after` while it is at `version` (0: a new group).
+    PutGroup {
+        version: u64,
+        after: DirectoryGroup,
+    },
+    /// The group goes while it is still as read.
+    DeleteGroup(DirectoryGroup),
+    /// The display name (its `name_key`) is free in the tenant and now names `group`.
+    ReserveGroupName {
+        tenant: TenantId,
+        name_key: String,
+        group: GroupId,
+    },
+    ReleaseGroupName {
+        tenant: TenantId,
+        name_key: String,
+    },
     /// A new audit entry.
     PutAudit(AuditEntry),
     DeleteAudit {

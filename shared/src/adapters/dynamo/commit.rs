@@ -111,6 +111,21 @@ impl DynamoStore {
             }
             Write::PutDirectoryToken(token) => self.put_new(directory_token_item(token)),
             Write::DeleteDirectoryToken(hash) => self.delete(directory_token_key(hash)),
+            Write::PutGroup { version: 0, after } => self.put_new(group_item(after)),
+            Write::PutGroup { version, after } => {
+                self.put(group_item(after), "version = :version", HashMap::from([(":version".into(), number(version))]))
+            }
+            Write::DeleteGroup(group) => self.delete_if(
+                group_key(&group.tenant_id, &group.group_id),
+                "version = :version",
+                HashMap::from([(":version".into(), number(group.version))]),
+            ),
+            Write::ReserveGroupName { tenant, name_key, group } => {
+                let mut marker = group_name_key(tenant, name_key);
+                marker.insert("groupId".into(), s(group.as_str()));
+                self.put_new(marker)
+            }
+            Write::ReleaseGroupName { tenant, name_key } => self.delete(group_name_key(tenant, name_key)),
             Write::PutAudit(entry) => self.put_new(audit_item(entry)),
             Write::DeleteAudit { tenant, audit } => self.delete(audit_key(tenant, audit)),
         }

@@ -269,3 +269,23 @@ pub(super) fn directory_token_item(token: &DirectoryToken) -> Item {
         token: token.clone(),
     })
 }
+
+pub(super) fn group_key(tenant: &TenantId, group: &GroupId) -> Item {
+    key(tenant_pk(tenant), format!("GROUP#{group}"))
+}
+
+pub(super) fn group_name_key(tenant: &TenantId, name_key: &str) -> Item {
+    key(tenant_pk(tenant), format!("GROUPNAME#{name_key}"))
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct GroupItem {
+    pub(super) pk: String,
+    pub(super) sk: String,
+    #[serde(flatten)]
+    pub(super) group: DirectoryGroup,
+}
+
+pub(super) fn group_item(group: &DirectoryGroup) -> Item {
+    to_item(&GroupItem { pk: tenant_pk(&group.tenant_id), sk: format!("GROUP#{}", group.group_id), group: group.clone() })
+}

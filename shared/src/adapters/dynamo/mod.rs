@@ -11,6 +11,7 @@
 //! - audit entry     `TENANT#<t>` / `AUDIT#<ulid>`    (newest last; written in the change's transaction)
 //! - directory       `TENANT#<t>` / `DIRECTORY`       (the tenant's SCIM connection: tokens, roles)
 //! - directory token `DIRTOKEN#<sha256>` / `DIRTOKEN` (a SCIM request's one read; expires by TTL)
+//! - directory group `TENANT#<t>` / `GROUP#<g>`; its name `TENANT#<t>` / `GROUPNAME#<name>` (unique per tenant)
 //!
 //! The domain decides every change (`changes`); `commit` maps each of its writes to one item of a
 //! transaction and a failed condition back to that write's own conflict. Every change to a member
@@ -33,10 +34,10 @@ use time::OffsetDateTime;
 use crate::audit::{ActingMembership, AuditEntry};
 use crate::catalog::{PORTAL, TENANT_ADMIN};
 use crate::changes::{Changeset, Write};
-use crate::directory::{Connection, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use crate::links::{LinkClaim, Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage};
 use crate::model::{Member, Mfa, MfaType, Person, Tenant};

@@ -231,6 +231,19 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
+    async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError> {
+        match self.get(group_key(tenant, group)).await? {
+            Some(item) => Ok(Some(from_item::<GroupItem>(item)?.group)),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_groups(&self, tenant: &TenantId) -> Result<Vec<DirectoryGroup>, ApiError> {
+        let values = HashMap::from([(":pk".to_string(), s(tenant_pk(tenant))), (":group".to_string(), s("GROUP#"))]);
+        let items = self.query_all(None, "pk = :pk AND begins_with(sk, :group)", values).await?;
+        items.into_iter().map(|item| Ok(from_item::<GroupItem>(item)?.group)).collect()
+    }
+
     async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError> {
         let at = at.format(&time::format_description::well_known::Rfc3339).map_err(ApiError::upstream)?;
         let recorded = self

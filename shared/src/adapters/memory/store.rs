@@ -7,10 +7,10 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::{Changeset, Write};
-use crate::directory::{Connection, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
 use crate::email::Email;
 use crate::error::ApiError;
-use crate::ids::{AuditId, MemberId, TenantId, UserSub};
+use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use crate::links::{Quota, QuotaScope, TokenRecord};
 use crate::listing::{MemberFilter, MemberPage, MemberPageBuilder, TenantPage, MEMBERS_READ_PER_PAGE};
 use crate::model::{Member, Mfa, Person, Tenant};
@@ -61,6 +61,8 @@ struct Tables {
     audit: BTreeMap<(TenantId, AuditId), AuditEntry>,
     connections: BTreeMap<TenantId, Connection>,
     directory_tokens: HashMap<TokenHash, DirectoryToken>,
+    groups: BTreeMap<(TenantId, GroupId), DirectoryGroup>,
+    group_names: BTreeMap<(TenantId, String), GroupId>,
 }
 
 /// Inserts `value` under `key` if the key is free.
@@ -198,6 +200,29 @@ impl Tables {
             },
             Write::DeleteDirectoryToken(hash) => {
                 self.directory_tokens.remove(hash);
+                true
+            }
+            Write::PutGroup { version, after } => {
+                let key = (after.tenant_id.clone(), after.group_id.clone());
+                if self.groups.get(&key).map_or(0, |g| g.version) != *version {
+                    return false;
+                }
+                self.groups.insert(key, after.clone());
+                true
+            }
+            Write::DeleteGroup(read) => {
+                let key = (read.tenant_id.clone(), read.group_id.clone());
+                if self.groups.get(&key).map(|g| g.version) != Some(read.version) {
+                    return false;
+                }
+                self.groups.remove(&key);
+                true
+            }
+            Write::ReserveGroupName { tenant, name_key, group } => {
+                insert_new(&mut self.group_names, (tenant.clone(), name_key.clone()), group.clone())
+            }
+            Write::ReleaseGroupName { tenant, name_key } => {
+                self.group_names.remove(&(tenant.clone(), name_key.clone()));
                 true
             }
             Write::CountEmail(quota) => {
@@ -450,6 +475,14 @@ impl DirectoryStore for MemoryStore {
             token.last_used_at = Some(at);
         }
         Ok(())
+    }
+
+    async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError> {
+        Ok(self.read(|t| t.groups.get(&(tenant.clone(), group.clone())).cloned()))
+    }
+
+    async fn list_groups(&self, tenant: &TenantId) -> Result<Vec<DirectoryGroup>, ApiError> {
+        Ok(self.read(|t| t.groups.values().filter(|g| g.tenant_id == *tenant).cloned().collect()))
     }
 }
 

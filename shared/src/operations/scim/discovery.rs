@@ -2,6 +2,7 @@
 //! (and a conformance suite) asks for nothing else.
 use serde_json::{json, Value};
 
+use super::group::GROUP_SCHEMA;
 use super::user::USER_SCHEMA;
 use super::MAX_RESULTS;
 
@@ -91,5 +92,39 @@ pub fn user_schema(base: &str) -> Value {
             attribute("active", "boolean", "readWrite", true, json!({ "description": "false suspends the membership in this tenant only; every member is on or off (true when a creation leaves it out)" })),
         ],
         "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{USER_SCHEMA}") },
+    })
+}
+
+pub fn group_resource_type(base: &str) -> Value {
+    json!({
+        "schemas": [RESOURCE_TYPE],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "A group of the tenant's directory: the roles it gives its members (PUT …/directory/roles)",
+        "schema": GROUP_SCHEMA,
+        "schemaExtensions": [],
+        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/Group") },
+    })
+}
+
+pub fn group_schema(base: &str) -> Value {
+    json!({
+        "schemas": [SCHEMA],
+        "id": GROUP_SCHEMA,
+        "name": "Group",
+        "description": "A group of the tenant's directory; its members are Users of the tenant.",
+        "attributes": [
+            attribute("displayName", "string", "readWrite", true, json!({ "uniqueness": "server" })),
+            attribute("members", "complex", "readWrite", false, json!({
+                "multiValued": true,
+                "subAttributes": [
+                    attribute("value", "string", "immutable", true, json!({})),
+                    attribute("$ref", "reference", "immutable", false, json!({ "referenceTypes": ["User"] })),
+                    attribute("type", "string", "immutable", false, json!({ "canonicalValues": ["User"] })),
+                ],
+            })),
+        ],
+        "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{GROUP_SCHEMA}") },
     })
 }

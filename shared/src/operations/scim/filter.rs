@@ -1,6 +1,7 @@
 //! SCIM filters (RFC 7644 §3.4.2.2), as far as the service supports them: `eq` on a user's
 //! `userName`, `externalId`, `id` and email, joined by `and`. Anything else is an
 //! `invalidFilter`, never a filter silently ignored.
+use crate::directory::DirectoryGroup;
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::model::Member;
@@ -14,6 +15,7 @@ enum Attribute {
     ExternalId,
     Id,
     Email,
+    DisplayName,
 }
 
 /// A conjunction of `attribute eq "value"`.
@@ -86,7 +88,8 @@ fn attribute(path: &str) -> Result<Attribute, ApiError> {
         "externalid" => Ok(Attribute::ExternalId),
         "id" => Ok(Attribute::Id),
         "emails.value" | "emails[typeeq\"work\"].value" | "emails[primaryeqtrue].value" => Ok(Attribute::Email),
-        _ => Err(invalid(format!("filtering on {path} is not supported (userName, externalId, id, emails[type eq \"work\"].value)"))),
+        "displayname" | "urn:ietf:params:scim:schemas:core:2.0:group:displayname" => Ok(Attribute::DisplayName),
+        _ => Err(invalid(format!("filtering on {path} is not supported (userName, externalId, id, emails[type eq \"work\"].value, displayName)"))),
     }
 }
 
@@ -127,6 +130,17 @@ impl Filter {
             (Attribute::UserName, None) | (Attribute::Email, _) => Email::parse(value).is_ok_and(|email| email == member.email),
             (Attribute::ExternalId, _) => member.directory.as_ref().and_then(|d| d.external_id.as_deref()) == Some(value.as_str()),
             (Attribute::Id, _) => member.member_id.as_str().eq_ignore_ascii_case(value),
+            (Attribute::DisplayName, _) => member.directory.as_ref().and_then(|d| d.display_name.as_deref()) == Some(value.as_str()),
+        })
+    }
+
+    /// Whether a group matches: on `displayName` (without case), `externalId` and `id`.
+    pub fn matches_group(&self, group: &DirectoryGroup) -> bool {
+        self.0.iter().all(|(attribute, value)| match attribute {
+            Attribute::DisplayName => group.display_name.eq_ignore_ascii_case(value),
+            Attribute::ExternalId => group.external_id.as_deref() == Some(value.as_str()),
+            Attribute::Id => group.group_id.as_str().eq_ignore_ascii_case(value),
+            Attribute::UserName | Attribute::Email => false,
         })
     }
 }

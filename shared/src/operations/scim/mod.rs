@@ -4,6 +4,7 @@
 //! as the Members tab deletes it; the person behind it stays shared.
 mod discovery;
 mod filter;
+mod group;
 mod user;
 
 use futures::lock::Mutex;
@@ -12,17 +13,19 @@ use serde_json::{json, Value};
 use crate::app::{App, Ports};
 use crate::audit::{Actor, Change};
 use crate::changes;
-use crate::directory::DirectoryToken;
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
 use crate::error::ApiError;
-use crate::ids::{MemberId, TenantId};
+use crate::ids::{GroupId, MemberId, TenantId};
 use crate::listing::MemberFilter;
 use crate::model::Member;
 use crate::operations::input::{Input, RequestParts};
 use crate::operations::scope::Scope;
+use crate::operations::set_directory_roles::MEMBERS_PER_COMMIT;
 use crate::operations::{delete_member, invite_member, Call, Errors, Handler, Reply};
 use crate::tokens::Token;
 
 use filter::Filter;
+use group::GroupState;
 use user::UserState;
 
 /// The most resources one list answers (`ServiceProviderConfig.filter.maxResults`).
@@ -117,12 +120,17 @@ impl Scim {
         let path: Vec<&str> = input.path.iter().map(String::as_str).collect();
         match (input.method.as_str(), path.as_slice()) {
             ("GET", ["ServiceProviderConfig"]) => Ok(Reply::scim(200, &discovery::service_provider_config(&base))),
-            ("GET", ["ResourceTypes"]) => Ok(Reply::scim(200, &discovery::list(vec![discovery::user_resource_type(&base)]))),
+            ("GET", ["ResourceTypes"]) => {
+                Ok(Reply::scim(200, &discovery::list(vec![discovery::user_resource_type(&base), discovery::group_resource_type(&base)])))
+            }
             ("GET", ["ResourceTypes", "User"]) => Ok(Reply::scim(200, &discovery::user_resource_type(&base))),
-            ("GET", ["Schemas"]) => Ok(Reply::scim(200, &discovery::list(vec![discovery::user_schema(&base)]))),
+            ("GET", ["ResourceTypes", "Group"]) => Ok(Reply::scim(200, &discovery::group_resource_type(&base))),
+            ("GET", ["Schemas"]) => Ok(Reply::scim(200, &discovery::list(vec![discovery::user_schema(&base), discovery::group_schema(&base)]))),
             ("GET", ["Schemas", id]) if *id == user::USER_SCHEMA => Ok(Reply::scim(200, &discovery::user_schema(&base))),
+            ("GET", ["Schemas", id]) if *id == group::GROUP_SCHEMA => Ok(Reply::scim(200, &discovery::group_schema(&base))),
             ("GET", ["Users"]) => scim.list(&Query::of_url(&input)?).await,
-            ("POST", ["Users", ".search"] | [".search"]) => scim.list(&Query::of_body(input.body()?)?).await,
+            ("POST", ["Users", ".search"]) => scim.list(&Query::of_body(input.body()?)?).await,
+            ("POST", [".search"]) => scim.search_all(&Query::of_body(input.body()?)?).await,
             ("POST", ["Users"]) => scim.create(input.body()?).await,
             ("GET", ["Users", id]) => {
                 let member = scim.member(id).await?;
@@ -139,9 +147,26 @@ impl Scim {
                 scim.write(&member, state, input.if_match.as_deref()).await
             }
             ("DELETE", ["Users", id]) => scim.delete(&scim.member(id).await?).await,
+            ("GET", ["Groups"]) => scim.list_groups(&Query::of_url(&input)?).await,
+            ("POST", ["Groups", ".search"]) => scim.list_groups(&Query::of_body(input.body()?)?).await,
+            ("POST", ["Groups"]) => scim.write_group(None, GroupState::from_resource(input.body()?)?, None).await,
+            ("GET", ["Groups", id]) => {
+                let group = scim.group(id).await?;
+                Ok(Query::of_url(&input)?.project_reply(group::resource(&group, &base), group::etag(&group)))
+            }
+            ("PUT", ["Groups", id]) => {
+                let group = scim.group(id).await?;
+                scim.write_group(Some(&group), GroupState::from_resource(input.body()?)?, input.if_match.as_deref()).await
+            }
+            ("PATCH", ["Groups", id]) => {
+                let group = scim.group(id).await?;
+                let state = GroupState::of(&group).patched(input.body()?)?;
+                scim.write_group(Some(&group), state, input.if_match.as_deref()).await
+            }
+            ("DELETE", ["Groups", id]) => scim.delete_group(&scim.group(id).await?).await,
             ("GET", ["ResourceTypes" | "Schemas", _]) => Err(ApiError::NotFound("no such resource type or schema")),
             (_, ["ServiceProviderConfig" | "ResourceTypes" | "Schemas", ..]) => Err(ApiError::MethodNotAllowed),
-            (_, ["Groups", ..] | ["Bulk"] | ["Me"]) => Err(ApiError::NotFound("not supported here: see /ServiceProviderConfig and /ResourceTypes")),
+            (_, ["Bulk"] | ["Me"]) => Err(ApiError::NotFound("not supported here: see /ServiceProviderConfig and /ResourceTypes")),
             _ => Err(ApiError::NotFound("no such SCIM resource")),
         }
     }
@@ -205,8 +230,27 @@ impl Query {
         resource
     }
 
+    /// The page of `matching` the query asks for, as a ListResponse.
+    fn page(&self, matching: Vec<Value>) -> Reply {
+        let page: Vec<Value> = matching.iter().skip(self.start_index - 1).take(self.count).map(|r| self.project(r.clone())).collect();
+        Reply::scim(
+            200,
+            &json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": matching.len(),
+                "startIndex": self.start_index,
+                "itemsPerPage": page.len(),
+                "Resources": page,
+            }),
+        )
+    }
+
     fn shown(&self, resource: Value, member: &Member) -> Reply {
-        Reply::scim(200, &self.project(resource)).with_etag(user::etag(member))
+        self.project_reply(resource, user::etag(member))
+    }
+
+    fn project_reply(&self, resource: Value, etag: String) -> Reply {
+        Reply::scim(200, &self.project(resource)).with_etag(etag)
     }
 }
 
@@ -249,19 +293,16 @@ impl Endpoint<'_> {
     }
 
     async fn list(&self, query: &Query) -> Result<Reply, ApiError> {
-        let matching: Vec<Member> = self.members().await?.into_iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m))).collect();
-        let page: Vec<Value> =
-            matching.iter().skip(query.start_index - 1).take(query.count).map(|m| query.project(user::resource(m, self.base))).collect();
-        Ok(Reply::scim(
-            200,
-            &json!({
-                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-                "totalResults": matching.len(),
-                "startIndex": query.start_index,
-                "itemsPerPage": page.len(),
-                "Resources": page,
-            }),
-        ))
+        let users = self.members().await?.into_iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m)));
+        Ok(query.page(users.map(|m| user::resource(&m, self.base)).collect()))
+    }
+
+    /// `POST /.search`: Users and Groups alike (RFC 7644 §3.4.3), Users first.
+    async fn search_all(&self, query: &Query) -> Result<Reply, ApiError> {
+        let (members, groups) = tokio::try_join!(self.members(), self.app.store.list_groups(&self.client.tenant_id))?;
+        let users = members.iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m))).map(|m| user::resource(m, self.base));
+        let groups = groups.iter().filter(|g| query.filter.as_ref().is_none_or(|f| f.matches_group(g))).map(|g| group::resource(g, self.base));
+        Ok(query.page(users.chain(groups).collect()))
     }
 
     /// An invitation as `POST …/members` makes it, by the directory, with the connection's
@@ -306,6 +347,95 @@ impl Endpoint<'_> {
         }
         self.app.store.commit(&changes::directory_update(member, &after, &self.change())).await?;
         Ok(Reply::scim(200, &self.user(&after)).with_etag(user::etag(&after)))
+    }
+
+    /// The path's group; an id that is none of the tenant's groups is a 404.
+    async fn group(&self, id: &str) -> Result<DirectoryGroup, ApiError> {
+        let id = GroupId::parse(id).map_err(|_| ApiError::NotFound("no such group"))?;
+        self.app.store.get_group(&self.client.tenant_id, &id).await?.ok_or(ApiError::NotFound("no such group"))
+    }
+
+    async fn list_groups(&self, query: &Query) -> Result<Reply, ApiError> {
+        let groups = self.app.store.list_groups(&self.client.tenant_id).await?;
+        let matching = groups.iter().filter(|g| query.filter.as_ref().is_none_or(|f| f.matches_group(g)));
+        Ok(query.page(matching.map(|g| group::resource(g, self.base)).collect()))
+    }
+
+    /// The group as the client left it (`before`: none for a new one), and each of its members,
+    /// joining or leaving, with the roles their groups now give: the group and the first members
+    /// in one transaction, the rest a few dozen a transaction (the same request sent again
+    /// finishes what a failure left: members already as they should be are not written).
+    async fn write_group(&self, before: Option<&DirectoryGroup>, state: GroupState, if_match: Option<&str>) -> Result<Reply, ApiError> {
+        if let (Some(group), Some(tag)) = (before, if_match) {
+            if tag.trim() != "*" && tag.trim() != group::etag(group) && tag.trim_matches('"') != group.version.to_string() {
+                return Err(ApiError::VersionConflict);
+            }
+        }
+        let tenant = &self.client.tenant_id;
+        let (connection, members) = tokio::try_join!(self.app.store.get_connection(tenant), self.members())?;
+        // A reference to no User of the tenant (one not provisioned yet, or removed since) names
+        // nobody: it is left out, and the user joins once it exists and the group is sent again.
+        let exists = |id: &MemberId| members.iter().any(|m| m.member_id == *id);
+        let state = GroupState { members: state.members.into_iter().filter(|id| exists(id)).collect(), ..state };
+        let after = DirectoryGroup {
+            group_id: before.map_or_else(|| GroupId::at(self.now), |g| g.group_id.clone()),
+            tenant_id: tenant.clone(),
+            display_name: state.display_name,
+            external_id: state.external_id,
+            members: state.members.into_iter().collect(),
+            created_at: before.map_or(self.now, |g| g.created_at),
+            modified_at: self.now,
+            version: before.map_or(1, |g| g.version + 1),
+        };
+        let moved = self.regrouped(&connection, &members, &after.group_id, &after.members);
+        let unchanged = before.is_some_and(|b| DirectoryGroup { modified_at: b.modified_at, version: b.version, ..after.clone() } == *b);
+        let (first, rest) = moved.split_at(moved.len().min(MEMBERS_PER_COMMIT));
+        let group_write = if unchanged { changes::group_change(None, None, first, &self.change()) } else { changes::group_change(before, Some(&after), first, &self.change()) };
+        self.app.store.commit(&group_write).await?;
+        for chunk in rest.chunks(MEMBERS_PER_COMMIT) {
+            self.app.store.commit(&changes::group_change(None, None, chunk, &self.change())).await?;
+        }
+        let shown = match before {
+            Some(before) if unchanged => before,
+            _ => &after,
+        };
+        let reply = Reply::scim(if before.is_some() { 200 } else { 201 }, &group::resource(shown, self.base)).with_etag(group::etag(shown));
+        Ok(match before {
+            Some(_) => reply,
+            None => reply.at(format!("{}/Groups/{}", self.base, after.group_id)),
+        })
+    }
+
+    /// The group gone, and each of its members without it.
+    async fn delete_group(&self, group: &DirectoryGroup) -> Result<Reply, ApiError> {
+        let tenant = &self.client.tenant_id;
+        let (connection, members) = tokio::try_join!(self.app.store.get_connection(tenant), self.members())?;
+        let moved = self.regrouped(&connection, &members, &group.group_id, &[]);
+        let (first, rest) = moved.split_at(moved.len().min(MEMBERS_PER_COMMIT));
+        self.app.store.commit(&changes::group_change(Some(group), None, first, &self.change())).await?;
+        for chunk in rest.chunks(MEMBERS_PER_COMMIT) {
+            self.app.store.commit(&changes::group_change(None, None, chunk, &self.change())).await?;
+        }
+        Ok(Reply::no_content())
+    }
+
+    /// Every member whose groups change with `group` (its members now `in_group`), or whose roles
+    /// are not yet what their groups give: before and after.
+    fn regrouped(&self, connection: &Connection, members: &[Member], group: &GroupId, in_group: &[MemberId]) -> Vec<(Member, Member)> {
+        let id = group.to_string();
+        members
+            .iter()
+            .filter(|m| in_group.contains(&m.member_id) || m.directory.as_ref().is_some_and(|d| d.groups.contains(&id)))
+            .filter_map(|m| {
+                let mut groups = m.directory.as_ref().map(|d| d.groups.clone()).unwrap_or_default();
+                groups.retain(|g| *g != id);
+                if in_group.contains(&m.member_id) {
+                    groups.push(id.clone());
+                    groups.sort();
+                }
+                changes::regrouped(connection, m, groups, self.now).map(|after| (m.clone(), after))
+            })
+            .collect()
     }
 
     /// Removed as `DELETE …/members/{memberId}` removes it; never the representative.

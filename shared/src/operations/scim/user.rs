@@ -11,9 +11,9 @@ use crate::model::{Member, MemberStatus};
 use super::filter::normalized_path;
 
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(super) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(super) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).expect("a time in range formats")
 }
 
@@ -244,7 +244,7 @@ fn boolean(value: &Value) -> Option<bool> {
     }
 }
 
-fn invalid_value(detail: impl Into<String>) -> ApiError {
+pub(super) fn invalid_value(detail: impl Into<String>) -> ApiError {
     ApiError::ScimInvalid { scim_type: "invalidValue", detail: detail.into() }
 }
 
