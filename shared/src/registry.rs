@@ -33,9 +33,11 @@ macro_rules! registry {
             }
 
             /// Runs the operation and answers as the contract says, errors included; logs one line.
+            /// Each operation's future is boxed: unboxed, this one would be as large as the largest
+            /// of them all, on the stack of whoever awaits it (a test's thread).
             pub async fn respond(self, app: &App, req: Request) -> Response<Body> {
                 match self {
-                    $(Operation::$operation => respond::<$operation>(app, req).await,)*
+                    $(Operation::$operation => Box::pin(respond::<$operation>(app, req)).await,)*
                 }
             }
         }
