@@ -25,12 +25,7 @@ pub(crate) async fn scim(stack: &TestStack, tenant_id: &str, method: Method, pat
     if let Some(body) = body {
         request = request.header("content-type", "application/scim+json").body(body.to_string());
     }
-    let response = request.send().await.expect("the local API answers");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap_or_default();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-    Answer { status, body, headers }
+    Answer::of(request).await
 }
 
 fn filter(expression: &str) -> String {

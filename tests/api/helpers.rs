@@ -44,6 +44,16 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Sends `request` to the local API: what it answered, the body read as JSON when it is.
+    pub async fn of(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("the local API answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Answer { status, body, headers }
+    }
+
     pub fn code(&self) -> &str {
         self.body["code"].as_str().unwrap_or("")
     }
@@ -228,12 +238,7 @@ impl TestStack {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        let response = request.send().await.expect("the local API answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let text = response.text().await.unwrap_or_default();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Answer { status, body, headers }
+        Answer::of(request).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
