@@ -4,7 +4,10 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::{unique_email, Answer, Tenant, TestStack, PASSWORD};
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::format_description::well_known::Rfc3339;
+
+use crate::helpers::{unique_email, wait, Answer, Tenant, TestStack, PASSWORD};
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -460,4 +463,61 @@ async fn groups_give_roles_and_each_change_of_members_or_mapping_moves_them() {
     assert_eq!(kims.len(), 4, "the mapping, the admins joined, the viewers left, the admins left: {kims:?}");
     assert_eq!(kims[1]["actor"]["kind"], "directory");
     assert_eq!(kims[3]["actor"]["kind"], "tenant_admin", "the mapping's change is the administrator's");
+}
+
+/// A token past its expiry opens nothing, though its record is still there (DynamoDB removes it
+/// later, by itself); a busy directory records its token's use once a minute, not per request;
+/// and a write naming a version that is no longer the member's (`If-Match`) is a 412 that changes
+/// nothing.
+#[tokio::test]
+async fn an_expired_token_opens_nothing_its_use_is_recorded_once_a_minute_and_a_stale_if_match_changes_nothing() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    let token = directory_token(&stack, &tenant).await;
+    let t = tenant.tenant_id.as_str();
+    let hash = tenant_members::tokens::Token::parse(&token).unwrap().hash();
+    let record = (format!("DIRTOKEN#{}", hash.as_str()), "DIRTOKEN".to_string());
+    let directory = format!("/tenants/{t}/directory");
+    let last_used = || async { stack.get(&directory, &tenant.admin_token).await.body["tokens"][0]["lastUsedAt"].clone() };
+
+    assert_eq!(scim(&stack, t, Method::GET, "Users", &token, None).await.status, StatusCode::OK);
+    let first = last_used().await;
+    assert!(first.is_string(), "the first use is recorded");
+    wait(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(scim(&stack, t, Method::GET, "Users", &token, None).await.status, StatusCode::OK);
+    assert_eq!(last_used().await, first, "a second use within the minute writes nothing");
+    let earlier = (time::OffsetDateTime::now_utc() - time::Duration::minutes(2)).format(&Rfc3339).unwrap();
+    stack.set_attribute(record.clone(), "lastUsedAt", AttributeValue::S(earlier.clone())).await;
+    assert_eq!(scim(&stack, t, Method::GET, "Users", &token, None).await.status, StatusCode::OK);
+    let moved = last_used().await;
+    assert!(moved.as_str().unwrap() > earlier.as_str() && moved != first, "a use a minute later is recorded: {moved}");
+
+    let email = unique_email("if-match");
+    let user =
+        json!({ "schemas": [USER], "userName": email, "emails": [{ "value": email, "type": "work", "primary": true }], "active": true });
+    let created = scim(&stack, t, Method::POST, "Users", &token, Some(user)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let (id, etag) = (created.body["id"].as_str().unwrap().to_string(), created.headers["etag"].to_str().unwrap().to_string());
+    let rename = |given: &str| json!({ "schemas": [PATCH], "Operations": [{ "op": "replace", "path": "name.givenName", "value": given }] });
+    let renamed = scim_if_match(&stack, t, &format!("Users/{id}"), &token, &etag, rename("Aki")).await;
+    assert_eq!(renamed.status, StatusCode::OK, "the version read: {:?}", renamed.body);
+    let stale = scim_if_match(&stack, t, &format!("Users/{id}"), &token, &etag, rename("Ren")).await;
+    refused_as_scim(&stale, StatusCode::PRECONDITION_FAILED);
+    let read = scim(&stack, t, Method::GET, &format!("Users/{id}"), &token, None).await;
+    assert_eq!(read.body["name"]["givenName"], "Aki", "the stale write changed nothing: {:?}", read.body);
+
+    let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1)).format(&Rfc3339).unwrap();
+    stack.set_attribute(record, "expiresAt", AttributeValue::S(yesterday)).await;
+    refused_as_scim(&scim(&stack, t, Method::GET, "Users", &token, None).await, StatusCode::UNAUTHORIZED);
+    let patched = scim(&stack, t, Method::PATCH, &format!("Users/{id}"), &token, Some(rename("Sora"))).await;
+    refused_as_scim(&patched, StatusCode::UNAUTHORIZED);
+    let read = stack.get(&format!("/tenants/{t}/members/{id}"), &tenant.admin_token).await;
+    assert_eq!(read.body["status"], "invited", "{:?}", read.body);
+}
+
+/// A SCIM PATCH naming the version it read (`If-Match`), as a careful client sends it.
+async fn scim_if_match(stack: &TestStack, tenant_id: &str, path: &str, token: &str, etag: &str, body: Value) -> Answer {
+    let url = format!("{}/scim/v2/{tenant_id}/{path}", stack.stack.api_url);
+    let request = stack.http.patch(url).bearer_auth(token).header("if-match", etag).header("content-type", "application/scim+json");
+    Answer::of(request.body(body.to_string())).await
 }
