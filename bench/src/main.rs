@@ -119,6 +119,7 @@ fn config_from(env: &[(String, String)]) -> Config {
         // The table's handler times are our code's: a batch's rows unpaced (`scale` measures the pace).
         batch_invitations_per_second: 1_000,
         batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
+        directory_refusals_per_minute: Config::DEFAULT_DIRECTORY_REFUSALS_PER_MINUTE,
     }
 }
 

@@ -76,6 +76,9 @@ pub struct StackOptions {
     pub batch_invitations_per_second: u32,
     /// The batches a tenant takes a minute: the template's default, unless a test sends many.
     pub batches_per_tenant_per_minute: u32,
+    /// The refused tokens a tenant's SCIM path takes a minute: the template's default, unless a
+    /// test fills the window sooner.
+    pub directory_refusals_per_minute: u32,
     /// Functions' timeouts (by function name) instead of the template's: a test cuts one short.
     pub function_timeouts: Vec<(String, Duration)>,
 }
@@ -115,6 +118,7 @@ impl StackOptions {
             trigger_timeouts: Some(emulator_timeouts()),
             batch_invitations_per_second: Config::DEFAULT_BATCH_INVITATIONS_PER_SECOND,
             batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
+            directory_refusals_per_minute: Config::DEFAULT_DIRECTORY_REFUSALS_PER_MINUTE,
             function_timeouts: Vec::new(),
         }
     }
@@ -160,6 +164,7 @@ fn service_config(provisioned: &Provisioned, options: &StackOptions, api_url: Op
         api_base_url: api_url.map(str::to_string),
         batch_invitations_per_second: options.batch_invitations_per_second,
         batches_per_tenant_per_minute: options.batches_per_tenant_per_minute,
+        directory_refusals_per_minute: options.directory_refusals_per_minute,
     }
 }
 

@@ -34,6 +34,10 @@ pub fn config() -> Result<Config, String> {
             Ok(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or("BATCHES_PER_TENANT_PER_MINUTE must be a whole number above 0")?,
             Err(_) => Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
         },
+        directory_refusals_per_minute: match std::env::var("DIRECTORY_REFUSALS_PER_MINUTE") {
+            Ok(raw) => raw.parse::<u32>().ok().filter(|n| *n > 0).ok_or("DIRECTORY_REFUSALS_PER_MINUTE must be a whole number above 0")?,
+            Err(_) => Config::DEFAULT_DIRECTORY_REFUSALS_PER_MINUTE,
+        },
         public_origin_secret: std::env::var("PUBLIC_ORIGIN_SECRET").ok().filter(|s| !s.is_empty()),
         api_base_url: std::env::var("API_BASE_URL").ok().filter(|s| !s.is_empty()).map(|s| s.trim_end_matches('/').to_string()),
     })

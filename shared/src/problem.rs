@@ -38,7 +38,7 @@ pub fn status_of(error: &ApiError) -> StatusCode {
         ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         ApiError::IdempotencyInProgress => StatusCode::CONFLICT,
         ApiError::TokenExpired => StatusCode::GONE,
-        ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ApiError::RateLimited { .. } | ApiError::TooManyRefusals { .. } => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Upstream(_) | ApiError::Unfinished { .. } | ApiError::OutOfTime => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
@@ -67,10 +67,7 @@ impl Problem {
             status: status.as_u16(),
             detail: error.to_string(),
             code: error.code(),
-            retry_after: match error {
-                ApiError::RateLimited { retry_after } => Some(*retry_after),
-                _ => None,
-            },
+            retry_after: error.retry_after(),
         }
     }
 }

@@ -521,3 +521,60 @@ async fn scim_if_match(stack: &TestStack, tenant_id: &str, path: &str, token: &s
     let request = stack.http.patch(url).bearer_auth(token).header("if-match", etag).header("content-type", "application/scim+json");
     Answer::of(request.body(body.to_string())).await
 }
+
+/// Junk on a tenant's SCIM path (a guess, a revoked token, another tenant's) is refused for one
+/// read and one count (two writes for the minute's first); past the minute's refusals it is a `429` with `Retry-After` that costs the
+/// read alone, in that tenant only, while the tenant's own token still works. A tenant without a
+/// connection counts nothing.
+#[tokio::test]
+async fn junk_tokens_are_refused_cheaply_then_limited_per_tenant_while_its_own_token_still_works() {
+    const LIMIT: usize = 3;
+    let stack = TestStack::start_with(|o| o.directory_refusals_per_minute = LIMIT as u32).await;
+    let (tenant, other, unconnected) =
+        (stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await, stack.tenant_with_admin(None).await);
+    let (token, other_token) = (directory_token(&stack, &tenant).await, directory_token(&stack, &other).await);
+    // The window is a clock minute: start early in one, so that the count is not cut in two.
+    let second = time::OffsetDateTime::now_utc().second();
+    if second > 45 {
+        wait(std::time::Duration::from_secs(u64::from(61 - second))).await;
+    }
+    let junk = || tenant_members::tokens::Token::generate().unwrap().expose().to_string();
+    let costs = |tenant_id: &str, bearer: String| {
+        let stack = &stack;
+        let tenant_id = tenant_id.to_string();
+        async move {
+            stack.traffic.reset();
+            let answer = scim(stack, &tenant_id, Method::GET, "Users", &bearer, None).await;
+            (answer, stack.traffic.tally().describe())
+        }
+    };
+
+    for n in 0..LIMIT {
+        let bearer = if n == 0 { other_token.clone() } else { junk() };
+        let (answer, calls) = costs(&tenant.tenant_id, bearer).await;
+        refused_as_scim(&answer, StatusCode::UNAUTHORIZED);
+        // The minute's first count begins the window: a second write, once a minute.
+        let counted =
+            if n == 0 { "dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:UpdateItem" } else { "dynamodb:GetItem, dynamodb:UpdateItem" };
+        assert_eq!(calls, counted, "a refusal: its read and its count");
+    }
+    let (full, calls) = costs(&tenant.tenant_id, junk()).await;
+    refused_as_scim(&full, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = full.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "until the minute ends: {retry_after}");
+    assert_eq!(calls, "dynamodb:GetItem, dynamodb:UpdateItem", "the count that found the window full");
+    let (again, calls) = costs(&tenant.tenant_id, junk()).await;
+    refused_as_scim(&again, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(calls, "dynamodb:GetItem", "then junk costs the read alone");
+
+    let (own, _) = costs(&tenant.tenant_id, token.clone()).await;
+    assert_eq!(own.status, StatusCode::OK, "the tenant's own token is never refused for the junk: {:?}", own.body);
+    let (elsewhere, _) = costs(&other.tenant_id, junk()).await;
+    refused_as_scim(&elsewhere, StatusCode::UNAUTHORIZED);
+    for _ in 0..=LIMIT {
+        let (answer, _) = costs(&unconnected.tenant_id, junk()).await;
+        refused_as_scim(&answer, StatusCode::UNAUTHORIZED);
+    }
+    let (_, calls) = costs(&unconnected.tenant_id, junk()).await;
+    assert_eq!(calls, "dynamodb:GetItem", "a tenant without a connection writes nothing for junk");
+}

@@ -8,7 +8,7 @@ use tenant_members::adapters::MemoryStore;
 use tenant_members::audit::{Actor, AuditEntry, Change};
 use tenant_members::catalog::Roles;
 use tenant_members::changes::{self, Changeset, Joining, Leaving, Write};
-use tenant_members::directory::{DirectoryGroup, DirectoryLink, DirectoryToken, TokenLifetime};
+use tenant_members::directory::{DirectoryGroup, DirectoryLink, DirectoryToken, RefusalWindow, TokenLifetime};
 use tenant_members::email::Email;
 use tenant_members::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
 use tenant_members::language::Language;
@@ -332,12 +332,23 @@ async fn run(store: &dyn Store, cast: &Cast, seen: &mut BTreeSet<&'static str>) 
     transcript.push(commit(store, "deleted again", &gone, seen).await);
     store.record_directory_token_use(&tokens[1].hash, now).await.unwrap();
     store.record_directory_token_use(&tokens[0].hash, now).await.unwrap();
+    let window = |at: OffsetDateTime| RefusalWindow::at(at, 2);
+    let mut refusals = Vec::new();
+    for (tenant, at) in
+        [(&cast.root, now), (&cast.root, now), (&cast.root, now), (&cast.child, now), (&cast.root, now + time::Duration::minutes(1))]
+    {
+        refusals.push(format!("{:?}", store.count_refusal(tenant, &window(at)).await.unwrap()));
+    }
 
     let rep = store.get_member(&cast.root, &rep.member_id).await.unwrap().expect("the former representative");
     let leaving = Leaving { person: store.get_person(&rep.user_sub).await.unwrap(), retire: false, sign_out: true };
     transcript.push(commit(store, "delete the former representative", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
     transcript.push(commit(store, "delete them again", &changes::delete_member(&rep, &leaving, &operator()), seen).await);
-    transcript.push(state(store, cast).await);
+    transcript.push(format!(
+        "{}\nrefusals (2 a minute; root thrice, the unconnected child, root a minute later): {}",
+        state(store, cast).await,
+        refusals.join(", ")
+    ));
     transcript
 }
 
@@ -410,6 +421,12 @@ async fn both_stores_commit_every_kind_of_write_alike() {
     assert_eq!(memory.len(), dynamo.len());
     let last = memory.last().unwrap();
     assert!(last.contains("emails counted: [1, 1, 1, 1, 0, 0, 1, 1]"), "the reads a dry run makes see what was written: {last}");
+    assert!(
+        last.contains(
+            "refusals (2 a minute; root thrice, the unconnected child, root a minute later): Counted, Counted, Full, Unconnected, Counted"
+        ),
+        "{last}"
+    );
     let refused = memory.iter().filter(|line| line.contains("refused")).count();
     figure(format!(
         "store conformance: {} changesets of {} kinds of write, {refused} of them refused, alike on memory and DynamoDB",

@@ -25,6 +25,9 @@ pub struct Config {
     /// How many invitation batches one tenant takes a minute (`BatchesPerTenantPerMinute`),
     /// counted once the caller is known to manage it (`links::Quota::batches`).
     pub batches_per_tenant_per_minute: u32,
+    /// How many requests a tenant's SCIM path refuses for their token in a minute before it
+    /// answers `429` until the minute ends (`DirectoryRefusalsPerMinute`; `directory::RefusalWindow`).
+    pub directory_refusals_per_minute: u32,
     /// With the stack's firewall on (`PublicRoutesFirewall`), the value its CloudFront
     /// distribution sends in `X-Origin-Verify`: a public request without it came around the
     /// per-client limit, straight to the API's own address.
@@ -43,4 +46,6 @@ impl Config {
     pub const DEFAULT_BATCH_INVITATIONS_PER_SECOND: u32 = 10;
     /// A busy day of onboarding sends a few batches (up to 100 rows each) a minute.
     pub const DEFAULT_BATCHES_PER_TENANT_PER_MINUTE: u32 = 10;
+    /// A directory whose token was revoked retries a few times a minute; a guesser sends far more.
+    pub const DEFAULT_DIRECTORY_REFUSALS_PER_MINUTE: u32 = 30;
 }

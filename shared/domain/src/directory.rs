@@ -83,6 +83,39 @@ impl DirectoryToken {
     }
 }
 
+/// The minute in which a tenant's SCIM path counts the requests it refused for their token (a
+/// stale one, a guess, another tenant's): past `max` of them it answers `429` until the minute
+/// ends. The connection's own tokens are found before anything is counted, so a flood of junk
+/// never locks the tenant's directory out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusalWindow {
+    pub minute: i64,
+    pub max: u32,
+    at: OffsetDateTime,
+}
+
+impl RefusalWindow {
+    pub fn at(now: OffsetDateTime, max: u32) -> Self {
+        Self { minute: now.unix_timestamp().div_euclid(60), max, at: now }
+    }
+
+    /// Whole seconds until the next minute (at least one).
+    pub fn retry_after(&self) -> u64 {
+        u64::try_from((self.minute + 1) * 60 - self.at.unix_timestamp()).unwrap_or(1).max(1)
+    }
+}
+
+/// What counting one more refusal found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Counted: the window had room.
+    Counted,
+    /// The window is full: refused as too many until it ends.
+    Full,
+    /// The tenant has no connection: nothing to protect, nothing counted.
+    Unconnected,
+}
+
 /// A tenant's directory connection: its tokens and the roles its users get.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

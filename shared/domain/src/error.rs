@@ -72,6 +72,9 @@ pub enum ApiError {
     PasswordRejected(String),
     #[error("too many emails; try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    /// A tenant's SCIM path refused too many tokens this minute (`directory::RefusalWindow`).
+    #[error("too many requests with a token this tenant's directory does not hold; try again in {retry_after} seconds")]
+    TooManyRefusals { retry_after: u64 },
     #[error("this Idempotency-Key was used with another request")]
     IdempotencyKeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry shortly")]
@@ -109,6 +112,14 @@ impl ApiError {
         }
     }
 
+    /// Seconds to wait before trying again, for the errors that say so (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after } | ApiError::TooManyRefusals { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated => "unauthenticated",
@@ -137,7 +148,7 @@ impl ApiError {
             ApiError::TenantNotAvailable => "tenant_not_available",
             ApiError::TokenExpired => "token_expired",
             ApiError::PasswordRejected(_) => "password_rejected",
-            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::RateLimited { .. } | ApiError::TooManyRefusals { .. } => "rate_limited",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyInProgress => "idempotency_in_progress",
             ApiError::Upstream(_) | ApiError::Unfinished { .. } | ApiError::OutOfTime => "upstream_unavailable",

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::Changeset;
-use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken, Refusal, RefusalWindow};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
@@ -72,6 +72,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_directory_token(&self, hash: &TokenHash) -> Result<Option<DirectoryToken>, ApiError>;
     /// Records that the token was used at `at` (a token revoked meanwhile stays gone).
     async fn record_directory_token_use(&self, hash: &TokenHash, at: OffsetDateTime) -> Result<(), ApiError>;
+    /// Counts a request refused for its token on the tenant's SCIM path, on its connection: one
+    /// write, none once the window is full or for a tenant without a connection.
+    async fn count_refusal(&self, tenant: &TenantId, window: &RefusalWindow) -> Result<Refusal, ApiError>;
     async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError>;
     /// Every group of the tenant's directory, in id order.
     async fn list_groups(&self, tenant: &TenantId) -> Result<Vec<DirectoryGroup>, ApiError>;

@@ -26,8 +26,8 @@ pub fn reply(reply: Reply) -> Response<Body> {
 pub fn problem(error: &ApiError) -> Response<Body> {
     let body = serde_json::to_string(&Problem::of(error)).expect("problems always serialise");
     let mut response = Response::builder().status(status_of(error)).header(header::CONTENT_TYPE, "application/problem+json");
-    if let ApiError::RateLimited { retry_after } = error {
-        response = response.header(header::RETRY_AFTER, *retry_after);
+    if let Some(retry_after) = error.retry_after() {
+        response = response.header(header::RETRY_AFTER, retry_after);
     }
     response.body(Body::Text(body)).expect("a valid response")
 }
@@ -44,8 +44,8 @@ pub fn scim_error(error: &ApiError) -> Response<Body> {
         body["scimType"] = scim_type.into();
     }
     let mut response = Response::builder().status(status).header(header::CONTENT_TYPE, crate::operations::SCIM_JSON);
-    if let ApiError::RateLimited { retry_after } = error {
-        response = response.header(header::RETRY_AFTER, *retry_after);
+    if let Some(retry_after) = error.retry_after() {
+        response = response.header(header::RETRY_AFTER, retry_after);
     }
     response.body(Body::Text(body.to_string())).expect("a valid response")
 }

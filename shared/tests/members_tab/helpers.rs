@@ -113,6 +113,7 @@ impl World {
             // The pace is measured by `make bench`; rules need not wait for it.
             batch_invitations_per_second: 1_000,
             batches_per_tenant_per_minute: Config::DEFAULT_BATCHES_PER_TENANT_PER_MINUTE,
+            directory_refusals_per_minute: Config::DEFAULT_DIRECTORY_REFUSALS_PER_MINUTE,
         };
         adjust(&mut config);
         let operator = directory.add_person(&Email::parse("operator@example.com").unwrap(), PASSWORD);

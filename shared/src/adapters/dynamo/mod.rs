@@ -34,7 +34,7 @@ use time::OffsetDateTime;
 use crate::audit::{ActingMembership, AuditEntry};
 use crate::catalog::{PORTAL, TENANT_ADMIN};
 use crate::changes::{Changeset, Write};
-use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken, Refusal, RefusalWindow};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};

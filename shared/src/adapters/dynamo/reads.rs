@@ -231,6 +231,55 @@ impl DirectoryStore for DynamoStore {
         }
     }
 
+    /// One conditional write on the connection's item: counted within the minute; else, as the
+    /// item's old values tell, a new minute begun (a second write), a full window, or no
+    /// connection at all.
+    async fn count_refusal(&self, tenant: &TenantId, window: &RefusalWindow) -> Result<Refusal, ApiError> {
+        let minute = AttributeValue::N(window.minute.to_string());
+        let counted = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(connection_key(tenant)))
+            .update_expression("ADD refusedCount :one")
+            .condition_expression("refusedMinute = :minute AND refusedCount < :max")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":minute", minute.clone())
+            .expression_attribute_values(":max", AttributeValue::N(window.max.to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let old = match counted {
+            Ok(_) => return Ok(Refusal::Counted),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => match e.into_err() {
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(failed) => failed.item,
+                _ => None,
+            },
+            Err(e) => return Err(ApiError::upstream(e)),
+        };
+        let Some(old) = old else { return Ok(Refusal::Unconnected) };
+        if old.get("refusedMinute") == Some(&minute) {
+            return Ok(Refusal::Full);
+        }
+        let begun = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(connection_key(tenant)))
+            .update_expression("SET refusedMinute = :minute, refusedCount = :one")
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(refusedMinute) OR refusedMinute < :minute)")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":minute", minute)
+            .send()
+            .await;
+        match begun {
+            // Another request began the minute meanwhile: this one counts as refused all the same.
+            Ok(_) => Ok(Refusal::Counted),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => Ok(Refusal::Counted),
+            Err(e) => Err(ApiError::upstream(e)),
+        }
+    }
+
     async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError> {
         match self.get(group_key(tenant, group)).await? {
             Some(item) => Ok(Some(from_item::<GroupItem>(item)?.group)),

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEntry;
 use crate::changes::{Changeset, Write};
-use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken, Refusal, RefusalWindow};
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::{AuditId, GroupId, MemberId, TenantId, UserSub};
@@ -61,6 +61,8 @@ struct Tables {
     audit: BTreeMap<(TenantId, AuditId), AuditEntry>,
     connections: BTreeMap<TenantId, Connection>,
     directory_tokens: HashMap<TokenHash, DirectoryToken>,
+    /// Per tenant: the minute of its refused tokens and how many it counted.
+    refusals: HashMap<TenantId, (i64, u32)>,
     groups: BTreeMap<(TenantId, GroupId), DirectoryGroup>,
     group_names: BTreeMap<(TenantId, String), GroupId>,
 }
@@ -475,6 +477,22 @@ impl DirectoryStore for MemoryStore {
             token.last_used_at = Some(at);
         }
         Ok(())
+    }
+
+    async fn count_refusal(&self, tenant: &TenantId, window: &RefusalWindow) -> Result<Refusal, ApiError> {
+        let mut tables = self.tables.lock().expect("the store's lock is never poisoned");
+        if !tables.connections.contains_key(tenant) {
+            return Ok(Refusal::Unconnected);
+        }
+        let counted = tables.refusals.entry(tenant.clone()).or_insert((window.minute, 0));
+        if counted.0 != window.minute {
+            *counted = (window.minute, 0);
+        }
+        if counted.1 >= window.max {
+            return Ok(Refusal::Full);
+        }
+        counted.1 += 1;
+        Ok(Refusal::Counted)
     }
 
     async fn get_group(&self, tenant: &TenantId, group: &GroupId) -> Result<Option<DirectoryGroup>, ApiError> {

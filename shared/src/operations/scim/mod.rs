@@ -7,13 +7,16 @@ mod filter;
 mod group;
 mod user;
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use futures::lock::Mutex;
 use serde_json::{json, Value};
 
 use crate::app::{App, Ports};
 use crate::audit::{Actor, Change};
 use crate::changes;
-use crate::directory::{Connection, DirectoryGroup, DirectoryToken};
+use crate::directory::{Connection, DirectoryGroup, DirectoryToken, Refusal, RefusalWindow};
 use crate::error::ApiError;
 use crate::ids::{GroupId, MemberId, TenantId};
 use crate::listing::MemberFilter;
@@ -39,15 +42,42 @@ pub struct DirectoryClient {
 
 impl Scope for DirectoryClient {
     /// A token of another tenant, expired, revoked or not one of ours (a Cognito token) is
-    /// refused alike, as no token at all.
+    /// refused alike, as no token at all, and counted against the tenant's refusals.
     async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
         let tenant_id = parts.tenant_id.as_deref().and_then(|id| TenantId::parse(id).ok()).ok_or(ApiError::Unauthenticated)?;
-        let token = parts.bearer.as_deref().and_then(|t| Token::parse(t).ok()).ok_or(ApiError::Unauthenticated)?;
         let now = app.clock.now();
-        let record = app.store.get_directory_token(&token.hash()).await?;
-        let token = record.filter(|r| r.tenant_id == tenant_id && r.live_at(now)).ok_or(ApiError::Unauthenticated)?;
-        Ok(DirectoryClient { tenant_id, token })
+        let record = match parts.bearer.as_deref().and_then(|t| Token::parse(t).ok()) {
+            Some(token) => app.store.get_directory_token(&token.hash()).await?,
+            None => None,
+        };
+        match record.filter(|r| r.tenant_id == tenant_id && r.live_at(now)) {
+            Some(token) => Ok(DirectoryClient { tenant_id, token }),
+            None => Err(refused(app, &tenant_id, RefusalWindow::at(now, app.config.directory_refusals_per_minute)).await?),
+        }
     }
+}
+
+/// Per tenant, what this instance learnt of its refusals this minute when counting stopped: a
+/// full window or no connection. Its next refusals that minute cost no write.
+static SETTLED: LazyLock<std::sync::Mutex<HashMap<TenantId, (i64, Refusal)>>> = LazyLock::new(Default::default);
+
+/// The error a refused token gets on `tenant`'s path: `401`, or `429` past the window's refusals.
+async fn refused(app: &App, tenant: &TenantId, window: RefusalWindow) -> Result<ApiError, ApiError> {
+    let settled = |refusal: Refusal| match refusal {
+        Refusal::Full => ApiError::TooManyRefusals { retry_after: window.retry_after() },
+        Refusal::Counted | Refusal::Unconnected => ApiError::Unauthenticated,
+    };
+    let known = SETTLED.lock().expect("never poisoned").get(tenant).filter(|(minute, _)| *minute == window.minute).map(|(_, r)| *r);
+    if let Some(refusal) = known {
+        return Ok(settled(refusal));
+    }
+    let refusal = app.store.count_refusal(tenant, &window).await?;
+    if refusal != Refusal::Counted {
+        let mut known = SETTLED.lock().expect("never poisoned");
+        known.retain(|_, (minute, _)| *minute == window.minute);
+        known.insert(tenant.clone(), (window.minute, refusal));
+    }
+    Ok(settled(refusal))
 }
 
 /// A SCIM request: its method, the path under the tenant's base, its query and its JSON body.
