@@ -447,15 +447,18 @@ Portal.run(async () => {
   }
 
   // ---- Roles: one select per application, the portal's required ----
-  function roleFields(container, prefix, roles) {
+  /** `unset`: what choosing no role means, for every application (a group's mapping); without
+   * it, "no access", and the required application has no such choice. */
+  function roleFields(container, prefix, roles, unset) {
     const words = t();
     container.replaceChildren(...state.applications.flatMap((a) => {
       const id = `${prefix}-${a.applicationId}`;
+      const required = a.required && !unset;
       const select = el("select", { id, dataset: { application: a.applicationId } },
-        ...(a.required ? [] : [el("option", { value: "", textContent: words.noAccess })]),
+        ...(required ? [] : [el("option", { value: "", textContent: unset || words.noAccess })]),
         ...a.roles.map((r) => el("option", { value: r.roleId, textContent: nameOf(r.name) })));
-      select.value = roles[a.applicationId] || (a.required ? a.roles[a.roles.length - 1].roleId : "");
-      return [el("label", { htmlFor: id, textContent: `${nameOf(a.name)}${a.required ? ` (${words.required})` : ""}` }), select];
+      select.value = roles[a.applicationId] || (required ? a.roles[a.roles.length - 1].roleId : "");
+      return [el("label", { htmlFor: id, textContent: `${nameOf(a.name)}${required ? ` (${words.required})` : ""}` }), select];
     }));
   }
   const chosenRoles = (container) => Object.fromEntries([...container.querySelectorAll("select")].filter((s) => s.value).map((s) => [s.dataset.application, s.value]));
@@ -680,7 +683,26 @@ Portal.run(async () => {
     $("default-roles").textContent = words.defaultRoles(rolesText(d.defaultRoles));
     $("group-list").replaceChildren(...d.groups.map((g) => el("li", { textContent: words.groupGives(g.displayName, g.memberCount, rolesText(g.roles) || words.groupNoRoles) })));
     $("groups-empty").hidden = d.groups.length > 0;
+    state.directory = d;
   }
+  $("mapping-edit").addEventListener("click", () => {
+    const d = state.directory;
+    const words = t();
+    roleFields($("mapping-default"), "mapping-default", d.defaultRoles);
+    $("mapping-groups").replaceChildren(...d.groups.map((g, i) => {
+      const fields = el("div", { className: "role-fields", dataset: { groupId: g.groupId } });
+      roleFields(fields, `mapping-group-${i}`, g.roles, words.notFromGroup);
+      return el("fieldset", {}, el("legend", { textContent: g.displayName }), fields);
+    }));
+    openDialog($("mapping-dialog"), $("mapping-edit"), async () => {
+      const groups = [...$("mapping-groups").querySelectorAll(".role-fields")].map((f) => ({ groupId: f.dataset.groupId, roles: chosenRoles(f) }));
+      const answer = await call("PUT", tenantPath("/directory/roles"), { defaultRoles: chosenRoles($("mapping-default")), groups });
+      if (!answer.ok) return explain(answer);
+      await loadDirectory();
+      notify(t().mappingSaved);
+      return true;
+    });
+  });
   async function copy(input) {
     input.select();
     try {

@@ -429,11 +429,13 @@ async fn the_console_loads_only_its_own_small_files_with_a_strict_policy() {
     assert!(total < 100_000, "the console loads {total} bytes of JavaScript and CSS");
 }
 
-const TAB: &str = "\u{E004}";
-const ENTER: &str = "\u{E007}";
+pub(crate) const TAB: &str = "\u{E004}";
+pub(crate) const ENTER: &str = "\u{E007}";
 pub(crate) const ESCAPE: &str = "\u{E00C}";
 const SPACE: &str = " ";
 const ARROW_RIGHT: &str = "\u{E014}";
+pub(crate) const ARROW_LEFT: &str = "\u{E012}";
+pub(crate) const ARROW_DOWN: &str = "\u{E015}";
 
 /// Sends keys to whatever has the focus, as a keyboard does.
 pub(crate) async fn press(b: &Browser, keys: &str) {
@@ -446,7 +448,7 @@ pub(crate) async fn focus_is(b: &Browser, css: &str) -> bool {
 }
 
 /// Presses Tab until the focus is on `css`: what the mouse reaches, the keyboard reaches.
-async fn tab_to(b: &Browser, css: &str) {
+pub(crate) async fn tab_to(b: &Browser, css: &str) {
     for _ in 0..80 {
         if focus_is(b, css).await {
             return;
