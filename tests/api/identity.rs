@@ -262,6 +262,14 @@ async fn act(stack: &TestStack, w: &World, row: &str) -> (Answer, Expect) {
             let group = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineers", "members": [{ "value": w.p_in_a }] });
             (scim(stack, &a.tenant_id, reqwest::Method::POST, "Groups", &token, Some(group)).await, expect(StatusCode::CREATED))
         }
+        "scim (P and the operator created in another tenant)" => {
+            let c = stack.tenant_with_admin(None).await;
+            let token = directory_token(stack, &c).await;
+            let user = |email: &str| json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": email, "password": "Not-Kept-1!" });
+            let p = scim(stack, &c.tenant_id, reqwest::Method::POST, "Users", &token, Some(user(&w.p.email))).await;
+            assert_eq!(p.status, StatusCode::CREATED, "{:?}", p.body);
+            (scim(stack, &c.tenant_id, reqwest::Method::POST, "Users", &token, Some(user(&w.o.email))).await, expect(StatusCode::CREATED))
+        }
         other => panic!("the identity suite has no row {other}"),
     }
 }
@@ -294,6 +302,7 @@ const ROWS: &[&str] = &[
     "scim (P removed from A)",
     "scim (the operator removed from A)",
     "scim (P put in a group of A)",
+    "scim (P and the operator created in another tenant)",
 ];
 
 /// What the row did to P in B and to O; empty when all is as the contract says.
