@@ -11,6 +11,8 @@
 //! - scale: list-members pages (the worst filtered one included) and representative candidates in a
 //!   tenant of 10,000 members and 50 admins, an operator's GET /tenants among 5,000 tenants,
 //!   invite throughput at 20 at once.
+//! - price (`price.rs`): what 1,000 accepted invitations and 1,000 directory-provisioned members
+//!   cost on AWS at `bench/prices.json`'s list prices.
 //! - console (`console.rs`): the Members console's JavaScript and CSS, its first paint against the
 //!   link page's, and the time from "Sign in" to a Members tab of 50 drawn, in Chromium.
 //!
@@ -18,6 +20,7 @@
 mod console;
 mod events;
 mod in_process;
+mod price;
 mod process;
 mod scale;
 
@@ -135,6 +138,7 @@ async fn main() -> Result<(), BoxError> {
         Some("scale") => return scale(&sdk, &recorded_sdk, &traffic, &template).await,
         Some("console") => return console::console(&template).await,
         Some("events") => return events::events(&template).await,
+        Some("price") => return price::price(&template).await,
         _ => {}
     }
     let env = local_stack::seed_events_stack(&template).await?;
@@ -222,5 +226,6 @@ async fn main() -> Result<(), BoxError> {
 
     console::console(&template).await?;
     events::events(&template).await?;
+    price::price(&template).await?;
     scale(&sdk, &recorded_sdk, &traffic, &template).await
 }

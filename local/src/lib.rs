@@ -1,5 +1,6 @@
 //! The local stack: the emulator provisioned from `template.yaml`, and the HTTP API served on
 //! loopback through the same operation code the Lambda functions run.
+pub mod capacity;
 pub mod event_source;
 pub mod fixtures;
 pub mod gateway;

@@ -259,6 +259,20 @@ impl Template {
         })
     }
 
+    /// The functions' memory in MB and their architecture, as `Globals` gives them by default.
+    pub fn function_sizing(&self) -> Result<(i64, String), TemplateError> {
+        let globals = &self.root["Globals"]["Function"];
+        let memory = self.number(&globals["MemorySize"]).ok_or_else(|| shape("Globals.Function.MemorySize is no number"))?;
+        let architecture = match globals["Architectures"].as_sequence().and_then(|a| a.first()) {
+            Some(Value::Tagged(tagged)) if tagged.tag == "Ref" => {
+                text(&tagged.value).and_then(|p| self.root["Parameters"][p]["Default"].as_str())
+            }
+            Some(other) => text(other),
+            None => Some("x86_64"),
+        };
+        Ok((memory, architecture.ok_or_else(|| shape("Globals.Function.Architectures names no architecture"))?.to_string()))
+    }
+
     pub fn groups(&self) -> Result<Vec<String>, TemplateError> {
         Ok(self
             .resources()?

@@ -14,6 +14,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
 
+use crate::capacity;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
     Throttling,
@@ -72,6 +74,7 @@ struct Record {
     round_trips: usize,
     /// DynamoDB items that responses carried back (what a read cost).
     items_read: usize,
+    cost: Cost,
     /// Time with at least one attempt in flight.
     waiting: Duration,
     busy_since: Option<Instant>,
@@ -106,6 +109,19 @@ pub struct Tally {
     pub fault_hit: bool,
     /// DynamoDB items the responses carried back.
     pub items_read: usize,
+    pub cost: Cost,
+}
+
+/// What the calls bill, beside their number: DynamoDB's request units (`capacity`), the audit
+/// entries written (each an event on the bus, later), the events put on the bus.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Cost {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub audit_entries: usize,
+    pub events_put: usize,
+    /// The largest item a call put, in bytes (writes are counted by the KB).
+    pub largest_item: usize,
 }
 
 impl Tally {
@@ -177,6 +193,7 @@ impl Traffic {
             waiting: record.waiting,
             fault_hit: record.fault_hit,
             items_read: record.items_read,
+            cost: record.cost,
         }
     }
 
@@ -218,13 +235,33 @@ impl Traffic {
         fault
     }
 
-    /// Reads a DynamoDB response whole, counts the items it carries, and hands it on unchanged.
-    async fn count_items(&self, mut response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
+    /// Reads a DynamoDB response whole, counts the items it carries and what the call bills, and
+    /// hands it on unchanged.
+    async fn count_items(
+        &self,
+        operation: &str,
+        request: &serde_json::Value,
+        mut response: HttpResponse,
+    ) -> Result<HttpResponse, ConnectorError> {
         let body = std::mem::replace(response.body_mut(), SdkBody::empty());
         let bytes =
             aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map_err(|e| ConnectorError::io(Box::new(e)))?.into_bytes();
-        let items = serde_json::from_slice::<serde_json::Value>(&bytes).map(|json| items_in(&json)).unwrap_or(0);
-        self.record.lock().expect("traffic lock").items_read += items;
+        let json = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
+        let (read_units, write_units) = capacity::units(operation, request, &json);
+        let largest = match operation {
+            "PutItem" => capacity::item_size(&request["Item"]),
+            "TransactWriteItems" => request["TransactItems"]
+                .as_array()
+                .map_or(0, |i| i.iter().map(|i| capacity::item_size(&i["Put"]["Item"])).max().unwrap_or(0)),
+            _ => 0,
+        };
+        let mut record = self.record.lock().expect("traffic lock");
+        record.items_read += items_in(&json);
+        record.cost.read_units += read_units;
+        record.cost.write_units += write_units;
+        record.cost.audit_entries += capacity::audit_entries(operation, request);
+        record.cost.largest_item = record.cost.largest_item.max(largest);
+        drop(record);
         *response.body_mut() = SdkBody::from(bytes);
         Ok(response)
     }
@@ -265,12 +302,17 @@ struct RecordingConnector {
 impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let call = identify(&request);
-        let service = call.service.clone();
+        let (service, operation) = (call.service.clone(), call.operation.clone());
         let fault = self.traffic.start(call);
-        let same_iterator = (fault == Some(FaultKind::EmptyPage)).then(|| {
-            let body: serde_json::Value = request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default();
-            body["ShardIterator"].clone()
-        });
+        let body: serde_json::Value = match service.as_str() {
+            "dynamodb" | "events" => request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default(),
+            _ => serde_json::Value::Null,
+        };
+        if operation == "PutEvents" {
+            self.traffic.record.lock().expect("traffic lock").cost.events_put += body["Entries"].as_array().map_or(0, Vec::len);
+        }
+        // DynamoDB Streams signs as `dynamodb`: its body is read above.
+        let same_iterator = (fault == Some(FaultKind::EmptyPage)).then(|| body["ShardIterator"].clone());
         let traffic = self.traffic.clone();
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
@@ -289,7 +331,7 @@ impl HttpConnector for RecordingConnector {
                 }
                 Some(kind) => failure(&service, kind),
                 None => match inner.call(request).await {
-                    Ok(response) if service == "dynamodb" => traffic.count_items(response).await,
+                    Ok(response) if service == "dynamodb" => traffic.count_items(&operation, &body, response).await,
                     other => other,
                 },
             }
