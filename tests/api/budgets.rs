@@ -66,6 +66,8 @@ fn budget(case: &str) -> Budget {
         "set-directory-roles" => (5, &[COMMIT]),
         // The token's one read, its use recorded (once a minute), then the request's own calls.
         "scim (read a user)" => (3, &["dynamodb:GetItem"]),
+        // What a client asks before it creates: the email's marker, then the member.
+        "scim (look a user up by userName)" => (4, &["dynamodb:GetItem"]),
         "scim (create a user)" => (7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "scim (deactivate a user)" => (4, &[COMMIT]),
         "scim (delete a user)" => (6, &[COMMIT]),
@@ -84,6 +86,8 @@ const AUTHORIZATION_ITEMS: usize = 10;
 /// its page (one over the limit) or its bounded share of a filtered search, plus authorization.
 fn items_read_bound(case: &str) -> Option<usize> {
     let page = match case {
+        // The token, the email's marker, the member: never the tenant's other members.
+        "scim (look a user up by userName)" => return Some(3),
         "list-members" => MEMBERS_READ_PER_PAGE,
         "list-audit" | "list-tenants" | "list-tenants (operator)" => 50 + 1,
         "list-representative-candidates" => 100 + 1,
@@ -302,15 +306,19 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
     measure(&stack, rows, "set-directory-roles", Method::PUT, &format!("{directory}/roles"), Some(token), Some(roles)).await;
     let scim_token = scim_token["token"].as_str().unwrap();
     let users = format!("/scim/v2/{t}/Users");
-    let user = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": unique_email("scim") });
+    let user_name = unique_email("scim");
+    let user = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name });
     let created = measure(&stack, rows, "scim (create a user)", Method::POST, &users, Some(scim_token), Some(user)).await;
+    let lookup = format!("{users}?filter=userName%20eq%20%22{user_name}%22");
+    let found = measure(&stack, rows, "scim (look a user up by userName)", Method::GET, &lookup, Some(scim_token), None).await;
+    assert_eq!(found["totalResults"], 1, "{found:?}");
     let user = format!("{users}/{}", created["id"].as_str().unwrap());
     measure(&stack, rows, "scim (read a user)", Method::GET, &user, Some(scim_token), None).await;
     let off = json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "active", "value": false }] });
     measure(&stack, rows, "scim (deactivate a user)", Method::PATCH, &user, Some(scim_token), Some(off)).await;
     measure(&stack, rows, "scim (delete a user)", Method::DELETE, &user, Some(scim_token), None).await;
 
-    for list in ["list-members", "list-audit", "list-tenants", "list-representative-candidates"] {
+    for list in ["list-members", "list-audit", "list-tenants", "list-representative-candidates", "scim (look a user up by userName)"] {
         assert!(items_read_bound(list).is_some() && rows.iter().any(|r| r.case == list), "{list} has no bound on items read");
     }
     for operation in Operation::ALL {

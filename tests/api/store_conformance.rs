@@ -369,6 +369,12 @@ async fn state(store: &dyn Store, cast: &Cast) -> String {
         let members = store.list_members(tenant, None, 100, &MemberFilter::default()).await.unwrap();
         shown.push(format!("members: {:?}", members.items));
         shown.push(format!("admins: {:?}", store.tenant_admins(tenant, 100).await.unwrap()));
+        for member in &members.items {
+            let found = store.member_by_email(tenant, &member.email).await.unwrap();
+            assert_eq!(found.as_ref(), Some(member), "a member is found by their email");
+        }
+        let stranger = tenant_members::email::Email::parse("nobody@example.com").unwrap();
+        shown.push(format!("by a stranger's email: {:?}", store.member_by_email(tenant, &stranger).await.unwrap()));
         // Entries of one instant are ordered by their ids' random part: shown without ids, sorted.
         let no_id = AuditId::parse("00000000000000000000000000").unwrap();
         let audit = store.list_audit(tenant, None, 100).await.unwrap();

@@ -44,6 +44,8 @@ pub trait MemberStore: Send + Sync {
     ) -> Result<MemberPage, ApiError>;
     /// Which of `emails` are members of the tenant already (a batch's dry run asks).
     async fn emails_in_use(&self, tenant: &TenantId, emails: &[Email]) -> Result<Vec<Email>, ApiError>;
+    /// The tenant's member with this email, if any: its email's marker, then the member.
+    async fn member_by_email(&self, tenant: &TenantId, email: &Email) -> Result<Option<Member>, ApiError>;
 }
 
 #[async_trait]

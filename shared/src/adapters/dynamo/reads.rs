@@ -140,6 +140,14 @@ impl MemberStore for DynamoStore {
             markers.iter().filter_map(|item| item.get("sk")?.as_s().ok()?.strip_prefix("EMAIL#")).collect();
         Ok(emails.iter().filter(|e| found.contains(e.as_str())).cloned().collect())
     }
+
+    async fn member_by_email(&self, tenant: &TenantId, email: &Email) -> Result<Option<Member>, ApiError> {
+        let marker = self.get(email_marker_key(tenant, email)).await?;
+        match marker.as_ref().and_then(|m| m.get("memberId")?.as_s().ok()).and_then(|id| MemberId::parse(id).ok()) {
+            Some(member) => self.get_member(tenant, &member).await,
+            None => Ok(None),
+        }
+    }
 }
 
 #[async_trait]

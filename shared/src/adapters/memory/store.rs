@@ -444,6 +444,14 @@ impl MemberStore for MemoryStore {
     async fn emails_in_use(&self, tenant: &TenantId, emails: &[Email]) -> Result<Vec<Email>, ApiError> {
         Ok(self.read(|t| emails.iter().filter(|e| t.emails.contains_key(&(tenant.clone(), e.as_str().to_string()))).cloned().collect()))
     }
+
+    async fn member_by_email(&self, tenant: &TenantId, email: &Email) -> Result<Option<Member>, ApiError> {
+        let member = self.read(|t| t.emails.get(&(tenant.clone(), email.as_str().to_string())).cloned());
+        match member {
+            Some(member) => self.get_member(tenant, &member).await,
+            None => Ok(None),
+        }
+    }
 }
 
 #[async_trait]

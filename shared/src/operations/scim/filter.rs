@@ -4,6 +4,7 @@
 use crate::directory::DirectoryGroup;
 use crate::email::Email;
 use crate::error::ApiError;
+use crate::ids::MemberId;
 use crate::model::Member;
 
 use super::user::USER_SCHEMA;
@@ -16,6 +17,15 @@ enum Attribute {
     Id,
     Email,
     DisplayName,
+}
+
+/// Where the one member a filter can match is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pin {
+    Id(MemberId),
+    Email(Email),
+    /// An `id` that is no member id: nobody.
+    Nobody,
 }
 
 /// A conjunction of `attribute eq "value"`.
@@ -121,6 +131,17 @@ impl Filter {
     /// `userName eq "<user_name>"`.
     pub fn user_name(user_name: &str) -> Self {
         Filter(vec![(Attribute::UserName, user_name.to_string())])
+    }
+
+    /// The one member the filter can match, where a term names it: by `id`, or by an email
+    /// (`userName` that is an address is the member's email; a `userName` that is not one is
+    /// kept beside it and is found by scanning). Read directly, not by listing the tenant.
+    pub fn pinned(&self) -> Option<Pin> {
+        self.0.iter().find_map(|(attribute, value)| match attribute {
+            Attribute::Id => Some(MemberId::parse(value).map_or(Pin::Nobody, Pin::Id)),
+            Attribute::UserName | Attribute::Email => Email::parse(value).ok().map(Pin::Email),
+            Attribute::ExternalId | Attribute::DisplayName => None,
+        })
     }
 
     pub fn matches(&self, member: &Member) -> bool {

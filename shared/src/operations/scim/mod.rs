@@ -323,8 +323,23 @@ impl Endpoint<'_> {
     }
 
     async fn list(&self, query: &Query) -> Result<Reply, ApiError> {
-        let users = self.members().await?.into_iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m)));
+        let candidates = match query.filter.as_ref().and_then(Filter::pinned) {
+            Some(pin) => self.pinned(&pin).await?.into_iter().collect(),
+            None => self.members().await?,
+        };
+        let users = candidates.into_iter().filter(|m| query.filter.as_ref().is_none_or(|f| f.matches(m)));
         Ok(query.page(users.map(|m| user::resource(&m, self.base)).collect()))
+    }
+
+    /// The one member a filter pins, read directly (what a client looks up before it creates:
+    /// two reads, however large the tenant).
+    async fn pinned(&self, pin: &filter::Pin) -> Result<Option<Member>, ApiError> {
+        let tenant = &self.client.tenant_id;
+        match pin {
+            filter::Pin::Id(id) => self.app.store.get_member(tenant, id).await,
+            filter::Pin::Email(email) => self.app.store.member_by_email(tenant, email).await,
+            filter::Pin::Nobody => Ok(None),
+        }
     }
 
     /// `POST /.search`: Users and Groups alike (RFC 7644 §3.4.3), Users first.
