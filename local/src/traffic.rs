@@ -56,6 +56,8 @@ pub struct Call {
     invocation: String,
     /// A hash of the request's body: a request sent again has the same.
     body: u64,
+    /// The sequential round trip its first attempt began in (1-based).
+    round: usize,
 }
 
 impl Call {
@@ -133,6 +135,18 @@ impl Tally {
     pub fn describe(&self) -> String {
         self.calls.iter().map(|c| format!("{}:{}", c.service, c.operation)).collect::<Vec<_>>().join(", ")
     }
+
+    /// The calls by sequential round trip: `GetItem ∥ Query → AdminCreateUser → …`.
+    pub fn describe_rounds(&self) -> String {
+        let mut rounds: Vec<Vec<&str>> = Vec::new();
+        for call in &self.calls {
+            rounds.resize_with(rounds.len().max(call.round), Vec::new);
+            if let Some(round) = call.round.checked_sub(1) {
+                rounds[round].push(&call.operation);
+            }
+        }
+        rounds.iter().filter(|r| !r.is_empty()).map(|r| r.join(" ∥ ")).collect::<Vec<_>>().join(" → ")
+    }
 }
 
 impl Traffic {
@@ -200,18 +214,19 @@ impl Traffic {
     /// Notes an attempt's start; returns the fault to answer it with, if it is the chosen call.
     fn start(&self, call: Call) -> Option<FaultKind> {
         let mut record = self.record.lock().expect("traffic lock");
-        let index = match record.calls.iter().position(|c| c.invocation == call.invocation) {
-            Some(index) => index,
-            None => {
-                record.calls.push(call);
-                record.calls.len() - 1
-            }
-        };
         record.attempts += 1;
         if record.in_flight == 0 {
             record.round_trips += 1;
             record.busy_since = Some(Instant::now());
         }
+        let index = match record.calls.iter().position(|c| c.invocation == call.invocation) {
+            Some(index) => index,
+            None => {
+                let round = record.round_trips;
+                record.calls.push(Call { round, ..call });
+                record.calls.len() - 1
+            }
+        };
         record.in_flight += 1;
         let calls = &record.calls;
         let fault = record.faults.iter().find_map(|(target, kind)| match target {
@@ -379,7 +394,7 @@ fn identify(request: &HttpRequest) -> Call {
         request.body().bytes().unwrap_or_default().hash(&mut hasher);
         hasher.finish()
     };
-    Call { service, operation, invocation, body }
+    Call { service, operation, invocation, body, round: 0 }
 }
 
 /// A `GetRecords` answer with no record, to be read on from `iterator`.

@@ -8,11 +8,14 @@ use tenant_members::registry::Operation;
 
 use crate::helpers::{calls_beyond_policy, figure, unique_email, TestStack, PASSWORD};
 
-/// The budget of one operation (bench/RESULTS.md, the budgets): at most `round_trips` sequential AWS
-/// round trips, the caller's authorization (1) included, and the calls it cannot do without: a
-/// service that skipped its commit or its email would be under any upper bound.
+/// The budget of one operation (bench/RESULTS.md, the budgets): its sequential AWS round trips,
+/// the caller's authorization (1) included, between a lower and an upper bound (a range only where
+/// the figure moves: a batch's rows overlapping, a directory token's use recorded once a minute),
+/// so that a round trip gained or saved shows and its figure is updated where it is told; and the
+/// calls it cannot do without: a service that skipped its commit or its email would be under any
+/// upper bound.
 struct Budget {
-    round_trips: usize,
+    round_trips: std::ops::RangeInclusive<usize>,
     required: &'static [&'static str],
 }
 
@@ -22,58 +25,58 @@ const AUTHORIZATION: [&str; 2] = ["dynamodb:GetItem", "dynamodb:Query"];
 
 /// Every measured case has one; a case without one fails the test.
 fn budget(case: &str) -> Budget {
-    let (round_trips, required): (usize, &'static [&'static str]) = match case {
-        "list-roles" => (1, &["dynamodb:GetItem"]),
-        "create-tenant" => (5, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
-        "get-tenant" => (1, &AUTHORIZATION),
-        "list-tenants" => (3, &["dynamodb:Query"]),
+    let (fewest, most, required): (usize, usize, &'static [&'static str]) = match case {
+        "list-roles" => (1, 1, &["dynamodb:GetItem"]),
+        "create-tenant" => (5, 5, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "get-tenant" => (1, 1, &AUTHORIZATION),
+        "list-tenants" => (3, 3, &["dynamodb:Query"]),
         // The pool's live groups beside the session check, then one page of the tenants index.
-        "list-tenants (operator)" => (2, &["cognito-idp:AdminListGroupsForUser", "dynamodb:Query"]),
-        "invite-member" => (4, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
-        "invite-member (person already in Cognito)" => (5, &["cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", COMMIT, EMAIL]),
+        "list-tenants (operator)" => (2, 2, &["cognito-idp:AdminListGroupsForUser", "dynamodb:Query"]),
+        "invite-member" => (4, 4, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "invite-member (person already in Cognito)" => (5, 5, &["cognito-idp:AdminCreateUser", "cognito-idp:AdminGetUser", COMMIT, EMAIL]),
         // Three rows at the batch's pace: authorization, the batch counted, then each row's three.
         // On a fast machine a row ends before the next starts (11); on a slow one they overlap.
-        "invite-members (3 rows)" => (11, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
-        "invite-members (dry run of 3 rows)" => (2, &["dynamodb:BatchGetItem"]),
-        "lookup-invitation" => (3, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
-        "join-tenant" => (4, &["dynamodb:GetItem", COMMIT]),
-        "list-members" => (2, &AUTHORIZATION),
-        "get-member" => (1, &AUTHORIZATION),
-        "resend-invitation" => (4, &["cognito-idp:AdminGetUser", COMMIT, EMAIL]),
-        "accept-invitation" => (6, &["cognito-idp:AdminSetUserPassword", COMMIT]),
-        "change-member-roles" => (2, &[COMMIT]),
+        "invite-members (3 rows)" => (5, 11, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "invite-members (dry run of 3 rows)" => (2, 2, &["dynamodb:BatchGetItem"]),
+        "lookup-invitation" => (3, 3, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
+        "join-tenant" => (4, 4, &["dynamodb:GetItem", COMMIT]),
+        "list-members" => (2, 2, &AUTHORIZATION),
+        "get-member" => (1, 1, &AUTHORIZATION),
+        "resend-invitation" => (4, 4, &["cognito-idp:AdminGetUser", COMMIT, EMAIL]),
+        "accept-invitation" => (6, 6, &["cognito-idp:AdminSetUserPassword", COMMIT]),
+        "change-member-roles" => (2, 2, &[COMMIT]),
         // Switched on: the person's sessions end at Cognito before the commit.
-        "set-member-mfa" => (8, &["cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
-        "send-password-reset" => (4, &["cognito-idp:AdminListGroupsForUser", COMMIT, EMAIL]),
-        "complete-password-reset" => (6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
-        "list-representative-candidates" => (2, &AUTHORIZATION),
-        "change-representative" => (3, &[COMMIT]),
-        "change-representative-email" => (9, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "set-member-mfa" => (8, 8, &["cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
+        "send-password-reset" => (4, 4, &["cognito-idp:AdminListGroupsForUser", COMMIT, EMAIL]),
+        "complete-password-reset" => (6, 6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
+        "list-representative-candidates" => (2, 2, &AUTHORIZATION),
+        "change-representative" => (3, 3, &[COMMIT]),
+        "change-representative-email" => (9, 9, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "change-representative-email (away from an account of the person's own)" => {
-            (8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL, "cognito-idp:AdminUserGlobalSignOut"])
+            (8, 8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL, "cognito-idp:AdminUserGlobalSignOut"])
         }
-        "delete-member" => (5, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
-        "list-audit" => (2, &AUTHORIZATION),
+        "delete-member" => (5, 5, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
+        "list-audit" => (2, 2, &AUTHORIZATION),
         // The caller's session (their person record), then what is asked.
-        "get-me" => (2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
-        "list-my-memberships" => (2, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
+        "get-me" => (2, 2, &["dynamodb:GetItem", "cognito-idp:AdminGetUser"]),
+        "list-my-memberships" => (2, 2, &["dynamodb:Query", "dynamodb:BatchGetItem"]),
         // The caller's authorization, the connection, then its tokens' records (their last use).
-        "get-directory" => (3, &AUTHORIZATION),
-        "create-directory-token" => (3, &[COMMIT]),
-        "revoke-directory-token" => (3, &[COMMIT]),
+        "get-directory" => (3, 3, &AUTHORIZATION),
+        "create-directory-token" => (3, 3, &[COMMIT]),
+        "revoke-directory-token" => (3, 3, &[COMMIT]),
         // The connection ∥ its groups, the mapping written, the members read (those whose roles
         // move written), then the connection shown.
-        "set-directory-roles" => (5, &[COMMIT]),
+        "set-directory-roles" => (5, 5, &[COMMIT]),
         // The token's one read, its use recorded (once a minute), then the request's own calls.
-        "scim (read a user)" => (3, &["dynamodb:GetItem"]),
+        "scim (read a user)" => (2, 3, &["dynamodb:GetItem"]),
         // What a client asks before it creates: the email's marker, then the member.
-        "scim (look a user up by userName)" => (4, &["dynamodb:GetItem"]),
-        "scim (create a user)" => (7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
-        "scim (deactivate a user)" => (4, &[COMMIT]),
-        "scim (delete a user)" => (6, &[COMMIT]),
+        "scim (look a user up by userName)" => (3, 4, &["dynamodb:GetItem"]),
+        "scim (create a user)" => (6, 7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "scim (deactivate a user)" => (3, 4, &[COMMIT]),
+        "scim (delete a user)" => (5, 6, &[COMMIT]),
         other => panic!("{other} has no budget: give it one here and in bench/RESULTS.md"),
     };
-    Budget { round_trips, required }
+    Budget { round_trips: fewest..=most, required }
 }
 
 /// The contract's bound on the members one page reads (bench/RESULTS.md, the budgets).
@@ -331,16 +334,16 @@ async fn every_operation_stays_within_its_aws_round_trip_budget() {
             ["dynamodb", "cognito-idp", "ses"].map(|s| tally.calls.iter().filter(|c| c.service == s).count()).into();
         let budget = budget(&row.case);
         figure(format!(
-            "aws calls: {:<45} {:>2} round trips (budget {})  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {} items read; {})",
+            "aws calls: {:<45} {:>2} round trips (budget {:?})  ({} calls: {dynamodb} DynamoDB, {cognito} Cognito, {ses} SES; {} items read; {})",
             row.case,
             tally.round_trips,
             budget.round_trips,
             tally.calls.len(),
             tally.items_read,
-            tally.describe()
+            tally.describe_rounds()
         ));
-        if tally.round_trips > budget.round_trips {
-            over.push(format!("{}: {} round trips ({})", row.case, tally.round_trips, tally.describe()));
+        if !budget.round_trips.contains(&tally.round_trips) {
+            over.push(format!("{}: {} round trips, not {:?} ({})", row.case, tally.round_trips, budget.round_trips, tally.describe()));
         }
         for call in budget.required {
             let (service, operation) = call.split_once(':').expect("service:Operation");
