@@ -11,12 +11,15 @@
 //! - scale: list-members pages (the worst filtered one included) and representative candidates in a
 //!   tenant of 10,000 members and 50 admins, an operator's GET /tenants among 5,000 tenants,
 //!   invite throughput at 20 at once.
+//! - first answer (`answer.rs`): exec to the answer of the success event, AWS answered at once by
+//!   a replay, against `hello` the same way.
 //! - price (`price.rs`): what 1,000 accepted invitations and 1,000 directory-provisioned members
 //!   cost on AWS at `bench/prices.json`'s list prices.
 //! - console (`console.rs`): the Members console's JavaScript and CSS, its first paint against the
 //!   link page's, and the time from "Sign in" to a Members tab of 50 drawn, in Chromium.
 //!
 //! Needs the emulator (`make bench` starts it) and release binaries in the target directory.
+mod answer;
 mod console;
 mod events;
 mod in_process;
@@ -141,6 +144,9 @@ async fn main() -> Result<(), BoxError> {
         Some("price") => return price::price(&template).await,
         _ => {}
     }
+    if std::env::args().nth(1).as_deref() == Some("answer") {
+        return answer::answers(&template, &stub, &recorded_sdk, &traffic).await;
+    }
     let env = local_stack::seed_events_stack(&template).await?;
     let (hello_ms, hello_size, sdk3_ms, sdk3_size) = baselines(&stub, &env).await?;
     // `bench init FUNCTION…`: only the start and size of those functions, against the baselines.
@@ -224,6 +230,7 @@ async fn main() -> Result<(), BoxError> {
         std::fs::metadata(&publisher)?.len() as f64 / 1e6
     );
 
+    answer::answers(&template, &stub, &recorded_sdk, &traffic).await?;
     console::console(&template).await?;
     events::events(&template).await?;
     price::price(&template).await?;

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use local_stack::replay::ReplayStub;
 use local_stack::runtime_api::RuntimeStub;
 
 use crate::{median, release_dir, BoxError};
@@ -20,6 +21,11 @@ pub fn memory_kb(pid: u32) -> (u64, u64) {
 }
 
 pub fn bootstrap(binary: &Path, stub: &RuntimeStub, env: &[(String, String)]) -> tokio::process::Child {
+    bootstrap_against(binary, stub, env, None)
+}
+
+/// As `bootstrap`, its AWS calls sent to `aws` (a replay stub) when given.
+fn bootstrap_against(binary: &Path, stub: &RuntimeStub, env: &[(String, String)], aws: Option<&str>) -> tokio::process::Child {
     let mut command = tokio::process::Command::new(binary);
     command
         .env_clear()
@@ -38,6 +44,9 @@ pub fn bootstrap(binary: &Path, stub: &RuntimeStub, env: &[(String, String)]) ->
             command.env(name, value);
         }
     }
+    if let Some(aws) = aws {
+        command.env("AWS_ENDPOINT_URL", aws).env("AWS_ENDPOINT_URL_SESV2", aws);
+    }
     command.spawn().expect("the bootstrap starts")
 }
 
@@ -50,6 +59,25 @@ pub async fn init_ms(binary: &Path, stub: &RuntimeStub, env: &[(String, String)]
         let mut child = bootstrap(binary, stub, env);
         let asked = tokio::time::timeout(Duration::from_secs(10), stub.first_next()).await.expect("the function asks for work");
         samples.push(asked.duration_since(started).as_secs_f64() * 1000.0);
+        let _ = child.kill().await;
+    }
+    median(&mut samples)
+}
+
+/// Median time from exec to the answer of `event`, the first invocation, its AWS calls answered
+/// at once by `aws` (what a person waits for on a cold start, less AWS's own time).
+pub async fn first_answer_ms(binary: &Path, stub: &RuntimeStub, env: &[(String, String)], event: &str, aws: &ReplayStub) -> f64 {
+    let mut samples = Vec::with_capacity(STARTS);
+    for _ in 0..STARTS {
+        aws.rewind();
+        let mut answered = stub.serve(event, 1);
+        let started = Instant::now();
+        let mut child = bootstrap_against(binary, stub, env, Some(&aws.url));
+        tokio::time::timeout(Duration::from_secs(10), answered.wait_for(|n| *n >= 1))
+            .await
+            .unwrap_or_else(|_| panic!("{} answers its first event", binary.display()))
+            .expect("the stub counts answers");
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
         let _ = child.kill().await;
     }
     median(&mut samples)

@@ -7,6 +7,7 @@ pub mod gateway;
 pub mod lambda_api;
 pub mod portal;
 pub mod provision;
+pub mod replay;
 pub mod runtime_api;
 pub mod template;
 pub mod traffic;

@@ -83,6 +83,18 @@ struct Record {
     /// The faults armed; the first whose target a call is answers it.
     faults: Vec<(Target, FaultKind)>,
     fault_hit: bool,
+    /// The answers, when asked to keep them (`capture`).
+    captured: Option<Vec<Recorded>>,
+}
+
+/// One answer AWS gave, kept to be given again (`replay`).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub service: String,
+    pub operation: String,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 /// The call a fault is for.
@@ -164,6 +176,39 @@ impl Traffic {
     /// Forgets what was recorded and disarms any fault.
     pub fn reset(&self) {
         *self.record.lock().expect("traffic lock") = Record::default();
+    }
+
+    /// As `reset`, and keeps every answer from now on (`captured`).
+    pub fn capture(&self) {
+        *self.record.lock().expect("traffic lock") = Record { captured: Some(Vec::new()), ..Record::default() };
+    }
+
+    /// The answers kept since `capture`, in the order they came.
+    pub fn captured(&self) -> Vec<Recorded> {
+        self.record.lock().expect("traffic lock").captured.clone().unwrap_or_default()
+    }
+
+    /// Keeps `response` (read whole) when capturing, and hands it on unchanged.
+    async fn keep(&self, service: &str, operation: &str, mut response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
+        if self.record.lock().expect("traffic lock").captured.is_none() {
+            return Ok(response);
+        }
+        let body = std::mem::replace(response.body_mut(), SdkBody::empty());
+        let bytes =
+            aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map_err(|e| ConnectorError::io(Box::new(e)))?.into_bytes();
+        let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let recorded = Recorded {
+            service: service.into(),
+            operation: operation.into(),
+            status: response.status().as_u16(),
+            headers,
+            body: bytes.to_vec(),
+        };
+        if let Some(kept) = self.record.lock().expect("traffic lock").captured.as_mut() {
+            kept.push(recorded);
+        }
+        *response.body_mut() = SdkBody::from(bytes);
+        Ok(response)
     }
 
     /// Makes the `index`th call from now (0-based, counting operations, not retries) fail on
@@ -346,7 +391,11 @@ impl HttpConnector for RecordingConnector {
                 }
                 Some(kind) => failure(&service, kind),
                 None => match inner.call(request).await {
-                    Ok(response) if service == "dynamodb" => traffic.count_items(&operation, &body, response).await,
+                    Ok(response) if service == "dynamodb" => {
+                        let response = traffic.count_items(&operation, &body, response).await?;
+                        traffic.keep(&service, &operation, response).await
+                    }
+                    Ok(response) => traffic.keep(&service, &operation, response).await,
                     other => other,
                 },
             }
@@ -372,21 +421,10 @@ fn items_in(response: &serde_json::Value) -> usize {
     listed + single + batched
 }
 
-/// The service from the SigV4 credential scope, the operation from `X-Amz-Target` (JSON
-/// protocols) or the path (SES v2's REST protocol).
 fn identify(request: &HttpRequest) -> Call {
     let headers = request.headers();
-    let service = headers
-        .get("authorization")
-        .and_then(|auth| auth.split("Credential=").nth(1))
-        .and_then(|credential| credential.split('/').nth(3))
-        .unwrap_or("unknown")
-        .to_string();
-    let operation = match headers.get("x-amz-target") {
-        Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
-        None if request.uri().contains("/v2/email/outbound-emails") => "SendEmail".to_string(),
-        None => format!("{} {}", request.method(), request.uri()),
-    };
+    let (service, operation) =
+        service_and_operation(headers.get("authorization"), headers.get("x-amz-target"), request.method(), request.uri());
     let invocation = headers.get("amz-sdk-invocation-id").unwrap_or_default().to_string();
     let body = {
         use std::hash::{Hash, Hasher};
@@ -395,6 +433,22 @@ fn identify(request: &HttpRequest) -> Call {
         hasher.finish()
     };
     Call { service, operation, invocation, body, round: 0 }
+}
+
+/// The service from the SigV4 credential scope of `authorization`, the operation from
+/// `X-Amz-Target` (JSON protocols) or the path (SES v2's REST protocol).
+pub fn service_and_operation(authorization: Option<&str>, target: Option<&str>, method: &str, uri: &str) -> (String, String) {
+    let service = authorization
+        .and_then(|auth| auth.split("Credential=").nth(1))
+        .and_then(|credential| credential.split('/').nth(3))
+        .unwrap_or("unknown")
+        .to_string();
+    let operation = match target {
+        Some(target) => target.rsplit('.').next().unwrap_or(target).to_string(),
+        None if uri.contains("/v2/email/outbound-emails") => "SendEmail".to_string(),
+        None => format!("{method} {uri}"),
+    };
+    (service, operation)
 }
 
 /// A `GetRecords` answer with no record, to be read on from `iterator`.
