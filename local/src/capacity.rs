@@ -77,23 +77,3 @@ fn value_size(value: &Value) -> usize {
         _ => 0,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn units_follow_dynamodbs_rounding() {
-        let small = json!({ "pk": { "S": "TENANT#1" }, "sk": { "S": "AUDIT#2" } });
-        let big = json!({ "pk": { "S": "x".repeat(5000) } });
-        assert_eq!(units("GetItem", &json!({}), &json!({ "Item": small })), (0.5, 0.0));
-        assert_eq!(units("GetItem", &json!({ "ConsistentRead": true }), &json!({})), (1.0, 0.0), "a miss costs a step too");
-        assert_eq!(units("GetItem", &json!({}), &json!({ "Item": big })), (1.0, 0.0));
-        assert_eq!(units("PutItem", &json!({ "Item": big }), &json!({})), (0.0, 5.0));
-        let transaction = json!({ "TransactItems": [{ "Put": { "Item": small } }, { "Update": {} }, { "ConditionCheck": {} }] });
-        assert_eq!(units("TransactWriteItems", &transaction, &json!({})), (0.0, 6.0));
-        assert_eq!(audit_entries("TransactWriteItems", &transaction), 1);
-        assert_eq!(item_size(&json!({ "n": { "N": "12345" } })), 1 + 4);
-    }
-}

@@ -394,3 +394,21 @@ async fn a_public_request_with_a_junk_token_costs_one_read() {
     }
     figure(format!("budgets: public requests with a junk token that cost one read: {cheap}/{}", routes.len()));
 }
+
+/// What `make bench` prices a DynamoDB call at (`local_stack::capacity`) follows DynamoDB's own
+/// rounding: reads by 4 KB, half for an eventually consistent one, a miss a step too; writes by
+/// 1 KB; a transaction twice; the audit entries a write puts are the events it will cost.
+#[test]
+fn request_units_follow_dynamodbs_rounding() {
+    use local_stack::capacity::{audit_entries, item_size, units};
+    let small = json!({ "pk": { "S": "TENANT#1" }, "sk": { "S": "AUDIT#2" } });
+    let big = json!({ "pk": { "S": "x".repeat(5000) } });
+    assert_eq!(units("GetItem", &json!({}), &json!({ "Item": small })), (0.5, 0.0));
+    assert_eq!(units("GetItem", &json!({ "ConsistentRead": true }), &json!({})), (1.0, 0.0), "a miss costs a step too");
+    assert_eq!(units("GetItem", &json!({}), &json!({ "Item": big })), (1.0, 0.0));
+    assert_eq!(units("PutItem", &json!({ "Item": big }), &json!({})), (0.0, 5.0));
+    let transaction = json!({ "TransactItems": [{ "Put": { "Item": small } }, { "Update": {} }, { "ConditionCheck": {} }] });
+    assert_eq!(units("TransactWriteItems", &transaction, &json!({})), (0.0, 6.0));
+    assert_eq!(audit_entries("TransactWriteItems", &transaction), 1);
+    assert_eq!(item_size(&json!({ "n": { "N": "12345" } })), 1 + 4);
+}
