@@ -119,19 +119,24 @@ async fn sign_in_to_members(browser: &Client, stack: &StackFile) -> Result<f64, 
 /// and invitations), through the API as a client would; its id.
 /// The operator's ID token, signed in as `.local/stack.json` says.
 pub async fn operator_token(http: &reqwest::Client, stack: &StackFile) -> Result<String, BoxError> {
+    sign_in(http, stack, &stack.operator.email, &stack.operator.password).await
+}
+
+/// Signs `email` in with Cognito's USER_PASSWORD_AUTH (the pool's triggers run); their ID token.
+pub async fn sign_in(http: &reqwest::Client, stack: &StackFile, email: &str, password: &str) -> Result<String, BoxError> {
     let signed_in: Value = http
         .post(&stack.aws_endpoint_url)
         .header("content-type", "application/x-amz-json-1.1")
         .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
         .json(&json!({
             "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": stack.user_pool_client_id,
-            "AuthParameters": { "USERNAME": stack.operator.email, "PASSWORD": stack.operator.password },
+            "AuthParameters": { "USERNAME": email, "PASSWORD": password },
         }))
         .send()
         .await?
         .json()
         .await?;
-    Ok(signed_in["AuthenticationResult"]["IdToken"].as_str().ok_or("the operator signs in")?.to_string())
+    Ok(signed_in["AuthenticationResult"]["IdToken"].as_str().ok_or_else(|| format!("{email} signs in: {signed_in}"))?.to_string())
 }
 
 async fn tenant_of_members(http: &reqwest::Client, stack: &StackFile) -> Result<String, BoxError> {

@@ -5,8 +5,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use local_stack::traffic::Traffic;
-use local_stack::StackOptions;
 use serde_json::{json, Value};
 
 use crate::BoxError;
@@ -17,17 +15,8 @@ const CHANGES: usize = 20;
 const BATCH_ROWS: usize = 50;
 
 pub async fn events(template: &Path) -> Result<(), BoxError> {
-    let mut options = StackOptions::local_default(template.to_path_buf());
-    let run = format!("bench-events-{}", time::OffsetDateTime::now_utc().unix_timestamp());
-    options.names.table = run.clone();
-    options.names.user_pool = run;
-    options.listen.set_port(0);
-    options.portal_listen = None;
     // The publisher's calls, seen from the wire (the routes' share the client; told apart by service).
-    let traffic = Traffic::new();
-    let client = traffic.http_client();
-    options.service_sdk = Some(Box::new(move |sdk| sdk.to_builder().http_client(client).build()));
-    let running = local_stack::start(options).await?;
+    let (running, traffic) = crate::recorded_stack(template, "events").await?;
     let stack = &running.stack;
     let http = reqwest::Client::new();
     let token = crate::console::operator_token(&http, stack).await?;

@@ -56,6 +56,22 @@ struct Row {
     status: u16,
 }
 
+/// A local stack of its own for the `section` of the bench (its table and pool named by the run),
+/// its events carried to the queue, and every AWS call its functions make seen on the wire.
+async fn recorded_stack(template: &Path, section: &str) -> Result<(local_stack::RunningStack, Traffic), BoxError> {
+    let mut options = local_stack::StackOptions::local_default(template.to_path_buf());
+    let run = format!("bench-{section}-{}", time::OffsetDateTime::now_utc().unix_timestamp());
+    options.names.table = run.clone();
+    options.names.user_pool = run;
+    options.listen.set_port(0);
+    options.portal_listen = None;
+    options.events = true;
+    let traffic = Traffic::new();
+    let client = traffic.http_client();
+    options.service_sdk = Some(Box::new(move |sdk| sdk.to_builder().http_client(client).build()));
+    Ok((local_stack::start(options).await?, traffic))
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ is in the project").to_path_buf()
 }

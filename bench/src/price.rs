@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use local_stack::traffic::{Cost, Traffic};
-use local_stack::{StackFile, StackOptions};
+use local_stack::StackFile;
 use serde_json::{json, Value};
 
 use crate::BoxError;
@@ -35,17 +35,7 @@ struct Bill {
 pub async fn price(template: &Path) -> Result<(), BoxError> {
     let prices: Value = serde_json::from_str(&std::fs::read_to_string(crate::root().join("bench/prices.json"))?)?;
     let (memory_mb, architecture) = local_stack::template::Template::load(template)?.function_sizing()?;
-    let mut options = StackOptions::local_default(template.to_path_buf());
-    let run = format!("bench-price-{}", time::OffsetDateTime::now_utc().unix_timestamp());
-    options.names.table = run.clone();
-    options.names.user_pool = run;
-    options.listen.set_port(0);
-    options.portal_listen = None;
-    options.events = true;
-    let traffic = Traffic::new();
-    let client = traffic.http_client();
-    options.service_sdk = Some(Box::new(move |sdk| sdk.to_builder().http_client(client).build()));
-    let running = local_stack::start(options).await?;
+    let (running, traffic) = crate::recorded_stack(template, "price").await?;
     let stack = &running.stack;
     let http = reqwest::Client::new();
     let operator = crate::console::operator_token(&http, stack).await?;
@@ -61,7 +51,7 @@ pub async fn price(template: &Path) -> Result<(), BoxError> {
     .await?;
     let tenant = created.1["tenant"]["tenantId"].as_str().ok_or("the tenant is created")?.to_string();
     accept(&http, stack, "admin@price.example").await?;
-    let admin = sign_in(&http, stack, "admin@price.example").await?;
+    let admin = crate::console::sign_in(&http, stack, "admin@price.example", PASSWORD).await?;
     let scim_token = post(&http, stack, &format!("/tenants/{tenant}/directory/tokens"), &admin, json!({})).await?.1["token"]
         .as_str()
         .ok_or("a directory token")?
@@ -151,7 +141,7 @@ impl Bill {
         self.request(post(http, stack, "/invitations/lookup", "", json!({ "token": token })).await?, 200)?;
         self.request(post(http, stack, "/invitations/accept", "", json!({ "token": token, "password": PASSWORD })).await?, 200)?;
         let started = Instant::now();
-        sign_in(http, stack, email).await?;
+        crate::console::sign_in(http, stack, email, PASSWORD).await?;
         self.invocations += TRIGGERS_PER_SIGN_IN;
         // The sign-in's time, Cognito's own part included: more than its triggers take.
         self.lambda_ms += started.elapsed().as_secs_f64() * 1000.0;
@@ -223,18 +213,4 @@ async fn accept(http: &reqwest::Client, stack: &StackFile, email: &str) -> Resul
         return Err(format!("{email} could not accept: {body}").into());
     }
     Ok(())
-}
-
-/// Signs `email` in with the bench's password; their ID token.
-async fn sign_in(http: &reqwest::Client, stack: &StackFile, email: &str) -> Result<String, BoxError> {
-    let signed_in: Value = http
-        .post(&stack.aws_endpoint_url)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amz-target", "AWSCognitoIdentityProviderService.InitiateAuth")
-        .json(&json!({ "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": stack.user_pool_client_id, "AuthParameters": { "USERNAME": email, "PASSWORD": PASSWORD } }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(signed_in["AuthenticationResult"]["IdToken"].as_str().ok_or_else(|| format!("{email} signs in: {signed_in}"))?.to_string())
 }

@@ -87,6 +87,25 @@ struct Record {
     captured: Option<Vec<Recorded>>,
 }
 
+impl Record {
+    /// Counts the items a DynamoDB answer carries and what its call bills.
+    fn count(&mut self, operation: &str, request: &serde_json::Value, response: &serde_json::Value) {
+        let (read_units, write_units) = capacity::units(operation, request, response);
+        let largest = match operation {
+            "PutItem" => capacity::item_size(&request["Item"]),
+            "TransactWriteItems" => request["TransactItems"]
+                .as_array()
+                .map_or(0, |i| i.iter().map(|i| capacity::item_size(&i["Put"]["Item"])).max().unwrap_or(0)),
+            _ => 0,
+        };
+        self.items_read += items_in(response);
+        self.cost.read_units += read_units;
+        self.cost.write_units += write_units;
+        self.cost.audit_entries += capacity::audit_entries(operation, request);
+        self.cost.largest_item = self.cost.largest_item.max(largest);
+    }
+}
+
 /// One answer AWS gave, kept to be given again (`replay`).
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -188,29 +207,6 @@ impl Traffic {
         self.record.lock().expect("traffic lock").captured.clone().unwrap_or_default()
     }
 
-    /// Keeps `response` (read whole) when capturing, and hands it on unchanged.
-    async fn keep(&self, service: &str, operation: &str, mut response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
-        if self.record.lock().expect("traffic lock").captured.is_none() {
-            return Ok(response);
-        }
-        let body = std::mem::replace(response.body_mut(), SdkBody::empty());
-        let bytes =
-            aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map_err(|e| ConnectorError::io(Box::new(e)))?.into_bytes();
-        let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let recorded = Recorded {
-            service: service.into(),
-            operation: operation.into(),
-            status: response.status().as_u16(),
-            headers,
-            body: bytes.to_vec(),
-        };
-        if let Some(kept) = self.record.lock().expect("traffic lock").captured.as_mut() {
-            kept.push(recorded);
-        }
-        *response.body_mut() = SdkBody::from(bytes);
-        Ok(response)
-    }
-
     /// Makes the `index`th call from now (0-based, counting operations, not retries) fail on
     /// every attempt; a kind that is the service down also fails the same operation sent again
     /// right after it (`FaultKind::down`).
@@ -295,32 +291,31 @@ impl Traffic {
         fault
     }
 
-    /// Reads a DynamoDB response whole, counts the items it carries and what the call bills, and
-    /// hands it on unchanged.
-    async fn count_items(
+    /// Reads a response whole when there is something to learn from it (a DynamoDB call's items
+    /// and what it bills; any answer while capturing), and hands it on unchanged.
+    async fn observe(
         &self,
+        service: &str,
         operation: &str,
         request: &serde_json::Value,
         mut response: HttpResponse,
     ) -> Result<HttpResponse, ConnectorError> {
+        let capturing = self.record.lock().expect("traffic lock").captured.is_some();
+        if service != "dynamodb" && !capturing {
+            return Ok(response);
+        }
         let body = std::mem::replace(response.body_mut(), SdkBody::empty());
         let bytes =
             aws_smithy_types::byte_stream::ByteStream::new(body).collect().await.map_err(|e| ConnectorError::io(Box::new(e)))?.into_bytes();
-        let json = serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default();
-        let (read_units, write_units) = capacity::units(operation, request, &json);
-        let largest = match operation {
-            "PutItem" => capacity::item_size(&request["Item"]),
-            "TransactWriteItems" => request["TransactItems"]
-                .as_array()
-                .map_or(0, |i| i.iter().map(|i| capacity::item_size(&i["Put"]["Item"])).max().unwrap_or(0)),
-            _ => 0,
-        };
         let mut record = self.record.lock().expect("traffic lock");
-        record.items_read += items_in(&json);
-        record.cost.read_units += read_units;
-        record.cost.write_units += write_units;
-        record.cost.audit_entries += capacity::audit_entries(operation, request);
-        record.cost.largest_item = record.cost.largest_item.max(largest);
+        if service == "dynamodb" {
+            record.count(operation, request, &serde_json::from_slice(&bytes).unwrap_or_default());
+        }
+        if let Some(kept) = record.captured.as_mut() {
+            let headers = response.headers().iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let status = response.status().as_u16();
+            kept.push(Recorded { service: service.into(), operation: operation.into(), status, headers, body: bytes.to_vec() });
+        }
         drop(record);
         *response.body_mut() = SdkBody::from(bytes);
         Ok(response)
@@ -391,11 +386,7 @@ impl HttpConnector for RecordingConnector {
                 }
                 Some(kind) => failure(&service, kind),
                 None => match inner.call(request).await {
-                    Ok(response) if service == "dynamodb" => {
-                        let response = traffic.count_items(&operation, &body, response).await?;
-                        traffic.keep(&service, &operation, response).await
-                    }
-                    Ok(response) => traffic.keep(&service, &operation, response).await,
+                    Ok(response) => traffic.observe(&service, &operation, &body, response).await,
                     other => other,
                 },
             }
