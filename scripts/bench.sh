@@ -3,8 +3,8 @@
 # emulator (see bench/src/main.rs). Not part of make test. `scripts/bench.sh scale` runs only the
 # 10,000-member and concurrent-invite measurements, `scripts/bench.sh console` only the Members
 # console's weight and first render (in Chromium), `scripts/bench.sh events` only the membership
-# events' delay and round trips, `scripts/bench.sh answer` only each function's exec to its first
-# answer, `scripts/bench.sh price` only what 1,000 people cost on AWS.
+# events' delay and round trips, `scripts/bench.sh answer [FUNCTION…]` only each (named) function's exec to its
+# first answer, `scripts/bench.sh price` only what 1,000 people cost on AWS.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_venv start
 ensure_browser

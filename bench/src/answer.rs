@@ -19,14 +19,25 @@ use crate::{config_from, release_dir, success_event, BoxError};
 const WITHIN_HELLO: f64 = 1.15;
 const UNDER_BYTES: u64 = 5_000_000;
 
-pub async fn answers(template: &Path, stub: &RuntimeStub, recorded_sdk: &SdkConfig, traffic: &Traffic) -> Result<(), BoxError> {
+/// Every function's first answer, or only those named in `only`.
+pub async fn answers(
+    template: &Path,
+    stub: &RuntimeStub,
+    recorded_sdk: &SdkConfig,
+    traffic: &Traffic,
+    only: &[String],
+) -> Result<(), BoxError> {
     let env = local_stack::seed_events_stack(template).await?;
     let hello = release_dir().join("hello");
     let nothing = ReplayStub::start(Vec::new()).await?;
     let hello_ms = first_answer_ms(&hello, stub, &env, &success_event("list-roles")?, &nothing).await;
     println!("\n| function | exec → first answer ms (median of {STARTS}, AWS answered at once) | × hello | size MB |\n|---|---|---|---|");
     println!("| *hello* | {hello_ms:.2} | 1.00 | {:.2} |", std::fs::metadata(&hello)?.len() as f64 / 1e6);
-    let functions = Operation::ALL.iter().map(|o| Function::Route(*o)).chain(triggers::NAMES.iter().map(|t| Function::Trigger(t)));
+    let functions = Operation::ALL
+        .iter()
+        .map(|o| Function::Route(*o))
+        .chain(triggers::NAMES.iter().map(|t| Function::Trigger(t)))
+        .filter(|f| only.is_empty() || only.iter().any(|name| name == f.name()));
     let (mut all, mut fast, mut small) = (0, 0, 0);
     for measured in functions {
         let function = measured.name();

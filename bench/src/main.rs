@@ -160,8 +160,9 @@ async fn main() -> Result<(), BoxError> {
         Some("price") => return price::price(&template).await,
         _ => {}
     }
+    // `bench answer [FUNCTION…]`: only the first answers (of those functions).
     if std::env::args().nth(1).as_deref() == Some("answer") {
-        return answer::answers(&template, &stub, &recorded_sdk, &traffic).await;
+        return answer::answers(&template, &stub, &recorded_sdk, &traffic, &std::env::args().skip(2).collect::<Vec<_>>()).await;
     }
     let env = local_stack::seed_events_stack(&template).await?;
     let (hello_ms, hello_size, sdk3_ms, sdk3_size) = baselines(&stub, &env).await?;
@@ -246,7 +247,7 @@ async fn main() -> Result<(), BoxError> {
         std::fs::metadata(&publisher)?.len() as f64 / 1e6
     );
 
-    answer::answers(&template, &stub, &recorded_sdk, &traffic).await?;
+    answer::answers(&template, &stub, &recorded_sdk, &traffic, &[]).await?;
     console::console(&template).await?;
     events::events(&template).await?;
     price::price(&template).await?;

@@ -141,14 +141,12 @@ impl App {
             Port::unwired("store")
         };
         let directory = if ports.directory {
-            let client = aws_sdk_cognitoidentityprovider::Client::new(sdk);
-            Port::wired(Arc::new(CognitoDirectory::new(client, config.user_pool_id.clone())) as Arc<dyn Directory>, "directory")
+            Port::wired(Arc::new(CognitoDirectory::new(sdk, config.user_pool_id.clone())) as Arc<dyn Directory>, "directory")
         } else {
             Port::unwired("directory")
         };
         let mailer = if ports.mailer {
-            let client = aws_sdk_sesv2::Client::new(sdk);
-            let mailer = SesMailer::new(client, config.sender_email.clone(), config.ses_configuration_set.clone());
+            let mailer = SesMailer::new(sdk, config.sender_email.clone(), config.ses_configuration_set.clone());
             Port::wired(Arc::new(mailer) as Arc<dyn Mailer>, "mailer")
         } else {
             Port::unwired("mailer")

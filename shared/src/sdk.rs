@@ -7,7 +7,7 @@
 //! or a service's own `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_SESV2`).
 use std::collections::HashMap;
 use std::error::Error;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -75,6 +75,26 @@ fn sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SdkConfig,
         .timeout_config(sdk_timeouts())
         .service_config(EndpointFromEnvironment)
         .build())
+}
+
+/// An AWS client built at its first call, not before. Each SDK client parses its service's
+/// endpoint partitions when it is built (a tenth of a function's first answer, measured), and
+/// most requests of a manager's route never call Cognito (only a caller whose token claims
+/// `operators` is asked about), nor does a refused request send an email.
+pub struct ClientOnFirstCall<C> {
+    sdk: SdkConfig,
+    build: fn(&SdkConfig) -> C,
+    client: OnceLock<C>,
+}
+
+impl<C> ClientOnFirstCall<C> {
+    pub fn new(sdk: &SdkConfig, build: fn(&SdkConfig) -> C) -> Self {
+        Self { sdk: sdk.clone(), build, client: OnceLock::new() }
+    }
+
+    pub fn get(&self) -> &C {
+        self.client.get_or_init(|| (self.build)(&self.sdk))
+    }
 }
 
 /// The functions' HTTPS client (the local stack's recording client wraps it too).

@@ -7,25 +7,31 @@ use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, EmailMfaSettingsType, MessageActionType, SoftwareTokenMfaSettingsType, UserStatusType,
 };
 use aws_sdk_cognitoidentityprovider::Client;
+use aws_types::sdk_config::SdkConfig;
 
 use crate::email::Email;
 use crate::error::ApiError;
 use crate::ids::UserSub;
 use crate::model::MfaType;
 use crate::ports::{Directory, DirectoryUser};
+use crate::sdk::ClientOnFirstCall;
 
 /// How often a user that vanished between two calls is looked for again.
 const ENSURE_ATTEMPTS: usize = 3;
 
-/// Cognito user pool with email as the username attribute.
+/// Cognito user pool with email as the username attribute; its client is built at the first call.
 pub struct CognitoDirectory {
-    client: Client,
+    client: ClientOnFirstCall<Client>,
     user_pool_id: String,
 }
 
 impl CognitoDirectory {
-    pub fn new(client: Client, user_pool_id: String) -> Self {
-        Self { client, user_pool_id }
+    pub fn new(sdk: &SdkConfig, user_pool_id: String) -> Self {
+        Self { client: ClientOnFirstCall::new(sdk, Client::new), user_pool_id }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.get()
     }
 }
 
@@ -61,7 +67,7 @@ impl Directory for CognitoDirectory {
         // another tenant): it is then created anew.
         for _ in 0..ENSURE_ATTEMPTS {
             let created = self
-                .client
+                .client()
                 .admin_create_user()
                 .user_pool_id(&self.user_pool_id)
                 .username(email.as_str())
@@ -78,7 +84,7 @@ impl Directory for CognitoDirectory {
                 }
                 Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminCreateUserError::UsernameExistsException(_)) => {
                     // Already a person here (a member of another tenant, or a retried invite).
-                    match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
+                    match self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
                         Ok(user) => {
                             let has_account = has_password(user.user_status());
                             let sub = sub_of(user.user_attributes(), Some(user.username()))?;
@@ -96,7 +102,7 @@ impl Directory for CognitoDirectory {
 
     async fn set_password(&self, user: &UserSub, password: &str) -> Result<(), ApiError> {
         let result = self
-            .client
+            .client()
             .admin_set_user_password()
             .user_pool_id(&self.user_pool_id)
             .username(user.as_str())
@@ -122,7 +128,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn is_registered(&self, email: &Email) -> Result<bool, ApiError> {
-        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
+        match self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(email.as_str()).send().await {
             Ok(user) => Ok(has_password(user.user_status())),
             Err(e) if is_user_not_found(&e) => Ok(false),
             Err(e) => Err(ApiError::upstream(e)),
@@ -130,7 +136,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn has_account(&self, user: &UserSub) -> Result<bool, ApiError> {
-        let found = self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await;
+        let found = self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await;
         match found {
             Ok(user) => Ok(has_password(user.user_status())),
             Err(e) if is_user_not_found(&e) => Ok(false),
@@ -139,7 +145,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn email_of(&self, user: &UserSub) -> Result<Option<Email>, ApiError> {
-        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+        match self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(found) => {
                 let email = found.user_attributes().iter().find(|a| a.name() == "email").and_then(|a| a.value());
                 Ok(email.and_then(|e| Email::parse(e).ok()))
@@ -150,7 +156,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn mfa_enabled(&self, user: &UserSub) -> Result<bool, ApiError> {
-        match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+        match self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(user) => Ok(user.preferred_mfa_setting().is_some_and(|p| !p.is_empty()) || !user.user_mfa_setting_list().is_empty()),
             Err(e) if is_user_not_found(&e) => Ok(false),
             Err(e) => Err(ApiError::upstream(e)),
@@ -162,7 +168,7 @@ impl Directory for CognitoDirectory {
         let mut next = None;
         loop {
             let page = self
-                .client
+                .client()
                 .admin_list_groups_for_user()
                 .user_pool_id(&self.user_pool_id)
                 .username(user.as_str())
@@ -183,7 +189,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn sign_out_everywhere(&self, user: &UserSub) -> Result<(), ApiError> {
-        match self.client.admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+        match self.client().admin_user_global_sign_out().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(_) => Ok(()),
             Err(e) if is_user_not_found(&e) => Ok(()),
             Err(e) => Err(ApiError::upstream(e)),
@@ -191,7 +197,7 @@ impl Directory for CognitoDirectory {
     }
 
     async fn delete_user(&self, user: &UserSub) -> Result<(), ApiError> {
-        match self.client.admin_delete_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+        match self.client().admin_delete_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(_) => Ok(()),
             Err(e) if is_user_not_found(&e) => Ok(()),
             Err(e) => Err(ApiError::upstream(e)),
@@ -202,7 +208,7 @@ impl Directory for CognitoDirectory {
         // Cognito refuses the authenticator app unless the person verified one: that refusal is
         // how we learn they have none, and email (the default) is used instead.
         let app = self
-            .client
+            .client()
             .admin_set_user_mfa_preference()
             .user_pool_id(&self.user_pool_id)
             .username(user.as_str())
@@ -214,7 +220,7 @@ impl Directory for CognitoDirectory {
             Err(SdkError::ServiceError(e)) if matches!(e.err(), AdminSetUserMFAPreferenceError::InvalidParameterException(_)) => {}
             Err(e) => return Err(ApiError::upstream(e)),
         }
-        self.client
+        self.client()
             .admin_set_user_mfa_preference()
             .user_pool_id(&self.user_pool_id)
             .username(user.as_str())
@@ -228,7 +234,7 @@ impl Directory for CognitoDirectory {
     /// Switches off only the factors the person has on: Cognito is reported to refuse disabling
     /// a factor a user never set up, which would make "MFA off" fail for every email-MFA member.
     async fn disable_mfa(&self, user: &UserSub) -> Result<(), ApiError> {
-        let factors = match self.client.admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
+        let factors = match self.client().admin_get_user().user_pool_id(&self.user_pool_id).username(user.as_str()).send().await {
             Ok(found) => found.user_mfa_setting_list().to_vec(),
             Err(e) if is_user_not_found(&e) => return Ok(()),
             Err(e) => return Err(ApiError::upstream(e)),
@@ -238,7 +244,7 @@ impl Directory for CognitoDirectory {
         if !app && !email {
             return Ok(());
         }
-        self.client
+        self.client()
             .admin_set_user_mfa_preference()
             .user_pool_id(&self.user_pool_id)
             .username(user.as_str())

@@ -1,19 +1,22 @@
 use async_trait::async_trait;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
+use aws_types::sdk_config::SdkConfig;
 
 use crate::error::ApiError;
 use crate::ports::{Mailer, OutgoingEmail};
+use crate::sdk::ClientOnFirstCall;
 
+/// SES v2; its client is built at the first email.
 pub struct SesMailer {
-    client: Client,
+    client: ClientOnFirstCall<Client>,
     sender: String,
     configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    pub fn new(client: Client, sender: String, configuration_set: Option<String>) -> Self {
-        Self { client, sender, configuration_set }
+    pub fn new(sdk: &SdkConfig, sender: String, configuration_set: Option<String>) -> Self {
+        Self { client: ClientOnFirstCall::new(sdk, Client::new), sender, configuration_set }
     }
 }
 
@@ -29,6 +32,7 @@ impl Mailer for SesMailer {
             .body(Body::builder().text(utf8(email.text)).html(utf8(email.html)).build())
             .build();
         self.client
+            .get()
             .send_email()
             .from_email_address(&self.sender)
             .set_configuration_set_name(self.configuration_set.clone())
