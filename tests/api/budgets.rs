@@ -27,7 +27,8 @@ const AUTHORIZATION: [&str; 2] = ["dynamodb:GetItem", "dynamodb:Query"];
 fn budget(case: &str) -> Budget {
     let (fewest, most, required): (usize, usize, &'static [&'static str]) = match case {
         "list-roles" => (1, 1, &["dynamodb:GetItem"]),
-        "create-tenant" => (5, 5, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        // The pool's live groups and the parent beside the session check.
+        "create-tenant" => (4, 4, &["cognito-idp:AdminListGroupsForUser", "cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "get-tenant" => (1, 1, &AUTHORIZATION),
         "list-tenants" => (3, 3, &["dynamodb:Query"]),
         // The pool's live groups beside the session check, then one page of the tenants index.

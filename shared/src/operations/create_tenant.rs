@@ -3,7 +3,7 @@ use serde::Deserialize;
 
 use crate::app::{App, Ports};
 use crate::audit::{Actor, Change};
-use crate::auth;
+use crate::auth::{self, Caller};
 use crate::catalog::Roles;
 use crate::changes;
 use crate::email::Email;
@@ -16,7 +16,8 @@ use crate::model::{Member, Tenant};
 use crate::operations::input::Json;
 use crate::operations::links::sent_or_taken_back;
 use crate::operations::people;
-use crate::operations::scope::OperatorClaim;
+use crate::operations::input::RequestParts;
+use crate::operations::scope::{signed_in, Scope};
 use crate::operations::{Call, Handler, Reply};
 use crate::rules;
 use crate::views::{MemberView, TenantView};
@@ -30,34 +31,69 @@ pub struct NewTenant {
     admin_language: Language,
 }
 
+/// The parent a body names, read as leniently as can be: a body that is not a tenant is refused
+/// by its parse, after the caller's checks.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NamedParent {
+    parent_tenant_id: Option<TenantId>,
+}
+
+/// An operator, as the pool has them now (the token's group claim is only a first answer: a
+/// token issued before the caller left the group still carries it), and the parent tenant the
+/// body names. Both are read in the round trip of the session check: neither needs the other,
+/// and a caller without the claim is refused before anything is read.
+pub struct OperatorWithParent {
+    caller: Caller,
+    parent: Option<(TenantId, Option<Tenant>)>,
+}
+
+impl Scope for OperatorWithParent {
+    async fn resolve(app: &App, parts: &RequestParts) -> Result<Self, ApiError> {
+        let caller = signed_in(parts)?;
+        caller.require_operator()?;
+        let named = (parts.body.len() <= CreateTenant::MAX_BODY_BYTES)
+            .then(|| serde_json::from_slice::<NamedParent>(&parts.body).ok()?.parent_tenant_id)
+            .flatten();
+        let parent = async {
+            match named {
+                Some(id) => app.store.get_tenant(&id).await.map(|tenant| Some((id, tenant))),
+                None => Ok(None),
+            }
+        };
+        let (operator, parent) = tokio::try_join!(people::is_operator(app, &caller.sub), parent)?;
+        auth::require_operator(operator)?;
+        Ok(Self { caller, parent })
+    }
+}
+
+impl OperatorWithParent {
+    /// The tenant `named` by the parsed body, as read with the caller's checks.
+    fn parent(&self, named: Option<&TenantId>) -> Result<Option<&Tenant>, ApiError> {
+        let Some(named) = named else { return Ok(None) };
+        match &self.parent {
+            Some((read, tenant)) if read == named => tenant.as_ref().map(Some).ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant")),
+            // The lenient read and the parse read the same field of the same body.
+            _ => Err(ApiError::validation("parentTenantId could not be read")),
+        }
+    }
+}
+
 pub struct CreateTenant;
 
 impl Handler for CreateTenant {
     const NAME: &'static str = "create-tenant";
     const PORTS: Ports = Ports::ALL;
     const IDEMPOTENT: bool = true;
-    type Scope = OperatorClaim;
+    type Scope = OperatorWithParent;
     type Input = Json<NewTenant>;
 
-    async fn handle(app: &App, call: Call<OperatorClaim, Json<NewTenant>>) -> Result<Reply, ApiError> {
-        let Call { scope: OperatorClaim(caller), input: Json(body), now, .. } = call;
+    async fn handle(app: &App, call: Call<OperatorWithParent, Json<NewTenant>>) -> Result<Reply, ApiError> {
+        let Call { scope, input: Json(body), now, .. } = call;
         let name = rules::tenant_name(&body.name)?;
-        // The token's group claim is checked again against the pool itself: a token issued
-        // before the caller left the group still carries it.
-        let parent = async {
-            match &body.parent_tenant_id {
-                None => Ok(None),
-                Some(parent_id) => app
-                    .store
-                    .get_tenant(parent_id)
-                    .await?
-                    .map(Some)
-                    .ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant")),
-            }
-        };
-        let (operator, parent) = tokio::try_join!(people::is_operator(app, &caller.sub), parent)?;
-        auth::require_operator(operator)?;
-        let ancestors = rules::nested_under(parent.as_ref())?;
+        let parent = scope.parent(body.parent_tenant_id.as_ref())?;
+        let caller = &scope.caller;
+        let ancestors = rules::nested_under(parent)?;
 
         let tenant_id = TenantId::at(now);
         let email = body.admin_email.clone();

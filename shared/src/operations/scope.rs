@@ -40,7 +40,7 @@ impl Scope for SignedIn {
     }
 }
 
-fn signed_in(parts: &RequestParts) -> Result<Caller, ApiError> {
+pub fn signed_in(parts: &RequestParts) -> Result<Caller, ApiError> {
     parts.caller.clone().ok_or(ApiError::Unauthenticated)
 }
 
@@ -64,17 +64,6 @@ impl OwnMemberships {
     async fn of(app: &App, caller: Caller) -> Result<Self, ApiError> {
         let (memberships, operator) = tokio::try_join!(app.store.memberships_of(&caller.sub), live_operator(app, &caller))?;
         Ok(OwnMemberships { caller: Caller { operator, ..caller }, memberships })
-    }
-}
-
-/// A caller whose token says they are an operator (the operation asks the pool again).
-pub struct OperatorClaim(pub Caller);
-
-impl Scope for OperatorClaim {
-    async fn resolve(_: &App, parts: &RequestParts) -> Result<Self, ApiError> {
-        let caller = signed_in(parts)?;
-        caller.require_operator()?;
-        Ok(OperatorClaim(caller))
     }
 }
 
