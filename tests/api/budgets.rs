@@ -67,7 +67,9 @@ fn budget(case: &str) -> Budget {
         "revoke-directory-token" => (3, 3, &[COMMIT]),
         // The connection ∥ its groups, the mapping written, the members read (those whose roles
         // move written), then the connection shown.
-        "set-directory-roles" => (5, 5, &[COMMIT]),
+        // No member of the directory yet: the mapping's commit, then the members' page beside the
+        // tokens' records the answer shows.
+        "set-directory-roles" => (4, 4, &[COMMIT]),
         // The token's one read, its use recorded (once a minute), then the request's own calls.
         "scim (read a user)" => (2, 3, &["dynamodb:GetItem"]),
         // What a client asks before it creates: the email's marker, then the member.

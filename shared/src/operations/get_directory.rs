@@ -1,4 +1,6 @@
 //! `GET /tenants/{tenantId}/directory`: the tenant's directory connection.
+use time::OffsetDateTime;
+
 use crate::app::{App, Ports};
 use crate::directory::{Connection, ConnectionView};
 use crate::error::ApiError;
@@ -23,11 +25,17 @@ impl Handler for GetDirectory {
 }
 
 /// The connection as `GET …/directory` shows it, the API being at `api_url`.
-pub(super) async fn view<'a>(app: &App, connection: &'a Connection, api_url: &str) -> Result<ConnectionView<'a>, ApiError> {
-    let reads = connection.tokens.iter().map(|t| app.store.get_directory_token(&t.hash));
-    let (tokens, groups) = tokio::try_join!(futures::future::try_join_all(reads), app.store.list_groups(&connection.tenant_id))?;
-    let used: Vec<_> = tokens.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect();
+async fn view<'a>(app: &App, connection: &'a Connection, api_url: &str) -> Result<ConnectionView<'a>, ApiError> {
+    let (used, groups) = tokio::try_join!(token_uses(app, connection), app.store.list_groups(&connection.tenant_id))?;
     Ok(ConnectionView::of(connection, &used, &groups, scim_base_url(api_url, &connection.tenant_id)))
+}
+
+/// When each token of the connection was last used, as its own record says (each request
+/// records its use there, not on the connection).
+pub(super) async fn token_uses(app: &App, connection: &Connection) -> Result<Vec<Option<OffsetDateTime>>, ApiError> {
+    let reads = connection.tokens.iter().map(|t| app.store.get_directory_token(&t.hash));
+    let tokens = futures::future::try_join_all(reads).await?;
+    Ok(tokens.into_iter().map(|t| t.and_then(|t| t.last_used_at)).collect())
 }
 
 /// The tenant's SCIM base, as the contract names it: `<apiUrl>/scim/v2/{tenantId}`.
