@@ -72,8 +72,14 @@ struct Record {
     calls: Vec<Call>,
     attempts: usize,
     in_flight: usize,
-    /// Attempts that started while no other was in flight: what a caller waits for in sequence.
+    /// The longest chain of attempts each begun after the one before it ended: what a caller
+    /// waits for in sequence. A call beside others (begun with them, or during them) adds none,
+    /// however long it takes.
     round_trips: usize,
+    /// The deepest in that chain of the attempts ended so far: an attempt begun now is one deeper.
+    ended_depth: usize,
+    /// Which record an attempt began in (one begun before a reset ends after it).
+    epoch: Epoch,
     /// DynamoDB items that responses carried back (what a read cost).
     items_read: usize,
     cost: Cost,
@@ -253,18 +259,18 @@ impl Traffic {
     }
 
     /// Notes an attempt's start; returns the fault to answer it with, if it is the chosen call.
-    fn start(&self, call: Call) -> Option<FaultKind> {
+    fn start(&self, call: Call) -> (Option<FaultKind>, Attempt) {
         let mut record = self.record.lock().expect("traffic lock");
         record.attempts += 1;
         if record.in_flight == 0 {
-            record.round_trips += 1;
             record.busy_since = Some(Instant::now());
         }
+        let attempt = Attempt { epoch: record.epoch, depth: record.ended_depth + 1 };
+        record.round_trips = record.round_trips.max(attempt.depth);
         let index = match record.calls.iter().position(|c| c.invocation == call.invocation) {
             Some(index) => index,
             None => {
-                let round = record.round_trips;
-                record.calls.push(Call { round, ..call });
+                record.calls.push(Call { round: attempt.depth, ..call });
                 record.calls.len() - 1
             }
         };
@@ -288,7 +294,7 @@ impl Traffic {
             }
         });
         record.fault_hit |= fault.is_some();
-        fault
+        (fault, attempt)
     }
 
     /// Reads a response whole when there is something to learn from it (a DynamoDB call's items
@@ -321,9 +327,12 @@ impl Traffic {
         Ok(response)
     }
 
-    fn finish(&self) {
+    fn finish(&self, attempt: Attempt) {
         let mut record = self.record.lock().expect("traffic lock");
         // A call begun before a reset (the event publisher's, in the background) ends after it.
+        if attempt.epoch == record.epoch {
+            record.ended_depth = record.ended_depth.max(attempt.depth);
+        }
         record.in_flight = record.in_flight.saturating_sub(1);
         if record.in_flight == 0 {
             if let Some(since) = record.busy_since.take() {
@@ -358,7 +367,7 @@ impl HttpConnector for RecordingConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let call = identify(&request);
         let (service, operation) = (call.service.clone(), call.operation.clone());
-        let fault = self.traffic.start(call);
+        let (fault, attempt) = self.traffic.start(call);
         let body: serde_json::Value = match service.as_str() {
             "dynamodb" | "events" => request.body().bytes().and_then(|b| serde_json::from_slice(b).ok()).unwrap_or_default(),
             _ => serde_json::Value::Null,
@@ -372,7 +381,7 @@ impl HttpConnector for RecordingConnector {
         let inner = self.inner.clone();
         HttpConnectorFuture::new(async move {
             // Finished when answered, or when the SDK gives up on the attempt and drops it.
-            let _attempt = AttemptDone(traffic.clone());
+            let _attempt = AttemptDone(traffic.clone(), attempt);
             match fault {
                 Some(FaultKind::Hang) => std::future::pending().await,
                 Some(FaultKind::EmptyPage) => Ok(empty_page(same_iterator.unwrap_or_default())),
@@ -394,11 +403,29 @@ impl HttpConnector for RecordingConnector {
     }
 }
 
-struct AttemptDone(Traffic);
+struct AttemptDone(Traffic, Attempt);
 
 impl Drop for AttemptDone {
     fn drop(&mut self) {
-        self.0.finish();
+        self.0.finish(self.1);
+    }
+}
+
+/// One attempt's place: the record it began in, and its depth in the chain of round trips.
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    epoch: Epoch,
+    depth: usize,
+}
+
+/// A record's own number: each new record (a reset) takes the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Epoch(u64);
+
+impl Default for Epoch {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        Epoch(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
     }
 }
 

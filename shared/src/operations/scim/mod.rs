@@ -128,17 +128,18 @@ impl Handler for Scim {
     type Scope = DirectoryClient;
     type Input = ScimRequest;
 
-    /// The request, then the token's use recorded (to the minute): after the answer is decided,
-    /// so that a failing record is cleanup, which no answer waits on before its commit.
+    /// The request, and beside it the token's use recorded (to the minute): a record that fails
+    /// is logged and changes no answer.
     async fn handle(app: &App, call: Call<DirectoryClient, ScimRequest>) -> Result<Reply, ApiError> {
         let (token, now) = (call.scope.token.clone(), call.now);
-        let answer = Self::serve(app, call).await;
-        if token.use_worth_recording(now) {
-            if let Err(error) = app.store.record_directory_token_use(&token.hash, now).await {
-                tracing::warn!(error = %crate::log::error_chain(&error), "a directory token's use could not be recorded");
+        let recorded = async {
+            if token.use_worth_recording(now) {
+                if let Err(error) = app.store.record_directory_token_use(&token.hash, now).await {
+                    tracing::warn!(error = %crate::log::error_chain(&error), "a directory token's use could not be recorded");
+                }
             }
-        }
-        answer
+        };
+        tokio::join!(Self::serve(app, call), recorded).0
     }
 }
 
