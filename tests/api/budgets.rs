@@ -52,9 +52,9 @@ fn budget(case: &str) -> Budget {
         "complete-password-reset" => (6, 6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "list-representative-candidates" => (2, 2, &AUTHORIZATION),
         "change-representative" => (3, 3, &[COMMIT]),
-        "change-representative-email" => (9, 9, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
+        "change-representative-email" => (8, 8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL]),
         "change-representative-email (away from an account of the person's own)" => {
-            (8, 8, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL, "cognito-idp:AdminUserGlobalSignOut"])
+            (7, 7, &["cognito-idp:AdminCreateUser", COMMIT, EMAIL, "cognito-idp:AdminUserGlobalSignOut"])
         }
         "delete-member" => (5, 5, &["cognito-idp:AdminListGroupsForUser", COMMIT]),
         "list-audit" => (2, 2, &AUTHORIZATION),

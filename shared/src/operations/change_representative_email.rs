@@ -32,21 +32,27 @@ impl Handler for ChangeRepresentativeEmail {
     type Scope = ManagedTenant;
     type Input = Json<NewEmail>;
 
-    /// Order: refuse a registered address, read the old person (the one leaving), find or create
-    /// the new person in Cognito, move the member, its email marker and its invitation and count
-    /// the membership on the new person and off the old one in one transaction, send the
-    /// administrator invitation, then delete the old address's Cognito user if the contract
-    /// allows. When the email fails, the move is taken back (the old address, its invitation and
+    /// Order: the representative read beside whether the new address is registered (refused if
+    /// so), then the old person (the one leaving), find or create the new person in Cognito, move
+    /// the member, its email marker and its invitation and count the membership on the new person
+    /// and off the old one in one transaction, send the administrator invitation, then delete the
+    /// old address's Cognito user if the contract allows. When the email fails, the move is taken back (the old address, its invitation and
     /// its person as they were) and the email's error is the answer. Asking again for the
     /// address the representative already has re-sends that invitation.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<NewEmail>>) -> Result<Reply, ApiError> {
         let Call { scope: ManagedTenant(access), input: Json(body), now, .. } = call;
         let tenant = &access.tenant;
-        let representative = app
-            .store
-            .get_member(&tenant.tenant_id, &tenant.representative.member_id)
-            .await?
-            .ok_or(ApiError::NotFound("the tenant has no representative"))?;
+        // Whether the new address is registered is asked beside the representative's read: the
+        // tenant already says the address the representative has.
+        let registered = async {
+            if body.email == tenant.representative.email {
+                return Ok(None);
+            }
+            app.directory.is_registered(&body.email).await.map(Some)
+        };
+        let (representative, registered) =
+            tokio::try_join!(app.store.get_member(&tenant.tenant_id, &tenant.representative.member_id), registered)?;
+        let representative = representative.ok_or(ApiError::NotFound("the tenant has no representative"))?;
         rules::must_be_invited(&representative)?;
         let change = Change::by(access.actor(), now);
         // Every administrator invitation, to the same address or a new one, counts as a resend
@@ -68,7 +74,11 @@ impl Handler for ChangeRepresentativeEmail {
             return Ok(Reply::ok(&TenantView::from(tenant)));
         }
 
-        rules::unregistered_address(app.directory.is_registered(&body.email).await?)?;
+        let registered = match registered {
+            Some(registered) => registered,
+            None => app.directory.is_registered(&body.email).await?,
+        };
+        rules::unregistered_address(registered)?;
         let departure = people::departure(app, &representative).await?;
         let invitation = invitations::issue(app, &representative, now, None)?;
         let mut moved = representative.revised(|m| {
