@@ -47,7 +47,7 @@ fn budget(case: &str) -> Budget {
         "accept-invitation" => (6, 6, &["cognito-idp:AdminSetUserPassword", COMMIT]),
         "change-member-roles" => (2, 2, &[COMMIT]),
         // Switched on: the person's sessions end at Cognito before the commit.
-        "set-member-mfa" => (8, 8, &["cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
+        "set-member-mfa" => (7, 7, &["cognito-idp:AdminSetUserMFAPreference", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "send-password-reset" => (4, 4, &["cognito-idp:AdminListGroupsForUser", COMMIT, EMAIL]),
         "complete-password-reset" => (6, 6, &["cognito-idp:AdminSetUserPassword", "cognito-idp:AdminUserGlobalSignOut", COMMIT]),
         "list-representative-candidates" => (2, 2, &AUTHORIZATION),

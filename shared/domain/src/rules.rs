@@ -83,8 +83,8 @@ pub fn representative_candidates(admins: &[Member]) -> Vec<&Member> {
 /// MFA belongs to the person: any manager of one of their tenants may switch it on; switching it
 /// off needs a caller who manages every tenant where the person is a member (`tenants`, as read
 /// for their memberships).
-pub fn may_switch_mfa(access: &ManagerAccess, enabled: bool, memberships: &[Member], tenants: &[Tenant]) -> Result<(), ApiError> {
-    if !enabled && !memberships.iter().all(|m| manages_tenant(access, tenants, &m.tenant_id)) {
+pub fn may_switch_mfa_off(access: &ManagerAccess, memberships: &[Member], tenants: &[Tenant]) -> Result<(), ApiError> {
+    if !memberships.iter().all(|m| manages_tenant(access, tenants, &m.tenant_id)) {
         return Err(ApiError::MfaRequiredElsewhere);
     }
     Ok(())

@@ -33,7 +33,8 @@ impl Handler for SetMemberMfa {
     type Input = Json<MfaSwitch>;
 
     /// Order: the person, their groups and memberships (one round trip), the tenants of those
-    /// memberships; Cognito; switched on, the person's sessions end at Cognito; then one
+    /// memberships (beside Cognito's switch when it is on); Cognito; switched on, the person's
+    /// sessions end at Cognito; then one
     /// transaction for the person and each membership's copy. The sessions end before the commit,
     /// so that a switch that committed never leaves a session begun without MFA renewable: when
     /// they cannot be ended, nothing commits (and Cognito's MFA follows the record back). A lost
@@ -50,11 +51,18 @@ impl Handler for SetMemberMfa {
         let (person, memberships, operator) = person_with_memberships(app, &member).await?;
         rules::not_an_operator(operator)?;
         let tenant_ids: Vec<TenantId> = memberships.iter().map(|m| m.tenant_id.clone()).collect();
-        let tenants = app.store.get_tenants(&tenant_ids).await?;
-        rules::may_switch_mfa(&access, body.enabled, &memberships, &tenants)?;
-
-        let applied = match people::apply_mfa(app, &member.user_sub, body.enabled).await {
-            Ok(applied) => applied,
+        // Switched off, MFA must not be required by a tenant the caller does not manage: the
+        // tenants are read first. Switched on, nothing forbids it: the tenants (which only say
+        // whose audit entries are the caller's) are read beside Cognito's switch.
+        let (tenants, applied) = if body.enabled {
+            tokio::join!(app.store.get_tenants(&tenant_ids), people::apply_mfa(app, &member.user_sub, true))
+        } else {
+            let tenants = app.store.get_tenants(&tenant_ids).await?;
+            rules::may_switch_mfa_off(&access, &memberships, &tenants)?;
+            (Ok(tenants), people::apply_mfa(app, &member.user_sub, false).await)
+        };
+        let (tenants, applied) = match tenants.and_then(|tenants| Ok((tenants, applied?))) {
+            Ok(read_and_applied) => read_and_applied,
             // Cognito may have switched it and its answer been lost: it follows the record again.
             Err(error) => return Err(synced_back(app, &person, error).await),
         };
