@@ -241,7 +241,8 @@ impl Mapping {
             let records: Vec<Value> = page
                 .records()
                 .iter()
-                .map(|r| lambda_record(r, &self.stream_arn))
+                // The JSON Lambda hands a function, which its filters read too.
+                .map(|r| serde_json::to_value(lambda_record(r, &self.stream_arn)).unwrap_or_default())
                 .filter(|record| filters.is_empty() || filters.iter().any(|pattern| matches(pattern, record)))
                 .collect();
             if !records.is_empty() {

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_lambda_events::event::dynamodb::EventRecord;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -67,10 +68,10 @@ pub const PARKED_MESSAGE_BYTES: usize = 200 * 1024;
 pub trait ChangeStream: Send + Sync {
     /// The change one record of a Lambda stream batch is (an audit entry written or removed), or
     /// none for any other item; an error for a record it cannot read.
-    fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError>;
+    fn change_of(&self, record: &EventRecord) -> Result<Option<AuditChange>, ApiError>;
     /// The records of `shard` from `first` to `last` (sequence numbers), as Lambda hands them
     /// over: a stretch read again for a re-drive.
-    async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<Value>, ApiError>;
+    async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<EventRecord>, ApiError>;
 }
 
 #[derive(Clone)]
@@ -95,11 +96,11 @@ impl Publisher {
             return Ok(self.park_ranges(records).await);
         }
         let parked = if let Some(parked) = payload.get("parkedRecords") {
-            parked.as_array().cloned().ok_or_else(|| ApiError::validation("parkedRecords is not a list"))?
+            stream_records(parked)?
         } else if let Some(range) = payload.get("DDBStreamBatchInfo") {
             self.range(range).await?
         } else {
-            return Ok(self.publish(records).await.response());
+            return Ok(self.publish(&stream_records(&payload["Records"])?).await.response());
         };
         let outcome = self.publish(&parked).await;
         match outcome.failed_at {
@@ -112,7 +113,7 @@ impl Publisher {
     }
 
     /// The records of a range Lambda parked (its `DDBStreamBatchInfo`), read from the stream.
-    async fn range(&self, range: &Value) -> Result<Vec<Value>, ApiError> {
+    async fn range(&self, range: &Value) -> Result<Vec<EventRecord>, ApiError> {
         let field = |name: &str| range[name].as_str().ok_or_else(|| ApiError::validation(format!("DDBStreamBatchInfo.{name} is missing")));
         self.stream.records(field("streamArn")?, field("shardId")?, field("startSequenceNumber")?, field("endSequenceNumber")?).await
     }
@@ -147,11 +148,11 @@ impl Publisher {
     }
 
     /// Publishes the events of `records`, in their order, up to the first that fails.
-    pub async fn publish(&self, records: &[Value]) -> Outcome {
+    pub async fn publish(&self, records: &[EventRecord]) -> Outcome {
         let mut pending: Vec<(String, BusEvent)> = Vec::new();
         let mut unreadable = None;
         for record in records {
-            let sequence = record["dynamodb"]["SequenceNumber"].as_str().unwrap_or_default().to_string();
+            let sequence = record.change.sequence_number.clone().unwrap_or_default();
             match self.stream.change_of(record).and_then(|change| change.as_ref().map(BusEvent::of).transpose()) {
                 Ok(Some(event)) => pending.push((sequence, event)),
                 Ok(None) => {}
@@ -185,12 +186,19 @@ impl Publisher {
     }
 }
 
+/// Stream records as Lambda hands them over (a batch's `Records`, a parked message's
+/// `parkedRecords`): one that does not read as a stream record fails the whole answer, which is
+/// retried, never skipped.
+fn stream_records(records: &Value) -> Result<Vec<EventRecord>, ApiError> {
+    serde_json::from_value(records.clone()).map_err(|error| ApiError::validation(format!("not a list of stream records: {error}")))
+}
+
 /// `records` in order, in lists of at most `bytes` of JSON each (a record larger alone).
-fn chunks_of_at_most(records: impl Iterator<Item = Value>, bytes: usize) -> Vec<Vec<Value>> {
-    let mut chunks: Vec<Vec<Value>> = Vec::new();
+fn chunks_of_at_most(records: impl Iterator<Item = EventRecord>, bytes: usize) -> Vec<Vec<EventRecord>> {
+    let mut chunks: Vec<Vec<EventRecord>> = Vec::new();
     let mut size = 0;
     for record in records {
-        let length = record.to_string().len() + 1;
+        let length = serde_json::to_string(&record).map_or(0, |json| json.len()) + 1;
         match chunks.last_mut() {
             Some(chunk) if size + length <= bytes => chunk.push(record),
             _ => {
@@ -256,22 +264,26 @@ mod tests {
         }
     }
 
-    /// A stream whose records carry their audit entry as is (`entry`), or nothing for another
-    /// item: reading the table's own layout is the DynamoDB adapter's, tested beside it. A range
-    /// read again is `kept`, or fails when the stream no longer has it (`None`).
+    /// A stream whose records carry their audit entry as is (its JSON, the new image's `entry`),
+    /// or nothing for another item: reading the table's own layout is the DynamoDB adapter's,
+    /// tested beside it. A range read again is `kept`, or fails when the stream no longer has it
+    /// (`None`).
     #[derive(Default)]
     struct FakeStream {
-        kept: Option<Vec<Value>>,
+        kept: Option<Vec<EventRecord>>,
     }
 
     #[async_trait]
     impl ChangeStream for FakeStream {
-        fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError> {
-            let entry = record.get("entry").map(|entry| serde_json::from_value(entry.clone()).map_err(ApiError::upstream));
+        fn change_of(&self, record: &EventRecord) -> Result<Option<AuditChange>, ApiError> {
+            let entry = match record.change.new_image.get("entry") {
+                Some(serde_dynamo::AttributeValue::S(entry)) => Some(serde_json::from_str(entry).map_err(ApiError::upstream)),
+                _ => None,
+            };
             entry.transpose().map(|entry| entry.map(AuditChange::Committed))
         }
 
-        async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<Value>, ApiError> {
+        async fn records(&self, _: &str, _: &str, _: &str, _: &str) -> Result<Vec<EventRecord>, ApiError> {
             self.kept.clone().ok_or_else(|| ApiError::upstream(std::io::Error::other("trimmed: the stream keeps 24 hours")))
         }
     }
@@ -291,8 +303,9 @@ mod tests {
         }
     }
 
-    /// `n` invitations' stream records, in order, each with a non-event record (the member) before it.
-    fn records(n: usize) -> (Vec<Value>, Vec<String>) {
+    /// `n` invitations' stream records, in order, each with a non-event record (the member) before
+    /// it: read from the JSON Lambda hands over.
+    fn records(n: usize) -> (Vec<EventRecord>, Vec<String>) {
         let tenant = TenantId::generate();
         let at = time::macros::datetime!(2026-12-04 09:00 UTC);
         let admin = Member::new_invited(
@@ -311,11 +324,23 @@ mod tests {
             let entry =
                 Change::by(Actor::administrator(&UserSub::new("a"), &admin), at).entry(AuditAction::MemberInvited, None, Some(&invited));
             ids.push(entry.audit_id.as_str().to_string());
-            let sequence = |n: usize| json!({ "SequenceNumber": format!("{:022}", 100 + n) });
-            records.push(json!({ "eventName": "INSERT", "dynamodb": sequence(2 * i) }));
-            records.push(json!({ "eventName": "INSERT", "dynamodb": sequence(2 * i + 1), "entry": entry }));
+            let image = json!({ "entry": { "S": serde_json::to_string(&entry).unwrap() } });
+            records.push(record(2 * i, json!({})));
+            records.push(record(2 * i + 1, image));
         }
         (records, ids)
+    }
+
+    fn record(n: usize, image: Value) -> EventRecord {
+        serde_json::from_value(json!({
+            "eventID": n.to_string(), "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+            "dynamodb": { "SequenceNumber": format!("{:022}", 100 + n), "SizeBytes": 100, "NewImage": image },
+        }))
+        .expect("Lambda's stream record")
+    }
+
+    fn sequence(record: &EventRecord) -> Option<&str> {
+        record.change.sequence_number.as_deref()
     }
 
     fn publisher(bus: Arc<FakeBus>) -> Publisher {
@@ -384,22 +409,25 @@ mod tests {
         let bus = Arc::new(FakeBus { refuse: vec![ids[4].clone()], ..FakeBus::default() });
         let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
         // Record 2·4+1 carries the fifth entry.
-        let sequence = records[9]["dynamodb"]["SequenceNumber"].as_str().unwrap().to_string();
-        assert_eq!(outcome, Outcome { published: 4, failed_at: Some(sequence.clone()) });
-        assert_eq!(outcome.response(), json!({ "batchItemFailures": [{ "itemIdentifier": sequence }] }));
+        let fifth = sequence(&records[9]).unwrap().to_string();
+        assert_eq!(outcome, Outcome { published: 4, failed_at: Some(fifth.clone()) });
+        assert_eq!(outcome.response(), json!({ "batchItemFailures": [{ "itemIdentifier": fifth }] }));
 
         let down = Arc::new(FakeBus { down: true, ..FakeBus::default() });
         let outcome = publisher(down).publish(&records).await;
-        assert_eq!(outcome.failed_at.as_deref(), records[1]["dynamodb"]["SequenceNumber"].as_str(), "from the first event on");
+        assert_eq!(outcome.failed_at.as_deref(), sequence(&records[1]), "from the first event on");
     }
 
     #[tokio::test]
     async fn a_record_that_cannot_be_read_is_a_failure_never_skipped() {
         let (mut records, _) = records(3);
-        records[3]["entry"]["action"] = json!("no_such_action");
+        let serde_dynamo::AttributeValue::S(entry) = &records[3].change.new_image["entry"] else { unreachable!("an entry's JSON") };
+        let mut entry: Value = serde_json::from_str(entry).unwrap();
+        entry["action"] = json!("no_such_action");
+        records[3].change.new_image.insert("entry".into(), serde_dynamo::AttributeValue::S(entry.to_string()));
         let bus = Arc::new(FakeBus::default());
         let outcome = publisher(Arc::clone(&bus)).publish(&records).await;
         assert_eq!(outcome.published, 1, "the entry before it");
-        assert_eq!(outcome.failed_at.as_deref(), records[3]["dynamodb"]["SequenceNumber"].as_str());
+        assert_eq!(outcome.failed_at.as_deref(), sequence(&records[3]));
     }
 }

@@ -203,7 +203,7 @@ enum InvokeFailure {
     /// The answer was right, the log line is missing.
     LogMissing(String),
     /// Docker could not start the container (its daemon answered 500, as when two containers'
-    /// port rules race in iptables): the function never ran.
+    /// port rules race in iptables): the function never ran; or two SAM processes shared one.
     NotStarted(String),
 }
 
@@ -260,6 +260,13 @@ fn invoke_once(root: &Path, file: &Path, port: &str) -> (Option<InvokeFailure>, 
                 return (Some(InvokeFailure::Wrong(format!("{}: {field} missing in {line}", file.display()))), printed);
             }
         }
+    }
+    // Two SAM processes started at once may take the same free port for their containers' runtime
+    // API: one container then runs both invocations, and its SAM prints both. The function ran
+    // once for each; the invocation is made again, as for a container that never started.
+    if requests.len() > 1 && stderr.matches("START RequestId:").count() > 1 {
+        let why = format!("{}: one container ran two SAM processes' invocations\n{stderr}", file.display());
+        return (Some(InvokeFailure::NotStarted(why)), printed);
     }
     if requests.len() > 1 {
         return (Some(InvokeFailure::Wrong(format!("{}: more than one request line\n{stderr}", file.display()))), printed);

@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_lambda_events::event::dynamodb::{EventRecord, StreamRecord, StreamViewType, UserIdentity};
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
-use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::items::AuditItem;
@@ -16,56 +16,60 @@ use crate::events::AuditChange;
 use crate::publisher::ChangeStream;
 
 /// The audit change of one record of a Lambda DynamoDB-stream event, if it is one.
-pub fn audit_change(record: &Value) -> Result<Option<AuditChange>, ApiError> {
-    let stream = &record["dynamodb"];
-    if !stream["Keys"]["sk"]["S"].as_str().is_some_and(|sk| sk.starts_with("AUDIT#")) {
+pub fn audit_change(record: &EventRecord) -> Result<Option<AuditChange>, ApiError> {
+    let change = &record.change;
+    if !matches!(change.keys.get("sk"), Some(serde_dynamo::AttributeValue::S(sk)) if sk.starts_with("AUDIT#")) {
         return Ok(None);
     }
-    match record["eventName"].as_str() {
-        Some("INSERT") => Ok(Some(AuditChange::Committed(entry_of(&stream["NewImage"])?))),
+    match record.event_name.as_str() {
+        "INSERT" => Ok(Some(AuditChange::Committed(entry_of(&change.new_image)?))),
         // A removal by the table's TTL is no change taken back (audit entries have no TTL today).
-        Some("REMOVE") if record["userIdentity"]["principalId"] != "dynamodb.amazonaws.com" => {
-            let seconds = stream["ApproximateCreationDateTime"].as_f64().ok_or_else(|| malformed("no ApproximateCreationDateTime"))?;
-            let at = OffsetDateTime::from_unix_timestamp(seconds as i64).map_err(ApiError::upstream)?;
-            Ok(Some(AuditChange::TakenBack { entry: entry_of(&stream["OldImage"])?, at }))
+        "REMOVE" if record.user_identity.as_ref().is_none_or(|identity| identity.principal_id != "dynamodb.amazonaws.com") => {
+            let seconds = change.approximate_creation_date_time.timestamp();
+            if seconds == 0 {
+                return Err(malformed("no ApproximateCreationDateTime"));
+            }
+            let at = OffsetDateTime::from_unix_timestamp(seconds).map_err(ApiError::upstream)?;
+            Ok(Some(AuditChange::TakenBack { entry: entry_of(&change.old_image)?, at }))
         }
         _ => Ok(None),
     }
 }
 
-fn entry_of(image: &Value) -> Result<AuditEntry, ApiError> {
-    let item: serde_dynamo::Item = serde_json::from_value(image.clone()).map_err(ApiError::upstream)?;
-    let stored: AuditItem = serde_dynamo::from_item(item).map_err(ApiError::upstream)?;
+fn entry_of(image: &serde_dynamo::Item) -> Result<AuditEntry, ApiError> {
+    let stored: AuditItem = serde_dynamo::from_item(image.clone()).map_err(ApiError::upstream)?;
     Ok(stored.entry)
 }
 
 /// A record of the streams API as Lambda's event source mapping hands it to a function.
-pub fn lambda_record(record: &Record, stream_arn: &str) -> Value {
-    let image = |image: Option<&HashMap<String, AttributeValue>>| {
-        image.map(|image| serde_json::to_value(serde_dynamo::Item::from(image.clone())).unwrap_or_default())
-    };
-    let change = record.dynamodb();
-    let mut dynamodb = json!({
-        "ApproximateCreationDateTime": change.and_then(|c| c.approximate_creation_date_time()).map(|at| at.as_secs_f64()),
-        "Keys": image(change.and_then(|c| c.keys.as_ref())),
-        "SequenceNumber": change.and_then(|c| c.sequence_number()),
-        "SizeBytes": change.and_then(|c| c.size_bytes()),
-        "StreamViewType": change.and_then(|c| c.stream_view_type()).map(|t| t.as_str()),
-    });
-    for (name, value) in
-        [("NewImage", image(change.and_then(|c| c.new_image.as_ref()))), ("OldImage", image(change.and_then(|c| c.old_image.as_ref())))]
-    {
-        if let Some(value) = value {
-            dynamodb[name] = value;
+pub fn lambda_record(record: &Record, stream_arn: &str) -> EventRecord {
+    let image = |image: Option<&HashMap<String, AttributeValue>>| image.cloned().map(serde_dynamo::Item::from).unwrap_or_default();
+    let mut lambda = EventRecord::default();
+    if let Some(change) = record.dynamodb() {
+        let mut stream = StreamRecord::default();
+        if let Some(at) = change.approximate_creation_date_time() {
+            stream.approximate_creation_date_time = chrono::DateTime::from_timestamp(at.secs(), at.subsec_nanos()).unwrap_or_default();
         }
+        stream.keys = image(change.keys.as_ref());
+        stream.new_image = image(change.new_image.as_ref());
+        stream.old_image = image(change.old_image.as_ref());
+        stream.sequence_number = change.sequence_number().map(str::to_string);
+        stream.size_bytes = change.size_bytes().unwrap_or_default();
+        stream.stream_view_type = change.stream_view_type().and_then(|t| serde_json::from_value::<StreamViewType>(t.as_str().into()).ok());
+        lambda.change = stream;
     }
-    let mut lambda = json!({
-        "eventID": record.event_id(), "eventName": record.event_name().map(|n| n.as_str()), "eventVersion": record.event_version(),
-        "eventSource": record.event_source(), "awsRegion": record.aws_region(), "eventSourceARN": stream_arn, "dynamodb": dynamodb,
+    lambda.event_id = record.event_id().unwrap_or_default().to_string();
+    lambda.event_name = record.event_name().map(|n| n.as_str().to_string()).unwrap_or_default();
+    lambda.event_version = record.event_version().map(str::to_string);
+    lambda.event_source = record.event_source().map(str::to_string);
+    lambda.aws_region = record.aws_region().unwrap_or_default().to_string();
+    lambda.event_source_arn = Some(stream_arn.to_string());
+    lambda.user_identity = record.user_identity().map(|identity| {
+        let mut lambda_identity = UserIdentity::default();
+        lambda_identity.type_ = identity.r#type().unwrap_or_default().to_string();
+        lambda_identity.principal_id = identity.principal_id().unwrap_or_default().to_string();
+        lambda_identity
     });
-    if let Some(identity) = record.user_identity() {
-        lambda["userIdentity"] = json!({ "type": identity.r#type(), "principalId": identity.principal_id() });
-    }
     lambda
 }
 
@@ -87,11 +91,11 @@ impl DynamoChangeStream {
 
 #[async_trait]
 impl ChangeStream for DynamoChangeStream {
-    fn change_of(&self, record: &Value) -> Result<Option<AuditChange>, ApiError> {
+    fn change_of(&self, record: &EventRecord) -> Result<Option<AuditChange>, ApiError> {
         audit_change(record)
     }
 
-    async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<Value>, ApiError> {
+    async fn records(&self, stream_arn: &str, shard: &str, first: &str, last: &str) -> Result<Vec<EventRecord>, ApiError> {
         let start = self
             .client
             .get_shard_iterator()
@@ -137,7 +141,7 @@ fn malformed(what: &str) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::audit::{Actor, AuditAction, Change};
@@ -163,25 +167,31 @@ mod tests {
         Change::by(Actor::administrator(&UserSub::new("a"), &admin), at).entry(AuditAction::MemberInvited, None, Some(&invited))
     }
 
-    /// A record as Lambda hands it over, with the item as the store writes it.
+    /// A record as Lambda hands it over (its JSON), with the item as the store writes it.
     fn record(event_name: &str, item: &super::super::Item, image: &str) -> Value {
         let image_json = serde_json::to_value(serde_dynamo::Item::from(item.clone())).unwrap();
         json!({
-            "eventName": event_name, "eventSource": "aws:dynamodb",
+            "eventID": "1", "eventName": event_name, "eventSource": "aws:dynamodb", "eventVersion": "1.1",
+            "awsRegion": "us-east-1", "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026",
             "dynamodb": {
                 "ApproximateCreationDateTime": 1_796_374_801.0,
                 "Keys": { "pk": image_json["pk"], "sk": image_json["sk"] },
-                image: image_json, "SequenceNumber": "100", "StreamViewType": "NEW_AND_OLD_IMAGES",
+                image: image_json, "SequenceNumber": "100", "SizeBytes": 512, "StreamViewType": "NEW_AND_OLD_IMAGES",
             },
         })
+    }
+
+    /// The change of a record's JSON, read as the publisher reads it.
+    fn change(record: &Value) -> Result<Option<AuditChange>, ApiError> {
+        audit_change(&serde_json::from_value(record.clone()).expect("Lambda's stream record"))
     }
 
     #[test]
     fn an_inserted_audit_entry_is_its_change_committed_and_a_removed_one_its_change_taken_back() {
         let entry = entry();
         let item = super::super::items::audit_item(&entry);
-        assert_eq!(audit_change(&record("INSERT", &item, "NewImage")).unwrap(), Some(AuditChange::Committed(entry.clone())));
-        let taken_back = audit_change(&record("REMOVE", &item, "OldImage")).unwrap();
+        assert_eq!(change(&record("INSERT", &item, "NewImage")).unwrap(), Some(AuditChange::Committed(entry.clone())));
+        let taken_back = change(&record("REMOVE", &item, "OldImage")).unwrap();
         let at = OffsetDateTime::from_unix_timestamp(1_796_374_801).unwrap();
         assert_eq!(taken_back, Some(AuditChange::TakenBack { entry, at }));
     }
@@ -190,18 +200,18 @@ mod tests {
     fn other_items_an_entry_changed_and_a_ttl_removal_say_nothing() {
         let entry = entry();
         let audit = super::super::items::audit_item(&entry);
-        assert_eq!(audit_change(&record("MODIFY", &audit, "NewImage")).unwrap(), None);
+        assert_eq!(change(&record("MODIFY", &audit, "NewImage")).unwrap(), None);
         let mut by_ttl = record("REMOVE", &audit, "OldImage");
         by_ttl["userIdentity"] = json!({ "type": "Service", "principalId": "dynamodb.amazonaws.com" });
-        assert_eq!(audit_change(&by_ttl).unwrap(), None);
+        assert_eq!(change(&by_ttl).unwrap(), None);
         let token = super::super::items::token_key(&crate::tokens::Token::generate().unwrap().hash());
-        assert_eq!(audit_change(&record("INSERT", &token, "NewImage")).unwrap(), None, "a token is no event");
+        assert_eq!(change(&record("INSERT", &token, "NewImage")).unwrap(), None, "a token is no event");
     }
 
     #[test]
     fn an_audit_entry_it_cannot_read_is_an_error_never_nothing() {
         let mut record = record("INSERT", &super::super::items::audit_item(&entry()), "NewImage");
         record["dynamodb"]["NewImage"]["action"] = json!({ "S": "no_such_action" });
-        assert!(audit_change(&record).is_err(), "the publisher parks it rather than skip it");
+        assert!(change(&record).is_err(), "the publisher parks it rather than skip it");
     }
 }
