@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::EventRecord;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -190,7 +191,8 @@ impl Publisher {
 /// `parkedRecords`): one that does not read as a stream record fails the whole answer, which is
 /// retried, never skipped.
 fn stream_records(records: &Value) -> Result<Vec<EventRecord>, ApiError> {
-    serde_json::from_value(records.clone()).map_err(|error| ApiError::validation(format!("not a list of stream records: {error}")))
+    // Read from the payload in place: a batch may be megabytes.
+    Vec::<EventRecord>::deserialize(records).map_err(|error| ApiError::validation(format!("not a list of stream records: {error}")))
 }
 
 /// `records` in order, in lists of at most `bytes` of JSON each (a record larger alone).

@@ -72,9 +72,8 @@ impl OperatorWithParent {
     fn parent(&self, named: Option<&TenantId>) -> Result<Option<&Tenant>, ApiError> {
         let Some(named) = named else { return Ok(None) };
         match &self.parent {
-            Some((read, tenant)) if read == named => tenant.as_ref().map(Some).ok_or_else(|| ApiError::validation("parentTenantId does not name a tenant")),
-            // The lenient read and the parse read the same field of the same body.
-            _ => Err(ApiError::validation("parentTenantId could not be read")),
+            Some((read, Some(tenant))) if read == named => Ok(Some(tenant)),
+            _ => Err(ApiError::validation("parentTenantId does not name a tenant")),
         }
     }
 }
