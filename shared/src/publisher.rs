@@ -421,6 +421,17 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_batch_that_is_not_stream_records_fails_the_invocation_and_publishes_nothing() {
+        let bus = Arc::new(FakeBus::default());
+        let (records, _) = records(2);
+        let mut batch = serde_json::to_value(&records).unwrap();
+        batch[1]["dynamodb"]["SizeBytes"] = json!("large");
+        let answered = publisher(Arc::clone(&bus)).answer(&json!({ "Records": batch })).await;
+        assert!(answered.is_err(), "Lambda retries the batch, then parks its place: {answered:?}");
+        assert!(bus.taken.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
     async fn a_record_that_cannot_be_read_is_a_failure_never_skipped() {
         let (mut records, _) = records(3);
         let serde_dynamo::AttributeValue::S(entry) = &records[3].change.new_image["entry"] else { unreachable!("an entry's JSON") };

@@ -398,6 +398,19 @@ async fn a_public_request_with_a_junk_token_costs_one_read() {
     figure(format!("budgets: public requests with a junk token that cost one read: {cheap}/{}", routes.len()));
 }
 
+/// A caller whose token does not claim `operators` is refused a tenant before anything the body
+/// names is read, and before the pool is asked: their session's read is all it costs.
+#[tokio::test]
+async fn a_tenant_asked_for_without_the_operators_claim_costs_the_session_read_alone() {
+    let stack = TestStack::start().await;
+    let tenant = stack.tenant_with_admin(None).await;
+    stack.traffic.reset();
+    let body = json!({ "name": "Rogue", "parentTenantId": tenant.tenant_id, "adminEmail": unique_email("rogue"), "adminLanguage": "en" });
+    let answer = stack.post("/tenants", Some(&tenant.admin_token), body).await;
+    assert_eq!((answer.status.as_u16(), answer.code()), (403, "forbidden"));
+    assert_eq!(stack.traffic.tally().describe(), "dynamodb:GetItem", "a refused tenant's AWS calls");
+}
+
 /// What `make bench` prices a DynamoDB call at (`local_stack::capacity`) follows DynamoDB's own
 /// rounding: reads by 4 KB, half for an eventually consistent one, a miss a step too; writes by
 /// 1 KB; a transaction twice; the audit entries a write puts are the events it will cost.
