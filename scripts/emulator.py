@@ -46,11 +46,11 @@ within 10 minutes of one that succeeded, it is answered with success and not app
 other parameters, `IdempotentParameterMismatchException`. So a transaction whose answer was lost
 can be sent again to learn that it was applied.
 
-A failed transaction leaves the table's stream as it was: moto restores a copy of the table, stream
-shard included, so the records of the writes it undid stayed on the shard the readers' iterators
-hold, and every later record went to the copy they never see. Here the shard the readers hold
-stays the table's, without the undone records (the local stack's stream reader, which stands for
-Lambda's event source mapping, relies on it).
+A failed transaction leaves the table and its stream as they were: moto restores a copy of each
+table it names, taken when it began (every write as slow as the table was large), and the records
+of the writes it undid stayed on the shard the readers' iterators hold. Here only the items it
+names are copied and put back, and the undone records leave the shard (the local stack's stream
+reader, which stands for Lambda's event source mapping, relies on it).
 
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
@@ -58,6 +58,7 @@ here each message also carries `text`, `html` and `sentAt` (what `make start`'s 
 import argparse
 import base64
 import collections
+import copy
 import datetime
 import hashlib
 import hmac
@@ -70,7 +71,9 @@ import time
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
-from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoResult
 from moto.cognitoidp import models as cognito
 from moto.cognitoidp import responses as cognito_responses
 from moto.sesv2 import responses as sesv2_responses
@@ -313,27 +316,70 @@ _send_email = sesv2_responses.SESV2Response.send_email
 sesv2_responses.SESV2Response.send_email = send_email_keeping_both_parts
 
 
-def transact_keeping_the_stream(self, transact_items):
-    names = {operation.get("TableName") for entry in transact_items for operation in entry.values()}
-    shards = {name: self.tables[name].stream_shard for name in names if name in self.tables and self.tables[name].stream_shard}
-    lengths = {name: len(shard.items) for name, shard in shards.items()}
+def transact_undoing_only_its_items(self, transact_items):
+    tables = self.tables
+    saved = []
+    for entry in transact_items:
+        for operation in entry.values():
+            table = tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            key = operation.get("Key") or operation.get("Item") or {}
+            if table.hash_key_attr not in key or (table.range_key_attr and table.range_key_attr not in key):
+                continue
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+            saved.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+    shards = {id(table): (table.stream_shard, len(table.stream_shard.items)) for table, *_ in saved if table.stream_shard}
     try:
         return _transact_write_items(self, transact_items)
     except Exception:
-        for name, shard in shards.items():
-            del shard.items[lengths[name]:]
-            restored = self.tables[name]
-            shard.table = restored
-            restored.stream_shard = shard
+        for table, hash_key, range_key, item in reversed(saved):
+            stored = table.items[hash_key] if table.range_key_attr else table.items
+            slot = range_key if table.range_key_attr else hash_key
+            if item is None:
+                stored.pop(slot, None)
+            else:
+                stored[slot] = item
+            if table.range_key_attr and not table.items[hash_key]:
+                del table.items[hash_key]
+        for shard, length in shards.values():
+            del shard.items[length:]
         raise
 
 
 _transact_write_items = DynamoDBBackend.transact_write_items
-DynamoDBBackend.transact_write_items = transact_keeping_the_stream
-# The table's copy a transaction takes shares the live shard (restored above on failure): a copy
-# of every record the stream ever held, at every transaction, would slow each write with the
-# table's history.
-StreamShard.__deepcopy__ = lambda shard, memo: shard
+DynamoDBBackend.transact_write_items = transact_undoing_only_its_items
+# moto backs a transaction up by copying every table it names, and restores the copy if it fails:
+# each write took as long as the table was large. Here the copy is the table itself, and the
+# items the transaction names are what is put back.
+Table.__deepcopy__ = lambda table, memo: table
+
+
+# DynamoDB's item operations: moto's answer is already the JSON DynamoDB sends, which moto's
+# generic serializer walked value by value against the service model (a third of the emulator's
+# time in the tests). Here it is written as it is.
+ITEM_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                   "BatchWriteItem", "TransactGetItems", "TransactWriteItems"}
+
+
+def as_dynamodb_json(value):
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()
+    raise TypeError(f"{type(value).__name__} in a DynamoDB answer")
+
+
+def item_answer_as_it_is(self, context):
+    if context.operation_model.name not in ITEM_OPERATIONS:
+        return _serialize_dynamodb_result(self, context)
+    answer = {name: value for name, value in self.result.items() if value is not None}
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(answer, default=as_dynamodb_json)
+
+
+_serialize_dynamodb_result = DynamoResult.execute_result
+DynamoResult.execute_result = item_answer_as_it_is
 
 
 class TransactionConflicts:
