@@ -47,10 +47,16 @@ other parameters, `IdempotentParameterMismatchException`. So a transaction whose
 can be sent again to learn that it was applied.
 
 A failed transaction leaves the table and its stream as they were: moto restores a copy of each
-table it names, taken when it began (every write as slow as the table was large), and the records
-of the writes it undid stayed on the shard the readers' iterators hold. Here only the items it
-names are copied and put back, and the undone records leave the shard (the local stack's stream
-reader, which stands for Lambda's event source mapping, relies on it).
+table it names, taken when it began, and the records of the writes it undid stayed on the shard
+the readers' iterators hold. Here only the items it names are copied and put back, and the undone
+records leave the shard (the local stack's stream reader, which stands for Lambda's event source
+mapping, relies on it).
+
+Speed, as the test suites fill the table: moto copied every table a transaction names, answered
+each Query from a sorted copy of the whole table, walked each item it answered value by value
+against the service model, and listed its own package's folders at every request. Here a
+transaction copies its items, a query reads its partition (an index's query the items unsorted),
+item operations are answered as the JSON moto holds, and the listing is taken once.
 
 And the outbox keeps both parts of an email: moto keeps only the HTML part of SES v2's SendEmail;
 here each message also carries `text`, `html` and `sentAt` (what `make start`'s outbox shows).
@@ -69,6 +75,7 @@ import re
 import threading
 import time
 
+from moto import backends as moto_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -380,6 +387,37 @@ def item_answer_as_it_is(self, context):
 
 _serialize_dynamodb_result = DynamoResult.execute_result
 DynamoResult.execute_result = item_answer_as_it_is
+
+
+# moto answers a Query from a sorted copy of the whole table (each query as slow as the table is
+# large): a query of the table's own key reads its one partition here, and a query of an index
+# reads the items unsorted, as moto sorts what it found by the index's keys anyway.
+def query_reading_what_it_needs(self, hash_key, *args, **kwargs):
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    self.queried = ("index", None) if index_name else ("partition", hash_key)
+    try:
+        return _query(self, hash_key, *args, **kwargs)
+    finally:
+        self.queried = None
+
+
+def items_a_query_reads(self):
+    scope, hash_key = getattr(self, "queried", None) or (None, None)
+    if scope is None:
+        return _all_items(self)
+    partitions = list(self.items.values()) if scope == "index" else [self.items.get(hash_key)]
+    if not self.range_key_attr:
+        return [item for item in partitions if item is not None]
+    items = [item for partition in partitions if partition for item in partition.values()]
+    return items if scope == "index" else sorted(items, key=lambda item: item.range_key)
+
+
+_query, _all_items = Table.query, Table.all_items
+Table.query, Table.all_items = query_reading_what_it_needs, items_a_query_reads
+# moto looks up which service a request is for in a listing of its own package's folders, at
+# every request.
+MOTO_MODULES = tuple(moto_backends.list_of_moto_modules())
+moto_backends.list_of_moto_modules = lambda: MOTO_MODULES
 
 
 class TransactionConflicts:
