@@ -391,7 +391,7 @@ DynamoResult.execute_result = item_answer_as_it_is
 
 # moto answers a Query from a sorted copy of the whole table (each query as slow as the table is
 # large): a query of the table's own key reads its one partition here, and a query of an index
-# reads the items unsorted, as moto sorts what it found by the index's keys anyway.
+# all items, unsorted; moto sorts what it found by the keys queried anyway.
 def query_reading_what_it_needs(self, hash_key, *args, **kwargs):
     index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
     self.queried = ("index", None) if index_name else ("partition", hash_key)
@@ -408,8 +408,7 @@ def items_a_query_reads(self):
     partitions = list(self.items.values()) if scope == "index" else [self.items.get(hash_key)]
     if not self.range_key_attr:
         return [item for item in partitions if item is not None]
-    items = [item for partition in partitions if partition for item in partition.values()]
-    return items if scope == "index" else sorted(items, key=lambda item: item.range_key)
+    return [item for partition in partitions if partition for item in partition.values()]
 
 
 _query, _all_items = Table.query, Table.all_items
