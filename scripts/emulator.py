@@ -357,15 +357,11 @@ def transact_undoing_only_its_items(self, transact_items):
 
 _transact_write_items = DynamoDBBackend.transact_write_items
 DynamoDBBackend.transact_write_items = transact_undoing_only_its_items
-# moto backs a transaction up by copying every table it names, and restores the copy if it fails:
-# each write took as long as the table was large. Here the copy is the table itself, and the
-# items the transaction names are what is put back.
+# moto's own backup of a whole table is the table itself: the items above are what is put back.
 Table.__deepcopy__ = lambda table, memo: table
 
 
-# DynamoDB's item operations: moto's answer is already the JSON DynamoDB sends, which moto's
-# generic serializer walked value by value against the service model (a third of the emulator's
-# time in the tests). Here it is written as it is.
+# The operations whose answer moto already holds as DynamoDB's JSON (see "Speed" above).
 ITEM_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
                    "BatchWriteItem", "TransactGetItems", "TransactWriteItems"}
 
@@ -389,9 +385,8 @@ _serialize_dynamodb_result = DynamoResult.execute_result
 DynamoResult.execute_result = item_answer_as_it_is
 
 
-# moto answers a Query from a sorted copy of the whole table (each query as slow as the table is
-# large): a query of the table's own key reads its one partition here, and a query of an index
-# all items, unsorted; moto sorts what it found by the keys queried anyway.
+# A query of the table's key reads its partition, an index's all items unsorted: moto sorts what
+# it found by the keys queried anyway (see "Speed" above).
 def query_reading_what_it_needs(self, hash_key, *args, **kwargs):
     index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
     self.queried = ("index", None) if index_name else ("partition", hash_key)
@@ -413,8 +408,6 @@ def items_a_query_reads(self):
 
 _query, _all_items = Table.query, Table.all_items
 Table.query, Table.all_items = query_reading_what_it_needs, items_a_query_reads
-# moto looks up which service a request is for in a listing of its own package's folders, at
-# every request.
 MOTO_MODULES = tuple(moto_backends.list_of_moto_modules())
 moto_backends.list_of_moto_modules = lambda: MOTO_MODULES
 

@@ -36,8 +36,9 @@ impl Handler for ChangeRepresentativeEmail {
     /// so), then the old person (the one leaving), find or create the new person in Cognito, move
     /// the member, its email marker and its invitation and count the membership on the new person
     /// and off the old one in one transaction, send the administrator invitation, then delete the
-    /// old address's Cognito user if the contract allows. When the email fails, the move is taken back (the old address, its invitation and
-    /// its person as they were) and the email's error is the answer. Asking again for the
+    /// old address's Cognito user if the contract allows. When the email fails, the move is taken
+    /// back (the old address, its invitation and its person as they were) and the email's error
+    /// is the answer. Asking again for the
     /// address the representative already has re-sends that invitation.
     async fn handle(app: &App, call: Call<ManagedTenant, Json<NewEmail>>) -> Result<Reply, ApiError> {
         let Call { scope: ManagedTenant(access), input: Json(body), now, .. } = call;
