@@ -76,19 +76,24 @@ use_emulator() {
   export AWS_EC2_METADATA_DISABLED=true
 }
 
-# Emulators of a script's own: all services on 127.0.0.1:$1 and SES alone on $1+1, so that
-# reading the outbox (moto dumps its whole state) stays fast while the other services pile up
-# tables and user pools. Those this call starts stop when the script exits.
+# Emulators of a script's own: for each port P, all services on 127.0.0.1:P and SES alone on P+1,
+# so that reading the outbox (moto dumps its whole state) stays fast while the other services pile
+# up tables and user pools. The first pair is the script's; the test slots use one pair each
+# (scripts/test-slot.sh). Those this call starts stop when the script exits.
 use_own_emulators() {
-  local port=$1 ses_port=$(($1 + 1))
+  local port pid starting=()
   OWN_EMULATORS=()
-  for p in "$port" "$ses_port"; do
-    emulator_up "$p" || OWN_EMULATORS+=("$p")
-    start_emulator "$p"
-  done
   on_exit 'for p in "${OWN_EMULATORS[@]}"; do stop_emulator "$p"; done'
-  use_emulator "$port"
-  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$ses_port"
+  for port in "$@"; do
+    for p in "$port" "$((port + 1))"; do
+      emulator_up "$p" || OWN_EMULATORS+=("$p")
+      start_emulator "$p" &
+      starting+=($!)
+    done
+  done
+  for pid in "${starting[@]}"; do wait "$pid"; done
+  use_emulator "$1"
+  export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$(($1 + 1))"
 }
 
 # ---- Tools built from crates.io, cached outside the clone ----

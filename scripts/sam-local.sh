@@ -23,6 +23,15 @@ sam_build() {
   # Without debug info, which makes each function 330 MB to copy (32 MB without). Set for sam
   # build alone: the tests' and local-stack's builds keep theirs, and so their artifacts.
   CARGO_PROFILE_DEV_DEBUG=0 sam build --parameter-overrides "Architecture=$ARCH SenderEmail=no-reply@example.com" > .local/sam-build.log 2>&1 || { tail -40 .local/sam-build.log >&2; return 1; }
+  built_template_as_json
+}
+
+# The built template as JSON, which `sam local` is given: it reads JSON with `json.loads`, and
+# YAML with pure-Python PyYAML, several times an invocation (a sixth of each `sam local invoke`).
+BUILT_TEMPLATE=.aws-sam/build/template.json
+built_template_as_json() {
+  python -c 'import json, sys; from samcli.yamlhelper import yaml_parse; json.dump(yaml_parse(open(sys.argv[1]).read()), open(sys.argv[2], "w"))' \
+    .aws-sam/build/template.yaml "$BUILT_TEMPLATE"
 }
 
 build_if_stale() {
@@ -30,6 +39,7 @@ build_if_stale() {
   if [ ! -f "$built" ] || [ -n "$(find shared functions Cargo.toml Cargo.lock template.yaml -newer "$built" -print -quit)" ]; then
     sam_build
   fi
+  [ "$BUILT_TEMPLATE" -nt .aws-sam/build/template.yaml ] || built_template_as_json
 }
 
 # The function's logical id in template.yaml: invite-member -> InviteMemberFunction.
@@ -64,6 +74,7 @@ prepare() {
   env $inherited cargo build --quiet --workspace --bin local-stack
   "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   SAM_LOCAL=(
+    --template "$BUILT_TEMPLATE"
     --skip-pull-image
     --add-host host.docker.internal:host-gateway
     --parameter-overrides "Architecture=$ARCH SenderEmail=no-reply@example.com EmulatorEndpoint=$functions_endpoint"

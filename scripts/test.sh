@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, and the end-to-end tests against an emulator of their own.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_venv
-ensure_scim_suites
-use_own_emulators "${TEST_EMULATOR_PORT:-5051}"
 cd "$ROOT"
-export PATH="$VENV/bin:$PATH" SAM_CLI_TELEMETRY=0
-phase "template: sam validate --lint, cfn-lint"
-sam validate --lint
-cfn-lint template.yaml
-ensure_cfn_guard
-phase "template rules: cfn-guard on the template as SAM transforms it (policy/template.guard)"
-python scripts/check-template-rules.py "$CFN_GUARD"
-phase "openapi.yaml: openapi-spec-validator"
-openapi-spec-validator openapi.yaml
+# An emulator pair per test slot (scripts/test-slot.sh): 5051/5052 and 5057/5058 by default.
+read -ra emulator_ports <<< "${TEST_EMULATOR_PORTS:-5051 5057}"
+use_emulator "${emulator_ports[0]}"
+export SAM_CLI_TELEMETRY=0
+
+# The Python side, the virtualenvs (mostly downloads) and the checks that need nothing else, runs
+# beside the Rust side's builds, which keep both cores busy; its output is shown once it is done.
+python_side() {
+  ensure_venv
+  ensure_scim_suites
+  phase "template: sam validate --lint, cfn-lint"
+  "$VENV/bin/sam" validate --lint
+  "$VENV/bin/cfn-lint" template.yaml
+  phase "openapi.yaml: openapi-spec-validator"
+  "$VENV/bin/openapi-spec-validator" openapi.yaml
+}
+mkdir -p .local
+python_side > .local/python-side.log 2>&1 &
+python_side_pid=$!
+on_exit "kill $python_side_pid 2>/dev/null || true"
+
 phase "cargo fmt --check"
 cargo fmt --check
+ensure_cfn_guard
 # One build for clippy and the tests: clippy's driver compiles the workspace's own crates, linting
 # them (every warning an error), and the dependencies are compiled once, as the tests need them
 # (`cargo clippy` checks them all first in a build of its own). Exported: `sam build` lints the
@@ -27,6 +37,14 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --exclude functions --no-run --quiet
 fi
+
+wait "$python_side_pid" || { cat .local/python-side.log >&2; echo "the Python side failed (above)" >&2; exit 1; }
+cat .local/python-side.log
+export PATH="$VENV/bin:$PATH"
+phase "template rules: cfn-guard on the template as SAM transforms it (policy/template.guard)"
+python scripts/check-template-rules.py "$CFN_GUARD"
+use_own_emulators "${emulator_ports[@]}"
+export TEST_EMULATOR_PORTS="${emulator_ports[*]}"
 # sam local invoke, for the events: Docker, the functions built the SAM way, and an emulator on
 # the Docker bridge where the functions' containers reach it (scripts/sam-local.sh).
 start_docker
