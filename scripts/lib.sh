@@ -2,6 +2,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+VENVS="${TMS_VENVS:-$HOME/.cache/tms/venvs}"
 
 # A phase's heading, with the seconds since the first script started (CI reads where time goes).
 PHASE_EPOCH="${PHASE_EPOCH:-$(date +%s)}"
@@ -15,33 +16,60 @@ on_exit() {
   trap 'for hook in "${EXIT_HOOKS[@]}"; do eval "$hook"; done' EXIT
 }
 
-# The project-local virtualenv, with what a script needs: `start` (the emulator alone, for
+# The virtualenvs are cached outside the clone, one per content of their requirements and the
+# Python they run on, so that a new clone finds them installed: .venv and .venv-scim link into
+# ~/.cache/tms/venvs. A clone's own directory of that name is kept as it is. $1: the link, then
+# the requirements files it is installed from.
+link_venv() {
+  local link=$1 key
+  shift
+  key=$( (python3 --version; cat "$@") | sha256sum | cut -c1-16)
+  if [ -L "$link" ] || [ ! -e "$link" ]; then
+    mkdir -p "$VENVS/$key"
+    ln -sfn "$VENVS/$key" "$link"
+  fi
+}
+
+# Installs requirements file $2 into the virtualenv $1 (created at its real path, which its
+# scripts' first lines name) unless stamp $3 says it holds what $4 names; one install at a time
+# for clones that share it.
+install_venv() {
+  local venv=$1 requirements=$2 stamp=$3 wanted=$4 lock
+  [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || return 0
+  mkdir -p "$VENVS"
+  exec {lock}> "$VENVS/.install.lock"
+  flock "$lock"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+    [ -x "$venv/bin/pip" ] || python3 -m venv "$(readlink -f "$venv")"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    echo "$wanted" > "$stamp"
+  fi
+  exec {lock}>&-
+}
+
+# The project's virtualenv, with what a script needs: `start` (the emulator alone, for
 # make start) or `dev` (the default: also the SAM tools, cargo-lambda and the test tools).
 # (Re)installed whenever those requirements change.
 ensure_venv() {
-  local set=${1:-dev} requirements stamp wanted
+  local set=${1:-dev} requirements wanted
   requirements="$ROOT/requirements-$set.txt"
-  stamp="$VENV/.requirements-$set.sha256"
+  link_venv "$VENV" "$ROOT"/requirements-{dev,start}.txt
   wanted=$(cat "$ROOT"/requirements-{dev,start}.txt | sha256sum | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    phase "installing $(grep -cE '^[a-z-]' "$requirements" || true) packages of requirements-$set.txt into .venv"
-    [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-    echo "$wanted" > "$stamp"
+  if [ "$(cat "$VENV/.requirements-$set.sha256" 2>/dev/null)" != "$wanted" ]; then
+    phase "installing $(grep -cE '^[a-z-]' "$requirements" || true) packages of requirements-$set.txt into .venv ($(readlink -f "$VENV"))"
+    install_venv "$VENV" "$requirements" "$VENV/.requirements-$set.sha256" "$wanted"
   fi
 }
 
 # The SCIM conformance suites in a virtualenv of their own (requirements-scim.txt says why);
 # the tests find it at .venv-scim.
 ensure_scim_suites() {
-  local venv="$ROOT/.venv-scim" stamp wanted
-  stamp="$venv/.requirements.sha256"
+  local venv="$ROOT/.venv-scim" wanted
+  link_venv "$venv" "$ROOT/requirements-scim.txt"
   wanted=$(sha256sum "$ROOT/requirements-scim.txt" | cut -d' ' -f1)
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-    phase "installing the SCIM conformance suites (requirements-scim.txt) into .venv-scim"
-    [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/requirements-scim.txt"
-    echo "$wanted" > "$stamp"
+  if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
+    phase "installing the SCIM conformance suites (requirements-scim.txt) into .venv-scim ($(readlink -f "$venv"))"
+    install_venv "$venv" "$ROOT/requirements-scim.txt" "$venv/.requirements.sha256" "$wanted"
   fi
 }
 

@@ -64,15 +64,18 @@ prepare() {
   export AWS_ENDPOINT_URL_STS="$AWS_ENDPOINT_URL"
   unset AWS_ENDPOINT_URL_SESV2
   local functions_endpoint="http://host.docker.internal:$SAM_EMULATOR_PORT"
-  # A test process hands its children cargo's CARGO_PKG_*, CARGO_MANIFEST_* variables, and ring's
-  # build script watches some: a build run from a test would rebuild ring and all above it (and
-  # the next plain build again, two minutes each). Build without them, with the workspace's
-  # features, as the test build resolved them.
-  local inherited
-  inherited=$(compgen -e | grep -E '^CARGO_(PKG_|PKG$|MANIFEST_|CRATE_NAME|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)' | sed 's/^/-u /' || true)
-  # shellcheck disable=SC2086 # one word per variable
-  env $inherited cargo build --quiet --workspace --bin local-stack
-  "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
+  # The stack's binary, built when a source is newer (cargo's own no-op took a sixth of an
+  # invocation). A test process hands its children cargo's CARGO_PKG_*, CARGO_MANIFEST_* variables,
+  # and ring's build script watches some: a build run from a test would rebuild ring and all above
+  # it (and the next plain build again, two minutes each). Build without them, with the
+  # workspace's features, as the test build resolved them.
+  local inherited local_stack="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack"
+  if [ ! -x "$local_stack" ] || [ -n "$(find local shared Cargo.toml Cargo.lock -newer "$local_stack" -print -quit)" ]; then
+    inherited=$(compgen -e | grep -E '^CARGO_(PKG_|PKG$|MANIFEST_|CRATE_NAME|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)' | sed 's/^/-u /' || true)
+    # shellcheck disable=SC2086 # one word per variable
+    env $inherited cargo build --quiet --workspace --bin local-stack
+  fi
+  "$local_stack" seed-events "$functions_endpoint" > ".local/sam-env-vars-$SAM_EMULATOR_PORT.json"
   SAM_LOCAL=(
     --template "$BUILT_TEMPLATE"
     --skip-pull-image
