@@ -7,8 +7,9 @@ read -ra emulator_ports <<< "${TEST_EMULATOR_PORTS:-5051 5057}"
 use_emulator "${emulator_ports[0]}"
 export SAM_CLI_TELEMETRY=0
 
-# The Python side, the virtualenvs (mostly downloads) and the checks that need nothing else, runs
-# beside the Rust side's builds, which keep both cores busy; its output is shown once it is done.
+# The Python side, the virtualenvs and the checks that need nothing else, runs beside the Rust
+# side's builds: pip and the checks use one core, and a build leaves one idle at its serial steps
+# (the last crates, the links). Its output is shown once it is done.
 python_side() {
   ensure_venv
   ensure_scim_suites
