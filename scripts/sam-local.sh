@@ -34,9 +34,11 @@ built_template_as_json() {
     .aws-sam/build/template.yaml "$BUILT_TEMPLATE"
 }
 
+# Whether $1 is missing or older than a file under the paths that follow.
+stale() { [ ! -e "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
+
 build_if_stale() {
-  local built=.aws-sam/build/template.yaml
-  if [ ! -f "$built" ] || [ -n "$(find shared functions Cargo.toml Cargo.lock template.yaml -newer "$built" -print -quit)" ]; then
+  if stale .aws-sam/build/template.yaml shared functions Cargo.toml Cargo.lock template.yaml; then
     sam_build
   fi
   [ "$BUILT_TEMPLATE" -nt .aws-sam/build/template.yaml ] || built_template_as_json
@@ -70,7 +72,7 @@ prepare() {
   # it (and the next plain build again, two minutes each). Build without them, with the
   # workspace's features, as the test build resolved them.
   local inherited local_stack="${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-stack"
-  if [ ! -x "$local_stack" ] || [ -n "$(find local shared Cargo.toml Cargo.lock -newer "$local_stack" -print -quit)" ]; then
+  if stale "$local_stack" local shared Cargo.toml Cargo.lock; then
     inherited=$(compgen -e | grep -E '^CARGO_(PKG_|PKG$|MANIFEST_|CRATE_NAME|BIN_|PRIMARY_PACKAGE|TARGET_TMPDIR)' | sed 's/^/-u /' || true)
     # shellcheck disable=SC2086 # one word per variable
     env $inherited cargo build --quiet --workspace --bin local-stack
